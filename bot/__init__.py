@@ -1,0 +1,1 @@
+"""ketnoi bot: settings, channel contract, application core, channel adapters and CLI."""

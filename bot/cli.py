@@ -1,0 +1,25 @@
+"""The `ketnoi` command: gathers every sub-command (each feature registers its own)."""
+
+from __future__ import annotations
+
+import typer
+
+from bot import cli_chat, cli_storage, cli_telegram
+
+app = typer.Typer(
+    name="ketnoi",
+    help="ketnoi: trợ lý kết nối cung cầu công nghệ (chatbot for technology supply-demand connection).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+for module in (cli_storage, cli_chat, cli_telegram):
+    module.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

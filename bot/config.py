@@ -1,0 +1,30 @@
+"""Settings from environment variables prefixed KETNOI_ (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KETNOI_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/ketnoi.db"
+    nlu_backend: str = "embedded"  # "embedded" | "rasa"
+    nlu_model_dir: Path = Path("var/nlu-model")
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout: float = 3.0
+    log_level: str = "INFO"
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_secret: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

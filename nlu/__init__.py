@@ -1,0 +1,1 @@
+"""ketnoi NLU: Vietnamese normalisation, intent classification and entity extraction (Rasa-compatible)."""

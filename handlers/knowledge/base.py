@@ -1,0 +1,68 @@
+"""A topic of curated content, and routing a message to the topic it asks about."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nlu.normalize import search_words
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str  # short ASCII id, used in button payloads ("ip:tm", "fund:natif")
+    title: str  # Vietnamese heading
+    keywords: tuple[str, ...]  # phrases that signal the topic, any diacritics
+    summary: str  # two or three sentences: what it is, who it is for
+    prepare: tuple[str, ...] = ()  # what to prepare (hồ sơ, thông tin)
+    where: str = ""  # where to apply / whom to ask
+    note: str = ""  # a caveat worth saying
+    button: str = ""  # short label for a menu button (≤ 30 chars)
+
+
+def _pad(text: str) -> str:
+    """Plain, abbreviation-expanded words between spaces, so keywords match whole words only.
+
+    Text and keywords go through the same transform, so "shtt" finds "sở hữu trí tuệ".
+    """
+    return f" {' '.join(search_words(text))} "
+
+
+@lru_cache(maxsize=1024)
+def _keyword_key(keyword: str) -> str:
+    return _pad(keyword)
+
+
+def _score(text_key: str, topic: Topic) -> int:
+    """Length of the longest keyword found: "nhãn hiệu tập thể" beats "nhãn hiệu"."""
+    best = 0
+    for kw in topic.keywords:
+        key = _keyword_key(kw)
+        if key.strip() and key in text_key:
+            best = max(best, len(key.strip()))
+    return best
+
+
+def match_topic(text: str, topics: Sequence[Topic]) -> Topic | None:
+    """The topic whose most specific keyword occurs in the message, or None."""
+    text_key = _pad(text)
+    scored = [(_score(text_key, t), i, t) for i, t in enumerate(topics)]
+    best = max(scored, key=lambda s: (s[0], -s[1]), default=None)
+    return best[2] if best and best[0] > 0 else None
+
+
+def topic_by_id(topic_id: str, topics: Sequence[Topic]) -> Topic | None:
+    return next((t for t in topics if t.id == topic_id), None)
+
+
+def render_topic(topic: Topic) -> str:
+    """A short answer: heading, summary, what to prepare, where to go, caveat."""
+    parts = [f"📌 {topic.title}", topic.summary]
+    if topic.prepare:
+        parts.append("Hồ sơ, thông tin cần chuẩn bị:\n" + "\n".join(f"• {p}" for p in topic.prepare))
+    if topic.where:
+        parts.append(f"Nộp ở đâu / hỏi ai: {topic.where}")
+    if topic.note:
+        parts.append(f"Lưu ý: {topic.note}")
+    return "\n\n".join(parts)

@@ -1,0 +1,42 @@
+"""Storage, catalog and search of ketnoi.
+
+Database (`storage.db`)
+    db = Database(url)                 # "sqlite+aiosqlite:///var/ketnoi.db" or "postgresql+asyncpg://..."
+    await db.upgrade()                 # Alembic to head (scripts in storage/migrations/); app start
+    await db.downgrade("base")         # or a revision id
+    async with db.session() as s:      # AsyncSession; commit explicitly (await s.commit())
+    async with db.transaction() as s:  # committed on success, rolled back on exception
+    await db.dispose()
+  SQLite: parent directory created, WAL, foreign keys on, 10 s busy timeout, real SAVEPOINTs.
+
+Models (`storage.models`): User, Technology, Expert, Event, EventRegistration, Demand,
+DemandStatusChange, ConnectionPoint, Subscription, ConversationState, ProcessedUpdate, MessageLog.
+Sector/province columns hold taxonomy ids (`nlu.taxonomy`); lists are JSON; datetimes are aware UTC.
+Allowed values: models.ROLES, STAGES, TRANSFER_MODES, TECH_STATUSES, EVENT_KINDS, DEMAND_STATUSES.
+
+Repositories (`storage.repos.*`, async functions taking an AsyncSession; they flush, the caller
+commits, except `demands.create` which commits by default):
+  users:         get, find, get_or_create(s, channel, external_id, display_name=None),
+                 update_contact(s, user, phone=..., email=..., ...), give_consent, set_active,
+                 set_role
+  demands:       create(s, user, type, raw_text, details=, sector=, product=, province=, budget=)
+                 -> committed Demand; get, list_for_user, list_all(status=...),
+                 change_status(s, demand, status, note=, changed_by=) (history kept; raises
+                 InvalidStatusChange), add_interest(s, demand, technology_id),
+                 attach_matches(s, demand, technology_ids, expert_ids), anonymise_user(s, user),
+                 find_connection_point(s, province_id), assign_connection_point(s, demand,
+                 province=None) (province point, else the national "*" point); STATUS_NAMES
+  catalog:       get_technology/get_expert/get_event(s, code_or_id), require_event,
+                 technologies_by_ids, experts_by_ids, upcoming_events(s, kind=, province=, sector=,
+                 now=, limit=), create_technology_pending(s, title=, ...), connection_points
+  registrations: register(s, event, user) (raises AlreadyRegistered, EventPast,
+                 RegistrationClosed, EventFull), cancel, count, seats_left, list_for_user
+  subscriptions: subscribe(s, user, sectors=, provinces=, event_kinds=), active_for_user,
+                 deactivate_all(s, user) -> int, active_matching(s, sector=, province=, event_kind=)
+  conversations: load(s, channel, chat_id), save(s, channel, chat_id, handler=, step=, slots=),
+                 delete_state
+  updates:       mark_processed(s, channel, update_id) -> bool (False when already seen),
+                 purge_older_than
+  messages:      append(s, channel=, chat_id=, direction="in"|"out", text=, intent=, confidence=)
+Errors (`storage.errors`): StorageError and subclasses; str(exc) is a Vietnamese user message.
+"""

@@ -1,0 +1,250 @@
+"""ORM models (SQLAlchemy 2.x, typed). Sector and province columns hold taxonomy ids.
+
+Lists (keywords, sectors, ...) and small records (contacts) are JSON columns, JSONB on PostgreSQL.
+Every datetime is timezone-aware and stored in UTC; events are shown in Asia/Ho_Chi_Minh.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.sqltypes import JSONType, UTCDateTime, utcnow
+
+# Stable constraint names so migrations can be written and reversed on both engines.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("enterprise", "staff", "admin")
+STAGES = ("research", "prototype", "pilot", "commercial")
+TRANSFER_MODES = ("licence", "sale", "joint_development", "consulting", "training")
+TECH_STATUSES = ("published", "pending_review", "archived")
+EVENT_KINDS = (
+    "techmart", "techdemo", "techfest", "workshop", "training", "connection_session", "other",
+)
+DEMAND_STATUSES = ("new", "matched", "connected", "closed", "rejected")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[str]: JSONType,
+                           list[int]: JSONType}
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class User(Timestamped, Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(300))
+    province: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16), default="enterprise")
+    consent_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Technology(Timestamped, Base):
+    __tablename__ = "technologies"
+    # updated_at is indexed: the search index checks max(updated_at) before each query.
+    __table_args__ = (Index("ix_technologies_updated_at", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    sector: Mapped[str | None] = mapped_column(String(32), index=True)
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    stage: Mapped[str | None] = mapped_column(String(16))
+    transfer_modes: Mapped[list[str]] = mapped_column(default=list)
+    price_min: Mapped[int | None] = mapped_column(BigInteger)
+    price_max: Mapped[int | None] = mapped_column(BigInteger)
+    provider: Mapped[str] = mapped_column(String(300), default="")
+    provider_contact: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    province: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    source: Mapped[str] = mapped_column(String(32), default="manual")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Expert(Timestamped, Base):
+    __tablename__ = "experts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(64), default="")  # academic title, "PGS.TS."
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    fields: Mapped[list[str]] = mapped_column(default=list)
+    sectors: Mapped[list[str]] = mapped_column(default=list)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    foreign: Mapped[bool] = mapped_column(Boolean, default=False)
+    province: Mapped[str | None] = mapped_column(String(32))
+    country: Mapped[str] = mapped_column(String(64), default="Việt Nam")
+    contact: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Event(Timestamped, Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), default="other")
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime | None]
+    venue: Mapped[str | None] = mapped_column(String(300))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    province: Mapped[str | None] = mapped_column(String(32))
+    sectors: Mapped[list[str]] = mapped_column(default=list)
+    organiser: Mapped[str] = mapped_column(String(300), default="")
+    registration_deadline: Mapped[datetime | None]
+    capacity: Mapped[int | None] = mapped_column(Integer)
+
+
+class EventRegistration(Base):
+    __tablename__ = "event_registrations"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship(lazy="raise")
+
+
+class ConnectionPoint(Timestamped, Base):
+    __tablename__ = "connection_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    provinces: Mapped[list[str]] = mapped_column(default=list)  # ids; "*" marks a national point
+    contact: Mapped[dict[str, Any]] = mapped_column(default=dict)  # phone, email, address
+
+    @property
+    def national(self) -> bool:
+        return "*" in (self.provinces or [])
+
+
+class Demand(Timestamped, Base):
+    __tablename__ = "demands"
+    __table_args__ = (Index("ix_demands_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(32))  # intent name, e.g. find_technology
+    raw_text: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sector: Mapped[str | None] = mapped_column(String(32))
+    product: Mapped[str | None] = mapped_column(String(200))
+    province: Mapped[str | None] = mapped_column(String(32))
+    budget: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    matched_technology_ids: Mapped[list[int]] = mapped_column(default=list)
+    matched_expert_ids: Mapped[list[int]] = mapped_column(default=list)
+    interested_technology_ids: Mapped[list[int]] = mapped_column(default=list)
+    connection_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connection_points.id", ondelete="SET NULL")
+    )
+
+    history: Mapped[list[DemandStatusChange]] = relationship(
+        back_populates="demand", cascade="all, delete-orphan", lazy="selectin",
+        order_by="DemandStatusChange.id",
+    )
+
+
+class DemandStatusChange(Base):
+    __tablename__ = "demand_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
+    old_status: Mapped[str | None] = mapped_column(String(16))
+    new_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(String(128))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    demand: Mapped[Demand] = relationship(back_populates="history", lazy="raise")
+
+
+class Subscription(Timestamped, Base):
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sectors: Mapped[list[str]] = mapped_column(default=list)  # empty list: every sector
+    provinces: Mapped[list[str]] = mapped_column(default=list)  # empty list: everywhere
+    event_kinds: Mapped[list[str]] = mapped_column(default=list)  # empty list: every kind
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ConversationState(Base):
+    __tablename__ = "conversation_states"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    handler: Mapped[str | None] = mapped_column(String(64))
+    step: Mapped[str | None] = mapped_column(String(64))
+    slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProcessedUpdate(Base):
+    __tablename__ = "processed_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_id: Mapped[str] = mapped_column(String(128))
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class MessageLog(Base):
+    __tablename__ = "message_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(128))  # channel's user id
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    text: Mapped[str] = mapped_column(Text, default="")
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Repositories: plain async functions taking an `AsyncSession` (see `storage/__init__.py`)."""

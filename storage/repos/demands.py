@@ -1,0 +1,184 @@
+"""Demands: created (and committed) as soon as the user states them, so none is ever lost."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import InvalidStatusChange, InvalidValue, NotFound
+from storage.models import DEMAND_STATUSES, ConnectionPoint, Demand, DemandStatusChange, User
+
+# Which status may follow which; a closed or rejected demand can be reopened by staff ("new").
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("matched", "connected", "closed", "rejected"),
+    "matched": ("new", "connected", "closed", "rejected"),
+    "connected": ("closed", "matched"),
+    "closed": ("new",),
+    "rejected": ("new",),
+}
+STATUS_NAMES = {
+    "new": "Mới tiếp nhận",
+    "matched": "Đã gợi ý công nghệ/chuyên gia",
+    "connected": "Đã kết nối",
+    "closed": "Đã đóng",
+    "rejected": "Bị từ chối",
+}
+# Keys of Demand.details that identify a person; removed when the user asks to be forgotten.
+CONTACT_KEYS = ("name", "contact_name", "display_name", "phone", "email", "organisation",
+                "tax_code", "address", "contact")
+_PHONE_RE = re.compile(r"(?:\+?84|0)(?:[\s.-]?\d){8,10}")
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+REDACTED = "[đã xoá]"
+
+
+async def create(
+    session: AsyncSession,
+    user: User | int,
+    type: str,
+    raw_text: str = "",
+    *,
+    details: dict[str, Any] | None = None,
+    sector: str | None = None,
+    product: str | None = None,
+    province: str | None = None,
+    budget: int | None = None,
+    commit: bool = True,
+) -> Demand:
+    """Store a demand with its first history entry; committed by default (never lose a demand)."""
+    user_id = user if isinstance(user, int) else user.id
+    demand = Demand(user_id=user_id, type=type, raw_text=raw_text, details=dict(details or {}),
+                    sector=sector, product=product, province=province, budget=budget,
+                    status="new")
+    demand.history = [DemandStatusChange(old_status=None, new_status="new", note="Tiếp nhận")]
+    session.add(demand)
+    if commit:
+        await session.commit()
+    else:
+        await session.flush()
+    return demand
+
+
+async def get(session: AsyncSession, demand_id: int) -> Demand:
+    demand = await session.get(Demand, demand_id)
+    if demand is None:
+        raise NotFound(f"Không tìm thấy yêu cầu số {demand_id}.")
+    return demand
+
+
+async def list_for_user(session: AsyncSession, user: User | int, limit: int = 20) -> list[Demand]:
+    user_id = user if isinstance(user, int) else user.id
+    stmt = (select(Demand).where(Demand.user_id == user_id)
+            .order_by(Demand.created_at.desc(), Demand.id.desc()).limit(limit))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def list_all(
+    session: AsyncSession, status: str | Iterable[str] | None = None, limit: int = 100,
+    offset: int = 0,
+) -> list[Demand]:
+    stmt = select(Demand).order_by(Demand.created_at.desc(), Demand.id.desc())
+    if status is not None:
+        statuses = [status] if isinstance(status, str) else list(status)
+        for s in statuses:
+            _check_status(s)
+        stmt = stmt.where(Demand.status.in_(statuses))
+    return list((await session.execute(stmt.limit(limit).offset(offset))).scalars())
+
+
+def _check_status(status: str) -> None:
+    if status not in DEMAND_STATUSES:
+        raise InvalidValue(f"Trạng thái không hợp lệ: {status} "
+                           f"(chỉ nhận {', '.join(DEMAND_STATUSES)}).")
+
+
+async def change_status(
+    session: AsyncSession, demand: Demand, new_status: str, *, note: str | None = None,
+    changed_by: str | None = None,
+) -> Demand:
+    """Move a demand to `new_status`, recording the change; the caller commits."""
+    _check_status(new_status)
+    if new_status == demand.status:
+        return demand
+    if new_status not in TRANSITIONS[demand.status]:
+        raise InvalidStatusChange(
+            f"Không thể chuyển yêu cầu từ “{STATUS_NAMES[demand.status]}” "
+            f"sang “{STATUS_NAMES[new_status]}”."
+        )
+    demand.history.append(DemandStatusChange(old_status=demand.status, new_status=new_status,
+                                             note=note, changed_by=changed_by))
+    demand.status = new_status
+    await session.flush()
+    return demand
+
+
+def _merge_ids(current: list[int] | None, new: Iterable[int]) -> list[int]:
+    out = list(current or [])
+    for i in new:
+        if i not in out:
+            out.append(int(i))
+    return out
+
+
+async def add_interest(session: AsyncSession, demand: Demand, technology_id: int) -> Demand:
+    """Remember that the user marked this technology as interesting (idempotent)."""
+    # A new list (not in-place append) so SQLAlchemy sees the JSON change.
+    demand.interested_technology_ids = _merge_ids(demand.interested_technology_ids,
+                                                  [technology_id])
+    await session.flush()
+    return demand
+
+
+async def attach_matches(
+    session: AsyncSession, demand: Demand, technology_ids: Iterable[int] = (),
+    expert_ids: Iterable[int] = (), *, mark_matched: bool = True,
+) -> Demand:
+    """Store suggested technologies/experts; a new demand with matches becomes "matched"."""
+    demand.matched_technology_ids = _merge_ids(demand.matched_technology_ids, technology_ids)
+    demand.matched_expert_ids = _merge_ids(demand.matched_expert_ids, expert_ids)
+    has_matches = bool(demand.matched_technology_ids or demand.matched_expert_ids)
+    if mark_matched and has_matches and demand.status == "new":
+        await change_status(session, demand, "matched", note="Đã gợi ý tự động")
+    await session.flush()
+    return demand
+
+
+async def anonymise_user(session: AsyncSession, user: User) -> int:
+    """Erase a user's contact data from the user row and every demand; returns demands touched."""
+    user.display_name = None
+    user.phone = None
+    user.email = None
+    user.organisation = None
+    user.consent_at = None
+    demands = await list_for_user(session, user, limit=100_000)
+    for d in demands:
+        d.details = {k: v for k, v in (d.details or {}).items() if k not in CONTACT_KEYS}
+        d.raw_text = _EMAIL_RE.sub(REDACTED, _PHONE_RE.sub(REDACTED, d.raw_text or ""))
+    await session.flush()
+    return len(demands)
+
+
+async def find_connection_point(
+    session: AsyncSession, province: str | None
+) -> ConnectionPoint | None:
+    """The point serving this province id, else the national one ("*"), else None."""
+    points = list((await session.execute(select(ConnectionPoint).order_by(ConnectionPoint.id)))
+                  .scalars())
+    if province:
+        for p in points:
+            if province in (p.provinces or []):
+                return p
+    return next((p for p in points if p.national), None)
+
+
+async def assign_connection_point(
+    session: AsyncSession, demand: Demand, province: str | None = None
+) -> ConnectionPoint | None:
+    """Assign the point for `province` (default: the demand's), with a national fallback."""
+    point = await find_connection_point(session, province or demand.province)
+    demand.connection_point_id = point.id if point else None
+    await session.flush()
+    return point

@@ -1,0 +1,76 @@
+"""Event registrations with uniqueness, capacity and deadline checks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import AlreadyRegistered, EventFull, EventPast, RegistrationClosed
+from storage.models import Event, EventRegistration, User
+from storage.sqltypes import utcnow
+
+
+async def count(session: AsyncSession, event: Event) -> int:
+    stmt = select(func.count()).select_from(EventRegistration).where(
+        EventRegistration.event_id == event.id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def find(session: AsyncSession, event: Event, user: User) -> EventRegistration | None:
+    stmt = select(EventRegistration).where(EventRegistration.event_id == event.id,
+                                           EventRegistration.user_id == user.id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def seats_left(session: AsyncSession, event: Event) -> int | None:
+    """Free places, or None when the event has no capacity limit."""
+    if event.capacity is None:
+        return None
+    return max(0, event.capacity - await count(session, event))
+
+
+async def register(
+    session: AsyncSession, event: Event, user: User, *, note: str | None = None,
+    now: datetime | None = None,
+) -> EventRegistration:
+    """Register `user`; raises AlreadyRegistered, EventPast, RegistrationClosed or EventFull.
+
+    Flushes but does not commit. The unique (event, user) constraint settles concurrent double
+    taps; capacity is checked just before the insert.
+    """
+    now = now or utcnow()
+    if event.starts_at <= now:
+        raise EventPast()
+    if event.registration_deadline is not None and event.registration_deadline < now:
+        raise RegistrationClosed(
+            "Rất tiếc, sự kiện đã hết hạn đăng ký. Anh/chị có thể xem các sự kiện sắp tới khác.")
+    if await find(session, event, user) is not None:
+        raise AlreadyRegistered()
+    left = await seats_left(session, event)
+    if left is not None and left <= 0:
+        raise EventFull()
+    reg = EventRegistration(event_id=event.id, user_id=user.id, note=note)
+    try:
+        async with session.begin_nested():
+            session.add(reg)
+    except IntegrityError as exc:
+        raise AlreadyRegistered() from exc
+    return reg
+
+
+async def cancel(session: AsyncSession, event: Event, user: User) -> bool:
+    reg = await find(session, event, user)
+    if reg is None:
+        return False
+    await session.delete(reg)
+    await session.flush()
+    return True
+
+
+async def list_for_user(session: AsyncSession, user: User) -> list[EventRegistration]:
+    stmt = (select(EventRegistration).join(Event).where(EventRegistration.user_id == user.id)
+            .order_by(Event.starts_at))
+    return list((await session.execute(stmt)).scalars())

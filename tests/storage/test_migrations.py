@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import inspect
 
 from storage.db import Database
@@ -43,7 +45,7 @@ async def test_models_match_migrations(empty_db: Database) -> None:
     assert diff == []
 
 
-async def test_sqlite_file_and_parent_dir_created(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_sqlite_file_and_parent_dir_created(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "k.db"
     db = Database(f"sqlite+aiosqlite:///{path}")
     await db.upgrade()

@@ -1,0 +1,118 @@
+"""Repository helpers the dialogue needs beyond the core repositories.
+
+Privacy (what we store about a user, forgetting a user), the latest demand of a user, and
+recording a request to talk to staff on a demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Demand, Event, EventRegistration, MessageLog, Subscription, User
+from storage.repos import demands as demands_repo
+
+
+@dataclass
+class UserData:
+    """Everything stored about one user, for `/dulieu`."""
+
+    user: User
+    demands: list[Demand] = field(default_factory=list)
+    subscriptions: list[Subscription] = field(default_factory=list)
+    registrations: list[tuple[EventRegistration, Event]] = field(default_factory=list)
+    messages: int = 0
+
+
+async def registrations_with_events(
+    session: AsyncSession, user: User
+) -> list[tuple[EventRegistration, Event]]:
+    stmt = (select(EventRegistration, Event).join(Event, Event.id == EventRegistration.event_id)
+            .where(EventRegistration.user_id == user.id).order_by(Event.starts_at))
+    return [(reg, ev) for reg, ev in (await session.execute(stmt)).all()]
+
+
+async def user_data(session: AsyncSession, user: User) -> UserData:
+    subs = (await session.execute(
+        select(Subscription).where(Subscription.user_id == user.id).order_by(Subscription.id)
+    )).scalars()
+    messages = (await session.execute(
+        select(MessageLog.id).where(MessageLog.channel == user.channel,
+                                    MessageLog.user_id == user.external_id)
+    )).scalars()
+    return UserData(
+        user=user,
+        demands=await demands_repo.list_for_user(session, user, limit=1000),
+        subscriptions=list(subs),
+        registrations=await registrations_with_events(session, user),
+        messages=len(list(messages)),
+    )
+
+
+async def delete_subscriptions(session: AsyncSession, user: User) -> int:
+    result = await session.execute(delete(Subscription).where(Subscription.user_id == user.id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete_registrations(session: AsyncSession, user: User) -> int:
+    result = await session.execute(
+        delete(EventRegistration).where(EventRegistration.user_id == user.id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete_messages(session: AsyncSession, user: User) -> int:
+    """The chat log of this user's account: it may hold phone numbers and e-mails they typed."""
+    result = await session.execute(delete(MessageLog).where(
+        MessageLog.channel == user.channel, MessageLog.user_id == user.external_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    demands: int
+    subscriptions: int
+    registrations: int
+    messages: int
+
+
+async def forget_user(session: AsyncSession, user: User) -> Forgotten:
+    """Anonymise contact data on the user and their demands; remove subscriptions,
+    registrations and the chat log. Demands themselves stay (without contact) for statistics.
+    Flushes; the caller commits."""
+    touched = await demands_repo.anonymise_user(session, user)
+    for demand in await demands_repo.list_for_user(session, user, limit=100_000):
+        details = dict(demand.details or {})
+        if "handoff" in details:  # handoff notes may quote the user's words
+            details["handoff"] = [{"at": h.get("at")} for h in details["handoff"]]
+            demand.details = details
+    forgotten = Forgotten(
+        demands=touched,
+        subscriptions=await delete_subscriptions(session, user),
+        registrations=await delete_registrations(session, user),
+        messages=await delete_messages(session, user),
+    )
+    user.province = None
+    await session.flush()
+    return forgotten
+
+
+async def latest_demand(session: AsyncSession, user: User) -> Demand | None:
+    found = await demands_repo.list_for_user(session, user, limit=1)
+    return found[0] if found else None
+
+
+async def record_handoff(
+    session: AsyncSession, demand: Demand, *, at: datetime, note: str = "", channel: str = ""
+) -> Demand:
+    """Append a request to talk to staff to `demand.details["handoff"]` (a new dict, so the JSON
+    column is marked dirty). Flushes."""
+    details: dict[str, Any] = dict(demand.details or {})
+    entry = {"at": at.isoformat(), "note": note[:500], "channel": channel}
+    details["handoff"] = [*details.get("handoff", []), entry]
+    demand.details = details
+    await session.flush()
+    return demand

@@ -1,0 +1,147 @@
+"""Public NLU API used by the rest of ketnoi.
+
+``load_engine()`` returns the embedded engine (trained on first use or when the data changed);
+``make_backend(settings)`` returns an object with ``async parse(text) -> dict`` that either runs
+the embedded engine or calls a Rasa server, falling back to the embedded engine when Rasa fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from nlu.engine import Engine, FallbackConfig
+from nlu.training import DEFAULT_DATA_DIR, data_hash, is_fresh, train_to_dir
+
+log = logging.getLogger(__name__)
+
+_CACHE: dict[tuple[Path, float | None, float | None], Engine] = {}
+_LOCK = threading.Lock()
+
+
+def default_model_dir() -> Path:
+    from bot.config import get_settings
+
+    return Path(get_settings().nlu_model_dir)
+
+
+def load_engine(
+    model_dir: Path | None = None,
+    train_if_needed: bool = True,
+    data: list[Path] | None = None,
+    threshold: float | None = None,
+    ambiguity_threshold: float | None = None,
+) -> Engine:
+    """The engine stored in ``model_dir`` (default: settings' ``nlu_model_dir``), cached per dir.
+
+    With ``train_if_needed`` it (re)trains when the model is missing or was trained on other data
+    or another engine version. ``threshold``/``ambiguity_threshold`` override the fallback values
+    chosen by cross-validation at training time.
+    """
+    model_dir = Path(model_dir or default_model_dir()).resolve()
+    paths = data or [DEFAULT_DATA_DIR]
+    key = (model_dir, threshold, ambiguity_threshold)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and (not train_if_needed or cached.data_hash == data_hash(paths)):
+            return cached
+        if train_if_needed and not is_fresh(model_dir, paths):
+            report = train_to_dir(paths, model_dir)
+            log.info("NLU model trained: %d examples, %d intents, %.1fs",
+                     report.examples, report.intents, report.seconds)
+        engine = Engine.load(model_dir)
+        if threshold is not None or ambiguity_threshold is not None:
+            fb = engine.fallback
+            engine.fallback = FallbackConfig(
+                threshold if threshold is not None else fb.threshold,
+                ambiguity_threshold if ambiguity_threshold is not None else fb.ambiguity_threshold,
+                fb.min_known_words,
+            )
+        _CACHE[key] = engine
+        return engine
+
+
+class NluBackend(Protocol):
+    async def parse(self, text: str) -> dict[str, Any]: ...
+
+
+class EmbeddedBackend:
+    def __init__(self, model_dir: Path | None = None, engine: Engine | None = None,
+                 threshold: float | None = None, ambiguity_threshold: float | None = None) -> None:
+        self._model_dir = model_dir
+        self._engine = engine
+        self._threshold = threshold
+        self._ambiguity = ambiguity_threshold
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = load_engine(self._model_dir, threshold=self._threshold,
+                                       ambiguity_threshold=self._ambiguity)
+        return self._engine
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        return self.engine.parse(text)
+
+
+def _valid_parse(body: Any) -> bool:
+    if not isinstance(body, dict) or not isinstance(body.get("intent"), dict):
+        return False
+    name = body["intent"].get("name")
+    return isinstance(name, str) and isinstance(body.get("entities", []), list)
+
+
+class RasaBackend:
+    """Calls a Rasa server's POST /model/parse; any failure → a warning and the embedded engine."""
+
+    def __init__(self, url: str, timeout: float, embedded: EmbeddedBackend) -> None:
+        self.url = url.rstrip("/") + "/model/parse"
+        self.timeout = timeout
+        self.embedded = embedded
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout))
+        return self._client
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        try:
+            resp = await self._http().post(self.url, json={"text": text})
+            resp.raise_for_status()
+            body = resp.json()
+            if not _valid_parse(body):
+                raise ValueError("response is not a /model/parse object")
+            body.setdefault("entities", [])
+            body.setdefault("intent_ranking", [])
+            body.setdefault("text", text)
+            return dict(body)
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("Rasa NLU at %s unavailable (%s: %s); using the embedded engine",
+                        self.url, type(exc).__name__, exc)
+            return await self.embedded.parse(text)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+def make_backend(settings: Any = None) -> NluBackend:
+    """Embedded engine by default; ``KETNOI_NLU_BACKEND=rasa`` uses ``KETNOI_RASA_URL``."""
+    if settings is None:
+        from bot.config import get_settings
+
+        settings = get_settings()
+    embedded = EmbeddedBackend(
+        Path(settings.nlu_model_dir),
+        threshold=getattr(settings, "nlu_threshold", None),
+        ambiguity_threshold=getattr(settings, "nlu_ambiguity_threshold", None),
+    )
+    if str(getattr(settings, "nlu_backend", "embedded")).lower() == "rasa":
+        return RasaBackend(settings.rasa_url, float(settings.rasa_timeout), embedded)
+    return embedded

@@ -1,0 +1,128 @@
+"""Linear intent classifier with temperature-calibrated probabilities and a fast predict path.
+
+Training uses scikit-learn (logistic regression on sparse features). Prediction does not call
+scikit-learn: the weights are kept as a dense (features x classes) array and a message's few
+hundred active features are looked up in a dict and summed with one numpy gather, which keeps a
+parse well under a millisecond.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import minimize_scalar
+from sklearn.linear_model import LogisticRegression
+
+from nlu.features import FeatureConfig, featurize
+from nlu.normalize import Normalized, normalize, strip_diacritics
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierConfig:
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    C: float = 20.0
+    augment_stripped: bool = True
+
+
+def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    z = scores / temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+    return out
+
+
+def stripped_copy(text: str) -> str:
+    """The message as typed without diacritics (what many users send)."""
+    return strip_diacritics(normalize(text).nfc)
+
+
+@dataclass
+class IntentModel:
+    cfg: ClassifierConfig
+    classes: list[str]
+    vocab: dict[str, int]
+    weights: np.ndarray  # (n_features, n_classes) float32
+    bias: np.ndarray  # (n_classes,)
+    temperature: float = 1.0
+
+    def scores(self, norm: Normalized) -> np.ndarray:
+        feats = featurize(norm, self.cfg.features)
+        idx, vals = [], []
+        vocab = self.vocab
+        for k, v in feats.items():
+            j = vocab.get(k)
+            if j is not None:
+                idx.append(j)
+                vals.append(v)
+        if not idx:
+            return self.bias.copy()
+        out: np.ndarray = np.asarray(vals, dtype=np.float32) @ self.weights[idx] + self.bias
+        return out
+
+    def proba(self, norm: Normalized) -> np.ndarray:
+        return softmax(self.scores(norm), self.temperature)
+
+    def batch_scores(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self.scores(normalize(t)) for t in texts])
+
+
+def _matrix(
+    feats: list[dict[str, float]], vocab: dict[str, int]
+) -> sparse.csr_matrix:
+    rows, cols, vals = [], [], []
+    for i, f in enumerate(feats):
+        for k, v in f.items():
+            j = vocab.get(k)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+                vals.append(v)
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(feats), len(vocab)), dtype=np.float64)
+
+
+def augmented(texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig
+              ) -> tuple[list[str], list[str]]:
+    """Add a diacritic-stripped copy of every example so both ways of typing are learnt."""
+    if not cfg.augment_stripped:
+        return list(texts), list(labels)
+    out_t, out_l = list(texts), list(labels)
+    for t, lab in zip(texts, labels, strict=True):
+        s = stripped_copy(t)
+        if s != normalize(t).folded:
+            out_t.append(s)
+            out_l.append(lab)
+    return out_t, out_l
+
+
+def fit(texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig) -> IntentModel:
+    texts_a, labels_a = augmented(texts, labels, cfg)
+    feats = [featurize(t, cfg.features) for t in texts_a]
+    vocab: dict[str, int] = {}
+    for f in feats:
+        for k in f:
+            vocab.setdefault(k, len(vocab))
+    X = _matrix(feats, vocab)
+    classes = sorted(set(labels_a))
+    if len(classes) < 2:
+        raise ValueError("training data needs at least two intents")
+    clf = LogisticRegression(C=cfg.C, max_iter=3000, tol=1e-4)
+    clf.fit(X, labels_a)
+    order = [list(clf.classes_).index(c) for c in classes]
+    weights = np.ascontiguousarray(clf.coef_[order].T, dtype=np.float32)
+    bias = np.asarray(clf.intercept_[order], dtype=np.float32)
+    return IntentModel(cfg, classes, vocab, weights, bias)
+
+
+def fit_temperature(scores: np.ndarray, gold_idx: np.ndarray) -> float:
+    """Temperature minimising the negative log-likelihood of out-of-fold scores."""
+
+    def nll(log_t: float) -> float:
+        p = softmax(scores, float(np.exp(log_t)))
+        return float(-np.mean(np.log(p[np.arange(len(gold_idx)), gold_idx] + 1e-12)))
+
+    res = minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded")
+    return float(np.exp(res.x))

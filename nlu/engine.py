@@ -1,0 +1,99 @@
+"""The embedded NLU engine: intent + entities in Rasa's /model/parse shape."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlu.classifier import IntentModel
+from nlu.extractors import EntityPipeline
+from nlu.features import known_word_ratio
+from nlu.normalize import normalize
+
+ENGINE_VERSION = "1.0.0"
+FALLBACK = "nlu_fallback"
+MODEL_FILE = "model.pkl"
+META_FILE = "meta.json"
+RANKING_SIZE = 10
+_LATIN_LETTER_RE = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
+
+
+@dataclass
+class FallbackConfig:
+    threshold: float = 0.3
+    ambiguity_threshold: float = 0.1
+    min_known_words: float = 0.25  # share of words seen in training under which text is foreign
+
+
+@dataclass
+class Engine:
+    intent_model: IntentModel
+    entities: EntityPipeline
+    fallback: FallbackConfig = field(default_factory=FallbackConfig)
+    data_hash: str = ""
+    version: str = ENGINE_VERSION
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def intents(self) -> list[str]:
+        return list(self.intent_model.classes)
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """Classify a message and extract its entities; never raises on any string."""
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        norm = normalize(text)
+        entities = self.entities.extract(norm)
+        intent, ranking = self._classify(norm)
+        return {
+            "text": text,
+            "intent": intent,
+            "entities": entities,
+            "intent_ranking": ranking,
+        }
+
+    def _classify(self, norm: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if not norm.plain.strip() or not _LATIN_LETTER_RE.search(norm.plain):
+            # Empty, emoji-only, digits-only or another script: nothing we were trained on.
+            fb = {"name": FALLBACK, "confidence": 1.0}
+            return fb, [dict(fb)]
+        probs = self.intent_model.proba(norm)
+        ranking = self.ranking(probs)
+        n_words, known = known_word_ratio(norm, self.intent_model.vocab)
+        top = ranking[0]["confidence"]
+        second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+        fb_cfg = self.fallback
+        if (
+            top < fb_cfg.threshold
+            or top - second < fb_cfg.ambiguity_threshold
+            or (n_words > 0 and known < fb_cfg.min_known_words)
+        ):
+            fb = {"name": FALLBACK, "confidence": fb_cfg.threshold}
+            return fb, [dict(fb), *ranking][:RANKING_SIZE]
+        return dict(ranking[0]), ranking
+
+    def ranking(self, probs: np.ndarray) -> list[dict[str, Any]]:
+        order = np.argsort(-probs)[:RANKING_SIZE]
+        classes = self.intent_model.classes
+        return [{"name": classes[i], "confidence": float(probs[i])} for i in order]
+
+    def save(self, model_dir: Path) -> None:
+        """Write atomically so a reader never sees a half-written model."""
+        model_dir.mkdir(parents=True, exist_ok=True)
+        tmp = model_dir / (MODEL_FILE + ".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(model_dir / MODEL_FILE)
+
+    @staticmethod
+    def load(model_dir: Path) -> Engine:
+        with (model_dir / MODEL_FILE).open("rb") as fh:
+            engine = pickle.load(fh)
+        if not isinstance(engine, Engine):
+            raise ValueError(f"{model_dir / MODEL_FILE}: not a ketnoi NLU model")
+        return engine

@@ -1,0 +1,186 @@
+"""Entity extraction: lookups (built-in + data), patterns (phone, email, tax code, money, data
+regexes) and a CRF for the remaining annotated types. Rule extractors win over the CRF."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlu.crf import CrfTagger
+from nlu.gazetteer import Gazetteer, is_single_marked
+from nlu.lexicon import EVENT_KINDS, add_product, builtin_gazetteer, product_table
+from nlu.loader import TrainingData
+from nlu.money import find_amounts
+from nlu.normalize import Normalized, plain, tokenize
+from nlu.patterns import find_patterns
+from nlu.taxonomy import SECTOR_BY_ID, find_province, find_sector
+
+RULE_TYPES = frozenset(
+    {"province", "sector", "product", "budget", "phone", "email", "tax_code", "event_kind"}
+)
+# Types whose value must come from a rule (official names, ids, digits): the CRF may not guess them.
+CRF_BLOCKED = RULE_TYPES - {"product"}
+LOOKUP = "LookupEntityExtractor"
+REGEX = "RegexEntityExtractor"
+CRF = "CRFEntityExtractor"
+_MIN_LEARNT_ASCII_WORD = 5  # shorter single ASCII words from data are too ambiguous to look up
+
+
+@dataclass
+class EntityPipeline:
+    gazetteer: Gazetteer
+    regexes: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+    synonyms: dict[str, str] = field(default_factory=dict)  # plain variant → value
+    crf: CrfTagger | None = None
+
+    @classmethod
+    def build(cls, data: TrainingData | None = None, use_crf: bool = True) -> EntityPipeline:
+        g = copy.deepcopy(builtin_gazetteer())
+        pipe = cls(g)
+        if data is None:
+            return pipe
+        pipe.synonyms = {plain(k): v for k, v in data.synonyms.items()}
+        wanted = set(data.entity_types()) | RULE_TYPES
+        _learn_lookups(g, data, pipe.synonyms, wanted)
+        _learn_annotations(g, data)
+        for name, patterns in data.regexes.items():
+            if name not in wanted:
+                continue  # a regex only used as an intent feature in Rasa
+            for p in patterns:
+                try:
+                    pipe.regexes.append((name, re.compile(p, re.IGNORECASE)))
+                except re.error:
+                    continue
+        if use_crf:
+            pipe.crf = CrfTagger.train(data.examples)
+        return pipe
+
+    def extract(self, norm: Normalized) -> list[dict[str, Any]]:
+        try:
+            rules = self._rules(norm)
+            crf = self._crf(norm, rules) if self.crf else []
+        except Exception:  # never let one odd message break a parse
+            return []
+        return sorted(_dedupe(rules) + crf, key=lambda e: (e["start"], e["end"]))
+
+    def _rules(self, norm: Normalized) -> list[dict[str, Any]]:
+        text = norm.original
+        out: list[dict[str, Any]] = []
+        tokens = tokenize(norm)
+        for m in self.gazetteer.match(tokens):
+            s, e = tokens[m.start].start, tokens[m.end - 1].end
+            ent = _entity(m.entry.entity, m.entry.value, s, e, m.entry.extractor)
+            extra = dict(m.entry.extra)
+            if m.entry.entity == "province":
+                ent["mentioned"] = text[s:e]
+                ent.update(extra)
+            out.append(ent)
+        for f in find_patterns(norm.plain):
+            s, e = norm.span(f.start, f.end)
+            value = text[s:e].strip() if f.entity == "email" else f.value
+            out.append(_entity(f.entity, value, s, e, REGEX))
+        for a in find_amounts(norm.plain):
+            s, e = norm.span(a.start, a.end)
+            out.append(_entity("budget", a.value, s, e, REGEX))
+        for name, rx in self.regexes:
+            for rm in rx.finditer(text):
+                if rm.end() > rm.start():
+                    out.append(_entity(name, rm.group(0), rm.start(), rm.end(), REGEX))
+        return out
+
+    def _crf(self, norm: Normalized, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        assert self.crf is not None
+        out = []
+        for t in self.crf.tag(tokenize(norm)):
+            if t.entity in CRF_BLOCKED:
+                continue
+            if any(r["start"] < t.end and t.start < r["end"] for r in rules):
+                continue
+            surface = norm.original[t.start : t.end]
+            ent = _entity(t.entity, surface, t.start, t.end, CRF, t.confidence)
+            mapped = self.synonyms.get(plain(surface))
+            if mapped is not None:
+                ent["value"] = mapped
+                ent["processors"] = ["EntitySynonymMapper"]
+            out.append(ent)
+        return out
+
+
+def _entity(entity: str, value: Any, start: int, end: int, extractor: str,
+            confidence: float = 1.0) -> dict[str, Any]:
+    return {"entity": entity, "start": start, "end": end, "confidence_entity": confidence,
+            "value": value, "extractor": extractor}
+
+
+def _dedupe(ents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per entity type keep the longest of overlapping matches (built-ins first on ties)."""
+    ents = sorted(ents, key=lambda e: (-(e["end"] - e["start"]), e["start"]))
+    kept: list[dict[str, Any]] = []
+    for e in ents:
+        if any(k["entity"] == e["entity"] and k["start"] < e["end"] and e["start"] < k["end"]
+               for k in kept):
+            continue
+        kept.append(e)
+    return kept
+
+
+def _resolve(entity: str, text: str, synonyms: dict[str, str]) -> Any:
+    """The value a looked-up phrase stands for, or None when it cannot be resolved."""
+    value = synonyms.get(plain(text), text)
+    if entity == "province":
+        p = find_province(value) or find_province(text)
+        return p.name if p else None
+    if entity == "sector":
+        s = SECTOR_BY_ID.get(value) or find_sector(value)
+        return s.id if s else None
+    if entity == "event_kind":
+        return value if value in EVENT_KINDS else None
+    return value
+
+
+def _learnable(phrase: str) -> bool:
+    words = phrase.split()
+    return len(words) > 1 or not phrase.isascii() or len(phrase) >= _MIN_LEARNT_ASCII_WORD
+
+
+def _learn_lookups(g: Gazetteer, data: TrainingData, synonyms: dict[str, str],
+                   wanted: set[str]) -> None:
+    products = {c for c, _, _ in product_table()}
+    for name, items in data.lookups.items():
+        if name not in wanted:
+            continue
+        for item in items:
+            value = _resolve(name, item, synonyms)
+            if value is None:
+                continue
+            if name == "province":
+                p = find_province(item) or find_province(str(value))
+                if p:
+                    g.add("province", item, p.name, extra={"id": p.id})
+            elif name == "product":
+                add_product(g, item, str(value))
+            else:
+                g.add(name, item, value, strict=is_single_marked(item))
+    # Synonyms pointing at a sector id or a known product extend those lexicons.
+    for variant_plain, value in synonyms.items():
+        if value in SECTOR_BY_ID and _learnable(variant_plain):
+            g.add("sector", variant_plain, value)
+        elif value in products and _learnable(variant_plain):
+            add_product(g, variant_plain, value)
+
+
+def _learn_annotations(g: Gazetteer, data: TrainingData) -> None:
+    """Phrases annotated with a resolvable value become lookups ("[sấy lạnh](sector:...)")."""
+    for ex in data.examples:
+        for a in ex.entities:
+            if a.entity not in ("product", "sector", "event_kind") or not _learnable(a.text):
+                continue
+            value = _resolve(a.entity, a.value, {})
+            if value is None:
+                continue
+            if a.entity == "product":
+                add_product(g, a.text, str(value))
+            else:
+                g.add(a.entity, a.text, value, strict=is_single_marked(a.text))

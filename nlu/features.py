@@ -1,0 +1,81 @@
+"""Intent features: the same code path feeds training (sparse matrices) and the fast parse path.
+
+Blocks, each L2-normalised and weighted separately so the many character n-grams do not drown the
+few word features:
+- ``c``: character n-grams of every abbreviation-expanded plain word (typos, missing diacritics);
+- ``w``: word unigrams and bigrams of the expanded plain words;
+- ``f``: folded (with diacritics) words that differ from their plain form, which separate words the
+  plain view merges (bán/bạn, nhận/nhãn) when the user did type the diacritics.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from nlu.normalize import Normalized, expand_words, normalize
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_DIGIT_RE = re.compile(r"\d")
+MAX_CLASSIFY_CHARS = 1000  # long messages are cut for classification (entities use the full text)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureConfig:
+    char_min: int = 2
+    char_max: int = 5
+    char_weight: float = 1.0
+    word_weight: float = 0.8
+    folded_weight: float = 0.35
+    bigrams: bool = True
+
+
+def words_of(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> tuple[list[str], list[str]]:
+    """(expanded plain words, folded words with diacritics) of the first ``limit`` characters."""
+    plain_text = norm.plain[:limit]
+    folded_text = norm.folded[:limit]
+    plain_words = [_DIGIT_RE.sub("0", w) for w in _WORD_RE.findall(plain_text)]
+    folded_words = [
+        w for w in _WORD_RE.findall(folded_text) if not w.isascii() and not _DIGIT_RE.search(w)
+    ]
+    return expand_words(plain_words), folded_words
+
+
+def _normed(counts: Counter[str], weight: float) -> dict[str, float]:
+    if not counts or weight <= 0:
+        return {}
+    vals = {k: 1.0 + math.log(v) for k, v in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vals.values()))
+    return {k: weight * v / norm for k, v in vals.items()}
+
+
+def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
+    norm = text if isinstance(text, Normalized) else normalize(text)
+    words, folded = words_of(norm)
+    chars: Counter[str] = Counter()
+    for w in words:
+        padded = f" {w} "
+        n_len = len(padded)
+        for n in range(cfg.char_min, cfg.char_max + 1):
+            for i in range(n_len - n + 1):
+                chars["c" + padded[i : i + n]] += 1
+    wordc: Counter[str] = Counter("w" + w for w in words)
+    if cfg.bigrams:
+        seq = ["<s>", *words, "</s>"]
+        wordc.update(f"b{a} {b}" for a, b in zip(seq, seq[1:], strict=False))
+    foldc: Counter[str] = Counter("f" + w for w in folded)
+    feats = _normed(chars, cfg.char_weight)
+    feats.update(_normed(wordc, cfg.word_weight))
+    feats.update(_normed(foldc, cfg.folded_weight))
+    return feats
+
+
+def known_word_ratio(norm: Normalized, vocab: dict[str, int]) -> tuple[int, float]:
+    """(number of words, share of them seen in training): low coverage means out-of-domain text."""
+    words, _ = words_of(norm)
+    if not words:
+        return 0, 0.0
+    known = sum(1 for w in words if ("w" + w) in vocab)
+    return len(words), known / len(words)

@@ -1,0 +1,118 @@
+"""Diacritic-insensitive phrase matching over tokens, with guards against ordinary words.
+
+Matching happens on the plain view, but a token the user typed *with* diacritics must carry the
+phrase's own diacritics ("huệ" is not "Huế", "nhận" is not "nhãn"). Extra guards per phrase:
+``strict`` (the diacritics are required: one-syllable words such as "gỗ" are too ambiguous when
+plain), ``needs_cue`` (a word that is also an ordinary phrase, e.g. "hòa bình", only counts when
+capitalised or after a place cue such as "ở"/"tại"), ``plain_needs_cue`` (the same, only when typed without diacritics: "hue"), ``upper_or_cue`` (abbreviations such as "HN",
+"SG": written in capitals or after a cue), ``not_before`` (plain words that veto the match when they
+follow: "nhãn hiệu" is not the fruit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlu.normalize import Token, fold, plain
+
+PLACE_CUES = frozenset(
+    ["o", "tai", "tu", "ve", "den", "tinh", "tp", "pho", "vung", "khu", "sang", "ra", "vao", "thuoc", "gan", "quanh", "cua", "huyen", "xa"]
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    entity: str
+    value: Any
+    phrase: str
+    folded: tuple[str, ...]
+    extra: tuple[tuple[str, Any], ...] = ()
+    strict: bool = False
+    needs_cue: bool = False
+    plain_needs_cue: bool = False
+    upper_or_cue: bool = False
+    not_before: frozenset[str] = frozenset()
+    extractor: str = "LookupEntityExtractor"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int  # token indices, end exclusive
+    end: int
+    entry: Entry
+
+
+def phrase_tokens(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(plain tokens, folded tokens) of a phrase, split the way messages are tokenised."""
+    from nlu.normalize import tokenize  # local: tokenize is cheap but keeps imports one-way
+
+    toks = tokenize(phrase.replace("-", " "))
+    return tuple(t.plain for t in toks), tuple(t.folded for t in toks)
+
+
+@dataclass
+class Gazetteer:
+    index: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
+    max_len: int = 1
+
+    def add(self, entity: str, phrase: str, value: Any, **kw: Any) -> None:
+        plain_toks, folded_toks = phrase_tokens(phrase)
+        if not plain_toks:
+            return
+        extra = tuple(sorted(kw.pop("extra", {}).items()))
+        entry = Entry(entity, value, phrase, folded_toks, extra, **kw)
+        bucket = self.index.setdefault(plain_toks, [])
+        # One entry per entity type and key: the first added wins (built-in names before data).
+        if any(e.entity == entity for e in bucket):
+            return
+        bucket.append(entry)
+        self.max_len = max(self.max_len, len(plain_toks))
+
+    def add_all(self, entity: str, phrases: Iterable[str], value: Any, **kw: Any) -> None:
+        for p in phrases:
+            self.add(entity, p, value, **dict(kw))
+
+    def match(self, tokens: list[Token]) -> list[Match]:
+        out: list[Match] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            step = 1
+            for length in range(min(self.max_len, n - i), 0, -1):
+                bucket = self.index.get(tuple(t.plain for t in tokens[i : i + length]))
+                if not bucket:
+                    continue
+                ok = [e for e in bucket if _accept(e, tokens, i, i + length)]
+                if ok:
+                    out.extend(Match(i, i + length, e) for e in ok)
+                    step = length
+                    break
+            i += step
+        return out
+
+
+def _accept(e: Entry, tokens: list[Token], start: int, end: int) -> bool:
+    span = tokens[start:end]
+    for tok, want in zip(span, e.folded, strict=True):
+        has_marks = tok.folded != tok.plain
+        if has_marks and tok.folded != want:
+            return False
+        if e.strict and tok.folded != want:
+            return False
+    nxt = tokens[end].plain if end < len(tokens) else ""
+    if nxt and nxt in e.not_before:
+        return False
+    cue = start > 0 and tokens[start - 1].plain in PLACE_CUES
+    if e.upper_or_cue:
+        written = "".join(t.text for t in span)
+        return cue or (written.isupper() and len(written) > 1)
+    if e.needs_cue or (e.plain_needs_cue and all(t.folded == t.plain for t in span)):
+        return cue or span[0].text[:1].isupper()
+    return True
+
+
+def is_single_marked(phrase: str) -> bool:
+    """One syllable carrying diacritics: too ambiguous to match without them."""
+    toks = phrase.split()
+    return len(toks) == 1 and fold(phrase) != plain(phrase)

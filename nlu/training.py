@@ -1,0 +1,133 @@
+"""Training: data → Engine, with the fallback thresholds chosen on out-of-fold predictions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from nlu import classifier
+from nlu.classifier import ClassifierConfig, IntentModel, stripped_copy
+from nlu.engine import ENGINE_VERSION, META_FILE, Engine, FallbackConfig
+from nlu.extractors import EntityPipeline
+from nlu.loader import TrainingData, data_files, load_data
+from nlu.normalize import normalize
+
+DEFAULT_DATA_DIR = Path(__file__).parent / "data"
+RESOURCES_DIR = Path(__file__).parent / "resources"
+CALIBRATION_FOLDS = 5
+
+
+def data_hash(paths: Iterable[Path]) -> str:
+    """Hash of the training files, the engine's resources and its version: retrain when it moves."""
+    h = hashlib.sha256(ENGINE_VERSION.encode())
+    for f in [*data_files(paths), *sorted(RESOURCES_DIR.glob("*"))]:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def read_meta(model_dir: Path) -> dict[str, object]:
+    try:
+        meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_fresh(model_dir: Path, paths: Sequence[Path]) -> bool:
+    meta = read_meta(model_dir)
+    return bool(meta) and meta.get("data_hash") == data_hash(paths) and (
+        model_dir / "model.pkl"
+    ).exists()
+
+
+def out_of_fold_scores(
+    texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig, folds: int,
+    strip: bool = False, seed: int = 13,
+) -> tuple[np.ndarray, list[str]]:
+    """Decision scores of every example from a model that never saw it (rows align with texts)."""
+    classes = sorted(set(labels))
+    y = np.array(labels)
+    counts = {c: int((y == c).sum()) for c in classes}
+    k = max(2, min(folds, min(counts.values())))
+    scores = np.zeros((len(texts), len(classes)), dtype=np.float64)
+    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    for train_idx, test_idx in skf.split(np.zeros(len(y)), y):
+        model = classifier.fit([texts[i] for i in train_idx], list(y[train_idx]), cfg)
+        col = [model.classes.index(c) if c in model.classes else -1 for c in classes]
+        for i in test_idx:
+            text = stripped_copy(texts[i]) if strip else texts[i]
+            s = model.scores(normalize(text))
+            scores[i] = [s[j] if j >= 0 else -1e9 for j in col]
+    return scores, classes
+
+
+def choose_fallback(probs: np.ndarray, gold: np.ndarray) -> FallbackConfig:
+    """Thresholds that reject predictions mostly when they are wrong.
+
+    A fallback on a wrong guess is worth as much as answering a right one, so we maximise
+    (right answers kept) - (wrong answers kept) over a grid; ties go to the lower thresholds.
+    """
+    top2 = np.sort(probs, axis=1)[:, -2:]
+    top, margin = top2[:, 1], top2[:, 1] - top2[:, 0]
+    right = probs.argmax(axis=1) == gold
+    best = (-1e9, 0.3, 0.1)
+    for t in np.arange(0.15, 0.61, 0.025):
+        for a in np.arange(0.0, 0.21, 0.02):
+            keep = (top >= t) & (margin >= a)
+            gain = float((keep & right).sum() - 1.0 * (keep & ~right).sum())
+            if gain > best[0] + 1e-9:
+                best = (gain, float(t), float(a))
+    return FallbackConfig(threshold=round(best[1], 3), ambiguity_threshold=round(best[2], 3))
+
+
+@dataclass
+class TrainReport:
+    examples: int
+    intents: int
+    entity_types: list[str]
+    seconds: float
+    fallback: FallbackConfig
+    temperature: float
+
+
+def train_engine(data: TrainingData, cfg: ClassifierConfig | None = None,
+                 calibrate: bool = True) -> tuple[Engine, TrainReport]:
+    cfg = cfg or ClassifierConfig()
+    t0 = time.perf_counter()
+    texts = [e.text for e in data.examples]
+    labels = [e.intent for e in data.examples]
+    model: IntentModel = classifier.fit(texts, labels, cfg)
+    fallback = FallbackConfig()
+    if calibrate and len(texts) >= 4 * len(set(labels)):
+        scores, classes = out_of_fold_scores(texts, labels, cfg, CALIBRATION_FOLDS)
+        gold = np.array([classes.index(lab) for lab in labels])
+        model.temperature = classifier.fit_temperature(scores, gold)
+        fallback = choose_fallback(classifier.softmax(scores, model.temperature), gold)
+    engine = Engine(model, EntityPipeline.build(data), fallback)
+    report = TrainReport(len(texts), len(set(labels)), data.entity_types(),
+                         time.perf_counter() - t0, fallback, model.temperature)
+    engine.info = {"examples": len(texts), "intents": sorted(set(labels)),
+                   "temperature": model.temperature}
+    return engine, report
+
+
+def train_to_dir(paths: Sequence[Path], out_dir: Path) -> TrainReport:
+    data = load_data(paths)
+    engine, report = train_engine(data)
+    engine.data_hash = data_hash(paths)
+    engine.save(out_dir)
+    meta = {"data_hash": engine.data_hash, "engine_version": ENGINE_VERSION,
+            "examples": report.examples, "intents": report.intents,
+            "threshold": report.fallback.threshold,
+            "ambiguity_threshold": report.fallback.ambiguity_threshold,
+            "temperature": report.temperature, "trained_seconds": round(report.seconds, 2)}
+    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return report

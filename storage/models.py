@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -94,6 +95,11 @@ class Technology(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(16), default="published")
     source: Mapped[str] = mapped_column(String(32), default="manual")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Plain search words, one line per field (storage.search.text); kept in sync on write.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    def search_fields(self) -> tuple[Any, ...]:
+        return (self.title, self.keywords, self.summary, self.description, self.provider)
 
 
 class Expert(Timestamped, Base):
@@ -113,6 +119,14 @@ class Expert(Timestamped, Base):
     country: Mapped[str] = mapped_column(String(64), default="Việt Nam")
     contact: Mapped[dict[str, Any]] = mapped_column(default=dict)
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    def search_fields(self) -> tuple[Any, ...]:
+        from storage.search.text import sector_words
+
+        return (f"{self.title} {self.name}", self.fields,
+                " ".join(sector_words(x) for x in self.sectors or []), self.bio,
+                f"{self.organisation} {'' if self.country == 'Việt Nam' else self.country}")
 
 
 class Event(Timestamped, Base):
@@ -248,3 +262,15 @@ class MessageLog(Base):
     intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _refresh_search_text(_mapper: Any, _connection: Any, target: Technology | Expert) -> None:
+    """Recompute the stored search words whenever a technology or expert is written."""
+    from storage.search.text import search_text
+
+    target.search_text = search_text(target.search_fields())
+
+
+for _model in (Technology, Expert):
+    event.listen(_model, "before_insert", _refresh_search_text)
+    event.listen(_model, "before_update", _refresh_search_text)

@@ -1,9 +1,78 @@
-"""CLI commands of one feature; `register` adds them to the `ketnoi` app."""
+"""CLI: `ketnoi run telegram`, `ketnoi serve`, `ketnoi telegram set-webhook URL`."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
 import typer
+
+from bot.config import get_settings
+
+run_app = typer.Typer(help="Chạy bot trên một kênh chat (run the bot on a chat channel).")
+telegram_app = typer.Typer(help="Quản lý bot Telegram (manage the Telegram bot).")
+
+
+def _configure_logging(level: str) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Bot API call is noise
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a command; configuration errors are printed (Vietnamese + English), exit code 2."""
+    from bot.telegram import TelegramConfigError
+
+    try:
+        asyncio.run(coroutine)
+    except TelegramConfigError as error:
+        typer.echo(f"Lỗi / Error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        pass
+
+
+@run_app.command("telegram")
+def run_telegram() -> None:
+    """Long-poll Telegram (needs KETNOI_TELEGRAM_TOKEN); Ctrl-C stops."""
+    from bot.telegram.runner import run_polling
+
+    settings = get_settings()
+    _configure_logging(settings.log_level)
+    _run(run_polling(settings))
+
+
+@telegram_app.command("set-webhook")
+def set_webhook(
+    url: str = typer.Argument(..., help="https://your.domain/telegram/webhook"),
+) -> None:
+    """Register the webhook URL with Telegram (with KETNOI_TELEGRAM_WEBHOOK_SECRET)."""
+    from bot.telegram.runner import set_webhook as register
+
+    settings = get_settings()
+    _configure_logging(settings.log_level)
+    _run(register(settings, url))
+    typer.echo(f"Đã đăng ký webhook / webhook registered: {url}")
+
+
+def serve(
+    host: str = typer.Option(None, help="default: KETNOI_HOST"),
+    port: int = typer.Option(None, help="default: KETNOI_PORT"),
+) -> None:
+    """Run the web app: GET /healthz, POST /telegram/webhook."""
+    from bot.web import serve as serve_web
+
+    settings = get_settings()
+    _configure_logging(settings.log_level)
+    _run(serve_web(settings, host, port))
 
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to `app`."""
+    app.add_typer(run_app, name="run")
+    app.add_typer(telegram_app, name="telegram")
+    app.command("serve")(serve)

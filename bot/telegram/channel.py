@@ -1,0 +1,215 @@
+"""The Telegram adapter: PTB updates in, the core's replies out, nothing else.
+
+`TelegramChannel` owns a PTB `Application` (polling and webhook feed the same update queue),
+turns each update into an `Incoming`, asks the core, and sends the replies through
+`ReliableSender`. Dialogue decisions all live in the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Protocol
+
+from telegram import BotCommand, CallbackQuery, ChatMember, ReplyKeyboardRemove, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.telegram.convert import (
+    CHANNEL,
+    Chunk,
+    PayloadRegistry,
+    render,
+    reply_keyboard_labels,
+    update_to_incoming,
+)
+from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, Sleep
+from bot.telegram.setup import build_application, invalid_token_error, unreachable_error
+from bot.types import Incoming, Outgoing
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("start", "Bắt đầu và xem danh mục chức năng"),
+    ("menu", "Danh mục chức năng"),
+    ("help", "Hướng dẫn sử dụng"),
+    ("huy", "Hủy thao tác đang làm"),
+    ("dulieu", "Xem dữ liệu của tôi"),
+    ("xoadulieu", "Xóa dữ liệu của tôi"),
+)
+APOLOGY = (
+    "Xin lỗi anh/chị, hệ thống đang gặp sự cố khi xử lý tin nhắn này. "
+    "Anh/chị vui lòng thử lại sau ít phút."
+)
+
+
+class Core(Protocol):
+    """What the adapter needs from the dialogue core (`bot.app.App`)."""
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]: ...
+
+    async def mark_user_inactive(self, channel: str, user_id: str) -> None: ...
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        core: Core,
+        token: str,
+        api_url: str = "https://api.telegram.org",
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        max_concurrent_updates: int = 512,
+    ) -> None:
+        self.core = core
+        self.api_url = api_url
+        self.sender = ReliableSender(policy, sleep)
+        self.registry = PayloadRegistry()
+        self.processor = PerChatUpdateProcessor(max_concurrent_updates)
+        self.application: Application[Any, Any, Any, Any, Any, Any] = build_application(
+            token, api_url, self.processor
+        )
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self._reply_labels: dict[str, dict[str, str]] = {}  # chat → labels of its reply keyboard
+        self._keyboard_open: set[str] = set()  # chats showing the share-phone keyboard
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """getMe (checks the token), the Vietnamese command menu, then the update queue."""
+        try:
+            await self.application.initialize()
+        except InvalidToken as error:
+            raise invalid_token_error(self.api_url) from error
+        except NetworkError as error:
+            raise unreachable_error(self.api_url, error) from error
+        await self.set_commands()
+        await self.application.start()
+
+    async def stop(self) -> None:
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def set_commands(self) -> None:
+        commands = [BotCommand(name, description) for name, description in COMMANDS]
+        outcome = await self.sender.call(
+            "setMyCommands", lambda: self.application.bot.set_my_commands(commands)
+        )
+        if outcome.status is not SendStatus.SENT:
+            log.warning("could not set the command menu: %r", outcome.error)
+
+    async def feed(self, data: dict[str, Any]) -> None:
+        """Queue one webhook update for processing (raises on a payload that is not an Update)."""
+        update = Update.de_json(data, self.application.bot)
+        if update is None:
+            raise ValueError("empty update")
+        await self.application.update_queue.put(update)
+
+    # ------------------------------------------------------------ inbound
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self.handle_update(update)
+        except Exception:
+            # One bad update must never stop polling or the webhook: log it and apologise.
+            log.exception("failed to handle Telegram update %s", update.update_id)
+            await self._apologise(update)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error outside update handling: %r (update %r)", context.error, update)
+
+    async def handle_update(self, update: Update) -> None:
+        if update.my_chat_member is not None:
+            await self._on_membership(update)
+            return
+        chat_key = str(update.effective_chat.id) if update.effective_chat else ""
+        incoming = update_to_incoming(update, self.registry, self._reply_labels.get(chat_key))
+        if incoming is None:
+            return
+        self.sender.unblock(incoming.chat_id)  # a user who writes to the bot can receive again
+        replies = await self.core.handle(incoming)
+        if not replies:
+            return  # a duplicate already answered (or nothing to say)
+        if update.callback_query is not None:
+            await self._answer(update.callback_query)
+        await self.deliver(incoming.chat_id, incoming.user_id, replies)
+
+    async def _on_membership(self, update: Update) -> None:
+        """In a private chat, "kicked" means the user blocked the bot; "member" means unblocked."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != "private":
+            return
+        chat_id, user_id = str(change.chat.id), str(change.from_user.id)
+        if change.new_chat_member.status == ChatMember.BANNED:
+            self.sender.blocked.add(chat_id)
+            await self._mark_inactive(user_id)
+        elif change.new_chat_member.status == ChatMember.MEMBER:
+            self.sender.unblock(chat_id)
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        # Stops the button's spinner; a late or repeated answer fails harmlessly.
+        try:
+            await query.answer()
+        except TelegramError as error:
+            log.debug("answerCallbackQuery failed: %r", error)
+
+    # ------------------------------------------------------------ outbound
+
+    async def deliver(self, chat_id: str, user_id: str, replies: list[Outgoing]) -> SendStatus:
+        """Send replies in order; stop at a block (and mark the user), apologise once on failure."""
+        failed = False
+        for chunk in self._plan(chat_id, replies):
+            outcome = await self._send(chat_id, chunk)
+            if outcome is SendStatus.BLOCKED:
+                await self._mark_inactive(user_id)
+                return outcome
+            failed = failed or outcome is SendStatus.FAILED
+        if failed:
+            await self._send(chat_id, Chunk(APOLOGY))
+            return SendStatus.FAILED
+        return SendStatus.SENT
+
+    async def _send(self, chat_id: str, chunk: Chunk) -> SendStatus:
+        bot = self.application.bot
+        outcome = await self.sender.call(
+            chat_id,
+            lambda: bot.send_message(chat_id=chat_id, text=chunk.text, reply_markup=chunk.markup),
+        )
+        return outcome.status
+
+    def _plan(self, chat_id: str, replies: list[Outgoing]) -> list[Chunk]:
+        """Render replies; open or close the share-phone keyboard for this chat."""
+        chunks = [chunk for reply in replies for chunk in render(reply, self.registry)]
+        asking = [reply for reply in replies if reply.request_contact]
+        if asking:
+            self._keyboard_open.add(chat_id)
+            self._reply_labels[chat_id] = {
+                k: v for reply in asking for k, v in reply_keyboard_labels(reply).items()
+            }
+        elif chat_id in self._keyboard_open:
+            # The remove marker needs a message without an inline keyboard; wait if none.
+            for index, chunk in enumerate(chunks):
+                if chunk.markup is None:
+                    chunks[index] = Chunk(chunk.text, ReplyKeyboardRemove())
+                    self._keyboard_open.discard(chat_id)
+                    self._reply_labels.pop(chat_id, None)
+                    break
+        return chunks
+
+    async def _mark_inactive(self, user_id: str) -> None:
+        try:
+            await self.core.mark_user_inactive(CHANNEL, user_id)
+        except Exception:
+            log.exception("could not mark telegram user %s inactive", user_id)
+
+    async def _apologise(self, update: Update) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        if update.callback_query is not None:
+            await self._answer(update.callback_query)
+        await self._send(str(chat.id), Chunk(APOLOGY))

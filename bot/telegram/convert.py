@@ -1,0 +1,288 @@
+"""Pure translation between Telegram objects and the channel contract (`Incoming` / `Outgoing`).
+
+Nothing here talks to the network, so every rule (commands, deep links, button ids, splitting)
+is testable on plain PTB objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    MessageEntity,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+
+from bot.types import Button, ContentKind, Incoming, Outgoing
+
+CHANNEL = "telegram"
+MAX_TEXT_UNITS = 4096  # Telegram counts message length in UTF-16 code units
+MAX_CALLBACK_BYTES = 64
+LONG_PAYLOAD_PREFIX = "~"  # callback_data starting with this is a short id for a long payload
+SHARE_PHONE_LABEL = "📱 Chia sẻ số điện thoại của tôi"
+EMPTY_TEXT_WITH_BUTTONS = "Mời anh/chị chọn:"
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+class PayloadRegistry:
+    """Maps button payloads longer than Telegram's 64-byte callback_data to short stable ids.
+
+    Ids are a hash of the payload, so the same payload always gets the same id; the reverse map is
+    kept in memory (bounded). An id that is no longer known (after a restart) resolves to None and
+    the adapter falls back to the button's label as text, never to a truncated payload.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._by_id: OrderedDict[str, str] = OrderedDict()
+
+    def encode(self, payload: str) -> str:
+        raw = payload.encode("utf-8")
+        if 0 < len(raw) <= MAX_CALLBACK_BYTES and not payload.startswith(LONG_PAYLOAD_PREFIX):
+            return payload
+        short = LONG_PAYLOAD_PREFIX + hashlib.sha256(raw).hexdigest()[:24]
+        self._by_id[short] = payload
+        self._by_id.move_to_end(short)
+        while len(self._by_id) > self._capacity:
+            self._by_id.popitem(last=False)
+        return short
+
+    def decode(self, data: str) -> str | None:
+        if data.startswith(LONG_PAYLOAD_PREFIX):
+            return self._by_id.get(data)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One sendMessage call: text within the length limit and an optional keyboard."""
+
+    text: str
+    markup: Markup | None = None
+
+
+# ---------------------------------------------------------------- inbound
+
+
+def update_to_incoming(
+    update: Update, registry: PayloadRegistry, reply_labels: dict[str, str] | None = None
+) -> Incoming | None:
+    """Translate one update; None for updates the bot does not answer (edits, channel posts...).
+
+    `reply_labels` maps the labels of a reply keyboard currently shown in this chat to payloads,
+    so pressing such a button arrives as a button press rather than free text.
+    """
+    if update.callback_query is not None:
+        return _callback_to_incoming(update, update.callback_query, registry)
+    message = update.message
+    if message is None or message.from_user is None:
+        return None
+    base = Incoming(
+        channel=CHANNEL,
+        chat_id=str(message.chat.id),
+        user_id=str(message.from_user.id),
+        user_name=message.from_user.full_name or None,
+        update_id=str(update.update_id),
+        time=_aware(message.date),
+    )
+    if message.text is not None:
+        text = message.text
+        if reply_labels and text in reply_labels:
+            return replace(base, text=text, payload=reply_labels[text], kind=ContentKind.BUTTON)
+        command = _command_line(message)
+        if command is not None:
+            return replace(base, text=command, kind=ContentKind.COMMAND)
+        return replace(base, text=text, kind=ContentKind.TEXT)
+    kind, text = _content_of(message)
+    return replace(base, text=text, kind=kind)
+
+
+def _callback_to_incoming(
+    update: Update, query: CallbackQuery, registry: PayloadRegistry
+) -> Incoming:
+    message = query.message
+    chat_id = str(message.chat.id) if message is not None else str(query.from_user.id)
+    data = query.data or ""
+    label = _label_for(query, data)
+    payload = registry.decode(data) if data else None
+    base = Incoming(
+        channel=CHANNEL,
+        chat_id=chat_id,
+        user_id=str(query.from_user.id),
+        user_name=query.from_user.full_name or None,
+        update_id=str(update.update_id),
+        text=label,
+    )
+    if payload is None:
+        # An expired long-payload id: the label is the best description of what the user wants.
+        return replace(base, kind=ContentKind.TEXT)
+    return replace(base, payload=payload, kind=ContentKind.BUTTON)
+
+
+def _label_for(query: CallbackQuery, data: str) -> str:
+    """The text of the pressed button, read back from the message's keyboard."""
+    message = query.message
+    markup = getattr(message, "reply_markup", None) if message is not None else None
+    if isinstance(markup, InlineKeyboardMarkup):
+        for row in markup.inline_keyboard:
+            for button in row:
+                if button.callback_data == data:
+                    return button.text
+    return ""
+
+
+def _command_line(message: Message) -> str | None:
+    """'/start@KetNoiBot event_X' → '/start event_X'; None when the text is not a command."""
+    text = message.text or ""
+    entities = message.entities or ()
+    first = next((e for e in entities if e.offset == 0), None)
+    if first is None or first.type != MessageEntity.BOT_COMMAND:
+        return None
+    command = text[: first.length].split("@", 1)[0].lower()
+    rest = text[first.length :].strip()
+    return f"{command} {rest}" if rest else command
+
+
+def _content_of(message: Message) -> tuple[ContentKind, str]:
+    caption = message.caption or ""
+    if message.contact is not None:
+        return ContentKind.CONTACT, message.contact.phone_number
+    if message.sticker is not None:
+        return ContentKind.STICKER, ""
+    kinds: tuple[tuple[object, ContentKind], ...] = (
+        (message.photo, ContentKind.PHOTO),
+        (message.voice, ContentKind.VOICE),
+        (message.audio, ContentKind.AUDIO),
+        (message.video or message.video_note or message.animation, ContentKind.VIDEO),
+        (message.document, ContentKind.DOCUMENT),
+        (message.location or message.venue, ContentKind.LOCATION),
+    )
+    for present, kind in kinds:
+        if present:
+            return kind, caption
+    return ContentKind.OTHER, caption
+
+
+def _aware(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# ---------------------------------------------------------------- outbound
+
+
+def render(outgoing: Outgoing, registry: PayloadRegistry) -> list[Chunk]:
+    """One Outgoing → one or more messages; the keyboard goes on the last one."""
+    text = outgoing.text.strip()
+    if outgoing.link:
+        text = f"{text}\n{outgoing.link}" if text else outgoing.link
+    markup = _markup(outgoing, registry)
+    if not text:
+        if markup is None:
+            return []
+        text = EMPTY_TEXT_WITH_BUTTONS
+    parts = split_text(text)
+    chunks = [Chunk(part) for part in parts[:-1]]
+    chunks.append(Chunk(parts[-1], markup))
+    return chunks
+
+
+def reply_keyboard_labels(outgoing: Outgoing) -> dict[str, str]:
+    """Labels of the text buttons shown next to the share-phone button, mapped to payloads."""
+    if not outgoing.request_contact:
+        return {}
+    return {button.label: button.payload for button in outgoing.buttons}
+
+
+def _markup(outgoing: Outgoing, registry: PayloadRegistry) -> Markup | None:
+    if outgoing.request_contact:
+        # A message has one keyboard: the phone button and the choices share a reply keyboard.
+        rows = [[KeyboardButton(SHARE_PHONE_LABEL, request_contact=True)]]
+        rows += [[KeyboardButton(b.label)] for b in outgoing.buttons]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if not outgoing.buttons:
+        return None
+    return InlineKeyboardMarkup(_rows(outgoing.buttons, registry))
+
+
+def _rows(
+    buttons: tuple[Button, ...], registry: PayloadRegistry
+) -> list[list[InlineKeyboardButton]]:
+    """Short labels two to a row, long ones alone, so Vietnamese labels are not cut on phones."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for button in buttons:
+        key = InlineKeyboardButton(button.label, callback_data=registry.encode(button.payload))
+        last = rows[-1] if rows else None
+        if last is not None and len(last) == 1 and _short(last[0].text) and _short(button.label):
+            last.append(key)
+        else:
+            rows.append([key])
+    return rows
+
+
+def _short(label: str) -> bool:
+    return len(label) <= 16
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT_UNITS) -> list[str]:
+    """Split at line boundaries so every part fits; a line too long is split at spaces."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for piece in _fit_line(line, limit):
+            candidate = f"{current}\n{piece}" if current else piece
+            if current and _units(candidate) > limit:
+                parts.append(current)
+                current = piece
+            else:
+                current = candidate
+    if current.strip() or not parts:
+        parts.append(current)
+    return [p for p in parts if p.strip()] or [text[:1] or " "]
+
+
+def _fit_line(line: str, limit: int) -> list[str]:
+    if _units(line) <= limit:
+        return [line]
+    pieces: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if _units(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while _units(word) > limit:  # a single "word" longer than a message: hard cut
+            head, word = _cut(word, limit)
+            pieces.append(head)
+        current = word
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _cut(word: str, room: int) -> tuple[str, str]:
+    """The longest prefix of `word` within `room` UTF-16 units (never splitting a character)."""
+    used = 0
+    for index, char in enumerate(word):
+        used += _units(char)
+        if used > room:
+            return word[:index], word[index:]
+    return word, ""

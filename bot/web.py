@@ -1,0 +1,87 @@
+"""The ASGI app behind `ketnoi serve`: GET /healthz plus one webhook route per chat channel.
+
+Each channel is a `WebChannel` (its routes, start, stop); Telegram is one, Zalo can be added the
+same way. Channels are started before the HTTP server so a bad token fails with a clear message
+instead of a half-started server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class WebChannel(Protocol):
+    name: str
+
+    def routes(self) -> list[BaseRoute]: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def status(self) -> str: ...
+
+
+def create_web_app(channels: Sequence[WebChannel]) -> Starlette:
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "channels": {c.name: c.status() for c in channels}})
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    for channel in channels:
+        routes.extend(channel.routes())
+    return Starlette(routes=routes)
+
+
+def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]:
+    """The channels configured by KETNOI_* settings (raises TelegramConfigError on bad ones)."""
+    from bot.telegram import TelegramChannel, check_secret, check_token
+    from bot.telegram.webhook import TelegramWebhook
+
+    channels: list[WebChannel] = []
+    if settings.telegram_token:
+        token = check_token(settings.telegram_token)
+        secret = check_secret(settings.telegram_webhook_secret)
+        channel = TelegramChannel(core, token, settings.telegram_api_url)  # type: ignore[arg-type]
+        channels.append(TelegramWebhook(channel, secret))
+    else:
+        log.warning("KETNOI_TELEGRAM_TOKEN is not set: /telegram/webhook is not served")
+    return channels
+
+
+async def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Run the web app until SIGINT/SIGTERM (uvicorn handles the signals)."""
+    from bot.telegram.runner import close_core, create_core
+
+    core = await create_core(settings)
+    channels: list[WebChannel] = []
+    try:
+        channels = channels_from_settings(settings, core)
+        for channel in channels:
+            await channel.start()
+        config = uvicorn.Config(
+            create_web_app(channels),
+            host=host or settings.host,
+            port=port or settings.port,
+            lifespan="off",
+            log_level=settings.log_level.lower(),
+            proxy_headers=True,
+        )
+        await uvicorn.Server(config).serve()
+    finally:
+        for channel in channels:
+            with contextlib.suppress(Exception):
+                await channel.stop()
+        await close_core(core)

@@ -1,0 +1,378 @@
+"""A fake Telegram Bot API server for tests, benchmarks and demos (no network, no token).
+
+It speaks the real wire format (`/bot<TOKEN>/<method>`, form-urlencoded or JSON bodies, the
+`{"ok": ...}` envelope), records every call with its decoded parameters, serves queued updates to
+long-polling `getUpdates`, and can inject 429/403/500 answers.
+
+Standalone demo:  python -m tests.bot.fake_telegram --port 8081 --say "xin chào"
+then:             KETNOI_TELEGRAM_TOKEN=123:abc KETNOI_TELEGRAM_API_URL=http://127.0.0.1:8081 ketnoi run telegram
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+TOKEN = "123:abc"
+BOT_USER = {"id": 123, "is_bot": True, "first_name": "Kết Nối", "username": "ketnoi_test_bot"}
+JSON_PARAMS = {"reply_markup", "allowed_updates", "commands", "entities", "link_preview_options"}
+ERRORS = {
+    403: "Forbidden: bot was blocked by the user",
+    429: "Too Many Requests: retry after {retry_after}",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+    at: float = field(default_factory=time.perf_counter)
+
+    @property
+    def chat_id(self) -> str:
+        return str(self.params.get("chat_id", ""))
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    retry_after: int | None = None
+    chat_id: str | None = None
+    times: int = 1
+
+
+def user(user_id: int, name: str = "Lan") -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "vi"}
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN, echo: bool = False) -> None:
+        self.token = token
+        self.echo = echo  # print every call (standalone mode)
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.pending: list[dict[str, Any]] = []
+        self.queued_at: dict[int, float] = {}  # update_id → perf_counter when queued
+        self._ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._changed: asyncio.Condition | None = None
+        self.closing = False
+        self.app = Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
+                Route("/_fake/say", self._say, methods=["POST"]),
+                Route("/_fake/calls", self._calls, methods=["GET"]),
+            ]
+        )
+
+    # ------------------------------------------------------------ test-side helpers
+
+    @property
+    def changed(self) -> asyncio.Condition:
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        return self._changed
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    def next_update_id(self) -> int:
+        return next(self._ids)
+
+    async def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for getUpdates (as is: pushing one twice redelivers it)."""
+        self.pending.append(update)
+        self.queued_at.setdefault(update["update_id"], time.perf_counter())
+        await self._notify()
+        return update
+
+    def message(self, chat_id: int, text: str | None = None, **extra: Any) -> dict[str, Any]:
+        """A private-chat message update; /commands get their bot_command entity."""
+        msg: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Lan"},
+            "from": user(chat_id),
+            **extra,
+        }
+        if text is not None:
+            msg["text"] = text
+            if text.startswith("/"):
+                length = len(text.split(" ", 1)[0])
+                msg["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return {"update_id": self.next_update_id(), "message": msg}
+
+    def contact(self, chat_id: int, phone: str) -> dict[str, Any]:
+        contact = {"phone_number": phone, "first_name": "Lan", "user_id": chat_id}
+        return self.message(chat_id, contact=contact)
+
+    def callback(self, chat_id: int, label: str) -> dict[str, Any]:
+        """Press the inline button labelled `label` on the latest message sent to `chat_id`."""
+        for call in reversed(self.sent(chat_id)):
+            markup = call.params.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if button["text"] == label:
+                        return self._callback(chat_id, call, button["callback_data"])
+        raise LookupError(f"no button {label!r} sent to chat {chat_id}")
+
+    def _callback(self, chat_id: int, call: Call, data: str) -> dict[str, Any]:
+        message = {
+            "message_id": call.params.get("_message_id", 1),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": BOT_USER,
+            "text": call.params.get("text", ""),
+            "reply_markup": call.params.get("reply_markup"),
+        }
+        query = {
+            "id": str(self.next_update_id()),
+            "from": user(chat_id),
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+            "message": message,
+        }
+        return {"update_id": self.next_update_id(), "callback_query": query}
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
+        self.failures.append(
+            Failure(method, status, retry_after, None if chat_id is None else str(chat_id), times)
+        )
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def sent(self, chat_id: int | str | None = None) -> list[Call]:
+        """Successful sendMessage calls (to one chat when given)."""
+        return [
+            c
+            for c in self.calls_to("sendMessage")
+            if c.status == 200 and (chat_id is None or c.chat_id == str(chat_id))
+        ]
+
+    def texts(self, chat_id: int | str) -> list[str]:
+        return [c.params["text"] for c in self.sent(chat_id)]
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+        """Wait until `predicate()` holds (a safety bound, not a speed assertion)."""
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(predicate), timeout)
+
+    async def wait_sent(self, chat_id: int, count: int = 1) -> list[str]:
+        await self.wait_for(lambda: len(self.sent(chat_id)) >= count)
+        return self.texts(chat_id)
+
+    # ------------------------------------------------------------ the Bot API
+
+    async def _api(self, request: Request) -> JSONResponse:
+        method = request.path_params["method"]
+        params = await _params(request)
+        if request.path_params["token"] != self.token:
+            return _error(401, "Unauthorized")
+        call = Call(method, params)
+        self.calls.append(call)
+        failure = self._take_failure(method, call.chat_id)
+        if failure is not None:
+            call.status = failure.status
+            response = _failure_response(failure)
+        else:
+            response = await self._answer(method, params, call)
+        if self.echo:
+            print(
+                json.dumps(
+                    {"method": method, "status": call.status, "params": params}, ensure_ascii=False
+                ),
+                flush=True,
+            )
+        await self._notify()
+        return response
+
+    def _take_failure(self, method: str, chat_id: str) -> Failure | None:
+        for failure in self.failures:
+            if failure.method == method and failure.chat_id in (None, chat_id):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures.remove(failure)
+                return failure
+        return None
+
+    async def _answer(self, method: str, params: dict[str, Any], call: Call) -> JSONResponse:
+        if method == "getUpdates":
+            return _ok(await self._get_updates(params))
+        if method == "sendMessage":
+            return _ok(self._sent_message(params))
+        if method == "getMe":
+            return _ok(BOT_USER)
+        if method == "getWebhookInfo":
+            return _ok({"url": "", "has_custom_certificate": False, "pending_update_count": 0})
+        if method in {
+            "deleteWebhook",
+            "setWebhook",
+            "setMyCommands",
+            "answerCallbackQuery",
+            "close",
+            "logOut",
+        }:
+            return _ok(True)
+        call.status = 404
+        return _error(404, "Not Found: method not found")
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        timeout = min(float(params.get("timeout", 0) or 0), 10.0)
+        if not self.pending and timeout > 0 and not self.closing:
+            try:
+                async with self.changed:
+                    await asyncio.wait_for(
+                        self.changed.wait_for(lambda: bool(self.pending) or self.closing), timeout
+                    )
+            except TimeoutError:
+                pass
+        served, self.pending = self.pending, []
+        return served
+
+    def _sent_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        message_id = next(self._message_ids)
+        params["_message_id"] = message_id
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        return message
+
+    # ------------------------------------------------------------ control endpoints (demo)
+
+    async def _say(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        update = await self.push(self.message(int(body.get("chat_id", 42)), body["text"]))
+        return JSONResponse(update)
+
+    async def _calls(self, _request: Request) -> JSONResponse:
+        return JSONResponse(
+            [{"method": c.method, "status": c.status, "params": c.params} for c in self.calls]
+        )
+
+    async def close(self) -> None:
+        self.closing = True
+        await self._notify()
+
+
+async def _params(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    params: dict[str, Any] = dict(request.query_params)
+    if not raw:
+        return params
+    if request.headers.get("content-type", "").startswith("application/json"):
+        params.update(json.loads(raw))
+        return params
+    for key, value in parse_qsl(raw.decode("utf-8"), keep_blank_values=True):
+        params[key] = json.loads(value) if key in JSON_PARAMS else value
+    return params
+
+
+def _ok(result: Any) -> JSONResponse:
+    return JSONResponse({"ok": True, "result": result})
+
+
+def _error(status: int, description: str, **parameters: Any) -> JSONResponse:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return JSONResponse(body, status_code=status)
+
+
+def _failure_response(failure: Failure) -> JSONResponse:
+    text = ERRORS.get(failure.status, "Error").format(retry_after=failure.retry_after)
+    if failure.retry_after is not None:
+        return _error(failure.status, text, retry_after=failure.retry_after)
+    return _error(failure.status, text)
+
+
+class BackgroundServer:
+    """Run an ASGI app with uvicorn inside the current event loop on 127.0.0.1, random port."""
+
+    def __init__(self, app: Any, port: int = 0) -> None:
+        self.app = app
+        self.port = port
+        self.server: uvicorn.Server | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> str:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", timeout_graceful_shutdown=2)
+        self.server = uvicorn.Server(config)
+        self.task = asyncio.create_task(self.server.serve(sockets=[sock]))
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()  # re-raise why it failed to start
+            await asyncio.sleep(0.01)
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        if self.server is not None and self.task is not None:
+            self.server.should_exit = True
+            await self.task
+
+
+async def _main(port: int, say: list[str], chat_id: int) -> None:
+    fake = FakeTelegram(echo=True)
+    server = BackgroundServer(fake.app, port)
+    url = await server.start()
+    print(f"fake Telegram Bot API on {url} (token {fake.token})", flush=True)
+    for text in say:
+        await fake.push(fake.message(chat_id, text))
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await fake.close()
+        await server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Fake Telegram Bot API for local demos")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--say", action="append", default=[], help="queue a user message")
+    parser.add_argument("--chat", type=int, default=42, help="chat id of --say messages")
+    args = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_main(args.port, args.say, args.chat))
+
+
+if __name__ == "__main__":
+    main()

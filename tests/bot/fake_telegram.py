@@ -32,6 +32,7 @@ TOKEN = "123:abc"
 BOT_USER = {"id": 123, "is_bot": True, "first_name": "Kết Nối", "username": "ketnoi_test_bot"}
 JSON_PARAMS = {"reply_markup", "allowed_updates", "commands", "entities", "link_preview_options"}
 ERRORS = {
+    400: "Bad Request: can't parse reply keyboard markup JSON object",
     403: "Forbidden: bot was blocked by the user",
     429: "Too Many Requests: retry after {retry_after}",
     500: "Internal Server Error",
@@ -182,9 +183,19 @@ class FakeTelegram:
         return [c.params["text"] for c in self.sent(chat_id)]
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-        """Wait until `predicate()` holds (a safety bound, not a speed assertion)."""
+        """Wait until `predicate()` holds (a safety bound, not a speed assertion).
+
+        Woken by every API call, and re-checked every 20 ms for state outside the fake
+        (what the core recorded, for instance).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(predicate), timeout)
+            while not predicate():
+                if loop.time() > deadline:
+                    raise TimeoutError("condition not reached")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.changed.wait(), 0.02)
 
     async def wait_sent(self, chat_id: int, count: int = 1) -> list[str]:
         await self.wait_for(lambda: len(self.sent(chat_id)) >= count)

@@ -8,6 +8,7 @@ parse well under a millisecond.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -15,15 +16,17 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
-from nlu.features import FeatureConfig, featurize
+from nlu.features import FeatureConfig, block_weights, featurize, weigh
 from nlu.normalize import Normalized, normalize, strip_diacritics
 
 
 @dataclass(frozen=True, slots=True)
 class ClassifierConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
-    C: float = 20.0
+    C: float = 1.0
+    model: str = "svm"  # "logreg" (multinomial) or "svm" (one-vs-rest LinearSVC)
     augment_stripped: bool = True
 
 
@@ -45,19 +48,14 @@ class IntentModel:
     cfg: ClassifierConfig
     classes: list[str]
     vocab: dict[str, int]
+    idf: list[float]
     weights: np.ndarray  # (n_features, n_classes) float32
     bias: np.ndarray  # (n_classes,)
     temperature: float = 1.0
 
     def scores(self, norm: Normalized) -> np.ndarray:
         feats = featurize(norm, self.cfg.features)
-        idx, vals = [], []
-        vocab = self.vocab
-        for k, v in feats.items():
-            j = vocab.get(k)
-            if j is not None:
-                idx.append(j)
-                vals.append(v)
+        idx, vals = weigh(feats, self.vocab, self.idf, block_weights(self.cfg.features))
         if not idx:
             return self.bias.copy()
         out: np.ndarray = np.asarray(vals, dtype=np.float32) @ self.weights[idx] + self.bias
@@ -71,16 +69,17 @@ class IntentModel:
 
 
 def _matrix(
-    feats: list[dict[str, float]], vocab: dict[str, int]
+    feats: list[dict[str, float]], vocab: dict[str, int], idf: list[float], cfg: FeatureConfig
 ) -> sparse.csr_matrix:
-    rows, cols, vals = [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    blocks = block_weights(cfg)
     for i, f in enumerate(feats):
-        for k, v in f.items():
-            j = vocab.get(k)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-                vals.append(v)
+        idx, v = weigh(f, vocab, idf, blocks)
+        rows.extend([i] * len(idx))
+        cols.extend(idx)
+        vals.extend(v)
     return sparse.csr_matrix((vals, (rows, cols)), shape=(len(feats), len(vocab)), dtype=np.float64)
 
 
@@ -102,19 +101,29 @@ def fit(texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig) -> I
     texts_a, labels_a = augmented(texts, labels, cfg)
     feats = [featurize(t, cfg.features) for t in texts_a]
     vocab: dict[str, int] = {}
+    df: list[int] = []
     for f in feats:
         for k in f:
-            vocab.setdefault(k, len(vocab))
-    X = _matrix(feats, vocab)
+            j = vocab.setdefault(k, len(vocab))
+            if j == len(df):
+                df.append(0)
+            df[j] += 1
+    n = len(feats)
+    idf = [math.log((1 + n) / (1 + d)) + 1.0 for d in df]
+    X = _matrix(feats, vocab, idf, cfg.features)
     classes = sorted(set(labels_a))
     if len(classes) < 2:
         raise ValueError("training data needs at least two intents")
-    clf = LogisticRegression(C=cfg.C, max_iter=3000, tol=1e-4)
+    clf: LogisticRegression | LinearSVC
+    if cfg.model == "svm":
+        clf = LinearSVC(C=cfg.C, max_iter=5000)
+    else:
+        clf = LogisticRegression(C=cfg.C, max_iter=3000, tol=1e-4)
     clf.fit(X, labels_a)
     order = [list(clf.classes_).index(c) for c in classes]
     weights = np.ascontiguousarray(clf.coef_[order].T, dtype=np.float32)
     bias = np.asarray(clf.intercept_[order], dtype=np.float32)
-    return IntentModel(cfg, classes, vocab, weights, bias)
+    return IntentModel(cfg, classes, vocab, idf, weights, bias)
 
 
 def fit_temperature(scores: np.ndarray, gold_idx: np.ndarray) -> float:

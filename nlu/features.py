@@ -1,6 +1,6 @@
 """Intent features: the same code path feeds training (sparse matrices) and the fast parse path.
 
-Blocks, each L2-normalised and weighted separately so the many character n-grams do not drown the
+Blocks, each TF-IDF weighted, L2-normalised and weighted separately so the many character n-grams do not drown the
 few word features:
 - ``c``: character n-grams of every abbreviation-expanded plain word (typos, missing diacritics);
 - ``w``: word unigrams and bigrams of the expanded plain words;
@@ -43,15 +43,42 @@ def words_of(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> tuple[list[st
     return expand_words(plain_words), folded_words
 
 
-def _normed(counts: Counter[str], weight: float) -> dict[str, float]:
-    if not counts or weight <= 0:
+def _sublinear(counts: Counter[str], weight: float) -> dict[str, float]:
+    if weight <= 0:
         return {}
-    vals = {k: 1.0 + math.log(v) for k, v in counts.items()}
-    norm = math.sqrt(sum(v * v for v in vals.values()))
-    return {k: weight * v / norm for k, v in vals.items()}
+    return {k: 1.0 + math.log(v) for k, v in counts.items()}
+
+
+def block_weights(cfg: FeatureConfig) -> dict[str, float]:
+    """Feature-name prefix → weight of that block after its own L2 normalisation."""
+    return {"c": cfg.char_weight, "w": cfg.word_weight, "b": cfg.word_weight,
+            "f": cfg.folded_weight}
+
+
+def weigh(
+    raw: dict[str, float], vocab: dict[str, int], idf: list[float], blocks: dict[str, float]
+) -> tuple[list[int], list[float]]:
+    """TF-IDF of the known features, L2-normalised per block: (indices, values)."""
+    idx: list[int] = []
+    vals: list[float] = []
+    norms: dict[str, float] = {}
+    kinds: list[str] = []
+    for k, v in raw.items():
+        j = vocab.get(k)
+        if j is None:
+            continue
+        x = v * idf[j]
+        kind = "w" if k[0] == "b" else k[0]
+        norms[kind] = norms.get(kind, 0.0) + x * x
+        idx.append(j)
+        vals.append(x)
+        kinds.append(kind)
+    scale = {k: blocks.get(k, 1.0) / math.sqrt(n) for k, n in norms.items() if n > 0}
+    return idx, [x * scale[k] for x, k in zip(vals, kinds, strict=True)]
 
 
 def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
+    """Raw sublinear term frequencies by feature name (weighting happens in ``weigh``)."""
     norm = text if isinstance(text, Normalized) else normalize(text)
     words, folded = words_of(norm)
     chars: Counter[str] = Counter()
@@ -66,9 +93,9 @@ def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
         seq = ["<s>", *words, "</s>"]
         wordc.update(f"b{a} {b}" for a, b in zip(seq, seq[1:], strict=False))
     foldc: Counter[str] = Counter("f" + w for w in folded)
-    feats = _normed(chars, cfg.char_weight)
-    feats.update(_normed(wordc, cfg.word_weight))
-    feats.update(_normed(foldc, cfg.folded_weight))
+    feats = _sublinear(chars, cfg.char_weight)
+    feats.update(_sublinear(wordc, cfg.word_weight))
+    feats.update(_sublinear(foldc, cfg.folded_weight))
     return feats
 
 

@@ -1,0 +1,51 @@
+"""`ask_funding`: short answers on national programmes and S&T funds, then a consultation
+request (saved as a Demand) or a handoff."""
+
+from __future__ import annotations
+
+from bot.types import Button
+from handlers.base import Context, Router
+from handlers.knowledge.base import Topic, match_topic, render_topic, topic_by_id
+from handlers.knowledge.funding import FUNDING_OVERVIEW, FUNDING_TOPICS
+from handlers.ui import intent_button
+
+router = Router("funding")
+
+
+def topic_buttons(prefix: str, topics: tuple[Topic, ...]) -> list[Button]:
+    return [Button(t.button or t.title[:30], f"{prefix}:t:{t.id}") for t in topics]
+
+
+def answer(ctx: Context, area: str, topic: Topic, others_label: str, extra: str = "") -> None:
+    """The topic's answer with the next steps: consultation, staff, other topics."""
+    ctx.say(render_topic(topic) + (f"\n\n{extra}" if extra else ""), [
+        Button("Đăng ký tư vấn", f"consult:{area}:{topic.id}"),
+        intent_button("human_handoff"),
+        Button(others_label, f"{area}:list"),
+    ])
+
+
+def remember_question(ctx: Context) -> None:
+    """Keep the user's own words to pre-fill the consultation request."""
+    if ctx.text and not ctx.text.startswith("/"):
+        ctx.state.data["kn_question"] = ctx.text[:300]
+
+
+@router.intent("ask_funding")
+async def ask_funding(ctx: Context) -> None:
+    remember_question(ctx)
+    topic = match_topic(ctx.text, FUNDING_TOPICS)
+    if topic is None:
+        ctx.say(FUNDING_OVERVIEW, topic_buttons("fund", FUNDING_TOPICS))
+        return
+    answer(ctx, "fund", topic, "Chương trình khác")
+
+
+@router.button("fund")
+async def on_button(ctx: Context) -> None:
+    action, topic_id = (ctx.args + ["", ""])[:2]
+    topic = topic_by_id(topic_id, FUNDING_TOPICS) if action == "t" else None
+    if topic is None:
+        ctx.say(FUNDING_OVERVIEW, topic_buttons("fund", FUNDING_TOPICS))
+        return
+    answer(ctx, "fund", topic, "Chương trình khác")

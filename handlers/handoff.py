@@ -1,0 +1,97 @@
+"""`human_handoff`: the user asks for a person. Recorded on their open demand (or as its own
+demand), with an honest answer about when staff reply (Monday-Friday, 8:00-17:00, Vietnam time)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.base import Context, Router
+from handlers.ui import intent_button
+from storage.models import Demand
+from storage.repos import demands as demands_repo
+from storage.repos import dialogue2_extra as extra
+
+router = Router("handoff")
+
+OPENS, CLOSES = time(8, 0), time(17, 0)
+HOURS_TEXT = "thứ Hai đến thứ Sáu, 8:00-17:00"
+WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+_OPEN_STATUSES = ("new", "matched", "connected")
+
+
+def local_tz(ctx: Context | None = None) -> ZoneInfo:
+    name = getattr(getattr(ctx, "services", None), "settings", None)
+    return ZoneInfo(getattr(name, "timezone", None) or "Asia/Ho_Chi_Minh")
+
+
+def in_working_hours(now: datetime, tz: ZoneInfo) -> bool:
+    local = now.astimezone(tz)
+    return local.weekday() < 5 and OPENS <= local.time() < CLOSES
+
+
+def next_opening(now: datetime, tz: ZoneInfo) -> datetime:
+    """The next moment staff start work (8:00 on a weekday), in local time."""
+    local = now.astimezone(tz)
+    day = local.date()
+    if local.weekday() < 5 and local.time() < OPENS:
+        return datetime.combine(day, OPENS, tz)
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, OPENS, tz)
+
+
+def say_when(moment: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """'8:00 sáng mai (thứ Ba, 25/11)' or '8:00 thứ Hai, 24/11'."""
+    local_now = now.astimezone(tz)
+    when = f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m}"
+    if moment.date() == local_now.date():
+        return f"8:00 sáng nay ({when})"
+    if moment.date() == local_now.date() + timedelta(days=1):
+        return f"8:00 sáng mai ({when})"
+    return f"8:00 {when}"
+
+
+async def _record(ctx: Context) -> tuple[Demand, bool]:
+    """Attach the request to the user's open demand, else create a handoff demand.
+    Returns (demand, attached_to_existing)."""
+    user = await ctx.user()
+    async with ctx.db.transaction() as s:
+        latest = await extra.latest_demand(s, user)
+        if latest is not None and latest.status in _OPEN_STATUSES:
+            await extra.record_handoff(s, latest, at=ctx.now(), note=ctx.text,
+                                       channel=ctx.incoming.channel)
+            return latest, True
+        demand = await demands_repo.create(
+            s, user.id, "human_handoff", ctx.text, province=user.province, commit=False,
+            details={"handoff": [{"at": ctx.now().isoformat(), "note": ctx.text[:500],
+                                  "channel": ctx.incoming.channel}]},
+        )
+        await demands_repo.assign_connection_point(s, demand)
+        return demand, False
+
+
+def reply_text(demand: Demand, attached: bool, now: datetime, tz: ZoneInfo) -> str:
+    what = (f"Em đã ghi yêu cầu gặp cán bộ vào yêu cầu số {demand.id} của anh/chị."
+            if attached else f"Em đã chuyển yêu cầu của anh/chị tới cán bộ Trung tâm (số {demand.id}).")
+    if in_working_hours(now, tz):
+        when = ("Bây giờ đang trong giờ làm việc, cán bộ sẽ liên hệ lại anh/chị trong thời gian "
+                "sớm nhất ạ.")
+    else:
+        opening = say_when(next_opening(now, tz), now, tz)
+        when = (f"Hiện đang ngoài giờ làm việc ({HOURS_TEXT}), cán bộ sẽ trả lời anh/chị từ "
+                f"{opening} ạ.")
+    return f"{what} {when}"
+
+
+@router.intent("human_handoff")
+async def handoff(ctx: Context) -> None:
+    demand, attached = await _record(ctx)
+    tz = local_tz(ctx)
+    text = reply_text(demand, attached, ctx.now(), tz)
+    user = await ctx.user()
+    if not (user.phone or user.email):
+        text += ("\nĐể cán bộ gọi lại nhanh hơn, anh/chị có thể nhắn số điện thoại hoặc email "
+                 "ngay trong tin nhắn tiếp theo.")
+    ctx.say(text, [intent_button("demand_status"), intent_button("find_technology")])

@@ -1,0 +1,65 @@
+"""`demand_status`: the user's demands with their status and dates, in Vietnamese."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers.base import Context, Router
+from handlers.handoff import local_tz
+from handlers.ui import INTENT_LABELS, intent_button
+from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
+from storage.models import Demand
+from storage.repos import demands as demands_repo
+
+router = Router("status")
+
+SHOWN = 10
+TYPE_LABELS = {**INTENT_LABELS, "human_handoff": "Gặp cán bộ", "ask_funding": "Tư vấn hỗ trợ kinh phí",
+               "ip_support": "Tư vấn sở hữu trí tuệ"}
+
+
+def show_date(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%d/%m/%Y}"
+
+
+def describe(demand: Demand) -> str:
+    """What the demand is about, in a few words: product, sector or the user's own words."""
+    details = demand.details or {}
+    topic = (demand.product or details.get("need") or details.get("topic_title")
+             or (SECTOR_BY_ID[demand.sector].name if demand.sector in SECTOR_BY_ID else "")
+             or details.get("title") or demand.raw_text or "")
+    topic = " ".join(str(topic).split())
+    return topic[:80] + ("…" if len(topic) > 80 else "")
+
+
+def demand_line(demand: Demand, tz: ZoneInfo) -> str:
+    kind = TYPE_LABELS.get(demand.type, demand.type)
+    about = describe(demand)
+    place = PROVINCE_BY_ID[demand.province].name if demand.province in PROVINCE_BY_ID else ""
+    head = f"• Số {demand.id} · {kind}" + (f": {about}" if about else "")
+    if place:
+        head += f" ({place})"
+    status = demands_repo.STATUS_NAMES.get(demand.status, demand.status)
+    dates = f"gửi {show_date(demand.created_at, tz)}"
+    if demand.updated_at and show_date(demand.updated_at, tz) != show_date(demand.created_at, tz):
+        dates += f", cập nhật {show_date(demand.updated_at, tz)}"
+    return f"{head}\n  Trạng thái: {status} — {dates}"
+
+
+@router.intent("demand_status")
+async def demand_status(ctx: Context) -> None:
+    user = await ctx.user()
+    async with ctx.db.session() as s:
+        found = await demands_repo.list_for_user(s, user.id, limit=SHOWN + 1)
+    if not found:
+        ctx.say("Anh/chị chưa gửi yêu cầu nào qua Trung tâm. Em có thể giúp anh/chị tìm công nghệ "
+                "hoặc chuyên gia ngay bây giờ ạ.",
+                [intent_button("find_technology"), intent_button("find_expert")])
+        return
+    tz = local_tz(ctx)
+    lines = [demand_line(d, tz) for d in found[:SHOWN]]
+    more = (f"\n(Em hiển thị {SHOWN} yêu cầu gần nhất.)" if len(found) > SHOWN else "")
+    ctx.say("Các yêu cầu của anh/chị:\n" + "\n".join(lines) + more,
+            [intent_button("human_handoff", "Hỏi cán bộ về yêu cầu"),
+             intent_button("find_technology", "Gửi yêu cầu mới")])

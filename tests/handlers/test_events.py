@@ -1,0 +1,143 @@
+"""Events and training: listing with filters from the message, registration rules, deep link."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App
+from storage.models import EventRegistration, User
+from tests.handlers.dialogue2_harness import Chat, add, event, make_app, nlu_backend
+
+
+@pytest.fixture(scope="module")
+def nlu() -> Any:
+    return nlu_backend()
+
+
+@pytest.fixture
+async def app(tmp_path: Any, nlu: Any) -> AsyncIterator[App]:
+    app = await make_app(tmp_path, nlu)
+    await add(app,
+              event("HT-BN", days=5, kind="workshop", title="Hội thảo chế biến vải thiều"),
+              event("DT-HN", days=6, kind="training", province="ha_noi", sectors=["digital"],
+                    title="Tập huấn chuyển đổi số"),
+              event("TM-CT", days=30, kind="techmart", province="can_tho",
+                    sectors=["aquaculture"], title="Techmart Cần Thơ"),
+              event("FULL", days=8, kind="workshop", capacity=1, title="Hội thảo ít chỗ"),
+              event("LATE", days=9, kind="workshop", deadline_days=-1, title="Hội thảo hết hạn"),
+              event("PAST", days=-2, kind="workshop", title="Hội thảo đã qua"))
+    yield app
+    await app.close()
+
+
+async def _registrations(app: App, code: str) -> int:
+    from storage.models import Event
+
+    async with app.services.db.session() as s:
+        ev = (await s.execute(select(Event).where(Event.code == code))).scalar_one()
+        stmt = select(func.count()).select_from(EventRegistration).where(
+            EventRegistration.event_id == ev.id)
+        return int((await s.execute(stmt)).scalar_one())
+
+
+async def test_events_filtered_by_kind_province_and_sector_from_message(app: App) -> None:
+    chat = Chat(app)
+    await chat.say("co hoi thao nao ve che bien nong san o bac giang khong")
+    assert "Hội thảo chế biến vải thiều" in chat.text
+    assert "Techmart Cần Thơ" not in chat.text and "Tập huấn chuyển đổi số" not in chat.text
+    assert "Hội thảo đã qua" not in chat.text  # past events never listed
+    assert "ev:reg:HT-BN" in [p for _, p in chat.buttons]
+    assert all(len(p.encode()) <= 64 for _, p in chat.buttons)
+
+
+async def test_training_lists_training_courses(app: App) -> None:
+    chat = Chat(app)
+    await chat.say("co lop tap huan nao khong")
+    assert "Tập huấn chuyển đổi số" in chat.text
+    assert "Hội thảo chế biến vải thiều" not in chat.text
+
+
+async def test_no_match_relaxes_filters_and_says_so(app: App) -> None:
+    chat = Chat(app)
+    await chat.say("co hoi thao nao o ca mau khong")
+    assert "Hiện chưa có" in chat.text
+    assert "Hội thảo chế biến vải thiều" in chat.text
+
+
+async def test_registration_asks_contact_once_then_refuses_second(app: App) -> None:
+    chat = Chat(app)
+    await chat.press("ev:reg:HT-BN")
+    assert "họ tên" in chat.text
+    await chat.say("Nguyễn Thị Lan")
+    assert "số điện thoại" in chat.text
+    await chat.say("0912 345 678")
+    await chat.say("bỏ qua")  # organisation is optional
+    assert "Em đã đăng ký cho anh/chị tham dự “Hội thảo chế biến vải thiều”" in chat.text
+    assert "0912345678" in chat.text
+    assert await _registrations(app, "HT-BN") == 1
+
+    await chat.press("ev:reg:HT-BN")
+    assert "đã đăng ký" in chat.text and "rồi" in chat.text
+    assert await _registrations(app, "HT-BN") == 1
+
+    # Contact is known now: another event registers at once.
+    await chat.press("ev:reg:DT-HN")
+    assert "Em đã đăng ký" in chat.text
+
+
+async def test_capacity_and_deadline_are_respected(app: App) -> None:
+    first, second = Chat(app, "a"), Chat(app, "b")
+    for chat in (first, second):
+        await chat.say("/start")
+        await chat.press("ev:reg:FULL")
+        await chat.say("Trần Văn B")
+        await chat.say("b@congty.vn")
+        await chat.say("bỏ qua")
+    assert "Em đã đăng ký" in first.text
+    assert "đủ số lượng" in second.text
+    assert await _registrations(app, "FULL") == 1
+    await first.press("ev:reg:LATE")
+    assert "hết hạn đăng ký" in first.text
+    await first.press("ev:reg:PAST")
+    assert "đã diễn ra" in first.text
+
+
+async def test_cancel_registration(app: App) -> None:
+    chat = Chat(app)
+    async with app.services.db.transaction() as s:
+        s.add(User(channel="console", external_id="u1", phone="0987654321"))
+    await chat.press("ev:reg:HT-BN")
+    await chat.press_label("Hủy đăng ký")
+    assert "Em đã hủy đăng ký" in chat.text
+    assert await _registrations(app, "HT-BN") == 0
+
+
+async def test_deep_link_opens_registration(app: App) -> None:
+    chat = Chat(app)
+    async with app.services.db.transaction() as s:
+        s.add(User(channel="console", external_id="u1", email="lan@htx.vn"))
+    await chat.say("/start event_HT-BN")
+    assert "Hội thảo chế biến vải thiều" in chat.text
+    assert "đăng ký tham dự" in chat.text
+    await chat.say("có")  # typed yes answers the question
+    assert "Em đã đăng ký" in chat.text
+    assert await _registrations(app, "HT-BN") == 1
+
+
+async def test_deep_link_to_unknown_event_lists_upcoming(app: App) -> None:
+    chat = Chat(app)
+    await chat.say("/start event_NOPE")
+    assert "không tìm thấy" in chat.text.lower()
+    assert "Hội thảo chế biến vải thiều" in chat.text
+
+
+async def test_registration_form_can_be_cancelled(app: App) -> None:
+    chat = Chat(app)
+    await chat.press("ev:reg:HT-BN")
+    await chat.say("hủy")
+    assert "hủy" in chat.text
+    assert await _registrations(app, "HT-BN") == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.telegram import COMMANDS, TelegramChannel
-from bot.types import ContentKind, Outgoing
+from bot.types import Button, ContentKind, Incoming, Outgoing
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.telegram.conftest import ScriptedCore
 
@@ -119,3 +119,24 @@ async def test_messages_of_one_chat_keep_their_order(
         await fake.push(fake.message(600 + n, f"khác {n}"))
     texts = await fake.wait_sent(507, 20)
     assert texts == [f"ok tin {n}" for n in range(20)]
+
+
+async def test_long_button_payload_survives_the_64_byte_limit(
+    fake: FakeTelegram, bot: TelegramChannel, core: ScriptedCore
+) -> None:
+    payload = "ev:reg:" + "HOI-CHO-CONG-NGHE-THIET-BI-CHE-BIEN-NONG-SAN-BAC-NINH-2026"
+    assert len(payload.encode()) > 64
+
+    def script(incoming: Incoming) -> list[Outgoing]:
+        if incoming.kind is ContentKind.BUTTON:
+            return [Outgoing(f"Đã nhận {incoming.payload}")]
+        return [Outgoing("Sự kiện:", buttons=(Button("Đăng ký", payload),))]
+
+    core.script = script
+    await fake.push(fake.message(508, "sự kiện"))
+    await fake.wait_sent(508)
+    [[button]] = fake.sent(508)[0].params["reply_markup"]["inline_keyboard"]
+    assert len(button["callback_data"].encode()) <= 64
+    await fake.push(fake.callback(508, "Đăng ký"))
+    texts = await fake.wait_sent(508, 2)
+    assert texts[1] == f"Đã nhận {payload}"

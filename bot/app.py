@@ -1,0 +1,174 @@
+"""The channel-agnostic core: `App.handle(Incoming) -> list[Outgoing]`.
+
+One message: drop duplicates (channel, update_id) → lock the chat (messages of one chat are
+handled in order, different chats concurrently) → load its state → dispatch to the handlers →
+save the state and log both directions. `handle` never raises: an unexpected error is logged and
+answered with an apology, and the chat's state is left as it was before the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.config import Settings, get_settings
+from bot.types import ContentKind, Incoming, Outgoing
+from handlers.base import Context, NluBackend, Services
+from handlers.dispatch import Dispatcher
+from handlers.state import StateStore
+from handlers.state_db import DbStateStore
+from storage.db import Database
+from storage.repos import messages, updates, users
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # longer messages are cut (and answered); nobody types a 10,000-char demand
+APOLOGY = (
+    "Xin lỗi anh/chị, hệ thống đang gặp sự cố nên em chưa xử lý được tin nhắn này. "
+    "Anh/chị vui lòng thử lại sau ít phút, hoặc gõ /menu để bắt đầu lại ạ."
+)
+TOO_LONG = "Dạ, tin nhắn khá dài nên em chỉ đọc phần đầu (khoảng 2.000 ký tự) ạ."
+
+
+class ChatLocks:
+    """One asyncio.Lock per chat, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users_ = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users_ + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users_ = self._locks[key]
+            if users_ <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users_ - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class App:
+    def __init__(self, services: Services, dispatcher: Dispatcher) -> None:
+        self.services = services
+        self.dispatcher = dispatcher
+        self.locks = ChatLocks()
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings | None = None,
+        *,
+        db: Database | None = None,
+        nlu: NluBackend | None = None,
+        states: StateStore | None = None,
+        search: Any = None,
+        upgrade: bool = True,
+    ) -> App:
+        """Build the app from settings: migrate the database, load (or train) the NLU model."""
+        settings = settings or get_settings()
+        db = db or Database(settings.database_url)
+        if upgrade:
+            await db.upgrade()
+        if nlu is None:
+            from nlu.api import make_backend
+
+            nlu = make_backend(settings)
+            await _warm_up(nlu)
+        if search is None:
+            search = _make_search(db)
+        services = Services(
+            db=db, nlu=nlu, states=states or DbStateStore(db), search=search, settings=settings
+        )
+        return cls(services, Dispatcher.discover())
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]:
+        """Answer one message (never raises; [] only for an already processed update)."""
+        try:
+            if incoming.update_id is not None and not await self._first_time(incoming):
+                return []
+            async with self.locks.hold((incoming.channel, str(incoming.chat_id))):
+                return await self._handle_locked(incoming)
+        except Exception:
+            log.exception("failed to handle a message from %s:%s", incoming.channel,
+                          incoming.chat_id)
+            return [Outgoing(APOLOGY)]
+
+    async def _first_time(self, incoming: Incoming) -> bool:
+        async with self.services.db.transaction() as s:
+            return await updates.mark_processed(s, incoming.channel, str(incoming.update_id))
+
+    async def _handle_locked(self, incoming: Incoming) -> list[Outgoing]:
+        chat = (incoming.channel, str(incoming.chat_id))
+        state = await self.services.states.load(*chat)
+        text = (incoming.text or "").strip()
+        replies: list[Outgoing] = []
+        if len(text) > MAX_TEXT and incoming.kind in (ContentKind.TEXT, ContentKind.COMMAND):
+            text = text[:MAX_TEXT]
+            replies.append(Outgoing(TOO_LONG))
+        ctx = Context(incoming, self.services, state, self.dispatcher, text)
+        try:
+            await self.dispatcher.dispatch(ctx)
+        except Exception:
+            log.exception("handler error for %s:%s", *chat)
+            replies.append(Outgoing(APOLOGY))
+            await self._log(incoming, ctx, replies)
+            return replies
+        replies.extend(ctx.replies or [Outgoing("Dạ, anh/chị cần em hỗ trợ gì thêm ạ?")])
+        await self.services.states.save(*chat, ctx.state)
+        await self._log(incoming, ctx, replies)
+        return replies
+
+    async def _log(self, incoming: Incoming, ctx: Context, replies: list[Outgoing]) -> None:
+        try:
+            async with self.services.db.transaction() as s:
+                channel, chat_id = incoming.channel, str(incoming.chat_id)
+                await messages.append(
+                    s, channel=channel, chat_id=chat_id, direction="in", user_id=str(incoming.user_id),
+                    text=incoming.payload or ctx.text or f"[{incoming.kind}]",
+                    intent=ctx.intent, confidence=ctx.confidence if ctx.nlu else None,
+                )
+                for reply in replies:
+                    await messages.append(
+                        s, channel=channel, chat_id=chat_id, direction="out", text=reply.text
+                    )
+        except Exception:  # the log must never cost the user an answer
+            log.exception("could not log messages of %s:%s", incoming.channel, incoming.chat_id)
+
+    async def mark_user_inactive(self, channel: str, user_id: str) -> None:
+        """The user blocked the bot (or left): stop sending them anything proactive."""
+        try:
+            async with self.services.db.transaction() as s:
+                user = await users.find(s, channel, str(user_id))
+                if user is not None:
+                    await users.set_active(s, user, False)
+        except Exception:
+            log.exception("could not mark %s:%s inactive", channel, user_id)
+
+    async def close(self) -> None:
+        closer = getattr(self.services.nlu, "aclose", None)
+        if closer is not None:
+            await closer()
+        await self.services.db.dispose()
+
+
+async def _warm_up(nlu: NluBackend) -> None:
+    """Load (training on first run) the embedded model now, off the event loop."""
+    target = getattr(nlu, "embedded", nlu)
+    if hasattr(target, "engine"):
+        await asyncio.to_thread(lambda: target.engine)
+
+
+def _make_search(db: Database) -> Any:
+    from storage.search import CatalogSearch
+
+    return CatalogSearch()

@@ -1,0 +1,194 @@
+"""The pieces every handler uses: `Services`, `Context` and `Router` (see `handlers/__init__.py`)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.types import Button, Incoming, Outgoing
+from handlers.state import DialogueState, StateStore
+
+if TYPE_CHECKING:
+    from handlers.dispatch import Dispatcher
+    from handlers.forms import Form
+    from storage.db import Database
+    from storage.models import User
+
+
+class NluBackend(Protocol):
+    async def parse(self, text: str) -> dict[str, Any]: ...
+
+
+@dataclass
+class Services:
+    """What handlers may use; built once by `bot.app.App` (tests build their own)."""
+
+    db: Database
+    nlu: NluBackend
+    states: StateStore
+    search: Any = None  # storage.search.CatalogSearch
+    settings: Any = None  # bot.config.Settings
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+Handler = Callable[["Context"], Awaitable[None]]
+ButtonLike = Button | tuple[str, str]
+
+
+def as_buttons(buttons: Iterable[ButtonLike]) -> tuple[Button, ...]:
+    return tuple(b if isinstance(b, Button) else Button(b[0], b[1]) for b in buttons)
+
+
+async def maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+class Context:
+    """One incoming message being handled: what was said, the chat's state, and the replies.
+
+    Handlers read `text`, `intent`, `entities`, `args`; write replies with `say`; may start a form
+    (`start_form`), ask a yes/no question (`ask_yes_no`) or hand over to another intent (`run_intent`).
+    """
+
+    def __init__(
+        self,
+        incoming: Incoming,
+        services: Services,
+        state: DialogueState,
+        dispatcher: Dispatcher,
+        text: str = "",
+    ) -> None:
+        self.incoming = incoming
+        self.services = services
+        self.state = state
+        self.dispatcher = dispatcher
+        self.text = text  # the message text, trimmed (and cut when very long)
+        self.nlu: dict[str, Any] = {}  # the NLU parse of `text` (Rasa shape), {} when not parsed
+        self.args: list[str] = []  # words after a command, or payload parts after the prefix
+        self.replies: list[Outgoing] = []
+        self._user: User | None = None
+
+    # --- what was said -------------------------------------------------------------------
+    @property
+    def intent(self) -> str | None:
+        return (self.nlu.get("intent") or {}).get("name")
+
+    @property
+    def confidence(self) -> float:
+        return float((self.nlu.get("intent") or {}).get("confidence") or 0.0)
+
+    @property
+    def entities(self) -> list[dict[str, Any]]:
+        return list(self.nlu.get("entities") or [])
+
+    def entity(self, name: str) -> dict[str, Any] | None:
+        """The first entity of that type in the message (dict with value, and extra fields)."""
+        return next((e for e in self.entities if e.get("entity") == name), None)
+
+    def entity_value(self, name: str) -> Any:
+        found = self.entity(name)
+        return found.get("value") if found else None
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    # --- replying --------------------------------------------------------------------------
+    def say(
+        self,
+        text: str,
+        buttons: Sequence[ButtonLike] = (),
+        *,
+        link: str | None = None,
+        request_contact: bool = False,
+    ) -> None:
+        """Queue a reply; its buttons become the ones the user can also press by typing a label."""
+        btns = as_buttons(buttons)
+        self.replies.append(Outgoing(text, btns, link, request_contact))
+        if btns:
+            self.state.buttons = [[b.label, b.payload] for b in btns]
+
+    def ask_yes_no(
+        self,
+        text: str,
+        yes: ButtonLike,
+        no: ButtonLike,
+        extra: Sequence[ButtonLike] = (),
+    ) -> None:
+        """A question answered by a button or by typing yes/no ("có", "không", "ok"...)."""
+        y, n = as_buttons([yes, no])
+        self.state.pending = {"yes": y.payload, "no": n.payload}
+        self.say(text, (y, n, *as_buttons(extra)))
+
+    # --- moving on -------------------------------------------------------------------------
+    async def start_form(self, name: str, values: dict[str, Any] | None = None) -> None:
+        """Start form `name` (pre-filling slots from this message); replies with the first question."""
+        await self.dispatcher.forms.start(self, name, values or {})
+
+    async def run_intent(self, intent: str) -> None:
+        """Handle this message as if the NLU had said `intent`."""
+        await self.dispatcher.run_intent(self, intent)
+
+    async def user(self) -> User:
+        """The storage `User` of the sender (created on first contact), detached from its session."""
+        if self._user is None:
+            from storage.repos import users
+
+            async with self.db.transaction() as s:
+                self._user = await users.get_or_create(
+                    s, self.incoming.channel, self.incoming.user_id, self.incoming.user_name
+                )
+        return self._user
+
+    def forget_user(self) -> None:
+        """Drop the cached `User` (after changing it in another session)."""
+        self._user = None
+
+
+@dataclass
+class Router:
+    """A feature's handlers, gathered by `handlers.dispatch.Dispatcher` at start-up.
+
+    Each handler module defines `router = Router("name")` and decorates its functions.
+    """
+
+    name: str
+    intents: dict[str, Handler] = field(default_factory=dict)
+    commands: dict[str, Handler] = field(default_factory=dict)
+    buttons: dict[str, Handler] = field(default_factory=dict)  # payload prefix → handler
+    start_payloads: dict[str, Handler] = field(default_factory=dict)  # /start prefix → handler
+    forms: list[Form] = field(default_factory=list)
+
+    def intent(self, *names: str) -> Callable[[Handler], Handler]:
+        return self._register(self.intents, names)
+
+    def command(self, *names: str) -> Callable[[Handler], Handler]:
+        """`/name args`: `ctx.args` holds the words after the command."""
+        return self._register(self.commands, tuple(n.lstrip("/").lower() for n in names))
+
+    def button(self, *prefixes: str) -> Callable[[Handler], Handler]:
+        """Payloads starting with `prefix:`; `ctx.args` holds the ':'-separated parts after it."""
+        return self._register(self.buttons, tuple(p.rstrip(":") for p in prefixes))
+
+    def start_payload(self, *prefixes: str) -> Callable[[Handler], Handler]:
+        """`/start <prefix><rest>` (deep links): `ctx.args == [rest]`."""
+        return self._register(self.start_payloads, prefixes)
+
+    def form(self, form: Form) -> Form:
+        self.forms.append(form)
+        return form
+
+    @staticmethod
+    def _register(table: dict[str, Handler], keys: tuple[str, ...]) -> Callable[[Handler], Handler]:
+        def decorator(fn: Handler) -> Handler:
+            for key in keys:
+                table[key] = fn
+            return fn
+
+        return decorator

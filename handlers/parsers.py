@@ -1,0 +1,273 @@
+"""Slot parsers: user text → a clean value, or `Invalid` with a polite Vietnamese reason.
+
+A parser is `parse(text: str) -> value` (raise `Invalid(message)` to ask again). They accept the
+forms enterprises really type: no diacritics, abbreviations, "500tr", "+84 912 345 678".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nlu.normalize import plain, search_words
+from nlu.taxonomy import PROVINCE_BY_ID, SECTORS, Province, Sector, find_province, find_sector
+
+
+class Invalid(ValueError):
+    """The answer does not fit the slot; `str(exc)` tells the user why (Vietnamese)."""
+
+
+def text(value: str) -> str:
+    """Free text: anything with at least one letter or digit."""
+    cleaned = " ".join(value.split())
+    if not re.search(r"\w", cleaned):
+        raise Invalid("Anh/chị vui lòng trả lời bằng chữ giúp em ạ.")
+    return cleaned
+
+
+def short_text(value: str) -> str:
+    cleaned = text(value)
+    if len(cleaned) > 300:
+        raise Invalid("Thông tin hơi dài, anh/chị vui lòng viết gọn dưới 300 ký tự giúp em ạ.")
+    return cleaned
+
+
+# --- contact ----------------------------------------------------------------------------------
+_PHONE_CHARS = re.compile(r"[\s.\-()]")
+_MOBILE = re.compile(r"^0[35789]\d{8}$")
+_LANDLINE = re.compile(r"^02\d{9}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+_PHONE_IN_TEXT = re.compile(r"(?:\+?84|0)[\d\s.\-]{8,14}\d")
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-.]+\.[A-Za-z]{2,}")
+
+
+def normalize_phone(value: str) -> str | None:
+    """'+84 912 345 678' / '0912.345.678' → '0912345678'; None when it is not a VN number."""
+    digits = _PHONE_CHARS.sub("", value.strip())
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if _MOBILE.match(digits) or _LANDLINE.match(digits):
+        return digits
+    return None
+
+
+def phone(value: str) -> str:
+    found = _PHONE_IN_TEXT.search(value)
+    number = normalize_phone(found.group(0) if found else value)
+    if number is None:
+        raise Invalid(
+            "Số điện thoại chưa đúng ạ. Số di động có 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc "
+            "09 (ví dụ 0912345678)."
+        )
+    return number
+
+
+def email(value: str) -> str:
+    found = _EMAIL_IN_TEXT.search(value)
+    candidate = (found.group(0) if found else value.strip()).rstrip(".").lower()
+    if not _EMAIL.match(candidate):
+        raise Invalid("Địa chỉ email chưa đúng ạ (ví dụ: ten@congty.vn).")
+    return candidate
+
+
+def contact(value: str) -> dict[str, str]:
+    """A phone number or an email (or both) → {"phone": ..., "email": ...}."""
+    result: dict[str, str] = {}
+    if "@" in value:
+        result["email"] = email(value)
+    found = _PHONE_IN_TEXT.search(value)
+    if found and normalize_phone(found.group(0)):
+        result["phone"] = normalize_phone(found.group(0)) or ""
+    elif not result:
+        if re.search(r"\d{6,}", value):
+            phone(value)  # raises the phone-specific explanation
+        raise Invalid(
+            "Anh/chị vui lòng để lại số điện thoại (ví dụ 0912345678) hoặc email (ví dụ "
+            "ten@congty.vn) để Trung tâm liên hệ ạ."
+        )
+    return result
+
+
+def show_contact(value: dict[str, str]) -> str:
+    return ", ".join(v for v in (value.get("phone"), value.get("email")) if v)
+
+
+# --- yes / no ------------------------------------------------------------------------------------
+YES_WORDS = frozenset(
+    ["co", "dong y", "ok", "oke", "okay", "uh", "u", "vang", "da", "da vang", "dung", "dung roi", "yes", "y", "chac chan", "duoc", "dc", "xac nhan", "co a", "vang a", "dong y a", "ok a", "da co"]
+)
+NO_WORDS = frozenset(
+    ["khong", "ko", "k", "khong dong y", "no", "n", "khong a", "ko a", "chua", "thoi khong", "khong phai", "sai", "sai roi"]
+)
+
+
+def words_key(value: str) -> str:
+    return " ".join(re.findall(r"\w+", plain(value)))
+
+
+def yes_no(value: str) -> bool | None:
+    key = words_key(value)
+    if key in YES_WORDS:
+        return True
+    if key in NO_WORDS:
+        return False
+    return None
+
+
+def consent(value: str) -> bool:
+    answer = yes_no(value)
+    if answer is None:
+        raise Invalid("Anh/chị vui lòng chọn “Đồng ý” hoặc “Không đồng ý” ạ.")
+    if not answer:
+        raise Invalid(
+            "Không có sự đồng ý, Trung tâm chưa thể liên hệ và chia sẻ nhu cầu với đơn vị cung ứng. "
+            "Anh/chị có thể chọn “Đồng ý”, hoặc gõ “hủy” để dừng ạ."
+        )
+    return True
+
+
+# --- money -------------------------------------------------------------------------------------
+_MONEY = re.compile(
+    r"(\d+(?:[.,]\d+)*)\s*(ty|ti|trieu|tr|cu|nghin|ngan|k|dong|d|vnd|vnđ)?(?![a-z])"
+)
+_UNITS = {"ty": 10**9, "ti": 10**9, "trieu": 10**6, "tr": 10**6, "cu": 10**6,
+          "nghin": 10**3, "ngan": 10**3, "k": 10**3}
+
+
+def _number(raw: str, has_unit: bool) -> float:
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3}){2,}", raw) or (
+        not has_unit and re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw)
+    ):
+        return float(re.sub(r"[.,]", "", raw))  # 1.500.000.000 (thousands separators)
+    return float(raw.replace(",", "."))
+
+
+def parse_money(value: str) -> int | None:
+    """'500 trieu' → 500000000; '1,5 tỷ' → 1500000000; '2 ty 500' → 2500000000; None if absent."""
+    key = plain(value).replace("đ", "d")
+    total = 0.0
+    for m in _MONEY.finditer(key):
+        raw, unit = m.group(1), m.group(2)
+        scale = _UNITS.get(unit or "", 1)
+        try:
+            amount = _number(raw, unit in _UNITS)
+        except ValueError:
+            continue
+        if scale > 1:
+            total += amount * scale
+            # "2 ty 500" / "1 trieu 2": a bare number right after a unit counts in the next unit down
+            tail = re.match(r"\s*(\d{1,3})(?!\s*[.,]?\d)(?!\s*[a-z])", key[m.end():])
+            if tail and scale >= 10**6:
+                total += int(tail.group(1)) * scale / 1000
+            break
+        if amount >= 1_000_000:  # a plain VND amount
+            total = amount
+            break
+    return int(round(total)) if total > 0 else None
+
+
+def money(value: str) -> int:
+    amount = parse_money(value)
+    if amount is None:
+        raise Invalid(
+            "Em chưa đọc được số tiền ạ. Anh/chị ghi giúp em dạng “500 triệu”, “1,5 tỷ”, "
+            "hoặc chọn “Bỏ qua” nếu chưa xác định."
+        )
+    return amount
+
+
+def show_money(amount: int) -> str:
+    if amount >= 10**9:
+        billions = amount / 10**9
+        return f"{billions:.3g}".replace(".", ",") + " tỷ đồng"
+    if amount >= 10**6:
+        millions = amount / 10**6
+        return f"{millions:.4g}".replace(".", ",") + " triệu đồng"
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+# --- places and sectors ------------------------------------------------------------------------
+def province_in_text(value: str) -> tuple[Province, str] | None:
+    """The first province named anywhere in the text → (unit in force, name as written)."""
+    words = value.replace(",", " , ").split()
+    for size in (4, 3, 2, 1):
+        for i in range(len(words) - size + 1):
+            chunk = " ".join(words[i : i + size])
+            found = find_province(chunk)
+            if found is not None and (size > 1 or len(plain(chunk)) > 2):
+                return found, chunk.strip(" ,.")
+    return None
+
+
+def province(value: str) -> dict[str, str]:
+    """→ {"id": "bac_ninh", "mentioned": "bac giang"}; the id is the unit since 1 July 2025."""
+    found = province_in_text(value)
+    if found is None:
+        raise Invalid(
+            "Em chưa nhận ra tỉnh/thành phố này ạ. Anh/chị ghi giúp em tên tỉnh, ví dụ “Bắc Ninh”, "
+            "“Cần Thơ”, “TP. Hồ Chí Minh”."
+        )
+    unit, mentioned = found
+    return {"id": unit.id, "mentioned": mentioned}
+
+
+def show_province(value: dict[str, str]) -> str:
+    """'Bắc Giang (nay thuộc tỉnh Bắc Ninh)' when the user named a former province."""
+    unit = PROVINCE_BY_ID.get(value.get("id", ""))
+    if unit is None:
+        return value.get("mentioned", "")
+    mentioned = value.get("mentioned") or unit.name
+    former = next((f for f in unit.former if plain(f) == plain(mentioned)), None)
+    if former is None:
+        return unit.name
+    kind = "" if unit.name.startswith("TP.") else ("thành phố " if _is_city(unit) else "tỉnh ")
+    return f"{former} (nay thuộc {kind}{unit.name})"
+
+
+def _is_city(unit: Province) -> bool:
+    return unit.id in {"ha_noi", "hue", "hai_phong", "da_nang", "can_tho", "ho_chi_minh"}
+
+
+def rank_sectors(value: str) -> list[tuple[Sector, int]]:
+    """Sectors whose keywords occur in the text, most hits first."""
+    words = " " + " ".join(search_words(value)) + " "
+    scored = []
+    for sector in SECTORS:
+        hits = sum(1 for k in (sector.name, *sector.keywords) if f" {plain(k)} " in words)
+        if hits:
+            scored.append((sector, hits))
+    return sorted(scored, key=lambda item: -item[1])
+
+
+def sector(value: str) -> str:
+    """A sector id from its name, id, or keywords in the answer."""
+    found = find_sector(value)
+    if found is None:
+        ranked = rank_sectors(value)
+        found = ranked[0][0] if ranked else None
+    if found is None:
+        raise Invalid("Anh/chị chọn giúp em một lĩnh vực trong danh sách bên dưới ạ.")
+    return found.id
+
+
+def show_sector(value: str) -> str:
+    found = find_sector(value)
+    return found.name if found else value
+
+
+def pick(options: dict[str, str], what: str) -> Any:
+    """A parser for a closed list {id: Vietnamese label}: accepts the id or the label."""
+
+    def parse(value: str) -> str:
+        key = words_key(value)
+        for option_id, label in options.items():
+            if key in (words_key(option_id), words_key(label)):
+                return option_id
+        for option_id, label in options.items():
+            if key and key in words_key(label):
+                return option_id
+        raise Invalid(f"Anh/chị chọn giúp em {what} trong các nút bên dưới ạ.")
+
+    return parse

@@ -167,6 +167,7 @@ class ConnectionPoint(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(300))
+    organisation: Mapped[str] = mapped_column(String(300), default="", server_default="")
     provinces: Mapped[list[str]] = mapped_column(default=list)  # ids; "*" marks a national point
     contact: Mapped[dict[str, Any]] = mapped_column(default=dict)  # phone, email, address
 

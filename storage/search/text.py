@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from nlu.normalize import search_words
-from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID, province_names
+from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID, SECTORS, province_names
 
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
@@ -22,16 +22,25 @@ TECH_WEIGHTS = (3, 3, 2, 1, 1)  # title, keywords, summary, description, provide
 EXPERT_WEIGHTS = (1, 3, 2, 1, 1)  # name + title, fields, sector names, bio, organisation + country
 META_WEIGHT = 1  # sector name and province name of the row, added at index time
 
-# Words that say nothing about the topic: ignored in queries ("tôi cần tìm công nghệ ...") and
-# never shown as a reason. Only unambiguous ones: "co" (có/cỏ/cô) stays, it can be a topic.
-FUNCTION_WORDS = frozenset(
-    ["toi", "em", "minh", "chung", "anh", "chi", "ban", "can", "tim", "muon", "hoi", "xin", "giup", "voi", "cho", "ve", "cua", "la", "va", "hay", "hoac", "nao", "gi", "the", "duoc", "khong", "a", "nhe", "nha", "o", "tai", "de", "cac", "nhung", "mot", "nay", "do", "thi", "ma", "ra", "vao"]
-)
-# Shown in no reason either: too generic to explain a match.
+# Words that say nothing about the topic: ignored in queries ("tôi cần tìm công nghệ ...").
+# Only words unambiguous without diacritics: "can" (cân), "cho" (chợ), "la" (lá), "de" (dê),
+# "mot" (mọt), "do" (đỏ), "ban" (bán) can all be the topic, so they stay.
+FUNCTION_WORDS = frozenset((
+    "toi", "em", "minh", "chung", "anh", "chi", "tim", "muon", "xin", "giup", "voi", "cua", "va",
+    "hoac", "nao", "gi", "duoc", "khong", "nhe", "cac", "nhung", "nay", "thi", "kiem",
+))
+# Words that only name what is searched for ("chuyên gia", "sự kiện"): dropped from such queries.
+KIND_NOISE = {
+    "technology": frozenset(),
+    "expert": frozenset({"chuyen", "gia"}),
+    "event": frozenset({"su", "kien", "lich"}),
+}
+# Shown in no reason: too generic to explain a match.
 GENERIC_WORDS = FUNCTION_WORDS | {"cong", "nghe", "cong_nghe", "giai", "phap", "giai_phap",
                                   "thiet", "bi", "thiet_bi", "he", "thong", "he_thong", "quy",
-                                  "trinh", "quy_trinh", "san", "xuat", "san_xuat", "dung", "su",
-                                  "dung_cho", "cho_san", "ung", "ung_dung"}
+                                  "trinh", "quy_trinh", "san_xuat", "dung", "su",
+                                  "ung", "ung_dung", "can", "cho", "ve", "la", "o", "tai",
+                                  "de", "ma", "ra", "vao", "mot", "the", "hay", "a", "do"}
 
 
 def field_line(text: str | Sequence[str] | None) -> str:
@@ -52,17 +61,14 @@ def terms_of_words(words: Sequence[str]) -> list[str]:
     return [*words, *(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))]
 
 
-def weighted_terms(stored: str, weights: Sequence[int], meta: Sequence[str] = ()) -> list[str]:
-    """The index terms of a row: each field's terms repeated by its weight, plus meta lines."""
+def row_fields(stored: str, weights: Sequence[int],
+               meta: Sequence[str] = ()) -> list[tuple[list[str], float]]:
+    """The weighted fields of a row for the index: stored lines with their weights, plus meta."""
     lines = stored.split("\n")
-    out: list[str] = []
-    for line, weight in zip(lines, weights, strict=False):
-        terms = terms_of_words(line.split())
-        for _ in range(weight):
-            out.extend(terms)
-    for line in meta:
-        out.extend(terms_of_words(line.split()) * META_WEIGHT)
-    return out
+    fields = [(terms_of_words(line.split()), float(w))
+              for line, w in zip(lines, weights, strict=False)]
+    fields.extend((terms_of_words(line.split()), float(META_WEIGHT)) for line in meta if line)
+    return fields
 
 
 @lru_cache(maxsize=256)
@@ -79,9 +85,14 @@ def province_words(province_id: str | None) -> str:
     return " ".join(search_words(" ".join((province.name, *province.former))))
 
 
-def query_terms(query: str) -> list[str]:
-    """Distinct terms of a free-text query (bounded: a 10,000-character paste stays cheap)."""
-    words = [w for w in search_words((query or "")[:MAX_QUERY_CHARS]) if w not in FUNCTION_WORDS]
+def query_words(query: str, noise: frozenset[str] = frozenset()) -> list[str]:
+    """Content words of a query, in order (bounded: a 10,000-character paste stays cheap)."""
+    return [w for w in search_words((query or "")[:MAX_QUERY_CHARS])
+            if w not in FUNCTION_WORDS and w not in noise]
+
+
+def query_terms(words: Sequence[str]) -> list[str]:
+    """Distinct index terms (words and pairs) of the query words."""
     seen: dict[str, None] = {}
     for term in terms_of_words(words):
         seen.setdefault(term, None)
@@ -102,4 +113,30 @@ def provinces_in_query(query: str) -> list[str]:
             province = names.get(key)
             if province and province.id not in found and (size > 1 or len(key) > 2):
                 found.append(province.id)
+    return found
+
+
+# Sector keywords too ambiguous without diacritics to imply a sector ("may": máy/may/mây,
+# "van": ván/vấn in "tư vấn", "bo": bò/bộ/bỏ, ...).
+_AMBIGUOUS_SECTOR_WORDS = frozenset({"may", "van", "bo", "ga", "go", "su", "men", "ai", "ao"})
+
+
+@lru_cache(maxsize=1)
+def _sector_keywords() -> tuple[tuple[tuple[str, ...], str], ...]:
+    out = []
+    for sector in SECTORS:
+        for keyword in sector.keywords:
+            words = tuple(search_words(keyword))
+            if words and not (len(words) == 1 and words[0] in _AMBIGUOUS_SECTOR_WORDS):
+                out.append((words, sector.id))
+    return tuple(out)
+
+
+def sectors_in_query(words: Sequence[str]) -> list[str]:
+    """Sector ids whose keywords appear in the query words ("sấy" → agri_processing)."""
+    found: list[str] = []
+    joined = f" {' '.join(words)} "
+    for keyword, sector_id in _sector_keywords():
+        if sector_id not in found and f" {' '.join(keyword)} " in joined:
+            found.append(sector_id)
     return found

@@ -1,0 +1,254 @@
+"""`CatalogSearch`: ranked technologies, experts and upcoming events for a free-text demand.
+
+Province and sector are **boosts** by default (a technology from another province can still be
+the best answer); `strict=True` turns them into filters (the CLI's `--province`/`--sector`).
+A province named in the query itself ("sấy vải ở Bắc Giang") is a boost too. Unknown province
+or sector: ignored as a boost, `InvalidValue` (Vietnamese message) as a filter.
+
+Each kind has its own in-memory index, rebuilt when the catalog changes: before every query one
+cheap `count(*), max(updated_at)` tells whether the table changed since the build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nlu.taxonomy import find_province, find_sector
+from storage.errors import InvalidValue
+from storage.models import Event, Expert, Technology
+from storage.search.hits import Hit, reason, sector_name
+from storage.search.index import BM25Index, Fields
+from storage.search.text import (
+    EXPERT_WEIGHTS,
+    KIND_NOISE,
+    TECH_WEIGHTS,
+    province_words,
+    provinces_in_query,
+    query_terms,
+    query_words,
+    row_fields,
+    search_text,
+    sector_words,
+    sectors_in_query,
+)
+from storage.sqltypes import utcnow
+
+MAX_K = 100
+EVENT_HORIZON_DAYS = 45.0  # date weight halves roughly every month
+TOPIC_MIN = 0.25  # an event matching far worse than the best one counts as off-topic
+
+
+def resolve_province(value: str | None, *, strict: bool) -> str | None:
+    if not value or not value.strip():
+        return None
+    province = find_province(value)
+    if province is None and strict:
+        raise InvalidValue(f"Không nhận ra tỉnh/thành “{value[:60]}”. Anh/chị vui lòng nhập tên "
+                           "tỉnh/thành (ví dụ: Bắc Ninh, TP. Hồ Chí Minh).")
+    return province.id if province else None
+
+
+def resolve_sector(value: str | None, *, strict: bool) -> str | None:
+    if not value or not value.strip():
+        return None
+    sector = find_sector(value)
+    if sector is None and strict:
+        raise InvalidValue(f"Không nhận ra lĩnh vực “{value[:60]}”. Anh/chị có thể dùng mã lĩnh "
+                           "vực (ví dụ: post_harvest) hoặc tên lĩnh vực.")
+    return sector.id if sector else None
+
+
+@dataclass(slots=True)
+class _Built:
+    stamp: tuple[Any, ...]
+    index: BM25Index
+
+
+class CatalogSearch:
+    """Share one instance per process; it is safe for concurrent use from one event loop."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, _Built] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._event_fields: dict[tuple[int, datetime], Fields] = {}
+
+    def invalidate(self) -> None:
+        self._built.clear()
+
+    async def _stamp(self, session: AsyncSession, model: Any) -> tuple[Any, ...]:
+        stmt = select(func.count(model.id), func.max(model.updated_at), func.max(model.id))
+        return tuple((await session.execute(stmt)).one())
+
+    async def index_for(self, session: AsyncSession, kind: str) -> BM25Index:
+        """The index of `kind` ("technology" | "expert"), rebuilt if the table changed."""
+        model = Technology if kind == "technology" else Expert
+        stamp = await self._stamp(session, model)
+        built = self._built.get(kind)
+        if built is not None and built.stamp == stamp:
+            return built.index
+        async with self._locks.setdefault(kind, asyncio.Lock()):
+            built = self._built.get(kind)
+            if built is None or built.stamp != stamp:
+                index = await (_build_technologies(session) if kind == "technology"
+                               else _build_experts(session))
+                built = self._built[kind] = _Built(stamp, index)
+            return built.index
+
+    async def technologies(
+        self, session: AsyncSession, query: str, province: str | None = None,
+        sector: str | None = None, k: int = 5, *, strict: bool = False,
+    ) -> list[Hit]:
+        return await self._search(session, "technology", query, province, sector, k, strict)
+
+    async def experts(
+        self, session: AsyncSession, query: str, province: str | None = None,
+        sector: str | None = None, k: int = 5, *, strict: bool = False,
+    ) -> list[Hit]:
+        return await self._search(session, "expert", query, province, sector, k, strict)
+
+    async def _search(self, session: AsyncSession, kind: str, query: str, province: str | None,
+                      sector: str | None, k: int, strict: bool) -> list[Hit]:
+        province_id = resolve_province(province, strict=strict)
+        sector_id = resolve_sector(sector, strict=strict)
+        k = max(0, min(int(k), MAX_K))
+        words = query_words(query, KIND_NOISE[kind])
+        terms = query_terms(words)
+        boost_province = province_id or next(iter(provinces_in_query(query)), None)
+        index = await self.index_for(session, kind)
+        if terms:
+            scored = index.search(terms, k, sector=sector_id, province=boost_province,
+                                  filter_sector=strict and sector_id is not None,
+                                  filter_province=strict and province_id is not None,
+                                  implied_sectors=sectors_in_query(words))
+            ranked = [(s.row_id, s.score, s.matched) for s in scored]
+        elif sector_id or province_id:  # no words, only filters: list what matches them
+            ranked = [(r, 0.0, ()) for r in index.rows_with(sector=sector_id,
+                                                            province=province_id)[:k]]
+        else:
+            return []
+        model: Any = Technology if kind == "technology" else Expert
+        rows = {r.id: r for r in (await session.execute(
+            select(model).where(model.id.in_([r for r, _, _ in ranked])))).scalars()}
+        return [_hit(kind, rows[r], score, matched, words)
+                for r, score, matched in ranked if r in rows]
+
+    async def events(
+        self, session: AsyncSession, query: str = "", kind: str | None = None,
+        province: str | None = None, sector: str | None = None, k: int = 5,
+        now: datetime | None = None, *, strict: bool = False,
+    ) -> list[Hit]:
+        """Upcoming events: topic matches first, sooner before later; boosts as above."""
+        province_id = resolve_province(province, strict=strict)
+        sector_id = resolve_sector(sector, strict=strict)
+        now = now or utcnow()
+        stmt = select(Event).where(Event.starts_at >= now).order_by(Event.starts_at, Event.id)
+        if kind:
+            stmt = stmt.where(Event.kind == kind)
+        if strict and province_id:
+            stmt = stmt.where(Event.province == province_id)
+        events = list((await session.execute(stmt)).scalars())
+        if strict and sector_id:
+            events = [e for e in events if sector_id in (e.sectors or [])]
+        words = query_words(query, KIND_NOISE["event"])
+        topic = self._event_topics(events, query_terms(words))
+        ranked = sorted(events, key=lambda e: -_event_score(e, topic.get(e.id), now,
+                                                            sector_id, province_id))
+        return [_event_hit(e, topic.get(e.id), now, words)
+                for e in ranked[:max(0, min(k, MAX_K))]]
+
+    def _event_topics(self, events: Sequence[Event],
+                      terms: list[str]) -> dict[int, tuple[float, tuple[str, ...]]]:
+        """Topic score (0..1, relative to the best event) of events matching the query well."""
+        if not terms or not events:
+            return {}
+        fields = [self._fields_of_event(e) for e in events]
+        index = BM25Index([e.id for e in events], fields, [e.sectors or [] for e in events],
+                          [[e.province] if e.province else [] for e in events])
+        top = index.search(terms, len(events))
+        best = max((s.score for s in top), default=0.0) or 1.0
+        return {s.row_id: (s.score / best, s.matched) for s in top
+                if s.score / best >= TOPIC_MIN}
+
+    def _fields_of_event(self, e: Event) -> Fields:
+        key = (e.id, e.updated_at)
+        if key not in self._event_fields:
+            if len(self._event_fields) > 5000:
+                self._event_fields.clear()
+            stored = search_text((e.title, e.description, e.organiser, e.venue))
+            meta = [sector_words(s) for s in e.sectors or []] + [province_words(e.province)]
+            self._event_fields[key] = row_fields(stored, (3, 1, 1, 1), meta)
+        return self._event_fields[key]
+
+
+def _event_score(e: Event, topic: tuple[float, tuple[str, ...]] | None, now: datetime,
+                 sector: str | None, province: str | None) -> float:
+    days = max(0.0, (e.starts_at - now).total_seconds() / 86400)
+    score = 0.4 * math.exp(-days / EVENT_HORIZON_DAYS)
+    if topic:
+        score += 1.0 + 0.6 * topic[0]
+    if sector and sector in (e.sectors or []):
+        score += 0.3
+    if province and e.province == province:
+        score += 0.3
+    return score
+
+
+def _event_hit(e: Event, topic: tuple[float, tuple[str, ...]] | None, now: datetime,
+               words: Sequence[str]) -> Hit:
+    days = (e.starts_at - now).days
+    when = "sắp diễn ra" if days < 1 else f"còn {days} ngày"
+    matched = topic[1] if topic else ()
+    texts = (e.title, *(sector_name(s) or "" for s in e.sectors or []), e.description)
+    return Hit("event", e, topic[0] if topic else 0.0,
+               reason(words, matched, texts, e.sectors or [], e.province, (when,)), matched)
+
+
+def _hit(kind: str, row: Any, score: float, matched: tuple[str, ...],
+         words: Sequence[str]) -> Hit:
+    if isinstance(row, Technology):
+        texts: tuple[str, ...] = (row.title, ", ".join(row.keywords or []),
+                                  sector_name(row.sector) or "", row.summary, row.description)
+        return Hit(kind, row, score, reason(words, matched, texts, [row.sector] if row.sector else [],
+                                            row.province), matched)
+    extra = () if not row.foreign else (row.country,)
+    texts = (", ".join(row.fields or []), *(sector_name(s) or "" for s in row.sectors or []),
+             row.bio, row.organisation)
+    return Hit(kind, row, score, reason(words, matched, texts, row.sectors or [], row.province,
+                                        extra),
+               matched)
+
+
+async def _build_technologies(session: AsyncSession) -> BM25Index:
+    stmt = (select(Technology.id, Technology.search_text, Technology.sector, Technology.province)
+            .where(Technology.status == "published").order_by(Technology.id))
+    rows = list((await session.execute(stmt)).all())
+    missing = {r.id for r in rows if not r.search_text}
+    computed = await _compute_missing(session, Technology, missing)
+    fields = (row_fields(computed.get(r.id, r.search_text), TECH_WEIGHTS,
+                         (sector_words(r.sector), province_words(r.province))) for r in rows)
+    return BM25Index([r.id for r in rows], fields, [[r.sector] if r.sector else [] for r in rows],
+                     [[r.province] if r.province else [] for r in rows])
+
+
+async def _build_experts(session: AsyncSession) -> BM25Index:
+    experts = list((await session.execute(select(Expert).order_by(Expert.id))).scalars())
+    fields = (row_fields(e.search_text or search_text(e.search_fields()), EXPERT_WEIGHTS,
+                         (province_words(e.province),)) for e in experts)
+    return BM25Index([e.id for e in experts], fields, [e.sectors or [] for e in experts],
+                     [[e.province] if e.province else [] for e in experts])
+
+
+async def _compute_missing(session: AsyncSession, model: Any, ids: set[int]) -> dict[int, str]:
+    """Search words of rows written without them (raw SQL, rows older than the column)."""
+    if not ids:
+        return {}
+    rows = (await session.execute(select(model).where(model.id.in_(ids)))).scalars()
+    return {r.id: search_text(r.search_fields()) for r in rows}

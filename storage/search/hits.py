@@ -1,0 +1,168 @@
+"""Search hits and their short Vietnamese reasons ("khớp: sấy, vải thiều · lĩnh vực ... · tỉnh ...")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from nlu.normalize import fold, plain
+from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
+from storage.models import Event, Expert, Technology
+from storage.search.text import GENERIC_WORDS
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_REASON_TERMS = 4
+CITIES = frozenset({"ha_noi", "hue", "hai_phong", "da_nang", "ho_chi_minh", "can_tho"})
+
+
+def province_label(province_id: str | None) -> str:
+    """"tỉnh Bắc Ninh", "TP. Hà Nội", "TP. Hồ Chí Minh"."""
+    province = PROVINCE_BY_ID.get(province_id or "")
+    if province is None:
+        return ""
+    if province.name.startswith("TP."):
+        return province.name
+    return f"TP. {province.name}" if province.id in CITIES else f"tỉnh {province.name}"
+
+
+def province_name(province_id: str | None) -> str | None:
+    province = PROVINCE_BY_ID.get(province_id or "")
+    return province.name if province else None
+
+
+def sector_name(sector_id: str | None) -> str | None:
+    sector = SECTOR_BY_ID.get(sector_id or "")
+    return sector.name if sector else None
+
+
+def _phrases(query_words: Sequence[str], matched: set[str]) -> list[list[str]]:
+    """Runs of query words found in the row; adjacent words join when their pair matched too."""
+    phrases: list[list[str]] = []
+    prev: str | None = None
+    for word in query_words:
+        if word not in matched:
+            prev = None
+            continue
+        if prev is not None and f"{prev}_{word}" in matched:
+            phrases[-1].append(word)
+        else:
+            phrases.append([word])
+        prev = word
+    out = []
+    for phrase in phrases:  # generic words at the edges say nothing ("công nghệ sấy" → "sấy")
+        while phrase and phrase[0] in GENERIC_WORDS:
+            phrase.pop(0)
+        while phrase and phrase[-1] in GENERIC_WORDS:
+            phrase.pop()
+        if phrase:
+            out.append(phrase)
+    return out
+
+
+_WORD_RE = re.compile(r"\w+")
+_plain_word = lru_cache(maxsize=65536)(plain)
+
+
+def _forms(texts: Iterable[str], wanted: set[str]) -> dict[str, str]:
+    """How the row writes each wanted plain word (first occurrence, with its diacritics).
+
+    Uses `fold` + a per-word cached `plain` rather than `tokenize`: no offsets are needed here
+    and this runs for every hit of every query.
+    """
+    forms: dict[str, str] = {}
+    for text in texts:
+        for word in _WORD_RE.findall(fold(text or "")):
+            key = _plain_word(word)
+            if key in wanted and key not in forms:
+                forms[key] = word
+                if len(forms) == len(wanted):
+                    return forms
+    return forms
+
+
+def display_terms(query_words: Sequence[str], matched: Sequence[str],
+                  texts: Iterable[str]) -> list[str]:
+    """Matched query phrases written as in the catalog text (with its diacritics)."""
+    phrases = _phrases(query_words, set(matched))
+    forms = _forms(texts, {w for p in phrases for w in p})
+    out: list[str] = []
+    for phrase in phrases:
+        label = " ".join(forms.get(w, w) for w in phrase)
+        if label not in out:
+            out.append(label)
+    out.sort(key=lambda label: -len(label.split()))  # the most specific phrases first
+    return out[:MAX_REASON_TERMS]
+
+
+def reason(query_words: Sequence[str], matched: Sequence[str], texts: Iterable[str],
+           sectors: Sequence[str], province: str | None, extra: Sequence[str] = ()) -> str:
+    parts = []
+    terms = display_terms(query_words, matched, texts)
+    if terms:
+        parts.append("khớp: " + ", ".join(terms))
+    names = [n for n in (sector_name(s) for s in sectors) if n]
+    if names:
+        parts.append("lĩnh vực " + ", ".join(names[:2]))
+    if province_label(province):
+        parts.append(province_label(province))
+    parts.extend(extra)
+    return " · ".join(parts)
+
+
+@dataclass(slots=True)
+class Hit:
+    """One search result: the ORM row, its score and why it matched."""
+
+    kind: str  # "technology" | "expert" | "event"
+    obj: Any
+    score: float
+    reason: str
+    matched: tuple[str, ...] = field(default=())
+
+    @property
+    def id(self) -> int:
+        return int(self.obj.id)
+
+    @property
+    def code(self) -> str:
+        return str(self.obj.code)
+
+    @property
+    def title(self) -> str:
+        if isinstance(self.obj, Expert):
+            return f"{self.obj.title} {self.obj.name}".strip()
+        return str(self.obj.title)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with Vietnamese names next to ids."""
+        o = self.obj
+        data: dict[str, Any] = {"kind": self.kind, "id": self.id, "code": self.code,
+                                "title": self.title, "score": round(self.score, 4),
+                                "reason": self.reason}
+        if isinstance(o, Technology):
+            data |= {"summary": o.summary, "sector": o.sector, "sector_name": sector_name(o.sector),
+                     "province_id": o.province, "province": province_name(o.province),
+                     "provider": o.provider, "stage": o.stage, "transfer_modes": o.transfer_modes,
+                     "price_min": o.price_min, "price_max": o.price_max}
+        elif isinstance(o, Expert):
+            data |= {"organisation": o.organisation, "fields": o.fields,
+                     "sectors": o.sectors, "sector_names": [sector_name(s) for s in o.sectors],
+                     "province_id": o.province, "province": province_name(o.province),
+                     "country": o.country, "foreign": o.foreign}
+        elif isinstance(o, Event):
+            data |= {"event_kind": o.kind, "starts_at": local_iso(o.starts_at),
+                     "ends_at": local_iso(o.ends_at), "venue": o.venue, "online_url": o.online_url,
+                     "province_id": o.province, "province": province_name(o.province),
+                     "sectors": o.sectors, "sector_names": [sector_name(s) for s in o.sectors],
+                     "registration_deadline": local_iso(o.registration_deadline),
+                     "capacity": o.capacity}
+        return data
+
+
+def local_iso(value: datetime | None) -> str | None:
+    return value.astimezone(LOCAL_TZ).isoformat() if value else None

@@ -41,7 +41,10 @@ class EntityPipeline:
         pipe = cls(g)
         if data is None:
             return pipe
-        pipe.synonyms = {plain(k): v for k, v in data.synonyms.items()}
+        # Like Rasa's EntitySynonymMapper: annotations whose value differs from the text count.
+        learnt = {plain(a.text): a.value for e in data.examples for a in e.entities
+                  if a.value != a.text}
+        pipe.synonyms = learnt | {plain(k): v for k, v in data.synonyms.items()}
         wanted = set(data.entity_types()) | RULE_TYPES
         _learn_lookups(g, data, pipe.synonyms, wanted)
         _learn_annotations(g, data)

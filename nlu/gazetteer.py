@@ -75,20 +75,24 @@ class Gazetteer:
             self.add(entity, p, value, **dict(kw))
 
     def match(self, tokens: list[Token]) -> list[Match]:
+        """Longest non-overlapping matches, independently per entity type ("nuôi tôm" is a
+        sector and "tôm" a product)."""
         out: list[Match] = []
-        i, n = 0, len(tokens)
-        while i < n:
-            step = 1
+        free_from: dict[str, int] = {}  # entity type → first token index not yet covered
+        n = len(tokens)
+        for i in range(n):
+            done: set[str] = set()
             for length in range(min(self.max_len, n - i), 0, -1):
                 bucket = self.index.get(tuple(t.plain for t in tokens[i : i + length]))
                 if not bucket:
                     continue
-                ok = [e for e in bucket if _accept(e, tokens, i, i + length)]
-                if ok:
-                    out.extend(Match(i, i + length, e) for e in ok)
-                    step = length
-                    break
-            i += step
+                for e in bucket:
+                    if (e.entity in done or free_from.get(e.entity, 0) > i
+                            or not _accept(e, tokens, i, i + length)):
+                        continue
+                    out.append(Match(i, i + length, e))
+                    done.add(e.entity)
+                    free_from[e.entity] = i + length
         return out
 
 

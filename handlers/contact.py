@@ -42,6 +42,9 @@ async def remember_contact(ctx: Context, values: dict[str, Any]) -> None:
         fields["phone"] = contact["phone"]
     if contact.get("email"):
         fields["email"] = contact["email"]
+    province = (values.get("province") or {}).get("id")
+    if province:
+        fields["province"] = province
     user = await ctx.user()
     async with ctx.db.transaction() as s:
         merged = await s.merge(user)

@@ -53,6 +53,7 @@ class Slot:
     echo: bool = False  # repeat the understood value back (e.g. old province → new unit)
     request_contact: bool = False  # channels may offer their native "share phone" button
     recap: bool = True  # list it in "Em đã ghi nhận" when pre-filled (off for long free text)
+    parse_choices: bool = False  # pass a pressed choice's value (text) through `parse` too
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,13 @@ class FormEngine:
             return await self.resume(ctx, form)
         if int(index) >= len(st.choices):
             return await self.resume(ctx, form)
-        await self.accept(ctx, form, slot, st.choices[int(index)][1])
+        value = st.choices[int(index)][1]
+        if slot.parse_choices:
+            try:
+                value = await maybe_await(slot.parse(str(value)))
+            except parsers.Invalid as exc:
+                return await self.ask(ctx, form, slot, f"{exc}\n\n")
+        await self.accept(ctx, form, slot, value)
 
     async def _on_control(self, ctx: Context, form: Form, rest: str) -> None:
         action, _, arg = rest.partition(":")

@@ -1,0 +1,189 @@
+"""find_technology and find_expert: collect the demand, save it, show what matches.
+
+Buttons: `tm:like:<demand>:<technology>` ("Quan tâm"), `tm:more:<demand>:<offset>` ("Xem thêm"),
+`tm:exp:<demand>:<expert>` (ask to be connected with an expert).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import demand_slots as ds
+from handlers.base import Context, Router
+from handlers.contact import remember_contact
+from handlers.forms import Form
+from handlers.matching import (
+    TECH_PAGE,
+    Matches,
+    find_matches,
+    say_events,
+    say_experts,
+    say_technologies,
+    technology_details,
+)
+from handlers.ui import intent_button, main_menu
+from storage.models import Demand
+from storage.repos import catalog, demands
+from storage.repos.dialogue_extra import add_expert_interest, demand_of_user
+
+router = Router("technology")
+DEMAND_INTENTS = frozenset({"find_technology", "find_expert"})
+
+
+async def save_demand(ctx: Context, kind: str, values: dict[str, Any]) -> tuple[Demand, str]:
+    """Store the demand (committed), assign its connection point; returns it and the point text."""
+    user = await ctx.user()
+    contact = values.get("contact") or {}
+    province = values.get("province") or {}
+    details = {
+        "need": values.get("need"), "organisation": values.get("organisation"),
+        "contact": contact, "phone": contact.get("phone"), "email": contact.get("email"),
+        "province_mentioned": province.get("mentioned"), "consent": bool(values.get("consent")),
+    }
+    async with ctx.db.session() as s:
+        demand = await demands.create(
+            s, user.id, kind, values.get("need") or "",
+            details={k: v for k, v in details.items() if v not in (None, "", {})},
+            sector=values.get("sector"), product=values.get("product"),
+            province=province.get("id"), budget=values.get("budget"),
+        )
+        point = await demands.assign_connection_point(s, demand)
+        await s.commit()
+    await remember_contact(ctx, values)
+    where = ""
+    if point is not None:
+        phone = (point.contact or {}).get("phone")
+        where = f" {point.name}" + (f" (điện thoại {phone})" if phone else "")
+    return demand, where
+
+
+async def attach(ctx: Context, demand: Demand, found: Matches) -> None:
+    async with ctx.db.transaction() as s:
+        fresh = await demands.get(s, demand.id)
+        await demands.attach_matches(
+            s, fresh, [h.id for h in found.technologies], [h.id for h in found.experts]
+        )
+
+
+async def _done(ctx: Context, values: dict[str, Any], kind: str) -> None:
+    demand, point = await save_demand(ctx, kind, values)
+    found = await find_matches(ctx, demand)
+    await attach(ctx, demand, found)
+    ctx.say(
+        f"Dạ, em đã ghi nhận nhu cầu số {demand.id} của anh/chị. Cán bộ điểm kết nối{point} sẽ "
+        "liên hệ trong giờ hành chính. Dưới đây là gợi ý ban đầu từ cơ sở dữ liệu ạ."
+    )
+    more = len(found.technologies) >= TECH_PAGE
+    if kind == "find_expert":
+        say_experts(ctx, demand, found.experts)
+        say_technologies(ctx, demand, found.technologies[:3], more=more)
+        if not found.experts:
+            ctx.say("Hiện chưa có chuyên gia khớp sát với nhu cầu; cán bộ Trung tâm sẽ tìm thêm ạ.")
+    else:
+        say_technologies(ctx, demand, found.technologies, more=more)
+        say_experts(ctx, demand, found.experts)
+    say_events(ctx, found.events)
+
+
+async def _technology_done(ctx: Context, values: dict[str, Any]) -> None:
+    await _done(ctx, values, "find_technology")
+
+
+async def _expert_done(ctx: Context, values: dict[str, Any]) -> None:
+    await _done(ctx, values, "find_expert")
+
+
+_COMMON = (ds.SECTOR, ds.PRODUCT, ds.PROVINCE, ds.BUDGET, ds.ORGANISATION, ds.CONTACT, ds.CONSENT)
+FIND_TECHNOLOGY = router.form(Form(
+    name="find_technology", title="nhu cầu tìm công nghệ", intent="find_technology",
+    related_intents=DEMAND_INTENTS, on_done=_technology_done,
+    summary_title="Anh/chị kiểm tra lại nhu cầu tìm công nghệ giúp em:",
+    slots=(ds.need_slot(
+        "Anh/chị mô tả ngắn gọn công nghệ, thiết bị hoặc quy trình cần tìm giúp em ạ "
+        "(ví dụ: “công nghệ sấy vải thiều quy mô 2 tấn/ngày”).", *DEMAND_INTENTS), *_COMMON),
+))
+FIND_EXPERT = router.form(Form(
+    name="find_expert", title="nhu cầu tìm chuyên gia", intent="find_expert",
+    related_intents=DEMAND_INTENTS, on_done=_expert_done,
+    summary_title="Anh/chị kiểm tra lại nhu cầu tìm chuyên gia giúp em:",
+    slots=(ds.need_slot(
+        "Anh/chị cần chuyên gia tư vấn về vấn đề gì ạ (ví dụ: “xử lý nước thải trại lợn 500 con”)?",
+        *DEMAND_INTENTS), *_COMMON),
+))
+
+
+@router.intent("find_technology")
+async def find_technology(ctx: Context) -> None:
+    await ctx.start_form("find_technology")
+
+
+@router.intent("find_expert")
+async def find_expert(ctx: Context) -> None:
+    await ctx.start_form("find_expert")
+
+
+def _ints(args: list[str]) -> list[int] | None:
+    return [int(a) for a in args] if args and all(a.isdigit() for a in args) else None
+
+
+async def _stale(ctx: Context) -> None:
+    ctx.say("Dạ, em không tìm thấy nhu cầu ứng với nút này (có thể tin nhắn đã cũ) ạ. "
+            "Anh/chị có thể gửi lại nhu cầu hoặc chọn mục dưới đây.", main_menu())
+
+
+@router.button("tm")
+async def on_button(ctx: Context) -> None:
+    action, numbers = (ctx.args or [""])[0], _ints(ctx.args[1:3])
+    if numbers is None or len(numbers) != 2:
+        return await _stale(ctx)
+    handler = {"like": like, "more": more, "exp": expert}.get(action)
+    if handler is None:
+        return await _stale(ctx)
+    await handler(ctx, *numbers)
+
+
+async def like(ctx: Context, demand_id: int, tech_id: int) -> None:
+    user = await ctx.user()
+    async with ctx.db.transaction() as s:
+        demand = await demand_of_user(s, demand_id, user.id)
+        tech = await catalog.get_technology(s, tech_id)
+        if demand is None or tech is None:
+            return await _stale(ctx)
+        await demands.add_interest(s, demand, tech.id)
+    ctx.say(
+        f"Dạ, em đã ghi nhận anh/chị quan tâm công nghệ “{tech.title}”. Cán bộ Trung tâm sẽ liên "
+        f"hệ để kết nối anh/chị với đơn vị cung ứng ạ.\n\n{technology_details(tech)}",
+        [("Xem thêm công nghệ", f"tm:more:{demand_id}:{TECH_PAGE}"),
+         intent_button("human_handoff")],
+    )
+
+
+async def more(ctx: Context, demand_id: int, offset: int) -> None:
+    user = await ctx.user()
+    async with ctx.db.session() as s:
+        demand = await demand_of_user(s, demand_id, user.id)
+    if demand is None or offset > 50:
+        return await _stale(ctx)
+    found = await find_matches(ctx, demand, techs=offset + TECH_PAGE)
+    page = found.technologies[offset : offset + TECH_PAGE]
+    if not page:
+        ctx.say("Dạ, em đã giới thiệu hết các công nghệ phù hợp hiện có ạ. Anh/chị có thể gặp cán "
+                "bộ để được tìm thêm nguồn công nghệ.", [intent_button("human_handoff")])
+        return
+    await attach(ctx, demand, Matches(technologies=page))
+    say_technologies(ctx, demand, page, offset, more=len(page) == TECH_PAGE)
+
+
+async def expert(ctx: Context, demand_id: int, expert_id: int) -> None:
+    user = await ctx.user()
+    async with ctx.db.transaction() as s:
+        demand = await demand_of_user(s, demand_id, user.id)
+        found = await catalog.get_expert(s, expert_id)
+        if demand is None or found is None:
+            return await _stale(ctx)
+        await add_expert_interest(s, demand, found.id)
+    ctx.say(
+        f"Dạ, em đã ghi nhận anh/chị muốn kết nối với chuyên gia {found.title} {found.name}. "
+        "Cán bộ Trung tâm sẽ liên hệ chuyên gia và báo lại anh/chị ạ.",
+        [intent_button("human_handoff"), *main_menu()[:2]],
+    )

@@ -6,7 +6,8 @@ from __future__ import annotations
 from bot.types import Button
 from handlers.base import Context, Router
 from handlers.knowledge.base import Topic, match_topic, render_topic, topic_by_id
-from handlers.knowledge.funding import FUNDING_OVERVIEW, FUNDING_TOPICS
+from handlers.knowledge.funding import FUNDING_OVERVIEW, FUNDING_TOPICS, IP_DEVELOPMENT
+from handlers.knowledge.ip import IP_TOPICS
 from handlers.ui import intent_button
 
 router = Router("funding")
@@ -16,10 +17,12 @@ def topic_buttons(prefix: str, topics: tuple[Topic, ...]) -> list[Button]:
     return [Button(t.button or t.title[:30], f"{prefix}:t:{t.id}") for t in topics]
 
 
-def answer(ctx: Context, area: str, topic: Topic, others_label: str, extra: str = "") -> None:
+def answer(ctx: Context, area: str, topic: Topic, others_label: str, extra: str = "",
+           more: tuple[Button, ...] = ()) -> None:
     """The topic's answer with the next steps: consultation, staff, other topics."""
     ctx.say(render_topic(topic) + (f"\n\n{extra}" if extra else ""), [
         Button("Đăng ký tư vấn", f"consult:{area}:{topic.id}"),
+        *more,
         intent_button("human_handoff"),
         Button(others_label, f"{area}:list"),
     ])
@@ -35,6 +38,12 @@ def remember_question(ctx: Context) -> None:
 async def ask_funding(ctx: Context) -> None:
     remember_question(ctx)
     topic = match_topic(ctx.text, FUNDING_TOPICS)
+    ip_topic = match_topic(ctx.text, IP_TOPICS)
+    if topic is None and ip_topic is not None:
+        # "Is registering a patent supported?": the IP programme, and a way to the procedure.
+        answer(ctx, "fund", IP_DEVELOPMENT, "Chương trình khác",
+               more=(Button(f"Thủ tục: {ip_topic.button}", f"ip:t:{ip_topic.id}"),))
+        return
     if topic is None:
         ctx.say(FUNDING_OVERVIEW, topic_buttons("fund", FUNDING_TOPICS))
         return

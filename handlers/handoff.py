@@ -4,13 +4,17 @@ demand), with an honest answer about when staff reply (Monday-Friday, 8:00-17:00
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers import parsers
 from handlers.base import Context, Router
+from handlers.forms import Form, Slot
 from handlers.ui import intent_button
 from storage.models import Demand
 from storage.repos import demands as demands_repo
 from storage.repos import dialogue2_extra as extra
+from storage.repos import users as users_repo
 
 router = Router("handoff")
 
@@ -85,13 +89,41 @@ def reply_text(demand: Demand, attached: bool, now: datetime, tz: ZoneInfo) -> s
     return f"{what} {when}"
 
 
+async def _save_contact(ctx: Context, values: dict[str, Any]) -> None:
+    contact = values.get("contact") or {}
+    user = await ctx.user()
+    async with ctx.db.transaction() as s:
+        fresh = await users_repo.get(s, user.id)
+        await users_repo.update_contact(s, fresh, phone=contact.get("phone") or fresh.phone,
+                                        email=contact.get("email") or fresh.email)
+        demand = await s.get(Demand, int(values.get("demand") or 0))
+        if demand is not None and demand.user_id == user.id:
+            demand.details = {**(demand.details or {}), **contact}
+    ctx.forget_user()
+    ctx.state.clear_form()
+    ctx.say(f"Dạ, em đã ghi lại {parsers.show_contact(contact)}, cán bộ sẽ liên hệ anh/chị ạ.",
+            [intent_button("demand_status"), intent_button("find_technology")])
+
+
+CONTACT_FORM = router.form(Form(
+    name="handoff_contact",
+    title="việc để lại liên hệ",
+    intent="human_handoff",
+    confirm=False,
+    on_done=_save_contact,
+    slots=(Slot("contact", "Liên hệ", "Để cán bộ gọi lại nhanh hơn, anh/chị cho em xin số điện "
+                "thoại hoặc email ạ.", parsers.contact, show=parsers.show_contact,
+                request_contact=True),),
+))
+
+
 @router.intent("human_handoff")
 async def handoff(ctx: Context) -> None:
     demand, attached = await _record(ctx)
-    tz = local_tz(ctx)
-    text = reply_text(demand, attached, ctx.now(), tz)
+    text = reply_text(demand, attached, ctx.now(), local_tz(ctx))
     user = await ctx.user()
-    if not (user.phone or user.email):
-        text += ("\nĐể cán bộ gọi lại nhanh hơn, anh/chị có thể nhắn số điện thoại hoặc email "
-                 "ngay trong tin nhắn tiếp theo.")
-    ctx.say(text, [intent_button("demand_status"), intent_button("find_technology")])
+    if user.phone or user.email:
+        ctx.say(text, [intent_button("demand_status"), intent_button("find_technology")])
+        return
+    ctx.say(text)
+    await ctx.start_form(CONTACT_FORM.name, {"demand": demand.id})

@@ -42,8 +42,9 @@ def demand_line(demand: Demand, tz: ZoneInfo) -> str:
         head += f" ({place})"
     status = demands_repo.STATUS_NAMES.get(demand.status, demand.status)
     dates = f"gửi {show_date(demand.created_at, tz)}"
-    if demand.updated_at and show_date(demand.updated_at, tz) != show_date(demand.created_at, tz):
-        dates += f", cập nhật {show_date(demand.updated_at, tz)}"
+    changes = [h for h in (demand.history or []) if h.old_status is not None]
+    if changes:
+        dates += f", cập nhật {show_date(changes[-1].changed_at, tz)}"
     return f"{head}\n  Trạng thái: {status} — {dates}"
 
 

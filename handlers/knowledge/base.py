@@ -21,33 +21,46 @@ class Topic:
     button: str = ""  # short label for a menu button (≤ 30 chars)
 
 
-def _pad(text: str) -> str:
-    """Plain, abbreviation-expanded words between spaces, so keywords match whole words only.
-
-    Text and keywords go through the same transform, so "shtt" finds "sở hữu trí tuệ".
-    """
-    return f" {' '.join(search_words(text))} "
+MAX_GAP = 2  # words allowed between two keyword words: "quỹ KH&CN của tỉnh" ~ "quỹ ... tỉnh"
 
 
 @lru_cache(maxsize=1024)
-def _keyword_key(keyword: str) -> str:
-    return _pad(keyword)
+def _words(text: str) -> tuple[str, ...]:
+    """Plain, abbreviation-expanded words: "shtt" and "sở hữu trí tuệ" compare equal."""
+    return tuple(search_words(text))
 
 
-def _score(text_key: str, topic: Topic) -> int:
+def _occurs(keyword: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """The keyword's words appear in order, each at most MAX_GAP words after the previous one."""
+    for start, word in enumerate(words):
+        if word != keyword[0]:
+            continue
+        pos, ok = start, True
+        for kw in keyword[1:]:
+            window = words[pos + 1: pos + 2 + MAX_GAP]
+            if kw not in window:
+                ok = False
+                break
+            pos += 1 + window.index(kw)
+        if ok:
+            return True
+    return False
+
+
+def _score(words: tuple[str, ...], topic: Topic) -> int:
     """Length of the longest keyword found: "nhãn hiệu tập thể" beats "nhãn hiệu"."""
     best = 0
     for kw in topic.keywords:
-        key = _keyword_key(kw)
-        if key.strip() and key in text_key:
-            best = max(best, len(key.strip()))
+        key = _words(kw)
+        if key and _occurs(key, words):
+            best = max(best, len(" ".join(key)))
     return best
 
 
 def match_topic(text: str, topics: Sequence[Topic]) -> Topic | None:
     """The topic whose most specific keyword occurs in the message, or None."""
-    text_key = _pad(text)
-    scored = [(_score(text_key, t), i, t) for i, t in enumerate(topics)]
+    words = tuple(search_words(text[:2000]))
+    scored = [(_score(words, t), i, t) for i, t in enumerate(topics)]
     best = max(scored, key=lambda s: (s[0], -s[1]), default=None)
     return best[2] if best and best[0] > 0 else None
 

@@ -1,9 +1,90 @@
-"""CLI commands of one feature; `register` adds them to the `ketnoi` app."""
+"""`ketnoi chat` (the console channel) and `ketnoi demands list|show`."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+from typing import Any
+
 import typer
+
+from bot.config import get_settings
+
+demands_app = typer.Typer(help="Xem các nhu cầu đã ghi nhận (list and show stored demands).",
+                          no_args_is_help=True)
+
+
+def chat(
+    user: str = typer.Option("console-user", "--user", help="Mã người dùng (user id)."),
+    name: str | None = typer.Option(None, "--name", help="Tên hiển thị (display name)."),
+) -> None:
+    """Trò chuyện với trợ lý trên dòng lệnh (chat with the assistant in the terminal)."""
+    from bot.app import App
+    from bot.console import run_console
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    run_console(lambda: App.create(settings), user, name)
+
+
+async def _load(fn: Any, *args: Any) -> Any:
+    from storage.db import Database
+
+    db = Database(get_settings().database_url)
+    try:
+        await db.upgrade()
+        async with db.session() as s:
+            return await fn(s, *args)
+    finally:
+        await db.dispose()
+
+
+async def _list(s: Any, status: str | None) -> list[dict[str, Any]]:
+    from bot.demand_view import demand_dict
+    from storage.repos import demands
+
+    return [await demand_dict(s, d) for d in await demands.list_all(s, status=status, limit=1000)]
+
+
+async def _show(s: Any, demand_id: int) -> dict[str, Any]:
+    from bot.demand_view import demand_dict
+    from storage.repos import demands
+
+    return await demand_dict(s, await demands.get(s, demand_id))
+
+
+@demands_app.command("list")
+def list_cmd(
+    status: str | None = typer.Option(None, "--status", help="new|matched|connected|closed|rejected"),
+    as_json: bool = typer.Option(False, "--json", help="In dạng JSON (print JSON)."),
+) -> None:
+    """Liệt kê nhu cầu, mới nhất trước (list demands, newest first)."""
+    from bot.demand_view import table
+    from storage.errors import StorageError
+
+    try:
+        rows = asyncio.run(_load(_list, status))
+    except StorageError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else table(rows))
+
+
+@demands_app.command("show")
+def show_cmd(demand_id: int = typer.Argument(..., help="Số của nhu cầu (demand id).")) -> None:
+    """Chi tiết một nhu cầu, dạng JSON (one demand as JSON)."""
+    from storage.errors import StorageError
+
+    try:
+        row = asyncio.run(_load(_show, demand_id))
+    except StorageError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps(row, ensure_ascii=False, indent=2))
 
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to `app`."""
+    app.command("chat")(chat)
+    app.add_typer(demands_app, name="demands")

@@ -1,0 +1,114 @@
+"""The console channel: a terminal (or a pipe) talking to `App.handle`.
+
+Buttons are printed as numbered choices; typing the number presses the button. When stdin is
+not a terminal, every line is one message and each answer is printed and flushed before the next
+line is read, so a dialogue can be scripted (`printf '...\\n...\\n' | ketnoi chat --user u1`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from bot.app import App
+from bot.types import Button, ContentKind, Incoming, Outgoing
+
+CHANNEL = "console"
+HINT = (
+    "Trò chuyện với trợ lý ketnoi. Gõ tin nhắn rồi Enter; gõ số để bấm nút; "
+    "Ctrl-D hoặc Ctrl-C để thoát."
+)
+BYE = "Tạm biệt anh/chị!"
+
+
+class Console:
+    """Turns typed lines into `Incoming` and `Outgoing` into numbered text."""
+
+    def __init__(self, app: App, user_id: str, name: str | None = None) -> None:
+        self.app = app
+        self.user_id = user_id
+        self.name = name
+        self.buttons: list[Button] = []
+
+    def incoming(self, line: str) -> Incoming:
+        text = line.rstrip("\r\n")
+        stripped = text.strip()
+        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
+            button = self.buttons[int(stripped) - 1]
+            return self._make(button.label, ContentKind.BUTTON, button.payload)
+        kind = ContentKind.COMMAND if stripped.startswith("/") else ContentKind.TEXT
+        return self._make(text, kind, None)
+
+    def _make(self, text: str, kind: ContentKind, payload: str | None) -> Incoming:
+        return Incoming(CHANNEL, self.user_id, self.user_id, text=text, user_name=self.name,
+                        payload=payload, kind=kind)
+
+    async def send(self, line: str) -> list[Outgoing]:
+        replies = await self.app.handle(self.incoming(line))
+        self.buttons = [b for r in replies for b in r.buttons]
+        return replies
+
+    @staticmethod
+    def render(replies: list[Outgoing]) -> str:
+        blocks, number = [], 0
+        for reply in replies:
+            lines = [reply.text]
+            if reply.link:
+                lines.append(f"🔗 {reply.link}")
+            for button in reply.buttons:
+                number += 1
+                lines.append(f"  [{number}] {button.label}")
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+
+def run_console(
+    create: Callable[[], Awaitable[App]],
+    user_id: str,
+    name: str | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> None:
+    """Run the chat loop until end of input, Ctrl-D or Ctrl-C; `create()` builds the App."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    interactive = stdin.isatty()
+    with asyncio.Runner() as runner:
+        app = runner.run(create())
+        console = Console(app, user_id, name)
+        try:
+            if interactive:
+                _write(stdout, HINT + "\n\n" + Console.render(runner.run(console.send("/start"))))
+            _loop(runner, console, stdin, stdout, interactive)
+        except KeyboardInterrupt:
+            _write(stdout, "\n" + BYE)
+        finally:
+            runner.run(app.close())
+
+
+def _loop(runner: asyncio.Runner, console: Console, stdin: TextIO, stdout: TextIO,
+          interactive: bool) -> None:
+    while True:
+        if interactive:
+            try:
+                line = input("\nBạn: ")
+            except EOFError:
+                _write(stdout, "\n" + BYE)
+                return
+            if not line.strip():
+                continue
+        else:
+            line = stdin.readline()
+            if line == "":  # end of input
+                return
+        replies = runner.run(console.send(line))
+        if not interactive:
+            _write(stdout, f"> {line.rstrip()}")
+        _write(stdout, Console.render(replies) + ("" if interactive else "\n"))
+
+
+def _write(stdout: TextIO, text: str) -> None:
+    stdout.write(text + "\n")
+    stdout.flush()

@@ -84,3 +84,44 @@ async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
     await db.upgrade()
     yield db
     await db.dispose()
+
+
+SEED_FIXTURE = FIXTURES / "seed"
+
+
+@pytest.fixture
+async def small_catalog(db: Database) -> Database:
+    """The small test catalog (tests/storage/fixtures/seed) on SQLite and PostgreSQL."""
+    from storage.seed import seed
+
+    async with db.transaction() as s:
+        await seed(s, SEED_FIXTURE)
+    return db
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file with the demo catalog (storage/seed_data), seeded once per session.
+
+    Tests using it only read; each opens its own `Database` on the file.
+    """
+    from storage.seed import seed
+
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+
+    async def build() -> None:
+        db = Database(url)
+        await db.upgrade()
+        async with db.transaction() as s:
+            await seed(s)
+        await db.dispose()
+
+    asyncio.run(build())
+    return url
+
+
+@pytest.fixture
+async def demo_db(demo_db_url: str) -> AsyncIterator[Database]:
+    db = Database(demo_db_url)
+    yield db
+    await db.dispose()

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from bot.types import ContentKind
 from handlers import parsers
 from handlers.base import Context, Handler, Router
-from handlers.forms import FormEngine
+from handlers.forms import BACK_WORDS, CANCEL_WORDS, SKIP_WORDS, FormEngine
 from handlers.ui import main_menu
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_THRESHOLD = 0.3  # below this the NLU guess is treated as "not understood" (Rasa default)
 YES_NO_CONFIDENCE = 0.6
+# Intents handled at once even in the middle of a form (the form stays where it was): stopping
+# news must always take one message (added by dialogue-2 for `unsubscribe`).
+IMMEDIATE_INTENTS = frozenset({"unsubscribe"})
+IMMEDIATE_CONFIDENCE = 0.8
+FORM_WORDS = CANCEL_WORDS | SKIP_WORDS | BACK_WORDS  # a bare "hủy" cancels the form, not the news
 MEDIA_TEXT = (
     "Dạ, hiện em chỉ đọc được tin nhắn dạng chữ ạ. Anh/chị vui lòng gõ nội dung cần hỗ trợ giúp em."
 )
@@ -93,6 +98,9 @@ class Dispatcher:
         if pending and ctx.intent in ("affirm", "deny") and ctx.confidence >= YES_NO_CONFIDENCE:
             return await self.on_payload(ctx, pending["yes" if ctx.intent == "affirm" else "no"])
         if self.forms.active(ctx) is not None:
+            if (ctx.intent in IMMEDIATE_INTENTS and ctx.confidence >= IMMEDIATE_CONFIDENCE
+                    and parsers.words_key(ctx.text) not in FORM_WORDS):
+                return await self.run_intent(ctx, ctx.intent)
             return await self.forms.on_text(ctx)
         await self.on_intent(ctx)
 

@@ -12,7 +12,7 @@ from typing import Any
 from bot.types import Button
 from handlers import parsers
 from handlers.base import Context, Router
-from handlers.forms import Form, Slot
+from handlers.forms import CANCEL_WORDS, Form, Slot
 from handlers.ui import intent_button, main_menu
 from nlu.normalize import plain
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID, SECTORS, find_sector
@@ -141,11 +141,20 @@ async def unsubscribe_now(ctx: Context) -> None:
             if stopped else "Anh/chị hiện không đăng ký nhận tin nào, em sẽ không gửi tin tự động ạ.")
     if ctx.state.form == SUBSCRIBE_FORM.name:
         ctx.state.clear_form()
+    form = ctx.dispatcher.forms.active(ctx)
+    if form is not None:  # said in the middle of another form: answer, then carry on with it
+        await ctx.dispatcher.forms.resume(ctx, form, text + "\n\nMình tiếp tục nhé: ")
+        return
     ctx.say(text, [intent_button("subscribe", "Đăng ký lại"), *main_menu()[:2]])
 
 
 @router.intent("unsubscribe")
 async def unsubscribe(ctx: Context) -> None:
+    if parsers.words_key(ctx.text) in CANCEL_WORDS:  # a bare "hủy": nothing says "news"
+        ctx.say("Dạ, hiện không có thao tác nào đang làm dở để hủy ạ. Nếu anh/chị muốn ngừng "
+                "nhận tin tự động, bấm “Hủy nhận tin”.", [Button("Hủy nhận tin", "sub:off"),
+                                                          *main_menu()[:3]])
+        return
     await unsubscribe_now(ctx)
 
 

@@ -81,6 +81,8 @@ async def test_geographical_indication_answer_differs_from_trademark(app: App) -
 async def test_ip_question_about_money_mentions_support_programme(app: App) -> None:
     chat = Chat(app)
     await chat.say("đăng ký sáng chế có được hỗ trợ kinh phí không")
+    if any(p.startswith("fb:") for _, p in chat.buttons):  # NLU unsure: confirm the intent
+        await chat.press("fb:ip_support")
     assert "phát triển tài sản trí tuệ" in chat.text
     # The IP procedure is one button away whichever intent the NLU picked.
     if "Hồ sơ" not in chat.text or "Sáng chế" not in chat.text:

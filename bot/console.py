@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TextIO
+from collections.abc import Callable, Coroutine
+from typing import Any, TextIO
 
 from bot.app import App
 from bot.types import Button, ContentKind, Incoming, Outgoing
@@ -65,7 +65,7 @@ class Console:
 
 
 def run_console(
-    create: Callable[[], Awaitable[App]],
+    create: Callable[[], Coroutine[Any, Any, App]],
     user_id: str,
     name: str | None = None,
     stdin: TextIO | None = None,
@@ -76,7 +76,7 @@ def run_console(
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     with asyncio.Runner() as runner:
-        app = runner.run(create())
+        app: App = runner.run(create())
         console = Console(app, user_id, name)
         try:
             if interactive:

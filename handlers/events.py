@@ -18,6 +18,7 @@ from handlers.base import Context, Router
 from handlers.forms import Form, Slot
 from handlers.handoff import WEEKDAYS, local_tz
 from handlers.ui import intent_button
+from nlu.normalize import plain
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
 from storage.errors import AlreadyRegistered, StorageError
 from storage.models import Event
@@ -50,8 +51,10 @@ def show_time(moment: datetime, tz: ZoneInfo) -> str:
 
 
 def where(event: Event) -> str:
-    place = [p for p in (event.venue, PROVINCE_BY_ID[event.province].name
-                         if event.province in PROVINCE_BY_ID else None) if p]
+    place = [event.venue] if event.venue else []
+    province = PROVINCE_BY_ID[event.province].name if event.province in PROVINCE_BY_ID else None
+    if province and plain(province) not in plain(event.venue or ""):
+        place.append(province)
     if event.online_url:
         place.append("trực tuyến")
     return ", ".join(place) or "sẽ thông báo sau"
@@ -59,8 +62,11 @@ def where(event: Event) -> str:
 
 def event_card(event: Event, tz: ZoneInfo, seats: int | None, index: int | None = None) -> str:
     head = f"{index}. " if index is not None else ""
-    lines = [f"{head}{event.title}", f"   {KIND_NAMES.get(event.kind, 'Sự kiện')}",
-             f"   🗓 {show_time(event.starts_at, tz)}", f"   📍 {where(event)}"]
+    lines = [f"{head}{event.title}"]
+    kind = KIND_NAMES.get(event.kind, "Sự kiện")
+    if plain(kind.split(" (")[0]) not in plain(event.title):  # "Hội thảo ..." says it already
+        lines.append(f"   {kind}")
+    lines += [f"   🗓 {show_time(event.starts_at, tz)}", f"   📍 {where(event)}"]
     extra = []
     if event.registration_deadline is not None:
         extra.append(f"hạn đăng ký {event.registration_deadline.astimezone(tz):%d/%m/%Y}")
@@ -95,19 +101,26 @@ def describe_filters(f: dict[str, Any]) -> str:
     return what
 
 
+_RELAX = ((), ("sector",), ("sector", "kind"), ("sector", "province"), ("sector", "kind", "province"))
+_RELAX_TRAINING = ((), ("sector",), ("sector", "province"), ("sector", "kind", "province"))
+
+
 async def _find(ctx: Context, f: dict[str, Any]) -> tuple[list[Event], dict[str, Any]]:
-    """Events for the filters; if none, relax sector, then province, then kind (in that order)."""
-    tried = dict(f)
+    """Events for the filters; if none, relax the sector, then the kind, then the province: an
+    enterprise usually prefers another kind of event nearby to the same kind far away. A
+    training question keeps its kind longer."""
+    attempts = _RELAX_TRAINING if f.get("kind") == "training" else _RELAX
+    seen: list[dict[str, Any]] = []
     async with ctx.db.session() as s:
-        for drop in (None, "sector", "province", "kind"):
-            if drop is not None:
-                if not tried.get(drop):
-                    continue
-                tried[drop] = None
+        for dropped in attempts:
+            tried = {**f, **{key: None for key in dropped}}
+            if tried in seen:  # nothing to relax there: the same query was already tried
+                continue
+            seen.append(tried)
             found = await catalog.upcoming_events(s, now=ctx.now(), limit=50, **tried)
             if found:
                 return found, tried
-    return [], tried
+    return [], dict(f)
 
 
 async def show_events(ctx: Context, filters: dict[str, Any], offset: int = 0) -> None:

@@ -141,3 +141,11 @@ async def test_registration_form_can_be_cancelled(app: App) -> None:
     await chat.say("hủy")
     assert "hủy" in chat.text
     assert await _registrations(app, "HT-BN") == 0
+
+
+async def test_relaxing_keeps_the_province_before_the_kind(app: App) -> None:
+    chat = Chat(app)
+    await chat.say("co techmart nao o bac giang khong")  # no Techmart in Bắc Ninh, a workshop is
+    assert "Hiện chưa có" in chat.text
+    assert "Hội thảo chế biến vải thiều" in chat.text
+    assert "Techmart Cần Thơ" not in chat.text

@@ -79,7 +79,8 @@ async def _save(ctx: Context, values: dict[str, Any]) -> None:
             await users_repo.give_consent(s, fresh)
     ctx.forget_user()
     ctx.state.clear_form()
-    ctx.say(f"Em đã gửi yêu cầu tư vấn số {demand.id} tới Trung tâm. Cán bộ sẽ liên hệ anh/chị "
+    about = f" về “{topic.title}”" if topic else ""
+    ctx.say(f"Em đã gửi yêu cầu tư vấn số {demand.id}{about} tới Trung tâm. Cán bộ sẽ liên hệ anh/chị "
             f"qua {parsers.show_contact(contact)} trong giờ làm việc ({HOURS_TEXT}) ạ.",
             [intent_button("demand_status"), intent_button("find_technology")])
 
@@ -87,6 +88,7 @@ async def _save(ctx: Context, values: dict[str, Any]) -> None:
 CONSULT_FORM = router.form(Form(
     name="consultation",
     title="yêu cầu tư vấn",
+    summary_title="Anh/chị kiểm tra lại yêu cầu tư vấn giúp em:",
     related_intents=frozenset({"ask_funding", "ip_support"}),
     on_done=_save,
     slots=(

@@ -171,8 +171,9 @@ NATIF = Topic(
               "vay vốn", "cho vay", "hỗ trợ lãi suất", "bảo lãnh vay"),
     summary=(
         "NATIF thuộc Bộ KH&CN, hỗ trợ doanh nghiệp chuyển giao, đổi mới, hoàn thiện công nghệ qua "
-        "tài trợ, cho vay ưu đãi, hỗ trợ lãi suất hoặc bảo lãnh vay vốn. Quỹ có ưu tiên cả các hợp "
-        "đồng chuyển giao công nghệ ký tại chợ công nghệ, sự kiện kết nối cung cầu công nghệ."
+        "tài trợ, cho vay ưu đãi, hỗ trợ lãi suất hoặc bảo lãnh vay vốn. Đối tượng cho vay gồm cả "
+        "dự án thực hiện hợp đồng chuyển giao công nghệ ký tại chợ công nghệ, sự kiện kết nối cung "
+        "cầu công nghệ."
     ),
     prepare=(
         "Dự án chuyển giao hoặc đổi mới công nghệ: mục tiêu, công nghệ, tổng vốn, hiệu quả",

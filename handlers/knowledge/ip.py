@@ -27,8 +27,9 @@ TRADEMARK = Topic(
     summary=(
         "Nhãn hiệu là dấu hiệu (chữ, hình hoặc kết hợp, có thể kèm màu sắc) giúp phân biệt hàng "
         "hóa, dịch vụ của anh/chị với của người khác. Quyền với nhãn hiệu phát sinh khi được Cục "
-        "Sở hữu trí tuệ cấp Giấy chứng nhận đăng ký nhãn hiệu, theo nguyên tắc ai nộp đơn trước "
-        "được xét trước, vì vậy nên nộp đơn sớm. Giấy chứng nhận có hiệu lực 10 năm từ ngày nộp đơn "
+        "Sở hữu trí tuệ cấp Giấy chứng nhận đăng ký nhãn hiệu, theo nguyên tắc nộp đơn đầu tiên "
+        "(nhãn hiệu trùng hoặc tương tự thì đơn nộp sớm hơn được ưu tiên), vì vậy nên nộp đơn "
+        "sớm. Giấy chứng nhận có hiệu lực 10 năm từ ngày nộp đơn "
         "và được gia hạn nhiều lần, mỗi lần 10 năm."
     ),
     prepare=(
@@ -106,8 +107,9 @@ GEOGRAPHICAL_INDICATION = Topic(
     summary=(
         "Chỉ dẫn địa lý dùng cho sản phẩm có nguồn gốc từ một vùng cụ thể, có danh tiếng, chất lượng "
         "hoặc đặc tính chủ yếu do điều kiện địa lý của vùng đó quyết định (ví dụ: vải thiều Lục Ngạn, "
-        "nước mắm Phú Quốc). Quyền đăng ký thuộc Nhà nước; Nhà nước cho phép tổ chức tập thể đại diện "
-        "người sản xuất hoặc cơ quan quản lý ở địa phương đứng đơn. Văn bằng có hiệu lực vô thời hạn."
+        "nước mắm Phú Quốc). Quyền đăng ký thuộc Nhà nước; Nhà nước cho phép tổ chức, cá nhân sản "
+        "xuất sản phẩm đó, tổ chức tập thể đại diện cho họ hoặc cơ quan quản lý hành chính địa "
+        "phương thực hiện việc đăng ký. Văn bằng có hiệu lực vô thời hạn."
     ),
     prepare=(
         "Tờ khai đăng ký chỉ dẫn địa lý",

@@ -149,3 +149,50 @@ async def test_relaxing_keeps_the_province_before_the_kind(app: App) -> None:
     assert "Hiện chưa có" in chat.text
     assert "Hội thảo chế biến vải thiều" in chat.text
     assert "Techmart Cần Thơ" not in chat.text
+
+
+async def test_registration_survives_a_restart(tmp_path: Any, nlu: Any, app: App) -> None:
+    chat = Chat(app)
+    await chat.press("ev:reg:HT-BN")
+    await chat.say("Nguyễn Thị Lan")
+    await app.close()
+    restarted = await make_app(tmp_path, nlu)
+    try:
+        chat = Chat(restarted)
+        await chat.say("lan@htx.vn")  # answers the question asked before the restart
+        await chat.press_label("Bỏ qua")
+        assert "Em đã đăng ký" in chat.text
+        assert await _registrations(restarted, "HT-BN") == 1
+    finally:
+        await restarted.close()
+
+
+async def test_two_users_registering_at_once_do_not_mix(app: App) -> None:
+    lan, minh = Chat(app, "lan", "Lan"), Chat(app, "minh", "Minh")
+    await lan.press("ev:reg:HT-BN")
+    await minh.press("ev:reg:DT-HN")
+    await lan.say("Nguyễn Thị Lan")
+    await minh.say("Trần Minh")
+    await minh.say("0987654321")
+    await lan.say("lan@htx.vn")
+    await lan.press_label("Bỏ qua")
+    await minh.press_label("Bỏ qua")
+    assert "Hội thảo chế biến vải thiều" in lan.text and "lan@htx.vn" in lan.text
+    assert "Tập huấn chuyển đổi số" in minh.text and "0987654321" in minh.text
+
+
+async def test_more_events_are_paged(app: App) -> None:
+    await add(app, *(event(f"X-{i}", days=10 + i, title=f"Phiên kết nối {i}") for i in range(6)))
+    chat = Chat(app)
+    await chat.say("co su kien nao sap toi khong")
+    assert chat.text.count("🗓") == 5
+    await chat.press_label("Xem thêm sự kiện")
+    assert "6." in chat.text and "Phiên kết nối" in chat.text
+
+
+@pytest.mark.parametrize("payload", ["ev:reg:", "ev:reg:NOPE", "ev:more:x", "ev:zzz", "ev:unreg:NOPE"])
+async def test_stale_or_forged_event_buttons_get_a_polite_answer(app: App, payload: str) -> None:
+    chat = Chat(app)
+    await chat.press(payload)
+    assert chat.text and "ev:" not in chat.text
+    assert chat.buttons

@@ -249,13 +249,32 @@ async def open_event(ctx: Context, code: str) -> None:
                 "đây là các sự kiện sắp tới:")
         await show_events(ctx, {"kind": None, "province": None, "sector": None})
         return
+    user = await ctx.user()
     async with ctx.db.session() as s:
         seats = await registrations.seats_left(s, event)
+        mine = await registrations.find(s, event, user)
     card = event_card(event, local_tz(ctx), seats)
     if event.description:
         card += "\n\n" + event.description[:600]
+    problem = _why_closed(event, ctx.now(), seats) if mine is None else (
+        "Anh/chị đã đăng ký sự kiện này rồi ạ.")
+    if problem:
+        buttons = [Button("Hủy đăng ký", f"ev:unreg:{event.code}")] if mine else []
+        ctx.say(f"{card}\n\n{problem}", [*buttons, Button("Xem sự kiện khác", "ev:list")])
+        return
     ctx.ask_yes_no(card + "\n\nAnh/chị có muốn đăng ký tham dự không ạ?",
                    ("Đăng ký", f"ev:reg:{event.code}"), ("Xem sự kiện khác", "ev:list"))
+
+
+def _why_closed(event: Event, now: datetime, seats: int | None) -> str:
+    """Why nobody can register any more ("" when registration is open); storage re-checks."""
+    if event.starts_at <= now:
+        return "Sự kiện này đã diễn ra, anh/chị không thể đăng ký nữa."
+    if event.registration_deadline is not None and event.registration_deadline < now:
+        return "Rất tiếc, sự kiện đã hết hạn đăng ký."
+    if seats is not None and seats <= 0:
+        return "Rất tiếc, sự kiện đã đủ số lượng người đăng ký."
+    return ""
 
 
 @router.start_payload("event_", "event-", "ev_")

@@ -196,3 +196,15 @@ async def test_stale_or_forged_event_buttons_get_a_polite_answer(app: App, paylo
     await chat.press(payload)
     assert chat.text and "ev:" not in chat.text
     assert chat.buttons
+
+
+async def test_deep_link_to_closed_or_registered_event_says_so_at_once(app: App) -> None:
+    chat = Chat(app)
+    async with app.services.db.transaction() as s:
+        s.add(User(channel="console", external_id="u1", phone="0912345678"))
+    await chat.say("/start event_LATE")
+    assert "hết hạn đăng ký" in chat.text and "ev:reg:LATE" not in [p for _, p in chat.buttons]
+    await chat.press("ev:reg:HT-BN")
+    await chat.say("/start event_HT-BN")
+    assert "đã đăng ký sự kiện này rồi" in chat.text
+    assert "ev:unreg:HT-BN" in [p for _, p in chat.buttons]

@@ -39,4 +39,24 @@ commits, except `demands.create` which commits by default):
                  purge_older_than
   messages:      append(s, channel=, chat_id=, direction="in"|"out", text=, intent=, confidence=)
 Errors (`storage.errors`): StorageError and subclasses; str(exc) is a Vietnamese user message.
+
+Search (`storage.search`): one `CatalogSearch()` per process (in-memory indexes, rebuilt when the
+catalog changes: at once after ORM writes in this process, within 5 s after other processes').
+  await search.technologies(s, query, province=None, sector=None, k=5, strict=False) -> [Hit]
+  await search.experts(s, query, province=None, sector=None, k=5, strict=False) -> [Hit]
+  await search.events(s, query="", kind=None, province=None, sector=None, k=5, now=None,
+                      strict=False) -> [Hit]   # upcoming only; topic matches first, then date
+  province/sector: id or Vietnamese name; a boost by default (unknown → ignored), a filter with
+  strict=True (unknown → InvalidValue). A province named in the query is a boost too.
+  Hit: kind, obj (ORM row), id, code, title, score, reason ("khớp: sấy, vải thiều · lĩnh vực
+  ... · tỉnh Bắc Ninh"), matched, to_dict() (names next to ids, for --json).
+  Only published technologies are searched; an empty query returns [] (or, with filters, the
+  rows matching them).
+
+Catalog files: `storage.seed.seed(s, directory=None, today=None)` loads storage/seed_data/*.yml
+(upsert by code; event dates relative to `today`); `storage.importer.import_file(s, kind, path)`
+and `export_file(s, kind, path)` read/write XLSX/CSV with the columns in `storage.records`.
+CLI (bot/cli_storage.py): ketnoi db upgrade|downgrade [REV]|current, ketnoi seed,
+ketnoi import|export technologies|experts|events FILE, ketnoi search KIND "query" [-p] [-s] [-k]
+[--kind] [--boost] [--json].
 """

@@ -5,21 +5,27 @@ the best answer); `strict=True` turns them into filters (the CLI's `--province`/
 A province named in the query itself ("sấy vải ở Bắc Giang") is a boost too. Unknown province
 or sector: ignored as a boost, `InvalidValue` (Vietnamese message) as a filter.
 
-Each kind has its own in-memory index, rebuilt when the catalog changes: before every query one
-cheap `count(*), max(updated_at)` tells whether the table changed since the build.
+Each kind has its own in-memory index, rebuilt when the catalog changes. A `count(*),
+max(updated_at), max(id)` stamp of the table tells whether it changed since the build; it is
+checked at once after any catalog write made through the ORM in this process (a session hook
+bumps a generation counter), and otherwise at most every `recheck_seconds` (writes by another
+process, e.g. `ketnoi import` while the bot runs, show up within that delay).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from nlu.taxonomy import find_province, find_sector
 from storage.errors import InvalidValue
@@ -70,12 +76,44 @@ def resolve_sector(value: str | None, *, strict: bool) -> str | None:
 class _Built:
     stamp: tuple[Any, ...]
     index: BM25Index
+    generation: int
+    checked_at: float
+
+
+_CATALOG_MODELS = (Technology, Expert, Event)
+_generation = itertools.count(1)
+_current_generation = 0
+
+
+def catalog_generation() -> int:
+    return _current_generation
+
+
+def _bump() -> None:
+    global _current_generation
+    _current_generation = next(_generation)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _ctx: Any) -> None:
+    """Note catalog writes; bump now and again at commit, when other sessions can see them."""
+    if any(isinstance(o, _CATALOG_MODELS)
+           for o in itertools.chain(session.new, session.dirty, session.deleted)):
+        session.info["catalog_changed"] = True
+        _bump()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop("catalog_changed", False):
+        _bump()
 
 
 class CatalogSearch:
     """Share one instance per process; it is safe for concurrent use from one event loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, recheck_seconds: float = 5.0) -> None:
+        self.recheck_seconds = recheck_seconds
         self._built: dict[str, _Built] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._event_fields: dict[tuple[int, datetime], Fields] = {}
@@ -90,16 +128,21 @@ class CatalogSearch:
     async def index_for(self, session: AsyncSession, kind: str) -> BM25Index:
         """The index of `kind` ("technology" | "expert"), rebuilt if the table changed."""
         model = Technology if kind == "technology" else Expert
-        stamp = await self._stamp(session, model)
         built = self._built.get(kind)
+        generation, now = catalog_generation(), time.monotonic()
+        if (built is not None and built.generation == generation
+                and now - built.checked_at < self.recheck_seconds):
+            return built.index
+        stamp = await self._stamp(session, model)
         if built is not None and built.stamp == stamp:
+            built.generation, built.checked_at = generation, now
             return built.index
         async with self._locks.setdefault(kind, asyncio.Lock()):
             built = self._built.get(kind)
             if built is None or built.stamp != stamp:
                 index = await (_build_technologies(session) if kind == "technology"
                                else _build_experts(session))
-                built = self._built[kind] = _Built(stamp, index)
+                built = self._built[kind] = _Built(stamp, index, generation, now)
             return built.index
 
     async def technologies(

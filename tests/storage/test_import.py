@@ -118,7 +118,7 @@ async def test_row_errors_are_reported_and_good_rows_imported(db: Database,
 
 
 async def test_bad_event_date_is_a_row_error(db: Database, tmp_path: Path) -> None:
-    rows = [["Mã", "Tên sự kiện", "Bắt đầu", "Hạn đăng ký"],
+    rows: list[list[Any]] = [["Mã", "Tên sự kiện", "Bắt đầu", "Hạn đăng ký"],
             ["SK-1", "Đúng", "2030-12-01 08:00", "2030-11-30"],
             ["SK-2", "Sai ngày", "31/02/2030", None],
             ["SK-3", "Hạn sau ngày diễn ra", "2030-12-01 08:00", "2030-12-05"]]

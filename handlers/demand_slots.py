@@ -113,7 +113,7 @@ BUDGET = Slot(
 )
 ORGANISATION = Slot(
     "organisation", "Đơn vị", "Anh/chị cho em xin tên doanh nghiệp, hợp tác xã hoặc đơn vị ạ?",
-    parsers.short_text, choices=organisation_choices, switchable=False,
+    parsers.short_text, choices=organisation_choices,
 )
 CONTACT = Slot(
     "contact", "Liên hệ",

@@ -6,6 +6,7 @@ Buttons: `tm:like:<demand>:<technology>` ("Quan tâm"), `tm:more:<demand>:<offse
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from handlers import demand_slots as ds
@@ -26,6 +27,7 @@ from storage.models import Demand
 from storage.repos import catalog, demands
 from storage.repos.dialogue_extra import add_expert_interest, demand_of_user
 
+log = logging.getLogger(__name__)
 router = Router("technology")
 DEMAND_INTENTS = frozenset({"find_technology", "find_expert"})
 
@@ -67,8 +69,12 @@ async def attach(ctx: Context, demand: Demand, found: Matches) -> None:
 
 async def _done(ctx: Context, values: dict[str, Any], kind: str) -> None:
     demand, point = await save_demand(ctx, kind, values)
-    found = await find_matches(ctx, demand)
-    await attach(ctx, demand, found)
+    try:
+        found = await find_matches(ctx, demand)
+        await attach(ctx, demand, found)
+    except Exception:  # the demand is saved; staff can still match it by hand
+        log.exception("matching failed for demand %s", demand.id)
+        found = Matches()
     ctx.say(
         f"Dạ, em đã ghi nhận nhu cầu số {demand.id} của anh/chị. Cán bộ điểm kết nối{point} sẽ "
         "liên hệ trong giờ hành chính. Dưới đây là gợi ý ban đầu từ cơ sở dữ liệu ạ."

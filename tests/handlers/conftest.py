@@ -8,23 +8,18 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from nlu.api import EmbeddedBackend, load_engine
-from tests.handlers.support import Chat, build_template, copy_db, make_app
+from nlu.api import EmbeddedBackend
+from tests.handlers.support import Chat, copy_db, make_app, shared_nlu, shared_template
 
 
 @pytest.fixture(scope="session")
 def nlu() -> EmbeddedBackend:
-    return EmbeddedBackend(engine=load_engine())
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("template") / "template.db")
+    return shared_nlu()
 
 
 @pytest.fixture
-def db_url(template_db: Path, tmp_path: Path) -> str:
-    return copy_db(template_db, tmp_path / "ketnoi.db")
+def db_url(tmp_path: Path) -> str:
+    return copy_db(shared_template(), tmp_path / "ketnoi.db")
 
 
 @pytest.fixture

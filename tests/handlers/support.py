@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
+import functools
 import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bot.app import App
 from bot.config import Settings
 from bot.types import Button, ContentKind, Incoming, Outgoing
+from nlu.api import EmbeddedBackend, load_engine
 from storage.db import Database
 from storage.seed import seed
 
@@ -29,7 +32,9 @@ def build_template(path: Path) -> Path:
             await s.commit()
         await db.dispose()
 
-    asyncio.run(build())
+    # In its own thread: this may be called from inside a running event loop (async fixtures).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, build()).result()
     return path
 
 
@@ -42,7 +47,21 @@ async def make_app(url: str, nlu: object) -> App:
     return await App.create(Settings(database_url=url), nlu=nlu)  # type: ignore[arg-type]
 
 
-_updates = itertools.count(1)
+@functools.cache
+def shared_nlu() -> EmbeddedBackend:
+    """One trained engine per test process (trained into var/nlu-model when missing)."""
+    return EmbeddedBackend(engine=load_engine())
+
+
+@functools.cache
+def shared_template() -> Path:
+    """One seeded database per test process, copied for each test."""
+    return build_template(Path(tempfile.mkdtemp(prefix="ketnoi-template-")) / "template.db")
+
+
+async def fresh_app(directory: Path) -> App:
+    """An App on a fresh copy of the seeded database in `directory`."""
+    return await make_app(copy_db(shared_template(), directory / "ketnoi.db"), shared_nlu())
 
 
 class Chat:

@@ -130,6 +130,13 @@ SUBSCRIBE_FORM = router.form(Form(
 
 @router.intent("subscribe")
 async def subscribe(ctx: Context) -> None:
+    user = await ctx.user()
+    async with ctx.db.session() as s:
+        current = await subs_repo.active_for_user(s, user)
+    if current:
+        sub = current[0]
+        ctx.say(f"Anh/chị đang nhận tin về: {show_sectors(sub.sectors).lower()}, "
+                f"{show_provinces(sub.provinces)}. Em sẽ cập nhật theo lựa chọn mới ạ.")
     await ctx.start_form(SUBSCRIBE_FORM.name)
 
 

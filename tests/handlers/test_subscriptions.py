@@ -123,3 +123,15 @@ async def test_bare_cancel_word_does_not_unsubscribe(app: App) -> None:
     [sub] = await _subs(app)
     assert sub.active
     assert "sub:off" in [p for _, p in chat.buttons]
+
+
+async def test_sector_and_province_in_the_message_are_not_asked_again(app: App) -> None:
+    chat = Chat(app)
+    await chat.say("dang ky nhan tin ve cong nghe bao quan sau thu hoach o bac giang")
+    assert "Anh/chị sẽ nhận tin về" in chat.text
+    assert "Bảo quản sau thu hoạch" in chat.text and "Bắc Ninh" in chat.text
+    await chat.press_label("Xác nhận")
+    [sub] = await _subs(app)
+    assert sub.sectors == ["post_harvest"] and sub.provinces == ["bac_ninh"]
+    await chat.say("dang ky nhan tin")
+    assert "đang nhận tin về: bảo quản sau thu hoạch, Bắc Ninh" in chat.text

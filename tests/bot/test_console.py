@@ -1,0 +1,127 @@
+"""The console channel and `ketnoi demands`, driven like a user would (piped lines, a subprocess)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app as cli
+from bot.config import get_settings
+from bot.console import BYE, Console, run_console
+from bot.types import Button, ContentKind, Outgoing
+from tests.handlers.support import copy_db, fresh_app, shared_nlu, shared_template
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCEPTANCE_LINES = [
+    "cty minh o bac giang can cong nghe say vai thieu, kinh phi khoang 500 trieu",
+    "Công ty TNHH Minh Phát",
+    "0912345678",
+    "1",  # "Đồng ý"
+    "1",  # "Xác nhận"
+]
+
+
+@pytest.fixture
+def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = copy_db(shared_template(), tmp_path / "ketnoi.db")
+    shared_nlu()  # make sure the model is trained before the CLI loads it
+    monkeypatch.setenv("KETNOI_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_piped_chat_then_demands_list_json(db_env: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["chat", "--user", "u1"], input="\n".join(ACCEPTANCE_LINES) + "\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Bắc Giang (nay thuộc tỉnh Bắc Ninh)" in out
+    assert out.count("> ") >= len(ACCEPTANCE_LINES)  # every line echoed and answered
+    assert "tỉnh/thành phố nào" not in out  # never asked what the user already said
+    assert "Công nghệ phù hợp" in out and "Chuyên gia có thể tư vấn" in out
+    assert "Sự kiện sắp tới" in out and "[1] Quan tâm" in out
+    listed = runner.invoke(cli, ["demands", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [demand] = json.loads(listed.output)
+    assert demand["province"] == "Bắc Ninh" and demand["province_id"] == "bac_ninh"
+    assert demand["product"] == "vải thiều" and demand["budget"] == 500_000_000
+    assert demand["sector"] == "agri_processing" and demand["sector_name"]
+    assert demand["contact"]["phone"] == "0912345678"
+    assert demand["connection_point"]["name"].endswith("Bắc Ninh")
+    assert demand["matches"]["technologies"] and demand["history"][0]["to"] == "new"
+    shown = runner.invoke(cli, ["demands", "show", str(demand["id"])])
+    assert json.loads(shown.output)["organisation"] == "Công ty TNHH Minh Phát"
+    table = runner.invoke(cli, ["demands", "list", "--status", "matched"])
+    assert "vải thiều" in table.output and "500.000.000" in table.output
+
+
+def test_demands_commands_errors(db_env: str) -> None:
+    runner = CliRunner()
+    empty = runner.invoke(cli, ["demands", "list"])
+    assert empty.exit_code == 0 and "Chưa có yêu cầu nào" in empty.output
+    assert runner.invoke(cli, ["demands", "list", "--status", "bogus"]).exit_code == 2
+    missing = runner.invoke(cli, ["demands", "show", "999"])
+    assert missing.exit_code == 1
+
+
+def test_real_ketnoi_chat_process_piped(db_env: str) -> None:
+    """`printf '...' | ketnoi chat --user u1` in a real process, then `ketnoi demands list`."""
+    env = {**os.environ, "KETNOI_DATABASE_URL": db_env}
+    exe = Path(sys.executable).with_name("ketnoi")
+    chat = subprocess.run([str(exe), "chat", "--user", "u1"], input="\n".join(ACCEPTANCE_LINES),
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert chat.returncode == 0, chat.stderr
+    assert "nhu cầu số 1" in chat.stdout
+    listed = subprocess.run([str(exe), "demands", "list", "--json"], capture_output=True,
+                            text=True, env=env, cwd=ROOT, timeout=300)
+    [demand] = json.loads(listed.stdout)
+    assert (demand["province"], demand["budget"]) == ("Bắc Ninh", 500_000_000)
+
+
+def test_numbers_press_buttons_and_render_numbers_them() -> None:
+    console = Console(app=None, user_id="u1")  # type: ignore[arg-type]
+    replies = [Outgoing("A", (Button("Có", "x:yes"), Button("Không", "x:no"))),
+               Outgoing("B", (Button("Gặp cán bộ", "menu:human_handoff"),))]
+    console.buttons = [b for r in replies for b in r.buttons]
+    rendered = Console.render(replies)
+    assert "  [1] Có" in rendered and "  [3] Gặp cán bộ" in rendered
+    pressed = console.incoming("3")
+    assert (pressed.kind, pressed.payload) == (ContentKind.BUTTON, "menu:human_handoff")
+    assert console.incoming("4").kind == ContentKind.TEXT  # no such button: plain text
+    assert console.incoming("/help").kind == ContentKind.COMMAND
+    assert console.incoming("500 triệu").text == "500 triệu"
+
+
+class FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stop", [EOFError, KeyboardInterrupt])
+def test_interactive_session_leaves_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            stop: type[BaseException]) -> None:
+    typed = iter(["xin chào", "", "2"])
+
+    def fake_input(prompt: str = "") -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise stop from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    out = io.StringIO()
+    run_console(lambda: fresh_app(tmp_path), "tty-user", "Lan", stdin=FakeTty(), stdout=out)
+    text = out.getvalue()
+    assert "Gõ tin nhắn" in text and "em chào anh/chị Lan" in text  # greeted at start
+    assert "[1] Tìm công nghệ" in text
+    assert "chuyên gia tư vấn về vấn đề gì" in text  # "2" pressed "Tìm chuyên gia"
+    assert text.rstrip().endswith(BYE)

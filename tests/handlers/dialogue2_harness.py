@@ -3,7 +3,6 @@ store) driven message by message, exactly as a channel adapter drives it."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,14 +16,13 @@ from storage.models import ConnectionPoint, Event
 
 # A Wednesday, 10:00 in Vietnam (03:00 UTC): inside working hours.
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-MODEL_DIR = Path(tempfile.gettempdir()) / "ketnoi-test-nlu-model"
 
 
 def nlu_backend() -> Any:
-    """The embedded engine, trained once into a temp dir and reused while the data is unchanged."""
-    from nlu.api import EmbeddedBackend, load_engine
+    """The process-wide engine of the dialogue tests (trained once, shared with dialogue-1's)."""
+    from tests.handlers.support import shared_nlu
 
-    return EmbeddedBackend(engine=load_engine(MODEL_DIR))
+    return shared_nlu()
 
 
 async def make_app(tmp: Path, nlu: Any, now: datetime = NOW) -> App:

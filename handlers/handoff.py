@@ -91,6 +91,11 @@ def reply_text(demand: Demand, attached: bool, now: datetime, tz: ZoneInfo) -> s
 
 async def _save_contact(ctx: Context, values: dict[str, Any]) -> None:
     contact = values.get("contact") or {}
+    if not contact:  # skipped
+        ctx.state.clear_form()
+        ctx.say("Dạ vâng. Khi cần, anh/chị cứ nhắn số điện thoại hoặc email để cán bộ gọi lại ạ.",
+                [intent_button("demand_status"), intent_button("find_technology")])
+        return
     user = await ctx.user()
     async with ctx.db.transaction() as s:
         fresh = await users_repo.get(s, user.id)
@@ -113,7 +118,7 @@ CONTACT_FORM = router.form(Form(
     on_done=_save_contact,
     slots=(Slot("contact", "Liên hệ", "Để cán bộ gọi lại nhanh hơn, anh/chị cho em xin số điện "
                 "thoại hoặc email ạ.", parsers.contact, show=parsers.show_contact,
-                request_contact=True),),
+                required=False, request_contact=True),),
 ))
 
 

@@ -48,13 +48,11 @@ def _occurs(keyword: tuple[str, ...], words: tuple[str, ...]) -> bool:
 
 
 def _score(words: tuple[str, ...], topic: Topic) -> int:
-    """Length of the longest keyword found: "nhãn hiệu tập thể" beats "nhãn hiệu"."""
-    best = 0
-    for kw in topic.keywords:
-        key = _words(kw)
-        if key and _occurs(key, words):
-            best = max(best, len(" ".join(key)))
-    return best
+    """Evidence for the topic: the summed length of its keywords found. Specific phrases weigh
+    more ("nhãn hiệu tập thể" beats "nhãn hiệu"), and several signals ("vay vốn", "vay ưu đãi")
+    beat one broad phrase ("đổi mới công nghệ")."""
+    return sum(len(" ".join(_words(kw))) for kw in topic.keywords
+               if _words(kw) and _occurs(_words(kw), words))
 
 
 def match_topic(text: str, topics: Sequence[Topic]) -> Topic | None:

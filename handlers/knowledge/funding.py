@@ -168,7 +168,8 @@ NATIF = Topic(
     id="natif",
     title="Quỹ Đổi mới công nghệ quốc gia (NATIF)",
     keywords=("natif", "quỹ đổi mới công nghệ quốc gia", "quỹ đổi mới công nghệ", "vay ưu đãi",
-              "vay vốn", "cho vay", "hỗ trợ lãi suất", "bảo lãnh vay"),
+              "vay vốn", "vay vốn ưu đãi", "cho vay", "hỗ trợ lãi suất", "bảo lãnh vay",
+              "lãi suất ưu đãi"),
     summary=(
         "NATIF thuộc Bộ KH&CN, hỗ trợ doanh nghiệp chuyển giao, đổi mới, hoàn thiện công nghệ qua "
         "tài trợ, cho vay ưu đãi, hỗ trợ lãi suất hoặc bảo lãnh vay vốn. Đối tượng cho vay gồm cả "

@@ -116,3 +116,12 @@ async def test_handoff_on_closed_demand_creates_a_new_one(app: App) -> None:
     async with app.services.db.session() as s:
         types = sorted(d.type for d in (await s.execute(select(Demand))).scalars())
     assert types == ["find_technology", "human_handoff"]
+
+
+async def test_handoff_contact_question_can_be_skipped(app: App) -> None:
+    chat = Chat(app)
+    await chat.say("toi muon gap can bo")
+    await chat.press_label("Bỏ qua")
+    assert "Khi cần" in chat.text
+    await chat.say("yeu cau cua toi den dau roi")  # no form left open
+    assert "Gặp cán bộ" in chat.text

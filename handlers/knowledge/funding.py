@@ -18,7 +18,9 @@ TECH_INNOVATION = Topic(
     id="dmcn",
     title="Chương trình đổi mới công nghệ quốc gia đến năm 2030 (Quyết định 118/QĐ-TTg)",
     keywords=("đổi mới công nghệ", "chương trình đổi mới công nghệ", "đổi mới công nghệ quốc gia",
-              "hoàn thiện công nghệ", "nâng cấp công nghệ", "118"),
+              "hoàn thiện công nghệ", "nâng cấp công nghệ", "118",
+              "đổi mới thiết bị", "nâng cấp thiết bị", "mua công nghệ", "sản phẩm chủ lực",
+              "thay thế công nghệ"),
     summary=(
         "Chương trình hỗ trợ doanh nghiệp chuyển giao, đổi mới, hoàn thiện công nghệ để tạo sản "
         "phẩm có chất lượng và giá trị gia tăng cao; ưu tiên sản phẩm chủ lực, trọng điểm và chuyển "
@@ -104,7 +106,8 @@ IP_DEVELOPMENT = Topic(
     title="Chương trình phát triển tài sản trí tuệ đến năm 2030 (Quyết định 2205/QĐ-TTg)",
     keywords=("tài sản trí tuệ", "phát triển tài sản trí tuệ", "hỗ trợ sở hữu trí tuệ",
               "hỗ trợ đăng ký nhãn hiệu", "hỗ trợ chỉ dẫn địa lý", "hỗ trợ bảo hộ",
-              "hỗ trợ đăng ký sáng chế", "kinh phí đăng ký nhãn hiệu"),
+              "hỗ trợ đăng ký sáng chế", "kinh phí đăng ký nhãn hiệu", "nhãn hiệu",
+              "nhãn hiệu tập thể", "chỉ dẫn địa lý", "sáng chế", "sở hữu trí tuệ"),
     summary=(
         "Chương trình hỗ trợ tạo lập, đăng ký bảo hộ, quản lý, khai thác và bảo vệ quyền sở hữu trí "
         "tuệ, nhất là chỉ dẫn địa lý, nhãn hiệu tập thể, nhãn hiệu chứng nhận cho đặc sản địa "
@@ -147,7 +150,7 @@ PROVINCIAL_FUND = Topic(
     id="qtinh",
     title="Quỹ phát triển khoa học và công nghệ của tỉnh/thành phố",
     keywords=("quỹ tỉnh", "quỹ của tỉnh", "quỹ khoa học công nghệ tỉnh", "quỹ phát triển khoa học "
-              "công nghệ tỉnh", "quỹ địa phương", "quỹ thành phố", "hỗ trợ của tỉnh"),
+              "công nghệ tỉnh", "quỹ địa phương", "quỹ thành phố", "hỗ trợ của tỉnh", "tỉnh hỗ trợ"),
     summary=(
         "Nhiều tỉnh, thành phố có Quỹ phát triển KH&CN tài trợ hoặc cho vay ưu đãi để doanh nghiệp "
         "trên địa bàn ứng dụng, đổi mới công nghệ và thực hiện nhiệm vụ KH&CN. Đối tượng, mức hỗ "
@@ -169,7 +172,7 @@ NATIF = Topic(
     title="Quỹ Đổi mới công nghệ quốc gia (NATIF)",
     keywords=("natif", "quỹ đổi mới công nghệ quốc gia", "quỹ đổi mới công nghệ", "vay ưu đãi",
               "vay vốn", "vay vốn ưu đãi", "cho vay", "hỗ trợ lãi suất", "bảo lãnh vay",
-              "lãi suất ưu đãi"),
+              "lãi suất ưu đãi", "lãi suất thấp", "vay", "vay đổi mới công nghệ"),
     summary=(
         "NATIF thuộc Bộ KH&CN, hỗ trợ doanh nghiệp chuyển giao, đổi mới, hoàn thiện công nghệ qua "
         "tài trợ, cho vay ưu đãi, hỗ trợ lãi suất hoặc bảo lãnh vay vốn. Đối tượng cho vay gồm cả "

@@ -163,7 +163,7 @@ DESIGN = Topic(
     id="des",
     title="Kiểu dáng công nghiệp",
     keywords=("kiểu dáng công nghiệp", "kiểu dáng", "mẫu mã", "hình dáng sản phẩm",
-              "kiểu dáng bao bì", "thiết kế bao bì"),
+              "kiểu dáng bao bì", "thiết kế bao bì", "hình dáng", "mẫu mã bao bì"),
     summary=(
         "Kiểu dáng công nghiệp là hình dáng bên ngoài của sản phẩm (đường nét, hình khối, màu sắc), "
         "ví dụ chai, hộp, bao bì, đồ gỗ. Điều kiện: có tính mới, tính sáng tạo và áp dụng được "
@@ -180,12 +180,34 @@ DESIGN = Topic(
     button="Kiểu dáng",
 )
 
+COPYRIGHT = Topic(
+    id="cr",
+    title="Quyền tác giả (bản quyền), kể cả phần mềm",
+    keywords=("bản quyền", "quyền tác giả", "bản quyền phần mềm", "tác phẩm", "copyright"),
+    summary=(
+        "Quyền tác giả phát sinh khi tác phẩm được sáng tạo và thể hiện dưới một hình thức nhất "
+        "định, không bắt buộc đăng ký; chương trình máy tính (phần mềm) được bảo hộ như tác phẩm. "
+        "Đăng ký giúp có bằng chứng khi xảy ra tranh chấp. Lưu ý: tên, logo của sản phẩm phần mềm "
+        "cần đăng ký nhãn hiệu riêng."
+    ),
+    prepare=(
+        "Tờ khai đăng ký quyền tác giả",
+        "Bản sao tác phẩm (với phần mềm: bản mô tả và một phần mã nguồn theo hướng dẫn)",
+        "Giấy tờ chứng minh quyền nộp đơn nếu người nộp không phải là tác giả (hợp đồng, quyết "
+        "định giao việc); giấy ủy quyền nếu nộp qua đại diện",
+    ),
+    where="Cục Bản quyền tác giả (Bộ Văn hóa, Thể thao và Du lịch), không phải Cục Sở hữu trí tuệ.",
+    button="Quyền tác giả",
+)
+
 IP_TOPICS: tuple[Topic, ...] = (
     TRADEMARK, COLLECTIVE_MARK, CERTIFICATION_MARK, GEOGRAPHICAL_INDICATION, PATENT, DESIGN,
+    COPYRIGHT,
 )
 
 IP_OVERVIEW = (
     "Trung tâm có thể hướng dẫn anh/chị về các loại đăng ký sở hữu công nghiệp tại Cục Sở hữu trí "
     "tuệ (Bộ KH&CN): nhãn hiệu, nhãn hiệu tập thể, nhãn hiệu chứng nhận, chỉ dẫn địa lý, sáng chế/"
-    "giải pháp hữu ích và kiểu dáng công nghiệp. Anh/chị quan tâm loại nào ạ?"
+    "giải pháp hữu ích và kiểu dáng công nghiệp; và về đăng ký quyền tác giả (bản quyền) tại Cục "
+    "Bản quyền tác giả. Anh/chị quan tâm loại nào ạ?"
 )

@@ -137,3 +137,23 @@ async def test_second_consultation_does_not_ask_known_contact(app: App) -> None:
     async with app.services.db.session() as s:
         demand = (await s.execute(select(Demand))).scalar_one()
     assert demand.type == "ip_support" and demand.details["topic"] == "gi"
+
+
+@pytest.mark.parametrize(("text", "area", "topic"), [
+    ("bao ho hinh dang chai nuoc mam", "ip", "des"),
+    ("dang ky ban quyen phan mem", "ip", "cr"),
+    ("vay von de doi moi cong nghe", "fund", "natif"),
+    ("tinh co ho tro gi khong", "fund", "qtinh"),
+    ("ho tro xay dung nhan hieu tap the", "fund", "ipdev"),
+    ("co chuong trinh nao cho san pham chu luc", "fund", "dmcn"),
+])
+def test_everyday_phrasings(text: str, area: str, topic: str) -> None:
+    found = match_topic(text, IP_TOPICS if area == "ip" else FUNDING_TOPICS)
+    assert found is not None and found.id == topic
+
+
+def test_copyright_points_to_the_right_office() -> None:
+    from handlers.knowledge.base import render_topic
+    from handlers.knowledge.ip import COPYRIGHT
+
+    assert "Cục Bản quyền tác giả" in render_topic(COPYRIGHT)

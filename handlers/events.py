@@ -119,8 +119,16 @@ async def _find(ctx: Context, f: dict[str, Any]) -> tuple[list[Event], dict[str,
             seen.append(tried)
             found = await catalog.upcoming_events(s, now=ctx.now(), limit=50, **tried)
             if found:
-                return found, tried
+                return _product_first(found, ctx.entity_value("product")), tried
     return [], dict(f)
+
+
+def _product_first(events: list[Event], product: str | None) -> list[Event]:
+    """Events naming the product the user mentioned ("vải thiều") come first, soonest first."""
+    if not product:
+        return events
+    key = plain(product)
+    return sorted(events, key=lambda e: key not in plain(f"{e.title} {e.description}"))
 
 
 async def show_events(ctx: Context, filters: dict[str, Any], offset: int = 0) -> None:

@@ -208,3 +208,11 @@ async def test_deep_link_to_closed_or_registered_event_says_so_at_once(app: App)
     await chat.say("/start event_HT-BN")
     assert "đã đăng ký sự kiện này rồi" in chat.text
     assert "ev:unreg:HT-BN" in [p for _, p in chat.buttons]
+
+
+async def test_events_naming_the_product_come_first(app: App) -> None:
+    await add(app, event("TL", days=20, kind="techdemo", title="Trình diễn bảo quản thanh long"))
+    chat = Chat(app)
+    await chat.say("co su kien nao ve thanh long khong")
+    first = chat.text.split("\n\n")[1]  # the soonest events (days 5, 6) do not name it
+    assert "thanh long" in first

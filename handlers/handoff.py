@@ -3,7 +3,7 @@ demand), with an honest answer about when staff reply (Monday-Friday, 8:00-17:00
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,9 @@ from storage.repos import users as users_repo
 router = Router("handoff")
 
 OPENS, CLOSES = time(8, 0), time(17, 0)
+# Fixed-date public holidays (day, month). Lunar ones (Tết, Giỗ Tổ) move every year and are not
+# known here; staff answer on the next working day anyway.
+HOLIDAYS = frozenset({(1, 1), (30, 4), (1, 5), (2, 9)})
 HOURS_TEXT = "thứ Hai đến thứ Sáu, 8:00-17:00"
 WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 _OPEN_STATUSES = ("new", "matched", "connected")
@@ -29,19 +32,23 @@ def local_tz(ctx: Context | None = None) -> ZoneInfo:
     return ZoneInfo(getattr(name, "timezone", None) or "Asia/Ho_Chi_Minh")
 
 
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and (day.day, day.month) not in HOLIDAYS
+
+
 def in_working_hours(now: datetime, tz: ZoneInfo) -> bool:
     local = now.astimezone(tz)
-    return local.weekday() < 5 and OPENS <= local.time() < CLOSES
+    return is_working_day(local.date()) and OPENS <= local.time() < CLOSES
 
 
 def next_opening(now: datetime, tz: ZoneInfo) -> datetime:
     """The next moment staff start work (8:00 on a weekday), in local time."""
     local = now.astimezone(tz)
     day = local.date()
-    if local.weekday() < 5 and local.time() < OPENS:
+    if is_working_day(day) and local.time() < OPENS:
         return datetime.combine(day, OPENS, tz)
     day += timedelta(days=1)
-    while day.weekday() >= 5:
+    while not is_working_day(day):
         day += timedelta(days=1)
     return datetime.combine(day, OPENS, tz)
 

@@ -48,6 +48,9 @@ def render(data: extra.UserData, ctx: Context) -> str:
         parts.append("Đăng ký nhận tin:\n" + bullet_list([
             f"Lĩnh vực: {_names(s.sectors, SECTOR_BY_ID, 'tất cả')}; "
             f"địa bàn: {_names(s.provinces, PROVINCE_BY_ID, 'toàn quốc')}" for s in subs]))
+    if data.offers:
+        parts.append("Công nghệ anh/chị chào bán:\n" + bullet_list(
+            [f"{t.code} · {t.title}" for t in data.offers[:10]]))
     if data.registrations:
         parts.append("Đăng ký sự kiện:\n" + bullet_list([
             f"{ev.title} ({ev.starts_at.astimezone(tz):%d/%m/%Y})" for _, ev in data.registrations]))
@@ -68,8 +71,8 @@ async def my_data(ctx: Context) -> None:
 def ask_to_forget(ctx: Context) -> None:
     ctx.ask_yes_no(
         "Anh/chị muốn xóa dữ liệu cá nhân của mình? Em sẽ:\n"
-        "• xóa tên, số điện thoại, email, đơn vị trên hồ sơ và trên các yêu cầu đã gửi (nội dung "
-        "yêu cầu được giữ lại ở dạng ẩn danh để thống kê);\n"
+        "• xóa tên, số điện thoại, email, đơn vị trên hồ sơ, trên các yêu cầu đã gửi và trên công "
+        "nghệ đã chào bán (nội dung được giữ lại ở dạng ẩn danh);\n"
         "• hủy mọi đăng ký nhận tin và đăng ký sự kiện;\n"
         "• xóa lịch sử trò chuyện.\n"
         "Việc này không hoàn tác được. Anh/chị xác nhận xóa chứ ạ?",

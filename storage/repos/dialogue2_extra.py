@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Demand, Event, EventRegistration, MessageLog, Subscription, User
+from storage.models import (
+    Demand,
+    Event,
+    EventRegistration,
+    MessageLog,
+    Subscription,
+    Technology,
+    User,
+)
 from storage.repos import demands as demands_repo
 
 
@@ -25,6 +33,7 @@ class UserData:
     demands: list[Demand] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
     registrations: list[tuple[EventRegistration, Event]] = field(default_factory=list)
+    offers: list[Technology] = field(default_factory=list)  # technologies the user submitted
     messages: int = 0
 
 
@@ -49,8 +58,14 @@ async def user_data(session: AsyncSession, user: User) -> UserData:
         demands=await demands_repo.list_for_user(session, user, limit=1000),
         subscriptions=list(subs),
         registrations=await registrations_with_events(session, user),
+        offers=await offers_of(session, user),
         messages=len(list(messages)),
     )
+
+
+async def offers_of(session: AsyncSession, user: User) -> list[Technology]:
+    stmt = select(Technology).where(Technology.submitted_by_id == user.id).order_by(Technology.id)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def delete_subscriptions(session: AsyncSession, user: User) -> int:
@@ -77,19 +92,24 @@ class Forgotten:
     subscriptions: int
     registrations: int
     messages: int
+    offers: int = 0
 
 
 async def forget_user(session: AsyncSession, user: User) -> Forgotten:
-    """Anonymise contact data on the user and their demands; remove subscriptions,
-    registrations and the chat log. Demands themselves stay (without contact) for statistics.
-    Flushes; the caller commits."""
+    """Anonymise contact data on the user, their demands and the technologies they offered;
+    remove subscriptions, registrations and the chat log. Demands and offers themselves stay
+    (without contact) for statistics and the catalog. Flushes; the caller commits."""
     touched = await demands_repo.anonymise_user(session, user)
     for demand in await demands_repo.list_for_user(session, user, limit=100_000):
         details = dict(demand.details or {})
         if "handoff" in details:  # handoff notes may quote the user's words
             details["handoff"] = [{"at": h.get("at")} for h in details["handoff"]]
             demand.details = details
+    offers = await offers_of(session, user)
+    for tech in offers:  # the offer stays in the catalog, without the person's contact
+        tech.provider_contact = {}
     forgotten = Forgotten(
+        offers=len(offers),
         demands=touched,
         subscriptions=await delete_subscriptions(session, user),
         registrations=await delete_registrations(session, user),

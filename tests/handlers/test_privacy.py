@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from storage.models import Demand, EventRegistration, Subscription, User
+from storage.models import Demand, EventRegistration, Subscription, Technology, User
 from storage.repos import demands as demands_repo
 from tests.handlers.dialogue2_harness import Chat, add, event, make_app, nlu_backend
 
@@ -86,3 +86,20 @@ async def test_forget_with_nothing_stored_still_answers(app: App) -> None:
     await chat.say("/xoadulieu")
     await chat.press("priv:forget:yes")
     assert "Em đã xóa dữ liệu cá nhân" in chat.text
+
+
+async def test_forget_clears_contact_on_offered_technologies(app: App) -> None:
+    chat = Chat(app)
+    await _fill(app, chat)
+    async with app.services.db.transaction() as s:
+        user = (await s.execute(select(User))).scalar_one()
+        s.add(Technology(code="CN-U0001", title="Máy sấy bơm nhiệt", provider="HTX Lục Ngạn",
+                         provider_contact={"phone": "0912345678"}, status="pending_review",
+                         submitted_by_id=user.id))
+    await chat.say("/dulieu")
+    assert "CN-U0001 · Máy sấy bơm nhiệt" in chat.text
+    await chat.say("/xoadulieu")
+    await chat.press("priv:forget:yes")
+    async with app.services.db.session() as s:
+        tech = (await s.execute(select(Technology))).scalar_one()
+    assert tech.provider_contact == {} and tech.title == "Máy sấy bơm nhiệt"

@@ -57,6 +57,9 @@ def test_working_hours_are_vietnam_time() -> None:
     assert next_opening(sat, VN) == datetime(2026, 11, 30, 8, 0, tzinfo=VN)  # Monday
     early = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)  # 7:30 Wednesday
     assert next_opening(early, VN) == datetime(2026, 11, 25, 8, 0, tzinfo=VN)
+    labour_day = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)  # a Friday, public holiday
+    assert not in_working_hours(labour_day, VN)
+    assert next_opening(labour_day, VN) == datetime(2026, 5, 4, 8, 0, tzinfo=VN)
 
 
 async def test_status_lists_demands_with_status_and_dates(app: App) -> None:

@@ -7,10 +7,12 @@ instead of a half-started server.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from typing import Protocol
+import signal
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, Protocol
 
 import uvicorn
 from starlette.applications import Starlette
@@ -21,6 +23,8 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
+
+CoreFactory = Callable[[Settings], Awaitable[Any]]
 
 
 class WebChannel(Protocol):
@@ -33,6 +37,15 @@ class WebChannel(Protocol):
     async def stop(self) -> None: ...
 
     def status(self) -> str: ...
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGINT once it has stopped, which would cut our cleanup short; here the
+    signal only stops the server, and `serve` then stops the channels and closes the core."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def create_web_app(channels: Sequence[WebChannel]) -> Starlette:
@@ -61,11 +74,16 @@ def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]
     return channels
 
 
-async def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+async def serve(
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    core_factory: CoreFactory | None = None,
+) -> None:
     """Run the web app until SIGINT/SIGTERM (uvicorn handles the signals)."""
     from bot.telegram.runner import close_core, create_core
 
-    core = await create_core(settings)
+    core = await (core_factory or create_core)(settings)
     channels: list[WebChannel] = []
     try:
         channels = channels_from_settings(settings, core)
@@ -79,7 +97,11 @@ async def serve(settings: Settings, host: str | None = None, port: int | None = 
             log_level=settings.log_level.lower(),
             proxy_headers=True,
         )
-        await uvicorn.Server(config).serve()
+        server = _Server(config)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, server.handle_exit, sig, None)
+        await server.serve()
     finally:
         for channel in channels:
             with contextlib.suppress(Exception):

@@ -77,6 +77,7 @@ class FakeTelegram:
         self._message_ids = itertools.count(1)
         self._changed: asyncio.Condition | None = None
         self.closing = False
+        self.on_call: Callable[[Call], None] | None = None  # e.g. a benchmark's reply watcher
         self.app = Starlette(
             routes=[
                 Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
@@ -216,6 +217,8 @@ class FakeTelegram:
             response = _failure_response(failure)
         else:
             response = await self._answer(method, params, call)
+        if self.on_call is not None:
+            self.on_call(call)
         if self.echo:
             print(
                 json.dumps(
@@ -342,7 +345,9 @@ class BackgroundServer:
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> str:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say TCP, and
+        # without it every keep-alive request waits ~40 ms for a delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
         self.port = sock.getsockname()[1]

@@ -1,0 +1,249 @@
+"""Telegram channel latency: update → first sendMessage, 200 chats at once, through the fake Bot API.
+
+The bot (PTB + adapter + core) runs in its own process, as in production; this process plays
+Telegram: it serves the fake Bot API, makes 200 chats talk at once (a pause of 1-3 s between a
+chat's messages, like dialogue_bench), and times each update until the bot's first sendMessage
+for that chat arrives. Both delivery paths are measured: long polling and the webhook.
+Goal: p50 ≤ 15 ms, p99 ≤ 60 ms.
+
+    .venv/bin/python benchmarks/telegram_bench.py [--chats 200] [--messages 5] [--core echo|real]
+        [--think 1 3] [--burst]
+
+--core echo answers instantly (the adapter's own cost); --core real runs bot.app.App on a seeded
+temporary SQLite database. --burst sends every chat's first message in the same instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from bot.config import Settings  # noqa: E402
+from bot.types import Button, Incoming, Outgoing  # noqa: E402
+from tests.bot.fake_telegram import TOKEN, BackgroundServer, Call, FakeTelegram  # noqa: E402
+
+SECRET = "bench-secret"
+MENU = (Button("Tìm công nghệ", "menu:find_technology"), Button("Sự kiện", "menu:events"))
+MESSAGES = ["xin chào", "có sự kiện nào sắp tới không", "cần máy sấy vải thiều", "cảm ơn", "/menu"]
+
+
+# ------------------------------------------------------------------ the bot process
+
+
+class EchoCore:
+    """Answers instantly: isolates what the adapter and the Bot API round trip cost."""
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]:
+        return [Outgoing(f"Xin chào anh/chị! ({incoming.text})", buttons=MENU)]
+
+    async def mark_user_inactive(self, channel: str, user_id: str) -> None:
+        return None
+
+
+async def real_core(settings: Settings) -> Any:
+    from bot.app import App
+    from storage.db import Database
+    from storage.seed import seed
+
+    db = Database(settings.database_url)
+    await db.upgrade()
+    async with db.session() as s:
+        await seed(s)
+        await s.commit()
+    await db.dispose()
+    return await App.create(settings)
+
+
+async def echo_core(_settings: Settings) -> Any:
+    return EchoCore()
+
+
+def run_bot(args: argparse.Namespace) -> None:
+    from bot.telegram.runner import run_polling
+    from bot.web import serve
+
+    settings = Settings(
+        telegram_token=TOKEN,
+        telegram_api_url=args.api,
+        telegram_webhook_secret=SECRET,
+        database_url=f"sqlite+aiosqlite:///{args.db}",
+        log_level="WARNING",
+    )
+    factory = real_core if args.core == "real" else echo_core
+    if args.role == "polling":
+        asyncio.run(run_polling(settings, core_factory=factory))
+    else:
+        asyncio.run(serve(settings, "127.0.0.1", args.port, core_factory=factory))
+
+
+# ------------------------------------------------------------------ playing Telegram
+
+
+class Load:
+    def __init__(self, fake: FakeTelegram, mode: str, web: httpx.AsyncClient | None) -> None:
+        self.fake, self.mode, self.web = fake, mode, web
+        self.waiting: dict[str, asyncio.Future[float]] = {}
+        self.latencies: list[float] = []
+        fake.on_call = self._seen
+
+    def _seen(self, call: Call) -> None:
+        if call.method == "sendMessage":
+            future = self.waiting.pop(call.chat_id, None)
+            if future is not None and not future.done():
+                future.set_result(call.at)
+
+    async def say(self, chat_id: int, text: str) -> None:
+        update = self.fake.message(chat_id, text)
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[str(chat_id)] = future
+        started = time.perf_counter()
+        if self.web is None:
+            await self.fake.push(update)
+        else:
+            response = await self.web.post(
+                "/telegram/webhook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            response.raise_for_status()
+        answered = await asyncio.wait_for(future, 30)
+        self.latencies.append((answered - started) * 1000)
+
+    async def chat(self, chat_id: int, args: argparse.Namespace, rng: random.Random) -> None:
+        for n in range(args.messages):
+            if not (args.burst and n == 0):
+                await asyncio.sleep(rng.uniform(*args.think))
+            await self.say(chat_id, MESSAGES[n % len(MESSAGES)])
+
+
+async def wait_ready(
+    fake: FakeTelegram, mode: str, port: int, proc: subprocess.Popen[bytes]
+) -> None:
+    deadline = time.perf_counter() + 120  # the real core may train the NLU model on first run
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"bot process exited with code {proc.returncode}")
+        if mode == "polling" and fake.calls_to("getUpdates"):
+            return
+        if mode == "webhook" and fake.calls_to("setMyCommands"):
+            try:
+                async with httpx.AsyncClient() as client:
+                    if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        return
+            except httpx.HTTPError:
+                pass
+        await asyncio.sleep(0.1)
+    raise SystemExit("bot process did not become ready")
+
+
+async def measure(mode: str, args: argparse.Namespace, tmp: Path) -> list[float]:
+    fake = FakeTelegram()
+    server = BackgroundServer(fake.app)
+    api = await server.start()
+    port = _free_port()
+    command = [
+        sys.executable,
+        __file__,
+        "--role",
+        mode,
+        "--api",
+        api,
+        "--core",
+        args.core,
+        "--port",
+        str(port),
+        "--db",
+        str(tmp / f"{mode}.db"),
+    ]
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        await wait_ready(fake, mode, port, proc)
+        limits = httpx.Limits(max_connections=args.chats, max_keepalive_connections=args.chats)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as web:
+            load = Load(fake, mode, web if mode == "webhook" else None)
+            await load.say(1, "xin chào")  # warm-up: model, index, connections
+            load.latencies.clear()
+            rng = random.Random(42)
+            await asyncio.gather(*(load.chat(10_000 + n, args, rng) for n in range(args.chats)))
+            return load.latencies
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:  # in a thread: the fake API must keep answering while the bot shuts down
+            await asyncio.to_thread(proc.wait, 30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        await fake.close()
+        await server.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def report(name: str, samples: list[float]) -> None:
+    p50, p99 = percentile(samples, 50), percentile(samples, 99)
+    verdict = "met" if p50 <= 15 and p99 <= 60 else "NOT met"
+    print(
+        f"  {name:<8} n={len(samples):>5}  p50 {p50:6.1f}  p90 {percentile(samples, 90):6.1f}  "
+        f"p99 {p99:6.1f}  max {max(samples):6.1f}  mean {statistics.fmean(samples):6.1f} ms"
+        f"  goal {verdict}"
+    )
+
+
+async def main(args: argparse.Namespace) -> None:
+    print(
+        f"telegram_bench: {args.chats} chats at once, {args.messages} messages each, pause "
+        f"{args.think[0]:g}-{args.think[1]:g} s{' (first message in one burst)' if args.burst else ''}, "
+        f"core={args.core}; update → first sendMessage (goal p50 ≤ 15 ms, p99 ≤ 60 ms)"
+    )
+    with tempfile.TemporaryDirectory(prefix="ketnoi-tgbench-") as tmp:
+        for mode in args.modes:
+            report(mode, await measure(mode, args, Path(tmp)))
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chats", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=5)
+    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
+    parser.add_argument("--burst", action="store_true")
+    parser.add_argument("--core", choices=["echo", "real"], default="echo")
+    parser.add_argument("--modes", nargs="+", default=["polling", "webhook"])
+    # internal: the bot process
+    parser.add_argument("--role", choices=["polling", "webhook"], help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    if arguments.role:
+        run_bot(arguments)
+    else:
+        asyncio.run(main(arguments))

@@ -137,7 +137,10 @@ class CatalogSearch:
         if built is not None and built.stamp == stamp:
             built.generation, built.checked_at = generation, now
             return built.index
-        async with self._locks.setdefault(kind, asyncio.Lock()):
+        lock = self._locks.setdefault(kind, asyncio.Lock())
+        if built is not None and lock.locked():
+            return built.index  # a rebuild is under way: answer from the previous index
+        async with lock:
             built = self._built.get(kind)
             if built is None or built.stamp != stamp:
                 index = await (_build_technologies(session) if kind == "technology"
@@ -277,8 +280,10 @@ async def _build_technologies(session: AsyncSession) -> BM25Index:
     computed = await _compute_missing(session, Technology, missing)
     fields = (row_fields(computed.get(r.id, r.search_text), TECH_WEIGHTS,
                          (sector_words(r.sector), province_words(r.province))) for r in rows)
-    return BM25Index([r.id for r in rows], fields, [[r.sector] if r.sector else [] for r in rows],
-                     [[r.province] if r.province else [] for r in rows])
+    # The build is CPU-bound (seconds at 100,000 rows): a thread keeps other chats answered.
+    return await asyncio.to_thread(
+        BM25Index, [r.id for r in rows], fields, [[r.sector] if r.sector else [] for r in rows],
+        [[r.province] if r.province else [] for r in rows])
 
 
 async def _build_experts(session: AsyncSession) -> BM25Index:

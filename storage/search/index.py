@@ -1,14 +1,15 @@
 """An in-memory BM25 index over catalog rows, with field weights and sector/province boosts.
 
 Same scoring as bm25s's default (Lucene BM25, k1=1.5, b=0.75), written on numpy/scipy because
-field weights enter as fractional term frequencies (BM25F-style) instead of repeating tokens:
-repeating would need ~45M Python ints at 100,000 technologies. Scores of (term, row) pairs are
+field weights enter as weighted term frequencies (BM25F-style) counted per row into compact
+arrays: bm25s wants token-id lists, ~45M Python ints at 100,000 technologies. Scores of (term, row) pairs are
 precomputed in a CSR matrix, so a query adds a few slices of one array.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,8 +23,8 @@ PAIR_WEIGHT = 0.5
 K1 = 1.5
 B = 0.75
 
-# One row's fields: (terms, weight) pairs.
-Fields = Sequence[tuple[Sequence[str], float]]
+# One row's fields: (terms, integer weight) pairs.
+Fields = Sequence[tuple[Sequence[str], int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +43,18 @@ class BM25Index:
         self.size = len(self.row_ids)
         self.vocab: dict[str, int] = {}
         terms, docs, tfs, lengths = array("i"), array("i"), array("f"), array("f")
+        vocab = self.vocab
         for d, fields in enumerate(rows):
-            counts: dict[int, float] = {}
-            for words, weight in fields:
-                for t in words:
-                    i = self.vocab.setdefault(t, len(self.vocab))
-                    counts[i] = counts.get(i, 0.0) + weight
-            terms.extend(counts.keys())
+            occurrences: list[str] = []
+            for words, weight in fields:  # integer weights: repeat, then count in C
+                occurrences.extend(words if weight == 1 else list(words) * weight)
+            counts = Counter(occurrences)
+            for t in [t for t in counts if t not in vocab]:  # new terms are rare
+                vocab[t] = len(vocab)
+            terms.extend(map(vocab.__getitem__, counts))
             docs.extend([d] * len(counts))
             tfs.extend(counts.values())
-            lengths.append(sum(counts.values()))
+            lengths.append(len(occurrences))
         self._matrix = _bm25_matrix(np.frombuffer(terms, dtype=np.int32),
                                     np.frombuffer(docs, dtype=np.int32),
                                     np.frombuffer(tfs, dtype=np.float32),
@@ -64,6 +67,14 @@ class BM25Index:
         m = self._matrix
         start, end = m.indptr[term_id], m.indptr[term_id + 1]
         return m.indices[start:end], m.data[start:end]
+
+    def _contains(self, term_id: int, rows: np.ndarray) -> np.ndarray:
+        """Which of `rows` contain the term (postings are sorted: binary search, not isin)."""
+        postings = self._postings(term_id)[0]
+        if not len(postings):
+            return np.zeros(len(rows), dtype=bool)
+        pos = np.minimum(np.searchsorted(postings, rows), len(postings) - 1)
+        return np.asarray(postings[pos] == rows)
 
     def _mask(self, table: dict[str, np.ndarray], key: str) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
@@ -105,8 +116,7 @@ class BM25Index:
         top = top[scores[top] > 0]
         matched: list[list[str]] = [[] for _ in top]
         for term, term_id in known:
-            hits = np.isin(top, self._postings(term_id)[0])
-            for j in np.flatnonzero(hits):
+            for j in np.flatnonzero(self._contains(term_id, top)):
                 matched[j].append(term)
         return [Scored(int(self.row_ids[i]), float(scores[i]), tuple(m))
                 for i, m in zip(top, matched, strict=True)]

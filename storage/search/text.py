@@ -58,16 +58,15 @@ def search_text(fields: Sequence[str | Sequence[str] | None]) -> str:
 
 def terms_of_words(words: Sequence[str]) -> list[str]:
     """Words and adjacent pairs of one field."""
-    return [*words, *(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))]
+    return [*words, *map("_".join, zip(words, words[1:], strict=False))]
 
 
 def row_fields(stored: str, weights: Sequence[int],
-               meta: Sequence[str] = ()) -> list[tuple[list[str], float]]:
+               meta: Sequence[str] = ()) -> list[tuple[list[str], int]]:
     """The weighted fields of a row for the index: stored lines with their weights, plus meta."""
     lines = stored.split("\n")
-    fields = [(terms_of_words(line.split()), float(w))
-              for line, w in zip(lines, weights, strict=False)]
-    fields.extend((terms_of_words(line.split()), float(META_WEIGHT)) for line in meta if line)
+    fields = [(terms_of_words(line.split()), w) for line, w in zip(lines, weights, strict=False)]
+    fields.extend((terms_of_words(line.split()), META_WEIGHT) for line in meta if line)
     return fields
 
 

@@ -231,11 +231,25 @@ def search_cmd(
             typer.echo(f"   Lý do: {hit.reason}")
 
 
+def _columns_help() -> str:
+    from storage.records import LAYOUTS
+
+    lines = ["Nhập danh mục từ Excel (.xlsx) hoặc CSV UTF-8; dòng đầu là tên cột.",
+             "Dòng lỗi được báo kèm số dòng và lý do; các dòng đúng được nhập cùng lúc; "
+             "nhập lại cập nhật theo Mã."]
+    for kind, layout in LAYOUTS.items():
+        cols = ", ".join(c.header + ("*" if c.required else "") for c in layout)
+        lines.append(f"{kind}: {cols}")
+    lines.append("(* bắt buộc; danh sách ngăn cách bằng dấu “;”; lĩnh vực, tỉnh/thành nhận mã "
+                 "hoặc tên tiếng Việt; ngày giờ theo giờ Việt Nam, ví dụ 01/12/2026 08:00)")
+    return "\n\n".join(lines)
+
+
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to `app`."""
     app.add_typer(db_app, name="db")
     app.command("seed")(seed_cmd)
-    app.command("import")(import_cmd)
+    app.command("import", help=_columns_help())(import_cmd)
     app.command("export")(export_cmd)
     app.command("search")(search_cmd)
 

@@ -106,6 +106,10 @@ async def on_button(ctx: Context) -> None:
     if action == "forget" and answer == "yes":
         await forget(ctx)
     elif action == "forget" and answer == "no":
+        form = ctx.dispatcher.forms.active(ctx)
+        if form is not None:  # asked in the middle of a form: carry on with it
+            await ctx.dispatcher.forms.resume(ctx, form, "Dạ, em giữ nguyên dữ liệu ạ. ")
+            return
         ctx.say("Dạ, em giữ nguyên dữ liệu của anh/chị ạ.", main_menu())
     else:
         ask_to_forget(ctx)

@@ -15,13 +15,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.config import Settings, get_settings
+from bot.sqlite_writes import serialize_sqlite_writes
 from bot.types import ContentKind, Incoming, Outgoing
 from handlers.base import Context, NluBackend, Services
 from handlers.dispatch import Dispatcher
-from handlers.state import StateStore
+from handlers.state import DialogueState, LogLine, StateStore
 from handlers.state_db import DbStateStore
 from storage.db import Database
-from storage.repos import messages, updates, users
+from storage.repos import users
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class App:
         """Build the app from settings: migrate the database, load (or train) the NLU model."""
         settings = settings or get_settings()
         db = db or Database(settings.database_url)
+        serialize_sqlite_writes(db)
         if upgrade:
             await db.upgrade()
         if nlu is None:
@@ -94,22 +96,19 @@ class App:
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Answer one message (never raises; [] only for an already processed update)."""
         try:
-            if incoming.update_id is not None and not await self._first_time(incoming):
-                return []
             async with self.locks.hold((incoming.channel, str(incoming.chat_id))):
-                return await self._handle_locked(incoming)
+                return await self._turn(incoming)
         except Exception:
             log.exception("failed to handle a message from %s:%s", incoming.channel,
                           incoming.chat_id)
             return [Outgoing(APOLOGY)]
 
-    async def _first_time(self, incoming: Incoming) -> bool:
-        async with self.services.db.transaction() as s:
-            return await updates.mark_processed(s, incoming.channel, str(incoming.update_id))
-
-    async def _handle_locked(self, incoming: Incoming) -> list[Outgoing]:
-        chat = (incoming.channel, str(incoming.chat_id))
-        state = await self.services.states.load(*chat)
+    async def _turn(self, incoming: Incoming) -> list[Outgoing]:
+        channel, chat_id = incoming.channel, str(incoming.chat_id)
+        update_id = str(incoming.update_id) if incoming.update_id is not None else None
+        state = await self.services.states.begin_turn(channel, chat_id, update_id)
+        if state is None:
+            return []
         text = (incoming.text or "").strip()
         replies: list[Outgoing] = []
         if len(text) > MAX_TEXT and incoming.kind in (ContentKind.TEXT, ContentKind.COMMAND):
@@ -118,31 +117,21 @@ class App:
         ctx = Context(incoming, self.services, state, self.dispatcher, text)
         try:
             await self.dispatcher.dispatch(ctx)
+            replies.extend(ctx.replies or [Outgoing("Dạ, anh/chị cần em hỗ trợ gì thêm ạ?")])
+            new_state: DialogueState | None = ctx.state
         except Exception:
-            log.exception("handler error for %s:%s", *chat)
+            log.exception("handler error for %s:%s", channel, chat_id)
             replies.append(Outgoing(APOLOGY))
-            await self._log(incoming, ctx, replies)
-            return replies
-        replies.extend(ctx.replies or [Outgoing("Dạ, anh/chị cần em hỗ trợ gì thêm ạ?")])
-        await self.services.states.save(*chat, ctx.state)
-        await self._log(incoming, ctx, replies)
-        return replies
-
-    async def _log(self, incoming: Incoming, ctx: Context, replies: list[Outgoing]) -> None:
+            new_state = None  # keep the state from before this message
+        lines = [LogLine("in", incoming.payload or ctx.text or f"[{incoming.kind}]",
+                         str(incoming.user_id), ctx.intent,
+                         ctx.confidence if ctx.nlu else None)]
+        lines += [LogLine("out", r.text) for r in replies]
         try:
-            async with self.services.db.transaction() as s:
-                channel, chat_id = incoming.channel, str(incoming.chat_id)
-                await messages.append(
-                    s, channel=channel, chat_id=chat_id, direction="in", user_id=str(incoming.user_id),
-                    text=incoming.payload or ctx.text or f"[{incoming.kind}]",
-                    intent=ctx.intent, confidence=ctx.confidence if ctx.nlu else None,
-                )
-                for reply in replies:
-                    await messages.append(
-                        s, channel=channel, chat_id=chat_id, direction="out", text=reply.text
-                    )
-        except Exception:  # the log must never cost the user an answer
-            log.exception("could not log messages of %s:%s", incoming.channel, incoming.chat_id)
+            await self.services.states.end_turn(channel, chat_id, new_state, lines)
+        except Exception:  # the handlers' work is done; an unsaved step beats a lost answer
+            log.exception("could not save the state of %s:%s", channel, chat_id)
+        return replies
 
     async def mark_user_inactive(self, channel: str, user_id: str) -> None:
         """The user blocked the bot (or left): stop sending them anything proactive."""
@@ -155,6 +144,9 @@ class App:
             log.exception("could not mark %s:%s inactive", channel, user_id)
 
     async def close(self) -> None:
+        flush = getattr(self.services.states, "close", None)
+        if flush is not None:
+            await flush()
         closer = getattr(self.services.nlu, "aclose", None)
         if closer is not None:
             await closer()

@@ -140,10 +140,14 @@ class Context:
         if self._user is None:
             from storage.repos import users
 
-            async with self.db.transaction() as s:
-                self._user = await users.get_or_create(
-                    s, self.incoming.channel, self.incoming.user_id, self.incoming.user_name
-                )
+            channel, user_id = self.incoming.channel, str(self.incoming.user_id)
+            async with self.db.session() as s:  # a read first: no writer lock for known users
+                self._user = await users.find(s, channel, user_id)
+            if self._user is None:
+                async with self.db.transaction() as s:
+                    self._user = await users.get_or_create(
+                        s, channel, user_id, self.incoming.user_name
+                    )
         return self._user
 
     def forget_user(self) -> None:

@@ -59,8 +59,26 @@ class DialogueState:
         return self.to_json() == DialogueState().to_json()
 
 
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One message for the message log."""
+
+    direction: str  # "in" | "out"
+    text: str
+    user_id: str | None = None
+    intent: str | None = None
+    confidence: float | None = None
+
+
 class StateStore(abc.ABC):
-    """Where `DialogueState` lives, keyed by (channel, chat id)."""
+    """Where `DialogueState` lives, keyed by (channel, chat id).
+
+    The app calls `begin_turn` before and `end_turn` after handling a message; backends may
+    override them to do each in one transaction (see `handlers.state_db.DbStateStore`).
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, str]] = set()
 
     @abc.abstractmethod
     async def load(self, channel: str, chat_id: str) -> DialogueState: ...
@@ -71,11 +89,29 @@ class StateStore(abc.ABC):
     async def clear(self, channel: str, chat_id: str) -> None:
         await self.save(channel, chat_id, DialogueState())
 
+    async def begin_turn(
+        self, channel: str, chat_id: str, update_id: str | None
+    ) -> DialogueState | None:
+        """The chat's state; None when `update_id` was already processed (a re-delivery)."""
+        if update_id is not None:
+            if (channel, update_id) in self._seen:
+                return None
+            self._seen.add((channel, update_id))
+        return await self.load(channel, chat_id)
+
+    async def end_turn(
+        self, channel: str, chat_id: str, state: DialogueState | None, log: list[LogLine]
+    ) -> None:
+        """Keep the new state (None: leave it as it was); this base class keeps no log."""
+        if state is not None:
+            await self.save(channel, chat_id, state)
+
 
 class MemoryStateStore(StateStore):
     """A dict; states are copied through JSON so they behave like persisted ones."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._states: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def load(self, channel: str, chat_id: str) -> DialogueState:

@@ -1,27 +1,150 @@
-"""`StateStore` on storage's `conversation_states` table (one row per channel and chat)."""
+"""`StateStore` on storage's `conversation_states` table (one row per channel and chat).
+
+Per message the app calls `begin_turn` (record the update id for exactly-once handling, read
+the state, from a cache when possible) and `end_turn` (write the state and the message log;
+concurrent calls share one transaction). Statements are write-first (INSERT ... ON CONFLICT) so
+concurrent SQLite writers wait for the lock instead of failing on a read→write upgrade (see also
+`bot.sqlite_writes`).
+"""
 
 from __future__ import annotations
 
-from handlers.state import DialogueState, StateStore
+import asyncio
+import copy
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.state import DialogueState, LogLine, StateStore
 from storage.db import Database
-from storage.repos import conversations
+from storage.models import ConversationState, MessageLog, ProcessedUpdate
+from storage.repos.messages import MAX_TEXT
+from storage.sqltypes import utcnow
 
 
 class DbStateStore(StateStore):
-    def __init__(self, db: Database) -> None:
+    """States in the database, with a read cache and group commit.
+
+    The cache assumes one process serves a channel (as the Telegram and console runners do);
+    every change is still written before `end_turn` returns, so a restart loses nothing.
+    Concurrent `end_turn` calls are written together in one transaction (group commit).
+    """
+
+    def __init__(self, db: Database, *, cache_size: int = 10_000) -> None:
+        super().__init__()
         self.db = db
+        self._insert: Any = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+        self._cache: OrderedDict[tuple[str, str], dict[str, Any] | None] = OrderedDict()
+        self._cache_size = cache_size
+        self._pending: list[_Write] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def load(self, channel: str, chat_id: str) -> DialogueState:
+        key = (channel, chat_id)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return DialogueState.from_json(copy.deepcopy(self._cache[key]))
         async with self.db.session() as s:
-            row = await conversations.load(s, channel, chat_id)
-            return DialogueState.from_json(row.slots if row is not None else None)
+            raw = await self._read(s, channel, chat_id)
+        self._remember(key, raw)
+        return DialogueState.from_json(copy.deepcopy(raw))
+
+    def _remember(self, key: tuple[str, str], raw: dict[str, Any] | None) -> None:
+        self._cache[key] = raw
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     async def save(self, channel: str, chat_id: str, state: DialogueState) -> None:
-        async with self.db.transaction() as s:
-            if state.is_empty:
-                await conversations.delete_state(s, channel, chat_id)
-            else:
-                await conversations.save(
-                    s, channel, chat_id, handler=state.form, step=state.awaiting,
-                    slots=state.to_json(),
-                )
+        await self.end_turn(channel, chat_id, state, [])
+
+    async def begin_turn(
+        self, channel: str, chat_id: str, update_id: str | None
+    ) -> DialogueState | None:
+        """The chat's state; None when `update_id` was already processed (a re-delivery)."""
+        if update_id is not None:
+            async with self.db.transaction() as s:
+                stmt = self._insert(ProcessedUpdate).values(
+                    channel=channel, update_id=str(update_id), processed_at=utcnow()
+                ).on_conflict_do_nothing(index_elements=["channel", "update_id"])
+                if (await s.execute(stmt)).rowcount == 0:  # type: ignore[attr-defined]
+                    return None
+        return await self.load(channel, chat_id)
+
+    async def end_turn(
+        self, channel: str, chat_id: str, state: DialogueState | None, log: list[LogLine]
+    ) -> None:
+        """Write the state (None: leave it as it was) and the log lines; returns once committed."""
+        key = (channel, chat_id)
+        raw = None if state is None or state.is_empty else state.to_json()
+        if state is not None:
+            self._remember(key, copy.deepcopy(raw))
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append(_Write(key, state is not None, raw, log, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self.db.transaction() as s:
+                    await self._write_batch(s, batch)
+            except Exception as exc:
+                for w in batch:
+                    self._cache.pop(w.key, None)  # the database is the truth again
+                    if not w.done.done():
+                        w.done.set_exception(exc)
+                continue
+            for w in batch:
+                if not w.done.done():
+                    w.done.set_result(None)
+
+    async def _write_batch(self, s: AsyncSession, batch: list[_Write]) -> None:
+        latest: dict[tuple[str, str], _Write] = {w.key: w for w in batch if w.has_state}
+        upserts = [{"channel": k[0], "chat_id": k[1], "handler": w.raw.get("form"),
+                    "step": w.raw.get("awaiting"), "slots": w.raw, "updated_at": utcnow()}
+                   for k, w in latest.items() if w.raw is not None]
+        for key, w in latest.items():
+            if w.raw is None:
+                await s.execute(delete(ConversationState).where(
+                    ConversationState.channel == key[0], ConversationState.chat_id == key[1]))
+        if upserts:
+            stmt = self._insert(ConversationState)
+            await s.execute(stmt.on_conflict_do_update(
+                index_elements=["channel", "chat_id"],
+                set_={c: stmt.excluded[c] for c in ("handler", "step", "slots", "updated_at")},
+            ), upserts)
+        now = utcnow()
+        rows = [{"channel": w.key[0], "chat_id": w.key[1], "user_id": line.user_id,
+                 "direction": line.direction, "text": (line.text or "")[:MAX_TEXT],
+                 "intent": line.intent, "confidence": line.confidence, "created_at": now}
+                for w in batch for line in w.log]
+        if rows:
+            await s.execute(insert(MessageLog), rows)
+
+    async def close(self) -> None:
+        """Wait for writes in flight."""
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+
+    @staticmethod
+    async def _read(s: AsyncSession, channel: str, chat_id: str) -> dict[str, Any] | None:
+        stmt = select(ConversationState.slots).where(
+            ConversationState.channel == channel, ConversationState.chat_id == chat_id
+        )
+        return (await s.execute(stmt)).scalar_one_or_none()
+
+
+@dataclass(slots=True)
+class _Write:
+    key: tuple[str, str]
+    has_state: bool  # False: only log lines (the state is left as it was)
+    raw: dict[str, Any] | None  # the state as JSON; None deletes the row
+    log: list[LogLine]
+    done: asyncio.Future[None]

@@ -42,15 +42,14 @@ async def save_demand(ctx: Context, kind: str, values: dict[str, Any]) -> tuple[
         "contact": contact, "phone": contact.get("phone"), "email": contact.get("email"),
         "province_mentioned": province.get("mentioned"), "consent": bool(values.get("consent")),
     }
-    async with ctx.db.session() as s:
+    async with ctx.db.transaction() as s:  # committed when the block ends, before any reply
         demand = await demands.create(
             s, user.id, kind, values.get("need") or "",
             details={k: v for k, v in details.items() if v not in (None, "", {})},
             sector=values.get("sector"), product=values.get("product"),
-            province=province.get("id"), budget=values.get("budget"),
+            province=province.get("id"), budget=values.get("budget"), commit=False,
         )
         point = await demands.assign_connection_point(s, demand)
-        await s.commit()
     await remember_contact(ctx, values)
     where = ""
     if point is not None:

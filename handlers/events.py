@@ -89,6 +89,7 @@ def filters_from(ctx: Context, kind: str | None) -> dict[str, Any]:
         "kind": kind or ctx.entity_value("event_kind"),
         "province": (province or {}).get("id"),
         "sector": sector if sector in SECTOR_BY_ID else None,
+        "product": ctx.entity_value("product"),  # orders the list, never filters it
     }
 
 
@@ -117,9 +118,11 @@ async def _find(ctx: Context, f: dict[str, Any]) -> tuple[list[Event], dict[str,
             if tried in seen:  # nothing to relax there: the same query was already tried
                 continue
             seen.append(tried)
-            found = await catalog.upcoming_events(s, now=ctx.now(), limit=50, **tried)
+            found = await catalog.upcoming_events(
+                s, now=ctx.now(), limit=50, kind=tried.get("kind"),
+                province=tried.get("province"), sector=tried.get("sector"))
             if found:
-                return _product_first(found, ctx.entity_value("product")), tried
+                return _product_first(found, f.get("product")), tried
     return [], dict(f)
 
 

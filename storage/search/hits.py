@@ -59,7 +59,8 @@ def _phrases(query_words: Sequence[str], matched: set[str]) -> list[list[str]]:
             phrase.pop(0)
         while phrase and phrase[-1] in GENERIC_WORDS:
             phrase.pop()
-        if phrase:
+        # A lone two-letter syllable ("so": số/sở/sổ) matches too much by accident to explain.
+        if phrase and (len(phrase) > 1 or len(phrase[0]) > 2):
             out.append(phrase)
     return out
 
@@ -68,31 +69,40 @@ _WORD_RE = re.compile(r"\w+")
 _plain_word = lru_cache(maxsize=65536)(plain)
 
 
-def _forms(texts: Iterable[str], wanted: set[str]) -> dict[str, str]:
-    """How the row writes each wanted plain word (first occurrence, with its diacritics).
+def _words(texts: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Folded and plain words of the row's texts, in order.
 
-    Uses `fold` + a per-word cached `plain` rather than `tokenize`: no offsets are needed here
-    and this runs for every hit of every query.
+    `fold` + a per-word cached `plain` rather than `tokenize`: no offsets are needed here and
+    this runs for every hit of every query.
     """
-    forms: dict[str, str] = {}
-    for text in texts:
-        for word in _WORD_RE.findall(fold(text or "")):
-            key = _plain_word(word)
-            if key in wanted and key not in forms:
-                forms[key] = word
-                if len(forms) == len(wanted):
-                    return forms
-    return forms
+    folded = [w for text in texts for w in _WORD_RE.findall(fold(text or ""))]
+    return folded, [_plain_word(w) for w in folded]
+
+
+def _phrase_form(phrase: Sequence[str], folded: list[str], plains: list[str]) -> str:
+    """The phrase as the row writes it: where its words appear together, else word by word."""
+    n = len(phrase)
+    first = [i for i, p in enumerate(plains) if p == phrase[0]]
+    for i in first:
+        if plains[i:i + n] == list(phrase):
+            return " ".join(folded[i:i + n])
+    forms = []
+    for word in phrase:
+        j = plains.index(word) if word in plains else -1
+        forms.append(folded[j] if j >= 0 else word)
+    return " ".join(forms)
 
 
 def display_terms(query_words: Sequence[str], matched: Sequence[str],
                   texts: Iterable[str]) -> list[str]:
     """Matched query phrases written as in the catalog text (with its diacritics)."""
     phrases = _phrases(query_words, set(matched))
-    forms = _forms(texts, {w for p in phrases for w in p})
+    if not phrases:
+        return []
+    folded, plains = _words(texts)
     out: list[str] = []
     for phrase in phrases:
-        label = " ".join(forms.get(w, w) for w in phrase)
+        label = _phrase_form(phrase, folded, plains)
         if label not in out:
             out.append(label)
     out.sort(key=lambda label: -len(label.split()))  # the most specific phrases first

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.base import Context
 from handlers.forms import Choice
+from storage.models import User
 
 
 async def contact_choices(ctx: Context, values: dict[str, Any]) -> list[Choice]:
@@ -31,7 +34,15 @@ async def organisation_choices(ctx: Context, values: dict[str, Any]) -> list[Cho
 
 
 async def remember_contact(ctx: Context, values: dict[str, Any]) -> None:
-    """Keep organisation/phone/email on the user so the next demand can offer them."""
+    """Keep organisation/phone/email/province on the user so the next demand can offer them."""
+    user = await ctx.user()
+    async with ctx.db.transaction() as s:
+        await apply_contact(s, user, values)
+    ctx.forget_user()
+
+
+async def apply_contact(s: AsyncSession, user: User, values: dict[str, Any]) -> None:
+    """`remember_contact` inside the caller's transaction (call `ctx.forget_user()` after)."""
     from storage.repos import users
 
     contact = values.get("contact") or {}
@@ -45,10 +56,7 @@ async def remember_contact(ctx: Context, values: dict[str, Any]) -> None:
     province = (values.get("province") or {}).get("id")
     if province:
         fields["province"] = province
-    user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        merged = await s.merge(user)
-        await users.update_contact(s, merged, **fields)
-        if values.get("consent"):
-            await users.give_consent(s, merged)
-    ctx.forget_user()
+    merged = await s.merge(user)
+    await users.update_contact(s, merged, **fields)
+    if values.get("consent"):
+        await users.give_consent(s, merged)

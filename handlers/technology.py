@@ -11,7 +11,7 @@ from typing import Any
 
 from handlers import demand_slots as ds
 from handlers.base import Context, Router
-from handlers.contact import remember_contact
+from handlers.contact import apply_contact
 from handlers.forms import Form
 from handlers.matching import (
     TECH_PAGE,
@@ -32,9 +32,8 @@ router = Router("technology")
 DEMAND_INTENTS = frozenset({"find_technology", "find_expert"})
 
 
-async def save_demand(ctx: Context, kind: str, values: dict[str, Any]) -> tuple[Demand, str]:
-    """Store the demand (committed), assign its connection point; returns it and the point text."""
-    user = await ctx.user()
+def draft_demand(kind: str, values: dict[str, Any]) -> Demand:
+    """The demand as an unsaved row (the catalog search needs only its fields)."""
     contact = values.get("contact") or {}
     province = values.get("province") or {}
     details = {
@@ -42,15 +41,30 @@ async def save_demand(ctx: Context, kind: str, values: dict[str, Any]) -> tuple[
         "contact": contact, "phone": contact.get("phone"), "email": contact.get("email"),
         "province_mentioned": province.get("mentioned"), "consent": bool(values.get("consent")),
     }
-    async with ctx.db.transaction() as s:  # committed when the block ends, before any reply
+    return Demand(
+        type=kind, raw_text=values.get("need") or "",
+        details={k: v for k, v in details.items() if v not in (None, "", {})},
+        sector=values.get("sector"), product=values.get("product"),
+        province=province.get("id"), budget=values.get("budget"),
+    )
+
+
+async def save_demand(ctx: Context, draft: Demand, found: Matches,
+                      values: dict[str, Any]) -> tuple[Demand, str]:
+    """Store the demand with its connection point and matches, and remember the user's contact,
+    in one transaction committed before any reply; returns it and the point's description."""
+    user = await ctx.user()
+    async with ctx.db.transaction() as s:
         demand = await demands.create(
-            s, user.id, kind, values.get("need") or "",
-            details={k: v for k, v in details.items() if v not in (None, "", {})},
-            sector=values.get("sector"), product=values.get("product"),
-            province=province.get("id"), budget=values.get("budget"), commit=False,
+            s, user.id, draft.type, draft.raw_text, details=draft.details, sector=draft.sector,
+            product=draft.product, province=draft.province, budget=draft.budget, commit=False,
         )
         point = await demands.assign_connection_point(s, demand)
-    await remember_contact(ctx, values)
+        await demands.attach_matches(
+            s, demand, [h.id for h in found.technologies], [h.id for h in found.experts]
+        )
+        await apply_contact(s, user, values)
+    ctx.forget_user()
     where = ""
     if point is not None:
         phone = (point.contact or {}).get("phone")
@@ -67,13 +81,13 @@ async def attach(ctx: Context, demand: Demand, found: Matches) -> None:
 
 
 async def _done(ctx: Context, values: dict[str, Any], kind: str) -> None:
-    demand, point = await save_demand(ctx, kind, values)
+    draft = draft_demand(kind, values)
     try:
-        found = await find_matches(ctx, demand)
-        await attach(ctx, demand, found)
-    except Exception:  # the demand is saved; staff can still match it by hand
-        log.exception("matching failed for demand %s", demand.id)
+        found = await find_matches(ctx, draft)
+    except Exception:  # the demand is still saved; staff can match it by hand
+        log.exception("matching failed for a %s demand", kind)
         found = Matches()
+    demand, point = await save_demand(ctx, draft, found, values)
     ctx.say(
         f"Dạ, em đã ghi nhận nhu cầu số {demand.id} của anh/chị. Cán bộ điểm kết nối{point} sẽ "
         "liên hệ trong giờ hành chính. Dưới đây là gợi ý ban đầu từ cơ sở dữ liệu ạ."

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import select
 
 from bot.app import App
 from bot.types import ContentKind
+from handlers.base import Context
 from storage.models import Demand, User
 from tests.handlers.support import Chat
 
@@ -54,30 +57,24 @@ async def test_acceptance_dialogue_asks_only_what_is_missing(chat: Chat, app: Ap
     assert demand.details["phone"] == "0912345678" and demand.details["consent"] is True
 
 
-class SpySearch:
-    """Wraps the catalog search; records how many demands were committed when it was used."""
+async def test_demand_is_committed_before_the_confirmation(
+    chat: Chat, app: App, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the moment the confirmation text is produced, another connection sees the demand."""
+    seen: list[int] = []
+    original = Context.say
 
-    def __init__(self, inner: Any, app: App) -> None:
-        self.inner, self.app = inner, app
-        self.seen: list[int] = []
+    def spying_say(self: Context, text: str, *args: Any, **kw: Any) -> None:
+        if "nhu cầu số" in text:
+            with sqlite3.connect(db_url.split("///", 1)[1]) as other:
+                seen.append(other.execute("SELECT count(*) FROM demands").fetchone()[0])
+        original(self, text, *args, **kw)
 
-    async def technologies(self, s: Any, *args: Any, **kw: Any) -> Any:
-        async with self.app.services.db.session() as other:  # another connection
-            self.seen.append(await other.scalar(select(func.count(Demand.id))) or 0)
-        return await self.inner.technologies(s, *args, **kw)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-async def test_demand_is_committed_before_the_confirmation(chat: Chat, app: App) -> None:
     await chat.send(ACCEPTANCE)
     await finish_contact(chat)
-    spy = SpySearch(app.services.search, app)
-    app.services.search = spy
+    monkeypatch.setattr(Context, "say", spying_say)
     await chat.press("Xác nhận")
-    assert spy.seen and spy.seen[0] == 1  # searched for matches only after the commit
-    assert "nhu cầu số 1" in chat.text
+    assert seen == [1] and "nhu cầu số 1" in chat.text
 
 
 async def test_menu_start_asks_everything_and_skip_optional(chat: Chat, app: App) -> None:

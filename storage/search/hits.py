@@ -69,28 +69,43 @@ _WORD_RE = re.compile(r"\w+")
 _plain_word = lru_cache(maxsize=65536)(plain)
 
 
-def _words(texts: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Folded and plain words of the row's texts, in order.
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """Folded and plain words of a text, in order.
 
     `fold` + a per-word cached `plain` rather than `tokenize`: no offsets are needed here and
     this runs for every hit of every query.
     """
-    folded = [w for text in texts for w in _WORD_RE.findall(fold(text or ""))]
+    folded = _WORD_RE.findall(fold(text or ""))
     return folded, [_plain_word(w) for w in folded]
 
 
-def _phrase_form(phrase: Sequence[str], folded: list[str], plains: list[str]) -> str:
-    """The phrase as the row writes it: where its words appear together, else word by word."""
-    n = len(phrase)
-    first = [i for i, p in enumerate(plains) if p == phrase[0]]
-    for i in first:
-        if plains[i:i + n] == list(phrase):
+def _find(phrase: Sequence[str], folded: list[str], plains: list[str]) -> str | None:
+    """The phrase as written where its words appear together in this text, if they do."""
+    n, words = len(phrase), list(phrase)
+    for i, p in enumerate(plains):
+        if p == words[0] and plains[i:i + n] == words:
             return " ".join(folded[i:i + n])
-    forms = []
-    for word in phrase:
-        j = plains.index(word) if word in plains else -1
-        forms.append(folded[j] if j >= 0 else word)
-    return " ".join(forms)
+    return None
+
+
+def _phrase_forms(phrases: list[list[str]], texts: Iterable[str]) -> dict[str, str]:
+    """Written forms of the phrases, reading the texts in order (title first) only as far as
+    needed; a phrase never found whole is spelled word by word from where each word appears."""
+    forms: dict[str, str] = {}
+    words: dict[str, str] = {}
+    for text in texts:
+        folded, plains = _words(text)
+        for phrase in phrases:
+            key = " ".join(phrase)
+            if key not in forms and (found := _find(phrase, folded, plains)) is not None:
+                forms[key] = found
+        for f, p in zip(folded, plains, strict=True):
+            words.setdefault(p, f)
+        if len(forms) == len(phrases):
+            break
+    for phrase in phrases:
+        forms.setdefault(" ".join(phrase), " ".join(words.get(w, w) for w in phrase))
+    return forms
 
 
 def display_terms(query_words: Sequence[str], matched: Sequence[str],
@@ -99,10 +114,10 @@ def display_terms(query_words: Sequence[str], matched: Sequence[str],
     phrases = _phrases(query_words, set(matched))
     if not phrases:
         return []
-    folded, plains = _words(texts)
+    forms = _phrase_forms(phrases, texts)
     out: list[str] = []
     for phrase in phrases:
-        label = _phrase_form(phrase, folded, plains)
+        label = forms[" ".join(phrase)]
         if label not in out:
             out.append(label)
     out.sort(key=lambda label: -len(label.split()))  # the most specific phrases first

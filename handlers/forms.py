@@ -24,6 +24,14 @@ ChoicesFn = Callable[[Context, Values], Sequence[Choice] | Awaitable[Sequence[Ch
 
 SWITCH_CONFIDENCE = 0.8  # how sure the NLU must be before we offer to switch demands
 CONFIRM, EDIT = "@confirm", "@edit"
+SMALL_TALK_CONFIDENCE = 0.9
+SMALL_TALK = {
+    "greet": "Dạ, em chào anh/chị! Mình tiếp tục nhé.",
+    "thanks": "Dạ, không có gì ạ! Mình tiếp tục nhé.",
+    "goodbye": "Dạ, nếu anh/chị muốn dừng, anh/chị gõ “hủy” giúp em; còn không mình tiếp tục nhé.",
+    "help": "Dạ, anh/chị trả lời câu hỏi dưới đây; gõ “quay lại” để sửa câu trước, “bỏ qua” với "
+            "mục không bắt buộc, hoặc “hủy” để dừng ạ.",
+}
 
 CANCEL_WORDS = frozenset(
     ["huy", "huy bo", "thoi", "thoi khong can", "thoi khong can nua", "khong can nua", "dung lai", "cancel", "huy nhu cau", "thoi bo di", "bo di", "huy di", "thoi huy di", "stop"]
@@ -193,6 +201,9 @@ class FormEngine:
         await self._answer(ctx, form, slot)
 
     async def _answer(self, ctx: Context, form: Form, slot: Slot) -> None:
+        if slot.parse in FREE_TEXT and self._small_talk(ctx):
+            reply = SMALL_TALK[ctx.intent or ""]
+            return await self.ask(ctx, form, slot, f"{reply}\n\n")
         if slot.switchable and slot.parse in FREE_TEXT and self._wants_switch(ctx, form):
             return self._offer_switch(ctx, form)
         try:
@@ -341,6 +352,12 @@ class FormEngine:
         await form.on_done(ctx, values)
         if ctx.state.form == form.name:
             ctx.state.clear_form()
+
+    @staticmethod
+    def _small_talk(ctx: Context) -> bool:
+        """A short "xin chào" / "cảm ơn" is not an organisation name or a description."""
+        return (ctx.intent in SMALL_TALK and ctx.confidence >= SMALL_TALK_CONFIDENCE
+                and len(ctx.text.split()) <= 4)
 
     # --- switching to another demand ---------------------------------------------------------
     def _wants_switch(self, ctx: Context, form: Form) -> bool:

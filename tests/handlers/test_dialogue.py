@@ -189,3 +189,34 @@ async def test_demand_rows_untouched_by_chit_chat(chat: Chat, app: App) -> None:
         await chat.send(text)
     async with app.services.db.session() as s:
         assert (await s.execute(select(Demand))).first() is None
+
+
+async def test_small_talk_inside_a_form_does_not_fill_a_slot(chat: Chat) -> None:
+    await chat.send(ACCEPTANCE)
+    await chat.send("cảm ơn nhé")
+    assert "không có gì" in chat.text and "tên doanh nghiệp" in chat.text
+    await chat.send("Công ty Minh Phát")
+    assert "số điện thoại hoặc email" in chat.text
+
+
+async def test_start_deep_link_opens_the_event(chat: Chat) -> None:
+    await chat.send("/start event_SK-002")
+    assert "Techdemo công nghệ sấy và bảo quản trái cây" in chat.text
+    assert chat.has_button("Đăng ký")
+
+
+async def test_fallback_guess_can_be_accepted(chat: Chat) -> None:
+    await chat.send("hỗ trợ")
+    guesses = [b for b in chat.buttons if b.payload.startswith("fb:") and b.payload != "fb:no"]
+    if not guesses:  # the model was sure enough not to guess: it asked to rephrase instead
+        assert "diễn đạt lại" in chat.text
+        return
+    await chat.send(guesses[0].label, ContentKind.BUTTON, guesses[0].payload)
+    assert "chưa hiểu" not in chat.text and chat.replies
+
+
+async def test_yes_no_pending_question_accepts_typed_answers(chat: Chat) -> None:
+    await chat.send(ACCEPTANCE)
+    await chat.send("có sự kiện nào ở Hà Nội sắp tới không")
+    await chat.send("không")  # "Tiếp tục khai"
+    assert "tên doanh nghiệp" in chat.text

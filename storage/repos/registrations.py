@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
 from storage.errors import AlreadyRegistered, EventFull, EventPast, RegistrationClosed
 from storage.models import Event, EventRegistration, User
@@ -71,6 +72,7 @@ async def cancel(session: AsyncSession, event: Event, user: User) -> bool:
 
 
 async def list_for_user(session: AsyncSession, user: User) -> list[EventRegistration]:
+    """The user's registrations, soonest event first, with `.event` loaded."""
     stmt = (select(EventRegistration).join(Event).where(EventRegistration.user_id == user.id)
-            .order_by(Event.starts_at))
+            .options(contains_eager(EventRegistration.event)).order_by(Event.starts_at))
     return list((await session.execute(stmt)).scalars())

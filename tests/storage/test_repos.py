@@ -130,6 +130,8 @@ async def test_registration_rules(db: Database) -> None:
             await registrations.register(s, ev, b)
         assert "đủ" in str(full.value)
         assert await registrations.seats_left(s, ev) == 0
+        mine = await registrations.list_for_user(s, a)
+        assert [r.event.code for r in mine] == [ev.code]
     closed = await _event(db, days=3, deadline_days=-1)
     past = await _event(db, days=-1, deadline_days=None)
     async with db.session() as s:

@@ -81,8 +81,12 @@ async def serve(
     core_factory: CoreFactory | None = None,
 ) -> None:
     """Run the web app until SIGINT/SIGTERM (uvicorn handles the signals)."""
+    from bot.telegram import check_secret, check_token
     from bot.telegram.runner import close_core, create_core
 
+    if settings.telegram_token:  # fail on bad settings before the slow start of the core
+        check_token(settings.telegram_token)
+        check_secret(settings.telegram_webhook_secret)
     core = await (core_factory or create_core)(settings)
     channels: list[WebChannel] = []
     try:

@@ -8,12 +8,13 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
 from bot.config import Settings
 from bot.telegram.channel import Core, TelegramChannel
 from bot.telegram.setup import (
     ALLOWED_UPDATES,
+    TelegramConfigError,
     build_application,
     check_secret,
     check_token,
@@ -103,5 +104,10 @@ async def set_webhook(settings: Settings, url: str) -> None:
             )
     except InvalidToken as error:
         raise invalid_token_error(settings.telegram_api_url) from error
+    except BadRequest as error:  # e.g. "bad webhook: HTTPS url must be provided for webhook"
+        raise TelegramConfigError(
+            f"Telegram từ chối webhook {url}: {error.message}\n"
+            f"Telegram refused the webhook {url}: {error.message}"
+        ) from error
     except NetworkError as error:
         raise unreachable_error(settings.telegram_api_url, error) from error

@@ -139,3 +139,14 @@ async def test_rejected_token_is_a_clear_error(fake: FakeTelegram, core: Scripte
     channel = TelegramChannel(core, "999:wrong", fake.url)  # type: ignore[attr-defined]
     with pytest.raises(TelegramConfigError, match="từ chối token"):
         await channel.start()
+
+
+async def test_webhook_refused_by_telegram_is_a_clear_error(fake: FakeTelegram) -> None:
+    settings = Settings(
+        telegram_token=TOKEN,
+        telegram_webhook_secret=SECRET,
+        telegram_api_url=fake.url,  # type: ignore[attr-defined]
+    )
+    fake.fail("setWebhook", 400)
+    with pytest.raises(TelegramConfigError, match="từ chối webhook"):
+        await set_webhook(settings, "http://plain-http.example/telegram/webhook")

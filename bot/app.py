@@ -21,6 +21,7 @@ from handlers.base import Context, NluBackend, Services
 from handlers.dispatch import Dispatcher
 from handlers.state import DialogueState, LogLine, StateStore
 from handlers.state_db import DbStateStore
+from handlers.state_sqlite import SqliteStateStore, sqlite_file
 from storage.db import Database
 from storage.repos import users
 
@@ -89,7 +90,7 @@ class App:
         if search is None:
             search = _make_search(db)
         services = Services(
-            db=db, nlu=nlu, states=states or DbStateStore(db), search=search, settings=settings
+            db=db, nlu=nlu, states=states or state_store(db), search=search, settings=settings
         )
         return cls(services, Dispatcher.discover())
 
@@ -158,6 +159,12 @@ async def _warm_up(nlu: NluBackend) -> None:
     target = getattr(nlu, "embedded", nlu)
     if hasattr(target, "engine"):
         await asyncio.to_thread(lambda: target.engine)
+
+
+def state_store(db: Database) -> StateStore:
+    """Plain sqlite3 for the per-message writes on a SQLite file; SQLAlchemy elsewhere."""
+    path = sqlite_file(db)
+    return SqliteStateStore(db, path) if path is not None else DbStateStore(db)
 
 
 def _make_search(db: Database) -> Any:

@@ -58,6 +58,7 @@ class Slot:
     show: Callable[[Any], str] = str  # value → text for the summary
     when: Callable[[Values], bool] | None = None  # ask only when this holds
     switchable: bool = True  # may a high-confidence other intent here mean "switch demand"?
+    switch_min_words: int = 1  # ...only in answers at least this long (names look like requests)
     echo: bool = False  # repeat the understood value back (e.g. old province → new unit)
     request_contact: bool = False  # channels may offer their native "share phone" button
     recap: bool = True  # list it in "Em đã ghi nhận" when pre-filled (off for long free text)
@@ -204,12 +205,13 @@ class FormEngine:
         if slot.parse in FREE_TEXT and self._small_talk(ctx):
             reply = SMALL_TALK[ctx.intent or ""]
             return await self.ask(ctx, form, slot, f"{reply}\n\n")
-        if slot.switchable and slot.parse in FREE_TEXT and self._wants_switch(ctx, form):
+        switchable = slot.switchable and len(ctx.text.split()) >= slot.switch_min_words
+        if switchable and slot.parse in FREE_TEXT and self._wants_switch(ctx, form):
             return self._offer_switch(ctx, form)
         try:
             value = await maybe_await(slot.parse(ctx.text))
         except parsers.Invalid as exc:
-            if slot.switchable and self._wants_switch(ctx, form):
+            if switchable and self._wants_switch(ctx, form):
                 return self._offer_switch(ctx, form)
             return await self.ask(ctx, form, slot, f"{exc}\n\n")
         await self.accept(ctx, form, slot, value)

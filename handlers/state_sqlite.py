@@ -1,0 +1,134 @@
+"""`StateStore` for a SQLite file: the per-message state and log writes through plain sqlite3.
+
+Each aiosqlite statement is a round trip to a worker thread (tenths of a millisecond, several per
+statement), while the same statements on a direct sqlite3 connection take microseconds. The
+few per-message statements (dedupe, state upsert, log insert) therefore run synchronously on
+the event loop, inside the process-wide writer lock (`bot.sqlite_writes`) so they never wait
+for an in-process aiosqlite writer; the schema is the one storage's migrations create.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.sqlite_writes import serialize_sqlite_writes
+from handlers.state import DialogueState, LogLine
+from handlers.state_db import DbStateStore
+from storage.db import Database
+from storage.repos.messages import MAX_TEXT
+from storage.sqltypes import utcnow
+
+BUSY_TIMEOUT_S = 2.0  # only another process (an import, a seed) can hold the lock that long
+_UPSERT = (
+    "INSERT INTO conversation_states (channel, chat_id, handler, step, slots, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id) DO UPDATE SET "
+    "handler = excluded.handler, step = excluded.step, slots = excluded.slots, "
+    "updated_at = excluded.updated_at"
+)
+_DELETE = "DELETE FROM conversation_states WHERE channel = ? AND chat_id = ?"
+_LOG = (
+    "INSERT INTO message_log (channel, chat_id, user_id, direction, text, intent, confidence, "
+    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_DEDUPE = "INSERT OR IGNORE INTO processed_updates (channel, update_id, processed_at) VALUES (?, ?, ?)"
+_READ = "SELECT slots FROM conversation_states WHERE channel = ? AND chat_id = ?"
+
+
+def sqlite_file(db: Database) -> Path | None:
+    """The database file when `db` is SQLite on a real file (not :memory:)."""
+    if db.dialect != "sqlite":
+        return None
+    name = db.url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name).expanduser()
+
+
+def _stamp(moment: datetime) -> str:
+    # The format SQLAlchemy's SQLite DateTime uses (naive UTC, as storage's UTCDateTime stores).
+    return moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class SqliteStateStore(DbStateStore):
+    def __init__(self, db: Database, path: Path, *, cache_size: int = 10_000) -> None:
+        super().__init__(db, cache_size=cache_size)
+        self.path = path
+        lock = serialize_sqlite_writes(db)
+        assert lock is not None
+        self.lock = lock
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                         check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        return self._conn
+
+    async def load(self, channel: str, chat_id: str) -> DialogueState:
+        key = (channel, chat_id)
+        if key not in self._cache:
+            row = self.conn.execute(_READ, key).fetchone()
+            self._remember(key, json.loads(row[0]) if row and row[0] else None)
+        return await super().load(channel, chat_id)  # served from the cache now
+
+    async def begin_turn(
+        self, channel: str, chat_id: str, update_id: str | None
+    ) -> DialogueState | None:
+        if update_id is not None:
+            async with self.lock.hold():
+                added = self._write(lambda c: c.execute(
+                    _DEDUPE, (channel, str(update_id), _stamp(utcnow()))).rowcount)
+            if not added:
+                return None
+        return await self.load(channel, chat_id)
+
+    async def end_turn(
+        self, channel: str, chat_id: str, state: DialogueState | None, log: list[LogLine]
+    ) -> None:
+        key = (channel, chat_id)
+        raw = None if state is None or state.is_empty else state.to_json()
+        now = _stamp(utcnow())
+        rows = [(channel, chat_id, line.user_id, line.direction, (line.text or "")[:MAX_TEXT],
+                 line.intent, line.confidence, now) for line in log]
+
+        def write(c: sqlite3.Connection) -> None:
+            if state is not None and raw is None:
+                c.execute(_DELETE, key)
+            elif raw is not None:
+                c.execute(_UPSERT, (channel, chat_id, raw.get("form"), raw.get("awaiting"),
+                                    json.dumps(raw, ensure_ascii=False), now))
+            if rows:
+                c.executemany(_LOG, rows)
+
+        async with self.lock.hold():
+            try:
+                self._write(write)
+            except Exception:
+                self._cache.pop(key, None)  # the database is the truth again
+                raise
+        if state is not None:
+            self._remember(key, raw)
+
+    def _write(self, action: Any) -> Any:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = action(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    async def close(self) -> None:
+        await super().close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

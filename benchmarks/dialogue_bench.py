@@ -63,7 +63,8 @@ def next_incoming(user: str, step: str, last: list[Outgoing]) -> Incoming:
 
 
 async def simulate_user(app: App, index: int, think: tuple[float, float], rng: random.Random,
-                        latencies: list[float], errors: list[str]) -> None:
+                        latencies: list[float], errors: list[str],
+                        by_step: dict[str, list[float]]) -> None:
     user = f"user{index}"
     script = SCRIPTS[index % len(SCRIPTS)]
     last: list[Outgoing] = []
@@ -73,6 +74,7 @@ async def simulate_user(app: App, index: int, think: tuple[float, float], rng: r
         started = time.perf_counter()
         last = await app.handle(incoming)
         latencies.append((time.perf_counter() - started) * 1000)
+        by_step.setdefault(step[:40], []).append(latencies[-1])
         if not last or any(r.text == APOLOGY for r in last):
             errors.append(f"{user}: {step!r}")
 
@@ -82,7 +84,8 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-async def run(users: int, think: tuple[float, float], seed_value: int) -> None:
+async def run(users: int, think: tuple[float, float], seed_value: int,
+              details: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="ketnoi-bench-") as tmp:
         url = await build_db(Path(tmp))
         app = await App.create(Settings(database_url=url))
@@ -94,12 +97,17 @@ async def run(users: int, think: tuple[float, float], seed_value: int) -> None:
         rng = random.Random(seed_value)
         latencies: list[float] = []
         errors: list[str] = []
-        started = time.perf_counter()
-        await asyncio.gather(*(simulate_user(app, i, think, rng, latencies, errors)
+        by_step: dict[str, list[float]] = {}
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(simulate_user(app, i, think, rng, latencies, errors, by_step)
                                for i in range(users)))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         await app.close()
     report(users, think, latencies, errors, elapsed)
+    print(f"  CPU of this process: {cpu / len(latencies) * 1000:.1f} ms per message")
+    if details:
+        for step, values in sorted(by_step.items(), key=lambda kv: -statistics.median(kv[1])):
+            print(f"    {statistics.median(values):7.1f} ms median  {max(values):7.1f} max  {step}")
 
 
 def report(users: int, think: tuple[float, float], latencies: list[float], errors: list[str],
@@ -124,9 +132,10 @@ def main() -> None:
     parser.add_argument("--burst", action="store_true",
                         help="no pause: every user sends as fast as answers come (stress)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--details", action="store_true", help="latency per dialogue step")
     args = parser.parse_args()
     think = (0.0, 0.0) if args.burst else (args.think[0], args.think[1])
-    asyncio.run(run(args.users, think, args.seed))
+    asyncio.run(run(args.users, think, args.seed, args.details))
 
 
 if __name__ == "__main__":

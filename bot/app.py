@@ -144,10 +144,14 @@ class App:
         except Exception:
             log.exception("could not mark %s:%s inactive", channel, user_id)
 
+    async def flush(self) -> None:
+        """Wait until the states and message log of handled messages are stored."""
+        await self.services.states.flush()
+
     async def close(self) -> None:
-        flush = getattr(self.services.states, "close", None)
-        if flush is not None:
-            await flush()
+        closer = getattr(self.services.states, "close", None)
+        if closer is not None:
+            await closer()
         closer = getattr(self.services.nlu, "aclose", None)
         if closer is not None:
             await closer()

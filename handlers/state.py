@@ -89,6 +89,10 @@ class StateStore(abc.ABC):
     async def clear(self, channel: str, chat_id: str) -> None:
         await self.save(channel, chat_id, DialogueState())
 
+    async def flush(self) -> None:
+        """Wait until every state and log line handed over so far is stored."""
+        return None  # stores that write before end_turn returns have nothing to wait for
+
     async def begin_turn(
         self, channel: str, chat_id: str, update_id: str | None
     ) -> DialogueState | None:

@@ -5,12 +5,19 @@ statement), while the same statements on a direct sqlite3 connection take micros
 few per-message statements (dedupe, state upsert, log insert) therefore run synchronously on
 the event loop, inside the process-wide writer lock (`bot.sqlite_writes`) so they never wait
 for an in-process aiosqlite writer; the schema is the one storage's migrations create.
+State and log writes are written behind the reply (batched; the cache serves the chat's next
+message); `flush()`/`close()` wait for them, so a clean shutdown loses nothing and a crash at
+most the last few milliseconds of turns. Demands and other records are written by the handlers
+before they reply, as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +29,7 @@ from storage.db import Database
 from storage.repos.messages import MAX_TEXT
 from storage.sqltypes import utcnow
 
+log = logging.getLogger(__name__)
 BUSY_TIMEOUT_S = 2.0  # only another process (an import, a seed) can hold the lock that long
 _UPSERT = (
     "INSERT INTO conversation_states (channel, chat_id, handler, step, slots, updated_at) "
@@ -54,9 +62,14 @@ def _stamp(moment: datetime) -> str:
 
 
 class SqliteStateStore(DbStateStore):
-    def __init__(self, db: Database, path: Path, *, cache_size: int = 10_000) -> None:
+    def __init__(self, db: Database, path: Path, *, cache_size: int = 10_000,
+                 write_behind: bool = True) -> None:
         super().__init__(db, cache_size=cache_size)
         self.path = path
+        # Write-behind: the reply does not wait for the state/log write; `flush`/`close` do.
+        self.write_behind = write_behind
+        self._queue: list[tuple[tuple[str, str], Callable[[sqlite3.Connection], None]]] = []
+        self._writer: asyncio.Task[None] | None = None
         lock = serialize_sqlite_writes(db)
         assert lock is not None
         self.lock = lock
@@ -107,14 +120,26 @@ class SqliteStateStore(DbStateStore):
             if rows:
                 c.executemany(_LOG, rows)
 
-        async with self.lock.hold():
-            try:
-                self._write(write)
-            except Exception:
-                self._cache.pop(key, None)  # the database is the truth again
-                raise
         if state is not None:
-            self._remember(key, raw)
+            self._remember(key, raw)  # the cache answers this chat's next message
+        self._queue.append((key, write))
+        if self.write_behind:
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self.flush())
+        else:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything queued, in as few transactions as possible."""
+        while self._queue:
+            async with self.lock.hold():
+                batch, self._queue = self._queue, []
+                try:
+                    self._write(lambda c, todo=batch: [write(c) for _, write in todo])
+                except Exception:  # keep serving: the database is the truth for these chats
+                    log.exception("could not save %d conversation turns", len(batch))
+                    for key, _ in batch:
+                        self._cache.pop(key, None)
 
     def _write(self, action: Any) -> Any:
         conn = self.conn
@@ -128,6 +153,9 @@ class SqliteStateStore(DbStateStore):
         return result
 
     async def close(self) -> None:
+        await self.flush()
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
         await super().close()
         if self._conn is not None:
             self._conn.close()

@@ -134,6 +134,7 @@ async def test_every_incoming_gets_an_answer(app: App) -> None:
 
 async def test_messages_are_logged_both_ways(app: App, chat: Chat) -> None:
     await chat.send("xin chào")
+    await app.flush()  # state and log are written behind the reply
     async with app.services.db.session() as s:
         rows = list((await s.execute(select(MessageLog).order_by(MessageLog.id))).scalars())
     assert [r.direction for r in rows] == ["in", "out"]

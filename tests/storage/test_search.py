@@ -130,3 +130,11 @@ async def test_events_upcoming_by_topic_then_date(small_catalog: Database) -> No
             "V-002"]
         near_bn = await search.events(s, "", province="bac_ninh")
         assert near_bn[0].code == "V-001"
+
+
+async def test_empty_catalog(db: Database) -> None:
+    search = CatalogSearch()
+    async with db.session() as s:
+        assert await search.technologies(s, "sấy vải thiều") == []
+        assert await search.experts(s, "sấy", sector="post_harvest") == []
+        assert await search.events(s, "hội thảo") == []

@@ -33,11 +33,13 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bot.cli_telegram import run_async  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.types import Button, Incoming, Outgoing  # noqa: E402
 from tests.bot.fake_telegram import TOKEN, BackgroundServer, Call, FakeTelegram  # noqa: E402
 
 SECRET = "bench-secret"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MENU = (Button("Tìm công nghệ", "menu:find_technology"), Button("Sự kiện", "menu:events"))
 MESSAGES = ["xin chào", "có sự kiện nào sắp tới không", "cần máy sấy vải thiều", "cảm ơn", "/menu"]
 
@@ -122,9 +124,9 @@ def run_bot(args: argparse.Namespace) -> None:
         return Metered(await inner(settings))
 
     if args.role == "polling":
-        asyncio.run(run_polling(settings, core_factory=factory))
+        run_async(run_polling(settings, core_factory=factory))
     else:
-        asyncio.run(serve(settings, "127.0.0.1", args.port, core_factory=factory))
+        run_async(serve(settings, "127.0.0.1", args.port, core_factory=factory))
 
 
 # ------------------------------------------------------------------ playing Telegram
@@ -151,14 +153,23 @@ class Load:
         if self.web is None:
             await self.fake.push(update)
         else:
-            response = await self.web.post(
-                "/telegram/webhook",
-                json=update,
-                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-            )
-            response.raise_for_status()
+            await self.post(update)
         answered = await asyncio.wait_for(future, 30)
         self.latencies.append((answered - started) * 1000)
+
+    async def post(self, update: dict[str, Any]) -> None:
+        """Like Telegram, re-send when the connection drops (a keep-alive closed by the server)."""
+        assert self.web is not None
+        for attempt in range(3):
+            try:
+                response = await self.web.post(
+                    "/telegram/webhook", json=update, headers={SECRET_HEADER: SECRET}
+                )
+                response.raise_for_status()
+                return
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                if attempt == 2:
+                    raise
 
     async def chat(self, chat_id: int, args: argparse.Namespace, rng: random.Random) -> None:
         for n in range(args.messages):
@@ -275,4 +286,4 @@ if __name__ == "__main__":
     if arguments.role:
         run_bot(arguments)
     else:
-        asyncio.run(main(arguments))
+        run_async(main(arguments))

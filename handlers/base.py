@@ -108,11 +108,10 @@ class Context:
         link: str | None = None,
         request_contact: bool = False,
     ) -> None:
-        """Queue a reply; its buttons become the ones the user can also press by typing a label."""
+        """Queue a reply; its buttons join those the user can also press by typing a label."""
         btns = as_buttons(buttons)
         self.replies.append(Outgoing(text, btns, link, request_contact))
-        if btns:
-            self.state.buttons = [[b.label, b.payload] for b in btns]
+        self.state.buttons.extend([b.label, b.payload] for b in btns)
 
     def ask_yes_no(
         self,

@@ -127,6 +127,7 @@ class Dispatcher:
         if head == "menu" and rest in self.intents:
             if (form := self.forms.active(ctx)) is not None and form.intent != rest:
                 ctx.state.clear_form()
+                ctx.say(f"Dạ, em đã dừng {form.title} đang khai dở.")
             ctx.text, ctx.nlu = "", {}
             ctx.state.fallbacks = 0
             return await self.run_intent(ctx, rest)

@@ -53,7 +53,14 @@ def load_engine(
             report = train_to_dir(paths, model_dir)
             log.info("NLU model trained: %d examples, %d intents, %.1fs",
                      report.examples, report.intents, report.seconds)
-        engine = Engine.load(model_dir)
+        try:
+            engine = Engine.load(model_dir)
+        except Exception:  # a model pickled by other code: rebuild it rather than fail
+            if not train_if_needed:
+                raise
+            log.warning("NLU model in %s unreadable; retraining", model_dir)
+            train_to_dir(paths, model_dir)
+            engine = Engine.load(model_dir)
         if threshold is not None or ambiguity_threshold is not None:
             fb = engine.fallback
             engine.fallback = FallbackConfig(

@@ -18,7 +18,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-from nlu.features import FeatureConfig, block_weights, featurize, weigh
+from nlu.features import BLOCKS, FeatureConfig, block_weights, featurize, weigh
 from nlu.normalize import Normalized, normalize, strip_diacritics
 
 
@@ -27,6 +27,7 @@ class ClassifierConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
     C: float = 1.0
     model: str = "svm"  # "logreg" (multinomial) or "svm" (one-vs-rest LinearSVC)
+    class_weight: str | None = None
     augment_stripped: bool = True
 
 
@@ -52,8 +53,40 @@ class IntentModel:
     weights: np.ndarray  # (n_features, n_classes) float32
     bias: np.ndarray  # (n_classes,)
     temperature: float = 1.0
+    # Fast path: idf and block of every feature as arrays, block weights in BLOCKS order.
+    idf_arr: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    block_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    block_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def prepare(self) -> None:
+        self.idf_arr = np.asarray(self.idf, dtype=np.float64)
+        kinds = {k: BLOCKS.index("w" if k[0] == "b" else k[0]) for k in self.vocab}
+        self.block_ids = np.zeros(len(self.vocab), dtype=np.int64)
+        for k, j in self.vocab.items():
+            self.block_ids[j] = kinds[k]
+        bw = block_weights(self.cfg.features)
+        self.block_w = np.asarray([bw[b] for b in BLOCKS], dtype=np.float64)
 
     def scores(self, norm: Normalized) -> np.ndarray:
+        """Decision scores; the same arithmetic as ``features.weigh`` done with numpy."""
+        feats = featurize(norm, self.cfg.features)
+        get = self.vocab.get
+        idx = np.fromiter((get(k, -1) for k in feats), dtype=np.int64, count=len(feats))
+        keep = idx >= 0
+        if not keep.any():
+            return self.bias.copy()
+        idx = idx[keep]
+        x = np.fromiter(feats.values(), dtype=np.float64, count=len(feats))[keep]
+        x *= self.idf_arr[idx]
+        blk = self.block_ids[idx]
+        norms = np.sqrt(np.bincount(blk, weights=x * x, minlength=len(BLOCKS)))
+        scale = np.divide(self.block_w, norms, out=np.zeros_like(norms), where=norms > 0)
+        x *= scale[blk]
+        out: np.ndarray = x.astype(np.float32) @ self.weights[idx] + self.bias
+        return out
+
+    def slow_scores(self, norm: Normalized) -> np.ndarray:
+        """Reference implementation through ``features.weigh`` (used by the tests)."""
         feats = featurize(norm, self.cfg.features)
         idx, vals = weigh(feats, self.vocab, self.idf, block_weights(self.cfg.features))
         if not idx:
@@ -116,14 +149,16 @@ def fit(texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig) -> I
         raise ValueError("training data needs at least two intents")
     clf: LogisticRegression | LinearSVC
     if cfg.model == "svm":
-        clf = LinearSVC(C=cfg.C, max_iter=5000)
+        clf = LinearSVC(C=cfg.C, max_iter=5000, class_weight=cfg.class_weight)
     else:
         clf = LogisticRegression(C=cfg.C, max_iter=3000, tol=1e-4)
     clf.fit(X, labels_a)
     order = [list(clf.classes_).index(c) for c in classes]
     weights = np.ascontiguousarray(clf.coef_[order].T, dtype=np.float32)
     bias = np.asarray(clf.intercept_[order], dtype=np.float32)
-    return IntentModel(cfg, classes, vocab, idf, weights, bias)
+    model = IntentModel(cfg, classes, vocab, idf, weights, bias)
+    model.prepare()
+    return model
 
 
 def fit_temperature(scores: np.ndarray, gold_idx: np.ndarray) -> float:

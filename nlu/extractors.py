@@ -13,7 +13,7 @@ from nlu.gazetteer import Gazetteer, is_single_marked
 from nlu.lexicon import EVENT_KINDS, add_product, builtin_gazetteer, product_table
 from nlu.loader import TrainingData
 from nlu.money import find_amounts
-from nlu.normalize import Normalized, plain, tokenize
+from nlu.normalize import Normalized, Token, plain, tokenize
 from nlu.patterns import find_patterns
 from nlu.taxonomy import SECTOR_BY_ID, find_province, find_sector
 
@@ -62,16 +62,16 @@ class EntityPipeline:
 
     def extract(self, norm: Normalized) -> list[dict[str, Any]]:
         try:
-            rules = self._rules(norm)
-            crf = self._crf(norm, rules) if self.crf else []
+            tokens = tokenize(norm)
+            rules = self._rules(norm, tokens)
+            crf = self._crf(norm, tokens, rules) if self.crf else []
         except Exception:  # never let one odd message break a parse
             return []
         return sorted(_dedupe(rules) + crf, key=lambda e: (e["start"], e["end"]))
 
-    def _rules(self, norm: Normalized) -> list[dict[str, Any]]:
+    def _rules(self, norm: Normalized, tokens: list[Token]) -> list[dict[str, Any]]:
         text = norm.original
         out: list[dict[str, Any]] = []
-        tokens = tokenize(norm)
         for m in self.gazetteer.match(tokens):
             s, e = tokens[m.start].start, tokens[m.end - 1].end
             ent = _entity(m.entry.entity, m.entry.value, s, e, m.entry.extractor)
@@ -80,7 +80,8 @@ class EntityPipeline:
                 ent["mentioned"] = text[s:e]
                 ent.update(extra)
             out.append(ent)
-        for f in find_patterns(norm.plain):
+        has_digit = any(ch.isdigit() for ch in norm.plain)
+        for f in find_patterns(norm.plain) if has_digit or "@" in norm.plain else []:
             s, e = norm.span(f.start, f.end)
             value = text[s:e].strip() if f.entity == "email" else f.value
             out.append(_entity(f.entity, value, s, e, REGEX))
@@ -93,10 +94,11 @@ class EntityPipeline:
                     out.append(_entity(name, rm.group(0), rm.start(), rm.end(), REGEX))
         return out
 
-    def _crf(self, norm: Normalized, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _crf(self, norm: Normalized, tokens: list[Token],
+             rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
         assert self.crf is not None
         out = []
-        for t in self.crf.tag(tokenize(norm)):
+        for t in self.crf.tag(tokens):
             if t.entity in CRF_BLOCKED:
                 continue
             if any(r["start"] < t.end and t.start < r["end"] for r in rules):

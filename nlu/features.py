@@ -14,8 +14,12 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from nlu.normalize import Normalized, expand_words, normalize
+from nlu.normalize import Normalized, expand_words, normalize, plain
+
+_RESOURCES = Path(__file__).parent / "resources"
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DIGIT_RE = re.compile(r"\d")
@@ -27,8 +31,9 @@ class FeatureConfig:
     char_min: int = 2
     char_max: int = 5
     char_weight: float = 1.0
-    word_weight: float = 0.8
+    word_weight: float = 1.6
     folded_weight: float = 0.35
+    concept_weight: float = 0.3
     bigrams: bool = True
 
 
@@ -43,16 +48,27 @@ def words_of(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> tuple[list[st
     return expand_words(plain_words), folded_words
 
 
+@lru_cache(maxsize=65536)
+def char_ngrams(word: str, lo: int, hi: int) -> tuple[str, ...]:
+    """Character n-grams of one word padded with spaces (cached: words repeat a lot)."""
+    padded = f" {word} "
+    size = len(padded)
+    return tuple("c" + padded[i : i + n] for n in range(lo, hi + 1) for i in range(size - n + 1))
+
+
 def _sublinear(counts: Counter[str], weight: float) -> dict[str, float]:
     if weight <= 0:
         return {}
     return {k: 1.0 + math.log(v) for k, v in counts.items()}
 
 
+BLOCKS = ("c", "w", "f", "#")  # char n-grams, words (+ bigrams), folded words, concepts
+
+
 def block_weights(cfg: FeatureConfig) -> dict[str, float]:
     """Feature-name prefix → weight of that block after its own L2 normalisation."""
     return {"c": cfg.char_weight, "w": cfg.word_weight, "b": cfg.word_weight,
-            "f": cfg.folded_weight}
+            "f": cfg.folded_weight, "#": cfg.concept_weight}
 
 
 def weigh(
@@ -83,11 +99,7 @@ def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
     words, folded = words_of(norm)
     chars: Counter[str] = Counter()
     for w in words:
-        padded = f" {w} "
-        n_len = len(padded)
-        for n in range(cfg.char_min, cfg.char_max + 1):
-            for i in range(n_len - n + 1):
-                chars["c" + padded[i : i + n]] += 1
+        chars.update(char_ngrams(w, cfg.char_min, cfg.char_max))
     wordc: Counter[str] = Counter("w" + w for w in words)
     if cfg.bigrams:
         seq = ["<s>", *words, "</s>"]
@@ -96,7 +108,41 @@ def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
     feats = _sublinear(chars, cfg.char_weight)
     feats.update(_sublinear(wordc, cfg.word_weight))
     feats.update(_sublinear(foldc, cfg.folded_weight))
+    if cfg.concept_weight > 0:
+        feats.update(_sublinear(Counter(concepts(words)), cfg.concept_weight))
     return feats
+
+
+@lru_cache(maxsize=1)
+def concept_table() -> tuple[dict[tuple[str, ...], str], int]:
+    """Phrase (expanded plain words) → concept, from resources/concepts.tsv."""
+    table: dict[tuple[str, ...], str] = {}
+    for line in (_RESOURCES / "concepts.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        concept, _, phrases = line.partition("\t")
+        for phrase in phrases.split("|"):
+            key = tuple(expand_words(plain(phrase).split()))
+            if key:
+                table.setdefault(key, "#" + concept.strip())
+    return table, max((len(k) for k in table), default=1)
+
+
+def concepts(words: list[str]) -> list[str]:
+    """Concept features of the longest phrases found in the words (non-overlapping)."""
+    table, longest = concept_table()
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        for size in range(min(longest, n - i), 0, -1):
+            c = table.get(tuple(words[i : i + size]))
+            if c:
+                out.append(c)
+                i += size
+                break
+        else:
+            i += 1
+    return out
 
 
 def known_word_ratio(norm: Normalized, vocab: dict[str, int]) -> tuple[int, float]:

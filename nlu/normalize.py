@@ -34,6 +34,8 @@ _TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*", re.UNICODE)
 
 def _nfc_with_offsets(text: str) -> tuple[str, list[int]]:
     """NFC-normalise cluster by cluster, remembering where each output char came from."""
+    if unicodedata.is_normalized("NFC", text):  # the common case: nothing moves
+        return text, list(range(len(text)))
     out: list[str] = []
     offsets: list[int] = []
     i, n = 0, len(text)
@@ -66,9 +68,20 @@ def _strip_char_cached(ch: str) -> str:
     return stripped if len(stripped) == 1 else ch
 
 
+# Precomputed for Latin letters (str.translate is far faster than a per-character Python loop).
+_STRIP_TABLE = {
+    i: _strip_char_cached(chr(i))
+    for i in range(0x00C0, 0x2000)
+    if _strip_char_cached(chr(i)) != chr(i)
+}
+
+
 def strip_diacritics(text: str) -> str:
     """Lowercase text without Vietnamese diacritics (đ → d); length is preserved for NFC input."""
-    return "".join(_strip_char_cached(c) for c in text.lower())
+    low = text.lower()
+    if len(low) != len(text):
+        return "".join(_strip_char_cached(c) for c in low)
+    return low.translate(_STRIP_TABLE)
 
 
 @dataclass(frozen=True, slots=True)

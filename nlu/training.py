@@ -25,9 +25,14 @@ CALIBRATION_FOLDS = 5
 
 
 def data_hash(paths: Iterable[Path]) -> str:
-    """Hash of the training files, the engine's resources and its version: retrain when it moves."""
+    """Hash of the training files, the engine's resources, code and version: retrain when it moves.
+
+    The engine's own source files are included so a changed feature extractor never meets a model
+    pickled by the old one.
+    """
     h = hashlib.sha256(ENGINE_VERSION.encode())
-    for f in [*data_files(paths), *sorted(RESOURCES_DIR.glob("*"))]:
+    code = sorted(Path(__file__).parent.glob("*.py"))
+    for f in [*data_files(paths), *sorted(RESOURCES_DIR.glob("*")), *code]:
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()

@@ -137,3 +137,12 @@ def test_retrains_when_data_changes(tmp_path: Path) -> None:
     second = load_engine(model, data=[data])
     assert second is not first
     assert "goodbye" in second.intents
+
+
+def test_fast_scores_match_the_reference_weighting(engine: Engine) -> None:
+    from nlu.normalize import normalize
+
+    model = engine.intent_model
+    for text in ["cần máy sấy cà phê ở Bắc Giang", "xin chao", "lịch techmart", "zzz qqq"]:
+        norm = normalize(text)
+        assert model.scores(norm) == pytest.approx(model.slow_scores(norm), abs=1e-4)

@@ -76,3 +76,19 @@ def test_import_export_commands(cli: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     result = cli.invoke(app, ["export", "technologies", str(out)])
     assert result.exit_code == 0 and "Đã xuất 1 công nghệ" in result.output and out.exists()
+
+
+def test_acceptance_seed_then_search_demo_catalog(cli: CliRunner) -> None:
+    """`ketnoi seed`, then the same top 5 for the query with and without diacritics,
+    drying/preservation of fruit first."""
+    assert cli.invoke(app, ["seed"]).exit_code == 0
+    results = []
+    for query in ("cong nghe say vai thieu", "công nghệ sấy vải thiều"):
+        out = cli.invoke(app, ["search", "technologies", query, "--json"])
+        assert out.exit_code == 0
+        results.append(json.loads(out.output)["results"])
+    assert [r["code"] for r in results[0]] == [r["code"] for r in results[1]]
+    assert len(results[0]) == 5
+    first = results[0][0]
+    assert "sấy" in first["title"].lower() and "vải thiều" in first["title"].lower()
+    assert {r["sector"] for r in results[0][:3]} <= {"agri_processing", "post_harvest"}

@@ -16,6 +16,7 @@ import contextlib
 import itertools
 import json
 import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,14 +67,14 @@ def user(user_id: int, name: str = "Lan") -> dict[str, Any]:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = TOKEN, echo: bool = False) -> None:
+    def __init__(self, token: str = TOKEN, echo: bool = False, first_update_id: int = 1000) -> None:
         self.token = token
         self.echo = echo  # print every call (standalone mode)
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.pending: list[dict[str, Any]] = []
         self.queued_at: dict[int, float] = {}  # update_id → perf_counter when queued
-        self._ids = itertools.count(1000)
+        self._ids = itertools.count(first_update_id)
         self._message_ids = itertools.count(1)
         self._changed: asyncio.Condition | None = None
         self.closing = False
@@ -220,12 +221,7 @@ class FakeTelegram:
         if self.on_call is not None:
             self.on_call(call)
         if self.echo:
-            print(
-                json.dumps(
-                    {"method": method, "status": call.status, "params": params}, ensure_ascii=False
-                ),
-                flush=True,
-            )
+            _echo(call)
         await self._notify()
         return response
 
@@ -304,6 +300,20 @@ class FakeTelegram:
         await self._notify()
 
 
+def _echo(call: Call) -> None:
+    """Standalone mode: bot replies as a chat transcript, other calls as JSON lines."""
+    if call.method == "sendMessage" and call.status == 200:
+        markup = call.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        buttons = " ".join(f"[{b['text']}]" for row in rows for b in row)
+        print(f"\n→ chat {call.chat_id}:\n{call.params.get('text', '')}", flush=True)
+        if buttons:
+            print(f"   {buttons}", flush=True)
+        return
+    line = {"method": call.method, "status": call.status, "params": call.params}
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+
+
 async def _params(request: Request) -> dict[str, Any]:
     raw = await request.body()
     params: dict[str, Any] = dict(request.query_params)
@@ -366,15 +376,47 @@ class BackgroundServer:
             await self.task
 
 
-async def _main(port: int, say: list[str], chat_id: int) -> None:
-    fake = FakeTelegram(echo=True)
+async def _type_messages(fake: FakeTelegram, chat_id: int) -> None:
+    """Each stdin line is a user message; "#N" presses button N of the bot's last message."""
+    while line := (await asyncio.to_thread(sys.stdin.readline)):
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("#") and text[1:].isdigit():
+            labels = _labels(fake, chat_id)
+            index = int(text[1:]) - 1
+            if 0 <= index < len(labels):
+                await fake.push(fake.callback(chat_id, labels[index]))
+                continue
+        if text.startswith("+") and text[1:].isdigit():  # "+84912345678" shares a contact
+            await fake.push(fake.contact(chat_id, text))
+            continue
+        await fake.push(fake.message(chat_id, text))
+
+
+def _labels(fake: FakeTelegram, chat_id: int) -> list[str]:
+    for call in reversed(fake.sent(chat_id)):
+        rows = (call.params.get("reply_markup") or {}).get("inline_keyboard")
+        if rows:
+            return [button["text"] for row in rows for button in row]
+    return []
+
+
+async def _main(port: int, say: list[str], chat_id: int, interactive: bool) -> None:
+    # Real update ids only grow; starting from the clock keeps a bot's exactly-once records from
+    # an earlier demo run from swallowing this run's messages.
+    fake = FakeTelegram(echo=True, first_update_id=int(time.time()))
     server = BackgroundServer(fake.app, port)
     url = await server.start()
     print(f"fake Telegram Bot API on {url} (token {fake.token})", flush=True)
     for text in say:
         await fake.push(fake.message(chat_id, text))
     try:
-        await asyncio.Event().wait()
+        if interactive:
+            print("type messages; #N presses button N; +84... shares a phone", flush=True)
+            await _type_messages(fake, chat_id)
+        else:
+            await asyncio.Event().wait()
     finally:
         await fake.close()
         await server.stop()
@@ -384,10 +426,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Fake Telegram Bot API for local demos")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--say", action="append", default=[], help="queue a user message")
-    parser.add_argument("--chat", type=int, default=42, help="chat id of --say messages")
+    parser.add_argument("--chat", type=int, default=42, help="chat id of the user")
+    parser.add_argument("--interactive", action="store_true", help="read user messages from stdin")
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_main(args.port, args.say, args.chat))
+        asyncio.run(_main(args.port, args.say, args.chat, args.interactive))
 
 
 if __name__ == "__main__":

@@ -119,6 +119,8 @@ async def test_messages_of_one_chat_keep_their_order(
         await fake.push(fake.message(600 + n, f"khác {n}"))
     texts = await fake.wait_sent(507, 20)
     assert texts == [f"ok tin {n}" for n in range(20)]
+    await fake.wait_for(lambda: len(fake.sent()) == 40)
+    await fake.wait_for(lambda: bot.processor.pending_chats() == 0)  # no lock left behind
 
 
 async def test_long_button_payload_survives_the_64_byte_limit(

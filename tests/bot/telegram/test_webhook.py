@@ -77,6 +77,14 @@ async def test_malformed_update_gets_400_and_service_goes_on(
     assert [i.chat_id for i in core.received] == ["804"]
 
 
+async def test_oversized_body_is_refused(
+    fake: FakeTelegram, web: httpx.AsyncClient, core: ScriptedCore
+) -> None:
+    update = fake.message(807, "x" * (2 << 20))
+    assert (await post(web, update)).status_code == 413
+    assert core.received == []
+
+
 async def test_redelivered_update_gets_one_reply(
     fake: FakeTelegram, web: httpx.AsyncClient, core: ScriptedCore
 ) -> None:

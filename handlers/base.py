@@ -140,8 +140,12 @@ class Context:
             from storage.repos import users
 
             channel, user_id = self.incoming.channel, str(self.incoming.user_id)
-            async with self.db.session() as s:  # a read first: no writer lock for known users
-                self._user = await users.find(s, channel, user_id)
+            fast = getattr(self.services.states, "read_user", None)
+            if fast is not None:  # plain sqlite3 read (see handlers.state_sqlite)
+                self._user = fast(channel, user_id)
+            else:  # a read first: no writer lock for known users
+                async with self.db.session() as s:
+                    self._user = await users.find(s, channel, user_id)
             if self._user is None:
                 async with self.db.transaction() as s:
                     self._user = await users.get_or_create(

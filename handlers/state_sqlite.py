@@ -18,16 +18,19 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Boolean
 
 from bot.sqlite_writes import serialize_sqlite_writes
 from handlers.state import DialogueState, LogLine
 from handlers.state_db import DbStateStore
 from storage.db import Database
+from storage.models import User
 from storage.repos.messages import MAX_TEXT
-from storage.sqltypes import utcnow
+from storage.sqltypes import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_S = 2.0  # only another process (an import, a seed) can hold the lock that long
@@ -140,6 +143,28 @@ class SqliteStateStore(DbStateStore):
                     log.exception("could not save %d conversation turns", len(batch))
                     for key, _ in batch:
                         self._cache.pop(key, None)
+
+    def read_user(self, channel: str, external_id: str) -> User | None:
+        """The sender's user row as a detached `User` (a plain read, no thread hop)."""
+        conn = self.conn
+        conn.row_factory = sqlite3.Row
+        try:
+            row = conn.execute("SELECT * FROM users WHERE channel = ? AND external_id = ?",
+                               (channel, external_id)).fetchone()
+        finally:
+            conn.row_factory = None
+        if row is None:
+            return None
+        values: dict[str, Any] = {}
+        present = set(row.keys())
+        for column in User.__table__.columns:
+            raw = row[column.name] if column.name in present else None
+            if raw is not None and isinstance(column.type, UTCDateTime):
+                raw = datetime.fromisoformat(str(raw)).replace(tzinfo=UTC)
+            elif raw is not None and isinstance(column.type, Boolean):
+                raw = bool(raw)
+            values[column.name] = raw
+        return User(**values)
 
     def _write(self, action: Any) -> Any:
         conn = self.conn

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from nlu.taxonomy import find_province, find_sector
+from storage import convert as cv
 from storage.errors import InvalidValue
 from storage.models import Event, Expert, Technology
 from storage.search.hits import Hit, reason, sector_name
@@ -70,6 +71,16 @@ def resolve_sector(value: str | None, *, strict: bool) -> str | None:
         raise InvalidValue(f"Không nhận ra lĩnh vực “{value[:60]}”. Anh/chị có thể dùng mã lĩnh "
                            "vực (ví dụ: post_harvest) hoặc tên lĩnh vực.")
     return sector.id if sector else None
+
+
+def resolve_event_kind(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return cv.event_kind(value)
+    except ValueError:
+        raise InvalidValue(f"Không nhận ra loại sự kiện “{value[:60]}”. Các loại: techmart, "
+                           "techdemo, techfest, workshop, training, connection_session.") from None
 
 
 @dataclass(slots=True)
@@ -191,13 +202,17 @@ class CatalogSearch:
         province: str | None = None, sector: str | None = None, k: int = 5,
         now: datetime | None = None, *, strict: bool = False,
     ) -> list[Hit]:
-        """Upcoming events: topic matches first, sooner before later; boosts as above."""
+        """Upcoming events: topic matches first, sooner before later; boosts as above.
+
+        `kind` (id or Vietnamese name, "hội thảo" → workshop) always filters.
+        """
         province_id = resolve_province(province, strict=strict)
         sector_id = resolve_sector(sector, strict=strict)
+        kind_id = resolve_event_kind(kind)
         now = now or utcnow()
         stmt = select(Event).where(Event.starts_at >= now).order_by(Event.starts_at, Event.id)
-        if kind:
-            stmt = stmt.where(Event.kind == kind)
+        if kind_id:
+            stmt = stmt.where(Event.kind == kind_id)
         if strict and province_id:
             stmt = stmt.where(Event.province == province_id)
         events = list((await session.execute(stmt)).scalars())

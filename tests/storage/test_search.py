@@ -126,6 +126,9 @@ async def test_events_upcoming_by_topic_then_date(small_catalog: Database) -> No
         assert topic[0].code == "V-003" and "V-004" not in [h.code for h in topic]
         assert "còn" in topic[0].reason
         assert [h.code for h in await search.events(s, kind="techmart")] == ["V-001"]
+        assert [h.code for h in await search.events(s, kind="Chợ công nghệ")] == ["V-001"]
+        with pytest.raises(InvalidValue, match="loại sự kiện"):
+            await search.events(s, kind="lễ hội")
         assert [h.code for h in await search.events(s, province="Hà Nội", strict=True)] == [
             "V-002"]
         near_bn = await search.events(s, "", province="bac_ninh")

@@ -140,9 +140,11 @@ class Context:
             from storage.repos import users
 
             channel, user_id = self.incoming.channel, str(self.incoming.user_id)
-            fast = getattr(self.services.states, "read_user", None)
-            if fast is not None:  # plain sqlite3 read (see handlers.state_sqlite)
-                self._user = fast(channel, user_id)
+            read = getattr(self.services.states, "read_user", None)
+            create = getattr(self.services.states, "create_user", None)
+            if read is not None and create is not None:  # plain sqlite3 (handlers.state_sqlite)
+                self._user = read(channel, user_id) or await create(
+                    channel, user_id, self.incoming.user_name)
             else:  # a read first: no writer lock for known users
                 async with self.db.session() as s:
                     self._user = await users.find(s, channel, user_id)

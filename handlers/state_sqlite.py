@@ -166,6 +166,16 @@ class SqliteStateStore(DbStateStore):
             values[column.name] = raw
         return User(**values)
 
+    async def create_user(self, channel: str, external_id: str, name: str | None) -> User | None:
+        """Insert the user on first contact (race-safe: INSERT OR IGNORE) and read it back."""
+        now = _stamp(utcnow())
+        async with self.lock.hold():
+            self._write(lambda c: c.execute(
+                "INSERT OR IGNORE INTO users (channel, external_id, display_name, role, active, "
+                "created_at, updated_at) VALUES (?, ?, ?, 'enterprise', 1, ?, ?)",
+                (channel, external_id, name, now, now)))
+        return self.read_user(channel, external_id)
+
     def _write(self, action: Any) -> Any:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")

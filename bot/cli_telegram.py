@@ -69,6 +69,23 @@ def set_webhook(
     typer.echo(f"Đã đăng ký webhook / webhook registered: {url}")
 
 
+@telegram_app.command("webhook-info")
+def webhook_info() -> None:
+    """Show the registered webhook, pending updates and Telegram's last delivery error."""
+    from bot.telegram.runner import webhook_info as fetch
+
+    settings = get_settings()
+    _configure_logging(settings.log_level)
+    info: dict[str, object] = {}
+
+    async def work() -> None:
+        info.update(await fetch(settings))
+
+    _run(work())
+    for key, value in info.items():
+        typer.echo(f"{key}: {value}")
+
+
 def serve(
     host: str = typer.Option(None, help="default: KETNOI_HOST"),
     port: int = typer.Option(None, help="default: KETNOI_PORT"),

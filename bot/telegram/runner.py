@@ -92,6 +92,26 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
+async def webhook_info(settings: Settings) -> dict[str, object]:
+    """What Telegram knows about the webhook: URL, pending updates, last delivery error."""
+    token = check_token(settings.telegram_token)
+    application = build_application(token, settings.telegram_api_url)
+    try:
+        async with application:
+            info = await application.bot.get_webhook_info()
+    except InvalidToken as error:
+        raise invalid_token_error(settings.telegram_api_url) from error
+    except NetworkError as error:
+        raise unreachable_error(settings.telegram_api_url, error) from error
+    return {
+        "url": info.url or None,
+        "pending_update_count": info.pending_update_count,
+        "last_error_date": info.last_error_date.isoformat() if info.last_error_date else None,
+        "last_error_message": info.last_error_message,
+        "allowed_updates": list(info.allowed_updates or ()),
+    }
+
+
 async def set_webhook(settings: Settings, url: str) -> None:
     """Register `url` with Telegram, with the secret Telegram will echo in every request."""
     token = check_token(settings.telegram_token)

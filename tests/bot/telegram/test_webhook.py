@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Settings
 from bot.telegram import TelegramChannel, TelegramConfigError
-from bot.telegram.runner import set_webhook
+from bot.telegram.runner import set_webhook, webhook_info
 from bot.telegram.webhook import SECRET_HEADER, TelegramWebhook
 from bot.types import Incoming, Outgoing
 from bot.web import channels_from_settings, create_web_app
@@ -158,3 +158,10 @@ async def test_webhook_refused_by_telegram_is_a_clear_error(fake: FakeTelegram) 
     fake.fail("setWebhook", 400)
     with pytest.raises(TelegramConfigError, match="từ chối webhook"):
         await set_webhook(settings, "http://plain-http.example/telegram/webhook")
+
+
+async def test_webhook_info_reports_what_telegram_knows(fake: FakeTelegram) -> None:
+    settings = Settings(telegram_token=TOKEN, telegram_api_url=fake.url)  # type: ignore[attr-defined]
+    info = await webhook_info(settings)
+    assert info["url"] is None and info["pending_update_count"] == 0
+    assert [c.method for c in fake.calls] == ["getMe", "getWebhookInfo"]

@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///var/ketnoi.db"
     nlu_backend: str = "embedded"  # "embedded" | "rasa"
     nlu_model_dir: Path = Path("var/nlu-model")
+    nlu_threshold: float | None = None  # overrides the fallback threshold chosen at training
+    nlu_ambiguity_threshold: float | None = None  # same for the top-2 margin
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = 3.0
     log_level: str = "INFO"

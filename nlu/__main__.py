@@ -38,7 +38,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_parse(args: argparse.Namespace) -> int:
     from nlu.api import load_engine
 
-    engine = load_engine(_model_dir(args.model))
+    engine = load_engine(_model_dir(args.model), threshold=args.threshold,
+                         ambiguity_threshold=args.ambiguity_threshold)
     sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
     if args.text is not None:
         print(json.dumps(engine.parse(args.text), ensure_ascii=False))
@@ -62,7 +63,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             return 2
         from nlu.api import load_engine
 
-        engine = load_engine(_model_dir(args.model))
+        engine = load_engine(_model_dir(args.model), threshold=args.threshold,
+                             ambiguity_threshold=args.ambiguity_threshold)
         data = load_data([Path(p) for p in args.data])
         results = evaluate(engine, data.examples, strip=args.strip_diacritics)
     summary = results.summary()
@@ -79,6 +81,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _threshold_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threshold", type=float, help="fallback threshold (default: from training)")
+    p.add_argument("--ambiguity-threshold", type=float, help="top-2 margin for the fallback")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m nlu", description="ketnoi NLU engine")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="parse TEXT, or one message per stdin line")
     p.add_argument("--model", help="model dir")
     p.add_argument("text", nargs="?")
+    _threshold_args(p)
     p.set_defaults(func=cmd_parse)
     e = sub.add_parser("evaluate", help="evaluate on test data, or cross-validate with --cv K")
     e.add_argument("--data", action="append", help="test file or folder (with --cv: training data)")
@@ -98,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--strip-diacritics", action="store_true", help="test without diacritics")
     e.add_argument("--json", action="store_true", help="print JSON")
     e.add_argument("--errors", action="store_true", help="list misclassified messages")
+    _threshold_args(e)
     e.set_defaults(func=cmd_evaluate)
     return parser
 

@@ -37,9 +37,12 @@ def sentence_features(tokens: Sequence[Token]) -> list[list[str]]:
     return out
 
 
-def bio_labels(ex: Example, tokens: Sequence[Token]) -> list[str]:
+def bio_labels(ex: Example, tokens: Sequence[Token],
+               skip: frozenset[str] = frozenset()) -> list[str]:
     labels = ["O"] * len(tokens)
     for ann in ex.entities:
+        if ann.entity in skip:
+            continue
         inside = [i for i, t in enumerate(tokens) if t.start < ann.end and ann.start < t.end]
         for k, i in enumerate(inside):
             labels[i] = ("B-" if k == 0 else "I-") + ann.entity
@@ -71,15 +74,17 @@ class CrfTagger:
         self._tagger = None
 
     @classmethod
-    def train(cls, examples: Sequence[Example], c2: float = 0.05) -> CrfTagger | None:
-        annotated = [e for e in examples if e.entities]
+    def train(cls, examples: Sequence[Example], c2: float = 0.05,
+              skip: frozenset[str] = frozenset()) -> CrfTagger | None:
+        """Train on every example; entity types in ``skip`` are left unlabelled."""
+        annotated = [e for e in examples if any(a.entity not in skip for a in e.entities)]
         if not annotated:
             return None
         trainer = pycrfsuite.Trainer(verbose=False)
         for ex in examples:
             toks = tokenize(ex.text)
             if toks:
-                trainer.append(sentence_features(toks), bio_labels(ex, toks))
+                trainer.append(sentence_features(toks), bio_labels(ex, toks, skip))
         trainer.set_params({"c1": 0.05, "c2": c2, "max_iterations": 100,
                             "feature.possible_transitions": True})
         fd, path = tempfile.mkstemp(suffix=".crfsuite")
@@ -90,7 +95,7 @@ class CrfTagger:
                 data = fh.read()
         finally:
             os.unlink(path)
-        types = sorted({a.entity for e in annotated for a in e.entities})
+        types = sorted({a.entity for e in annotated for a in e.entities if a.entity not in skip})
         return cls(data, types)
 
     def _get(self) -> pycrfsuite.Tagger:

@@ -20,6 +20,9 @@ FALLBACK = "nlu_fallback"
 MODEL_FILE = "model.pkl"
 META_FILE = "meta.json"
 RANKING_SIZE = 10
+# Entities are looked for in this many leading characters (offsets stay those of the full text);
+# the classifier reads fewer still (features.MAX_CLASSIFY_CHARS).
+MAX_TEXT_CHARS = 20_000
 _LATIN_LETTER_RE = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
 
 
@@ -47,7 +50,7 @@ class Engine:
         """Classify a message and extract its entities; never raises on any string."""
         if not isinstance(text, str):
             text = "" if text is None else str(text)
-        norm = normalize(text)
+        norm = normalize(text[:MAX_TEXT_CHARS])
         entities = self.entities.extract(norm)
         intent, ranking = self._classify(norm)
         return {

@@ -20,8 +20,6 @@ from nlu.taxonomy import SECTOR_BY_ID, find_province, find_sector
 RULE_TYPES = frozenset(
     {"province", "sector", "product", "budget", "phone", "email", "tax_code", "event_kind"}
 )
-# Types whose value must come from a rule (official names, ids, digits): the CRF may not guess them.
-CRF_BLOCKED = RULE_TYPES - {"product"}
 LOOKUP = "LookupEntityExtractor"
 REGEX = "RegexEntityExtractor"
 CRF = "CRFEntityExtractor"
@@ -56,8 +54,9 @@ class EntityPipeline:
                     pipe.regexes.append((name, re.compile(p, re.IGNORECASE)))
                 except re.error:
                     continue
-        if use_crf:
-            pipe.crf = CrfTagger.train(data.examples)
+        # The CRF only learns types no rule covers (free-form entities from other teams' data).
+        if use_crf and set(data.entity_types()) - RULE_TYPES:
+            pipe.crf = CrfTagger.train(data.examples, skip=RULE_TYPES)
         return pipe
 
     def extract(self, norm: Normalized) -> list[dict[str, Any]]:
@@ -99,7 +98,7 @@ class EntityPipeline:
         assert self.crf is not None
         out = []
         for t in self.crf.tag(tokens):
-            if t.entity in CRF_BLOCKED:
+            if t.entity in RULE_TYPES:
                 continue
             if any(r["start"] < t.end and t.start < r["end"] for r in rules):
                 continue

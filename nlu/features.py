@@ -35,6 +35,7 @@ class FeatureConfig:
     folded_weight: float = 0.35
     concept_weight: float = 0.3
     bigrams: bool = True
+    trigrams: bool = False
 
 
 def words_of(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> tuple[list[str], list[str]]:
@@ -104,6 +105,9 @@ def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
     if cfg.bigrams:
         seq = ["<s>", *words, "</s>"]
         wordc.update(f"b{a} {b}" for a, b in zip(seq, seq[1:], strict=False))
+    if cfg.trigrams:
+        seq = ["<s>", *words, "</s>"]
+        wordc.update(f"b{a} {b} {c}" for a, b, c in zip(seq, seq[1:], seq[2:], strict=False))
     foldc: Counter[str] = Counter("f" + w for w in folded)
     feats = _sublinear(chars, cfg.char_weight)
     feats.update(_sublinear(wordc, cfg.word_weight))

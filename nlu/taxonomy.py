@@ -31,7 +31,7 @@ SECTORS: tuple[Sector, ...] = (
     Sector("livestock", "Chăn nuôi, thú y",
            ("chăn nuôi", "thú y", "trang trại lợn", "gà", "bò", "thức ăn chăn nuôi")),
     Sector("environment", "Xử lý nước, chất thải và môi trường",
-           ("xử lý nước", "nước thải", "chất thải", "rác", "môi trường", "khí thải", "nước sạch")),
+           ("xử lý nước", "xử lý nước thải", "nước thải", "chất thải", "rác", "môi trường", "khí thải", "nước sạch")),
     Sector("energy", "Năng lượng, tiết kiệm năng lượng",
            ("năng lượng", "điện mặt trời", "tiết kiệm điện", "biogas", "lò hơi", "sinh khối")),
     Sector("mechanics", "Cơ khí, tự động hóa",

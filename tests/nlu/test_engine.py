@@ -146,3 +146,11 @@ def test_fast_scores_match_the_reference_weighting(engine: Engine) -> None:
     for text in ["cần máy sấy cà phê ở Bắc Giang", "xin chao", "lịch techmart", "zzz qqq"]:
         norm = normalize(text)
         assert model.scores(norm) == pytest.approx(model.slow_scores(norm), abs=1e-4)
+
+
+def test_huge_input_is_bounded(engine: Engine) -> None:
+    text = "xin chào " * 200_000
+    result = engine.parse(text)
+    assert result["text"] == text
+    assert result["intent"]["name"] == "greet"
+    assert all(e["end"] <= 20_000 for e in result["entities"])

@@ -79,11 +79,13 @@ it on your router; start it from a handler with `await ctx.start_form(name, valu
     await ctx.start_form("event_registration", {"event": "SK-003"})   # extra values kept as-is
 
 `Slot(name, label, prompt, parse=parsers.text, required=True, choices=None, entity=None,
-from_entity=None, prefill=None, show=str, when=None, switchable=True, echo=False,
-request_contact=False, recap=True)`: `parse(text)` returns the value or raises
+from_entity=None, prefill=None, show=str, when=None, switchable=True, switch_min_words=1,
+echo=False, request_contact=False, recap=True, parse_choices=False)`: `parse(text)` returns the
+value or raises
 `parsers.Invalid("lý do")` (the question is asked again with that reason); `choices` is a list of
 (label, value) or a (possibly async) function `(ctx, values) -> list`; a pressed choice stores its
-value directly. `entity` fills the slot from that NLU entity whenever one appears (first message
+value directly (`parse_choices=True`: the value goes through `parse` too, e.g. consent).
+`entity` fills the slot from that NLU entity whenever one appears (first message
 and every answer); `prefill(ctx, values)` runs once at the start. `when(values)` asks the slot only
 if true. Optional slots get a "Bỏ qua" button. The engine handles "hủy"/"thôi" (cancel),
 "bỏ qua" (skip optional), "quay lại" (previous question), the summary with "Xác nhận" / "Sửa" /
@@ -92,6 +94,10 @@ different domain intent → "switch?" question. Parsers ready in `handlers.parse
 short_text, phone, email, contact, consent, money, province, sector, pick({id: label}, what).
 Known contact data of the user: `handlers.contact.contact_choices` / `organisation_choices`.
 
-State (`handlers.state.DialogueState`) lives in storage (`handlers.state_db.DbStateStore`), so a
-form survives a restart; tests may use `MemoryStateStore`.
+State (`handlers.state.DialogueState`) lives in storage's `conversation_states`, so a form
+survives a restart: `handlers.state_db.DbStateStore` (any database; cache + group commit) or, on a
+SQLite file, `handlers.state_sqlite.SqliteStateStore`, which writes the per-message state and log
+with plain sqlite3 behind the reply (`await app.flush()` / `app.close()` wait for them). Tests may
+use `MemoryStateStore`. On SQLite every `db.transaction()` of the process queues on one writer
+lock (`bot.sqlite_writes`): write inside `db.transaction()`, not `db.session()` + commit.
 """

@@ -197,7 +197,7 @@ class FormEngine:
         slot = form.slot(awaiting or "")
         if slot is None:  # a state from an older version of the form: resume where it fits
             return await self._advance(ctx, form)
-        if key in SKIP_WORDS and not slot.required:
+        if key in SKIP_WORDS:  # a required slot says why it cannot be skipped
             return await self.skip(ctx, form, slot)
         await self._answer(ctx, form, slot)
 
@@ -208,6 +208,8 @@ class FormEngine:
         switchable = slot.switchable and len(ctx.text.split()) >= slot.switch_min_words
         if switchable and slot.parse in FREE_TEXT and self._wants_switch(ctx, form):
             return self._offer_switch(ctx, form)
+        if slot.entity and await self._entity_answer(ctx, form, slot):
+            return
         try:
             value = await maybe_await(slot.parse(ctx.text))
         except parsers.Invalid as exc:
@@ -215,6 +217,22 @@ class FormEngine:
                 return self._offer_switch(ctx, form)
             return await self.ask(ctx, form, slot, f"{exc}\n\n")
         await self.accept(ctx, form, slot, value)
+
+    async def _entity_answer(self, ctx: Context, form: Form, slot: Slot) -> bool:
+        """Entities first: the canonical value of this slot's entity, or, when the answer only
+        fills other slots ("ở Bắc Giang" to the product question), those, then ask again."""
+        found = ctx.entity(slot.entity or "")
+        if found is not None:
+            value = (slot.from_entity or (lambda e: e.get("value")))(found)
+            if value is not None:
+                await self.accept(ctx, form, slot, value)
+                return True
+            return False
+        filled = await self._prefill(ctx, form, first=False) if ctx.nlu else []
+        if not filled:
+            return False
+        await self.ask(ctx, form, slot, self._recap(ctx, filled))
+        return True
 
     async def accept(self, ctx: Context, form: Form, slot: Slot, value: Any) -> None:
         st = ctx.state

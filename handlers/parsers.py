@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from nlu.normalize import plain, search_words
+from nlu.money import parse_money as nlu_money
+from nlu.normalize import Token, fold, plain, search_words, tokenize
 from nlu.taxonomy import PROVINCE_BY_ID, SECTORS, Province, Sector, find_province, find_sector
 
 
@@ -145,7 +146,14 @@ def _number(raw: str, has_unit: bool) -> float:
 
 
 def parse_money(value: str) -> int | None:
-    """'500 trieu' → 500000000; '1,5 tỷ' → 1500000000; '2 ty 500' → 2500000000; None if absent."""
+    """'500 trieu' → 500000000; '1,5 tỷ' → 1500000000; '2 ty 500' → 2500000000; None if absent.
+
+    The NLU's money reader (words such as "nửa tỷ") goes first; this one adds thousands
+    separators ("1.500.000.000").
+    """
+    found = nlu_money(value)
+    if found:
+        return found
     key = plain(value).replace("đ", "d")
     total = 0.0
     for m in _MONEY.finditer(key):
@@ -230,15 +238,34 @@ def _is_city(unit: Province) -> bool:
     return unit.id in {"ha_noi", "hue", "hai_phong", "da_nang", "can_tho", "ho_chi_minh"}
 
 
+CASE_SENSITIVE = frozenset({"ai"})
+
+
 def rank_sectors(value: str) -> list[tuple[Sector, int]]:
-    """Sectors whose keywords occur in the text, most hits first."""
+    """Sectors whose keywords occur in the text, most hits first.
+
+    A short keyword ("bò", "gà", "gỗ", "men") matches a word typed with the same diacritics or
+    with none at all, so "bỏ qua" does not mean livestock.
+    """
     words = " " + " ".join(search_words(value)) + " "
+    tokens = tokenize(value)
     scored = []
     for sector in SECTORS:
-        hits = sum(1 for k in (sector.name, *sector.keywords) if f" {plain(k)} " in words)
+        hits = sum(1 for k in (sector.name, *sector.keywords)
+                   if _has_keyword(k, words, tokens, value))
         if hits:
             scored.append((sector, hits))
     return sorted(scored, key=lambda item: -item[1])
+
+
+def _has_keyword(keyword: str, words: str, tokens: list[Token], original: str) -> bool:
+    key = plain(keyword)
+    if key in CASE_SENSITIVE:  # "ai" is "who" far more often than artificial intelligence
+        return re.search(rf"\b{key.upper()}\b", original) is not None
+    if len(key) <= 3 and " " not in key:
+        folded = fold(keyword)
+        return any(t.plain == key and t.folded in (folded, t.plain) for t in tokens)
+    return f" {key} " in words
 
 
 def sector(value: str) -> str:

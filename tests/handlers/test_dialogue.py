@@ -238,3 +238,27 @@ async def test_yes_no_pending_question_accepts_typed_answers(chat: Chat) -> None
     await chat.send("có sự kiện nào ở Hà Nội sắp tới không")
     await chat.send("không")  # "Tiếp tục khai"
     assert "tên doanh nghiệp" in chat.text
+
+
+async def test_required_slot_cannot_be_skipped_and_place_answers_fill_the_place(
+    chat: Chat, app: App
+) -> None:
+    await chat.send("tôi cần tìm công nghệ")
+    await chat.send("giải pháp cho nhà xưởng của công ty")
+    assert "thuộc lĩnh vực nào" in chat.text
+    await chat.send("bỏ qua")
+    assert "cần thiết nên em chưa bỏ qua được" in chat.text
+    await chat.press("Năng lượng")
+    assert "Sản phẩm hoặc nguyên liệu" in chat.text
+    await chat.send("ở bac giang")  # answers a question not yet asked
+    assert "Bắc Giang (nay thuộc tỉnh Bắc Ninh)" in chat.text
+    assert "Sản phẩm hoặc nguyên liệu" in chat.text  # the product is still asked
+    await chat.send("vai thieu")
+    assert "Kinh phí dự kiến cho" in chat.text
+    await chat.send("khoảng 1,5 tỷ")
+    await finish_contact(chat)
+    assert "Sản phẩm: vải thiều" in chat.text and "Kinh phí dự kiến: 1,5 tỷ đồng" in chat.text
+    await chat.press("Xác nhận")
+    [demand] = await demands_in(app)
+    assert (demand.sector, demand.product, demand.province, demand.budget) == (
+        "energy", "vải thiều", "bac_ninh", 1_500_000_000)

@@ -106,7 +106,8 @@ PROVINCE = Slot(
 )
 BUDGET = Slot(
     "budget", "Kinh phí dự kiến",
-    "Kinh phí dự kiến cho công nghệ này khoảng bao nhiêu ạ (ví dụ: 500 triệu, 1,5 tỷ)?",
+    "Kinh phí dự kiến khoảng bao nhiêu ạ (ví dụ: 500 triệu, 1,5 tỷ)? Nếu chưa xác định, anh/chị "
+    "chọn “Bỏ qua”.",
     parsers.money, required=False, entity="budget",
     from_entity=lambda e: int(e["value"]) if str(e.get("value", "")).isdigit() else None,
     show=parsers.show_money,

@@ -254,7 +254,7 @@ async def test_required_slot_cannot_be_skipped_and_place_answers_fill_the_place(
     assert "Bắc Giang (nay thuộc tỉnh Bắc Ninh)" in chat.text
     assert "Sản phẩm hoặc nguyên liệu" in chat.text  # the product is still asked
     await chat.send("vai thieu")
-    assert "Kinh phí dự kiến cho" in chat.text
+    assert "Kinh phí dự kiến khoảng" in chat.text
     await chat.send("khoảng 1,5 tỷ")
     await finish_contact(chat)
     assert "Sản phẩm: vải thiều" in chat.text and "Kinh phí dự kiến: 1,5 tỷ đồng" in chat.text

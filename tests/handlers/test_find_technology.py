@@ -38,7 +38,7 @@ async def test_acceptance_dialogue_asks_only_what_is_missing(chat: Chat, app: Ap
     first = chat.text
     assert "Bắc Giang (nay thuộc tỉnh Bắc Ninh)" in first
     assert "vải thiều" in first and "500 triệu đồng" in first
-    assert "tỉnh/thành phố nào" not in first and "Kinh phí dự kiến cho" not in first
+    assert "tỉnh/thành phố nào" not in first and "Kinh phí dự kiến khoảng" not in first
     await finish_contact(chat)
     assert "Xác nhận" in [b.label for b in chat.buttons]
     await chat.press("Xác nhận")

@@ -61,7 +61,7 @@ class TelegramChannel:
         *,
         policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
-        max_concurrent_updates: int = 512,
+        max_concurrent_updates: int = 256,
     ) -> None:
         self.core = core
         self.api_url = api_url

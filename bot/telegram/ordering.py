@@ -1,9 +1,13 @@
 """Concurrency across chats, order within a chat.
 
 PTB's `concurrent_updates` runs every update as its own task, which can reorder two quick
-messages from one user. This processor keeps PTB's global bound and adds a FIFO lock per chat:
-tasks are created in arrival order and acquire the lock in that order, so each chat's updates
-are handled one after another while different chats proceed in parallel.
+messages from one user. This processor adds a FIFO lock per chat: tasks are created in arrival
+order and take the lock in that order, so each chat's updates are handled one after another while
+different chats proceed in parallel.
+
+The work bound (`max_concurrent_updates`) is taken only once a task holds its chat's lock, so a
+chat that floods the bot queues behind itself and never occupies the slots other chats need.
+PTB's own bound is set much higher and only limits how many tasks may wait in memory.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+MAX_WAITING_TASKS = 20_000
 
 
 def chat_key(update: object) -> str | None:
@@ -27,20 +33,23 @@ def chat_key(update: object) -> str | None:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 512) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max(MAX_WAITING_TASKS, max_concurrent_updates))
+        self.work_slots = max_concurrent_updates
+        self._work = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}  # tasks holding or waiting for each lock
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         if key is None:
-            await coroutine
+            async with self._work:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._work:
                 await coroutine
         finally:
             self._users[key] -= 1

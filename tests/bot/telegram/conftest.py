@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
@@ -87,13 +88,14 @@ def make_channel(fake: FakeTelegram, sleeps: list[float]) -> Callable[..., Teleg
     async def no_wait(seconds: float) -> None:
         sleeps.append(seconds)
 
-    def make(core: object) -> TelegramChannel:
+    def make(core: object, **options: Any) -> TelegramChannel:
         return TelegramChannel(
             core,  # type: ignore[arg-type]
             TOKEN,
             fake.url,  # type: ignore[attr-defined]
             policy=RetryPolicy(max_attempts=4, base_delay=0.5),
             sleep=no_wait,
+            **options,
         )
 
     return make

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 from bot.telegram import COMMANDS, TelegramChannel
+from bot.telegram.runner import start_polling, stop_polling
 from bot.types import Button, ContentKind, Incoming, Outgoing
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.telegram.conftest import ScriptedCore
@@ -142,3 +146,29 @@ async def test_long_button_payload_survives_the_64_byte_limit(
     await fake.push(fake.callback(508, "Đăng ký"))
     texts = await fake.wait_sent(508, 2)
     assert texts[1] == f"Đã nhận {payload}"
+
+
+async def test_a_flooding_chat_does_not_hold_up_other_chats(
+    fake: FakeTelegram, make_channel: Callable[..., TelegramChannel], core: ScriptedCore
+) -> None:
+    release = asyncio.Event()
+
+    async def handle(incoming: Incoming) -> list[Outgoing]:
+        if incoming.chat_id == "520":
+            await release.wait()  # this chat's messages are slow to answer
+        return [Outgoing(f"ok {incoming.text}")]
+
+    core.handle = handle  # type: ignore[method-assign]
+    channel = make_channel(core, max_concurrent_updates=2)
+    await start_polling(channel, poll_timeout=5)
+    try:
+        for n in range(6):
+            await fake.push(fake.message(520, f"tin {n}"))
+        await fake.push(fake.message(521, "xin chào"))
+        assert await fake.wait_sent(521) == ["ok xin chào"]
+        assert fake.sent(520) == []
+        release.set()
+        assert await fake.wait_sent(520, 6) == [f"ok tin {n}" for n in range(6)]
+    finally:
+        release.set()
+        await stop_polling(channel)

@@ -21,6 +21,7 @@ HINT = (
     "Ctrl-D hoặc Ctrl-C để thoát."
 )
 BYE = "Tạm biệt anh/chị!"
+STARTING = "Đang khởi động trợ lý (lần đầu có thể mất khoảng một phút để huấn luyện mô hình)..."
 
 
 class Console:
@@ -76,6 +77,8 @@ def run_console(
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     with asyncio.Runner() as runner:
+        if interactive:
+            _write(stdout, STARTING)
         app: App = runner.run(create())
         console = Console(app, user_id, name)
         try:

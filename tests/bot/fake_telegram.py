@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -23,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.bot.telegram.server import BackgroundServer
 
 TOKEN = "123:abc"
 BOT_USER = {"id": 123, "is_bot": True, "first_name": "Kết Nối", "username": "ketnoi_test_bot"}
@@ -343,37 +343,6 @@ def _failure_response(failure: Failure) -> JSONResponse:
     if failure.retry_after is not None:
         return _error(failure.status, text, retry_after=failure.retry_after)
     return _error(failure.status, text)
-
-
-class BackgroundServer:
-    """Run an ASGI app with uvicorn inside the current event loop on 127.0.0.1, random port."""
-
-    def __init__(self, app: Any, port: int = 0) -> None:
-        self.app = app
-        self.port = port
-        self.server: uvicorn.Server | None = None
-        self.task: asyncio.Task[None] | None = None
-
-    async def start(self) -> str:
-        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say TCP, and
-        # without it every keep-alive request waits ~40 ms for a delayed ACK.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", timeout_graceful_shutdown=2)
-        self.server = uvicorn.Server(config)
-        self.task = asyncio.create_task(self.server.serve(sockets=[sock]))
-        while not self.server.started:
-            if self.task.done():
-                self.task.result()  # re-raise why it failed to start
-            await asyncio.sleep(0.01)
-        return f"http://127.0.0.1:{self.port}"
-
-    async def stop(self) -> None:
-        if self.server is not None and self.task is not None:
-            self.server.should_exit = True
-            await self.task
 
 
 async def _type_messages(fake: FakeTelegram, chat_id: int) -> None:

@@ -8,7 +8,8 @@ storage's `ConversationState` rows so a form survives a restart).
 from __future__ import annotations
 
 import abc
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -33,7 +34,8 @@ class DialogueState:
     data: dict[str, Any] = field(default_factory=dict)  # free scratch space for handlers
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """A plain dict of the fields (shared, not copied: stores copy what they keep)."""
+        return {name: getattr(self, name) for name in _FIELDS}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> DialogueState:
@@ -56,7 +58,11 @@ class DialogueState:
 
     @property
     def is_empty(self) -> bool:
-        return self.to_json() == DialogueState().to_json()
+        return self.to_json() == _EMPTY
+
+
+_FIELDS = tuple(f.name for f in fields(DialogueState))
+_EMPTY = DialogueState().to_json()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +125,11 @@ class MemoryStateStore(StateStore):
         self._states: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def load(self, channel: str, chat_id: str) -> DialogueState:
-        return DialogueState.from_json(self._states.get((channel, chat_id)))
+        raw = self._states.get((channel, chat_id))
+        return DialogueState.from_json(json.loads(json.dumps(raw)) if raw else None)
 
     async def save(self, channel: str, chat_id: str, state: DialogueState) -> None:
         if state.is_empty:
             self._states.pop((channel, chat_id), None)
         else:
-            self._states[(channel, chat_id)] = state.to_json()
+            self._states[(channel, chat_id)] = json.loads(json.dumps(state.to_json()))

@@ -10,7 +10,7 @@ concurrent SQLite writers wait for the lock instead of failing on a read→write
 from __future__ import annotations
 
 import asyncio
-import copy
+import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -47,11 +47,11 @@ class DbStateStore(StateStore):
         key = (channel, chat_id)
         if key in self._cache:
             self._cache.move_to_end(key)
-            return DialogueState.from_json(copy.deepcopy(self._cache[key]))
+            return DialogueState.from_json(_copy(self._cache[key]))
         async with self.db.session() as s:
             raw = await self._read(s, channel, chat_id)
         self._remember(key, raw)
-        return DialogueState.from_json(copy.deepcopy(raw))
+        return DialogueState.from_json(_copy(raw))
 
     def _remember(self, key: tuple[str, str], raw: dict[str, Any] | None) -> None:
         self._cache[key] = raw
@@ -82,7 +82,7 @@ class DbStateStore(StateStore):
         key = (channel, chat_id)
         raw = None if state is None or state.is_empty else state.to_json()
         if state is not None:
-            self._remember(key, copy.deepcopy(raw))
+            self._remember(key, _copy(raw))
         done = asyncio.get_running_loop().create_future()
         self._pending.append(_Write(key, state is not None, raw, log, done))
         if self._flusher is None or self._flusher.done():
@@ -139,6 +139,11 @@ class DbStateStore(StateStore):
             ConversationState.channel == channel, ConversationState.chat_id == chat_id
         )
         return (await s.execute(stmt)).scalar_one_or_none()
+
+
+def _copy(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A deep copy of JSON data (faster than copy.deepcopy for these small dicts)."""
+    return None if raw is None else json.loads(json.dumps(raw))
 
 
 @dataclass(slots=True)

@@ -26,7 +26,7 @@ from sqlalchemy import Boolean
 
 from bot.sqlite_writes import serialize_sqlite_writes
 from handlers.state import DialogueState, LogLine
-from handlers.state_db import DbStateStore
+from handlers.state_db import DbStateStore, _copy
 from storage.db import Database
 from storage.models import User
 from storage.repos.messages import MAX_TEXT
@@ -124,7 +124,7 @@ class SqliteStateStore(DbStateStore):
                 c.executemany(_LOG, rows)
 
         if state is not None:
-            self._remember(key, raw)  # the cache answers this chat's next message
+            self._remember(key, _copy(raw))  # the cache answers this chat's next message
         self._queue.append((key, write))
         if self.write_behind:
             if self._writer is None or self._writer.done():

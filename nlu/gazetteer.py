@@ -56,6 +56,8 @@ def phrase_tokens(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 class Gazetteer:
     index: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
     max_len: int = 1
+    # first plain word → longest phrase starting with it: most words start no phrase at all
+    first: dict[str, int] = field(default_factory=dict)
 
     def add(self, entity: str, phrase: str, value: Any, **kw: Any) -> None:
         plain_toks, folded_toks = phrase_tokens(phrase)
@@ -69,6 +71,7 @@ class Gazetteer:
             return
         bucket.append(entry)
         self.max_len = max(self.max_len, len(plain_toks))
+        self.first[plain_toks[0]] = max(self.first.get(plain_toks[0], 0), len(plain_toks))
 
     def add_all(self, entity: str, phrases: Iterable[str], value: Any, **kw: Any) -> None:
         for p in phrases:
@@ -80,10 +83,14 @@ class Gazetteer:
         out: list[Match] = []
         free_from: dict[str, int] = {}  # entity type → first token index not yet covered
         n = len(tokens)
+        plains = [t.plain for t in tokens]
         for i in range(n):
+            longest = self.first.get(plains[i], 0)
+            if not longest:
+                continue
             done: set[str] = set()
-            for length in range(min(self.max_len, n - i), 0, -1):
-                bucket = self.index.get(tuple(t.plain for t in tokens[i : i + length]))
+            for length in range(min(longest, n - i), 0, -1):
+                bucket = self.index.get(tuple(plains[i : i + length]))
                 if not bucket:
                     continue
                 for e in bucket:

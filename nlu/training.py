@@ -22,6 +22,7 @@ from nlu.normalize import normalize
 DEFAULT_DATA_DIR = Path(__file__).parent / "data"
 RESOURCES_DIR = Path(__file__).parent / "resources"
 CALIBRATION_FOLDS = 5
+OUT_OF_SCOPE = "out_of_scope"
 
 
 def data_hash(paths: Iterable[Path]) -> str:
@@ -74,20 +75,24 @@ def out_of_fold_scores(
     return scores, classes
 
 
-def choose_fallback(probs: np.ndarray, gold: np.ndarray) -> FallbackConfig:
-    """Thresholds that reject predictions mostly when they are wrong.
+def choose_fallback(probs: np.ndarray, gold: np.ndarray, oos: int = -1,
+                    wrong_cost: float = 1.0) -> FallbackConfig:
+    """Thresholds maximising the answers a user is served well by, on out-of-fold predictions.
 
-    A fallback on a wrong guess is worth as much as answering a right one, so we maximise
-    (right answers kept) - (wrong answers kept) over a grid; ties go to the lower thresholds.
+    Counted: a right answer kept (+1), a fallback on an out-of-scope message (+1, the bot says it
+    cannot help either way), and a wrong answer kept (-``wrong_cost``: worse than asking again).
+    Ties go to the lower thresholds.
     """
     top2 = np.sort(probs, axis=1)[:, -2:]
     top, margin = top2[:, 1], top2[:, 1] - top2[:, 0]
     right = probs.argmax(axis=1) == gold
+    is_oos = gold == oos
     best = (-1e9, 0.3, 0.1)
     for t in np.arange(0.15, 0.61, 0.025):
         for a in np.arange(0.0, 0.21, 0.02):
             keep = (top >= t) & (margin >= a)
-            gain = float((keep & right).sum() - 1.0 * (keep & ~right).sum())
+            gain = float((keep & right).sum() + (~keep & is_oos).sum()
+                         - wrong_cost * (keep & ~right).sum())
             if gain > best[0] + 1e-9:
                 best = (gain, float(t), float(a))
     return FallbackConfig(threshold=round(best[1], 3), ambiguity_threshold=round(best[2], 3))
@@ -115,7 +120,8 @@ def train_engine(data: TrainingData, cfg: ClassifierConfig | None = None,
         scores, classes = out_of_fold_scores(texts, labels, cfg, CALIBRATION_FOLDS)
         gold = np.array([classes.index(lab) for lab in labels])
         model.temperature = classifier.fit_temperature(scores, gold)
-        fallback = choose_fallback(classifier.softmax(scores, model.temperature), gold)
+        oos = classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in classes else -1
+        fallback = choose_fallback(classifier.softmax(scores, model.temperature), gold, oos)
     engine = Engine(model, EntityPipeline.build(data), fallback)
     report = TrainReport(len(texts), len(set(labels)), data.entity_types(),
                          time.perf_counter() - t0, fallback, model.temperature)

@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
 
 from bot.config import Settings
 from bot.telegram.channel import Core, TelegramChannel
@@ -44,6 +44,12 @@ async def close_core(core: Core) -> None:
 
 def _on_poll_error(error: TelegramError) -> None:
     # PTB retries getUpdates itself; we only keep a trace of why.
+    if isinstance(error, Conflict):
+        log.error(
+            "Telegram reports a conflict: another process polls with this token (or a webhook "
+            "was set meanwhile); stop the other instance. / Có tiến trình khác đang dùng token."
+        )
+        return
     log.warning("getUpdates failed, retrying: %r", error)
 
 

@@ -35,6 +35,7 @@ JSON_PARAMS = {"reply_markup", "allowed_updates", "commands", "entities", "link_
 ERRORS = {
     400: "Bad Request: can't parse reply keyboard markup JSON object",
     403: "Forbidden: bot was blocked by the user",
+    409: "Conflict: terminated by other getUpdates request",
     429: "Too Many Requests: retry after {retry_after}",
     500: "Internal Server Error",
     502: "Bad Gateway",

@@ -132,3 +132,13 @@ async def test_long_reply_is_split_at_line_boundaries(
     assert len(texts) == 4 and all(len(t) <= 4096 for t in texts)
     assert "\n".join(texts) == "\n".join(lines)  # nothing lost, every cut at a line end
     assert [("reply_markup" in c.params) for c in calls] == [False] * (len(calls) - 1) + [True]
+
+
+async def test_polling_survives_a_conflict_and_says_why(
+    fake: FakeTelegram, bot: TelegramChannel, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.fail("getUpdates", 409)  # another instance polled with the same token
+    await fake.push(fake.message(712, "xin chào"))
+    [text] = await fake.wait_sent(712)
+    assert text.startswith("Xin chào")
+    assert any("another process polls" in r.getMessage() for r in caplog.records)

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from bot.types import ContentKind
 from handlers import parsers
 from handlers.base import Context, Handler, Router
-from handlers.forms import BACK_WORDS, CANCEL_WORDS, SKIP_WORDS, FormEngine
+from handlers.form_words import BACK_WORDS, CANCEL_WORDS, SKIP_WORDS
+from handlers.forms import FormEngine
 from handlers.ui import main_menu
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,14 @@ from typing import Any
 from bot.types import Button
 from handlers import parsers
 from handlers.base import Context, maybe_await
+from handlers.form_words import (
+    BACK_WORDS,
+    CANCEL_WORDS,
+    EDIT_WORDS,
+    SKIP_WORDS,
+    SMALL_TALK,
+    SMALL_TALK_CONFIDENCE,
+)
 from handlers.ui import DOMAIN_INTENTS, INTENT_LABELS, bullet_list, main_menu
 
 Values = dict[str, Any]
@@ -24,22 +32,7 @@ ChoicesFn = Callable[[Context, Values], Sequence[Choice] | Awaitable[Sequence[Ch
 
 SWITCH_CONFIDENCE = 0.8  # how sure the NLU must be before we offer to switch demands
 CONFIRM, EDIT = "@confirm", "@edit"
-SMALL_TALK_CONFIDENCE = 0.9
-SMALL_TALK = {
-    "greet": "Dạ, em chào anh/chị! Mình tiếp tục nhé.",
-    "thanks": "Dạ, không có gì ạ! Mình tiếp tục nhé.",
-    "goodbye": "Dạ, nếu anh/chị muốn dừng, anh/chị gõ “hủy” giúp em; còn không mình tiếp tục nhé.",
-    "help": "Dạ, anh/chị trả lời câu hỏi dưới đây; gõ “quay lại” để sửa câu trước, “bỏ qua” với "
-            "mục không bắt buộc, hoặc “hủy” để dừng ạ.",
-}
-
-CANCEL_WORDS = frozenset(
-    ["huy", "huy bo", "thoi", "thoi khong can", "thoi khong can nua", "khong can nua", "dung lai", "cancel", "huy nhu cau", "thoi bo di", "bo di", "huy di", "thoi huy di", "stop"]
-)
-SKIP_WORDS = frozenset(["bo qua", "skip", "khong co", "ko co", "chua co", "chua xac dinh", "chua ro", "bo qua a"])
-BACK_WORDS = frozenset(["quay lai", "tro lai", "lui lai", "back", "quay lai buoc truoc", "sua cau truoc"])
 FREE_TEXT = (parsers.text, parsers.short_text)
-EDIT_WORDS = frozenset(["sua", "chinh sua", "sua lai", "sua thong tin"])
 
 
 @dataclass(frozen=True)
@@ -202,7 +195,7 @@ class FormEngine:
         await self._answer(ctx, form, slot)
 
     async def _answer(self, ctx: Context, form: Form, slot: Slot) -> None:
-        if slot.parse in FREE_TEXT and self._small_talk(ctx):
+        if slot.parse in FREE_TEXT and self._small_talk(ctx, slot):
             reply = SMALL_TALK[ctx.intent or ""]
             return await self.ask(ctx, form, slot, f"{reply}\n\n")
         switchable = slot.switchable and len(ctx.text.split()) >= slot.switch_min_words
@@ -374,10 +367,14 @@ class FormEngine:
             ctx.state.clear_form()
 
     @staticmethod
-    def _small_talk(ctx: Context) -> bool:
-        """A short "xin chào" / "cảm ơn" is not an organisation name or a description."""
-        return (ctx.intent in SMALL_TALK and ctx.confidence >= SMALL_TALK_CONFIDENCE
-                and len(ctx.text.split()) <= 4)
+    def _small_talk(ctx: Context, slot: Slot) -> bool:
+        """A short "xin chào" / "cảm ơn" is not an organisation name, nor is a question about the
+        weather (long free-text slots such as a description accept anything)."""
+        if ctx.intent not in SMALL_TALK or ctx.confidence < SMALL_TALK_CONFIDENCE:
+            return False
+        if ctx.intent == "out_of_scope":
+            return slot.recap
+        return len(ctx.text.split()) <= 4
 
     # --- switching to another demand ---------------------------------------------------------
     def _wants_switch(self, ctx: Context, form: Form) -> bool:

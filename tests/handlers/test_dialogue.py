@@ -262,3 +262,10 @@ async def test_required_slot_cannot_be_skipped_and_place_answers_fill_the_place(
     [demand] = await demands_in(app)
     assert (demand.sector, demand.product, demand.province, demand.budget) == (
         "energy", "vải thiều", "bac_ninh", 1_500_000_000)
+
+
+async def test_out_of_scope_question_is_not_an_organisation_name(chat: Chat) -> None:
+    await chat.send(ACCEPTANCE)
+    await chat.send("thời tiết hôm nay thế nào")
+    assert "tên doanh nghiệp" in chat.text
+    assert "ngoài phạm vi" in chat.text or "đang khai dở" in chat.text

@@ -154,3 +154,15 @@ def test_huge_input_is_bounded(engine: Engine) -> None:
     assert result["text"] == text
     assert result["intent"]["name"] == "greet"
     assert all(e["end"] <= 20_000 for e in result["entities"])
+
+
+def test_nfd_input_parses_like_nfc_with_offsets_into_the_nfd_text(engine: Engine) -> None:
+    import unicodedata
+
+    nfc = "Cần công nghệ sấy cà phê ở Bắc Giang"
+    nfd = unicodedata.normalize("NFD", nfc)
+    a, b = engine.parse(nfc), engine.parse(nfd)
+    assert a["intent"]["name"] == b["intent"]["name"] == "find_technology"
+    (prov,) = [e for e in b["entities"] if e["entity"] == "province"]
+    assert prov["value"] == "Bắc Ninh"
+    assert unicodedata.normalize("NFC", nfd[prov["start"] : prov["end"]]) == "Bắc Giang"

@@ -46,8 +46,7 @@ def main() -> None:
     engine.parse("khởi động")  # first parse opens the CRF tagger
     print(f"model load: {(time.perf_counter() - t0) * 1000:.0f} ms")
 
-    data = load_data(DEFAULT_DATA_DIR)
-    messages = [e.text for e in data.examples]
+    messages = [e.text for e in load_data(DEFAULT_DATA_DIR).examples]
     for m in messages[:50]:
         engine.parse(m)  # warm-up
     latencies: list[float] = []
@@ -75,13 +74,19 @@ def main() -> None:
     print(f"long message ({len(long_text)} chars): {(time.perf_counter() - t) * 1000:.1f} ms")
 
     if not args.no_cv:
-        for strip in (False, True):
-            t = time.perf_counter()
-            s = cross_validate(data, args.cv, strip=strip).summary()
-            label = "without diacritics" if strip else "as written"
-            print(f"{args.cv}-fold CV ({label}): accuracy {s['accuracy']:.4f}, "
-                  f"macro-F1 {s['macro_f1']:.4f}, fallback rate {s['fallback_rate']:.4f} "
-                  f"({time.perf_counter() - t:.0f} s)")
+        report_cv(args.cv)
+
+
+def report_cv(folds: int) -> None:
+    data = load_data(DEFAULT_DATA_DIR)
+    for strip in (False, True):
+        t = time.perf_counter()
+        s = cross_validate(data, folds, strip=strip).summary()
+        label = "without diacritics" if strip else "as written"
+        print(f"{folds}-fold CV ({label}): accuracy {s['accuracy']:.4f} "
+              f"(ignoring the fallback {s['accuracy_without_fallback']:.4f}), "
+              f"macro-F1 {s['macro_f1']:.4f}, fallback rate {s['fallback_rate']:.4f} "
+              f"({time.perf_counter() - t:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     except NluDataError as exc:
         print(f"Lỗi dữ liệu NLU: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `... | head`: the reader left, nothing more to say
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import numpy as np
 from nlu.classifier import IntentModel
 from nlu.extractors import EntityPipeline
 from nlu.features import known_word_ratio
+from nlu.fragments import FRAGMENT
 from nlu.normalize import normalize
 
 ENGINE_VERSION = "1.0.0"
@@ -23,6 +24,7 @@ RANKING_SIZE = 10
 # Entities are looked for in this many leading characters (offsets stay those of the full text);
 # the classifier reads fewer still (features.MAX_CLASSIFY_CHARS).
 MAX_TEXT_CHARS = 20_000
+FRAGMENT_MIN = 0.5
 _LATIN_LETTER_RE = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
 
 
@@ -44,7 +46,7 @@ class Engine:
 
     @property
     def intents(self) -> list[str]:
-        return list(self.intent_model.classes)
+        return [c for c in self.intent_model.classes if c != FRAGMENT]
 
     def parse(self, text: str) -> dict[str, Any]:
         """Classify a message and extract its entities; never raises on any string."""
@@ -68,11 +70,16 @@ class Engine:
         probs = self.intent_model.proba(norm)
         ranking = self.ranking(probs)
         n_words, known = known_word_ratio(norm, self.intent_model.vocab)
+        fi = self._fragment_index()
+        # A bare name/place/amount (see nlu/fragments.py): only when clearly that.
+        fragment = fi >= 0 and int(np.argmax(probs)) == fi and probs[fi] >= FRAGMENT_MIN
+
         top = ranking[0]["confidence"]
         second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
         fb_cfg = self.fallback
         if (
-            top < fb_cfg.threshold
+            fragment
+            or top < fb_cfg.threshold
             or top - second < fb_cfg.ambiguity_threshold
             or (n_words > 0 and known < fb_cfg.min_known_words)
         ):
@@ -80,9 +87,14 @@ class Engine:
             return fb, [dict(fb), *ranking][:RANKING_SIZE]
         return dict(ranking[0]), ranking
 
-    def ranking(self, probs: np.ndarray) -> list[dict[str, Any]]:
-        order = np.argsort(-probs)[:RANKING_SIZE]
+    def _fragment_index(self) -> int:
         classes = self.intent_model.classes
+        return classes.index(FRAGMENT) if FRAGMENT in classes else -1
+
+    def ranking(self, probs: np.ndarray) -> list[dict[str, Any]]:
+        """Real intents by confidence (the internal fragment class is never shown)."""
+        classes = self.intent_model.classes
+        order = [i for i in np.argsort(-probs) if classes[i] != FRAGMENT][:RANKING_SIZE]
         return [{"name": classes[i], "confidence": float(probs[i])} for i in order]
 
     def save(self, model_dir: Path) -> None:

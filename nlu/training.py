@@ -16,6 +16,7 @@ from nlu import classifier
 from nlu.classifier import ClassifierConfig, IntentModel, stripped_copy
 from nlu.engine import ENGINE_VERSION, META_FILE, Engine, FallbackConfig
 from nlu.extractors import EntityPipeline
+from nlu.fragments import FRAGMENT, fragment_examples
 from nlu.loader import TrainingData, data_files, load_data
 from nlu.normalize import normalize
 
@@ -76,23 +77,27 @@ def out_of_fold_scores(
 
 
 def choose_fallback(probs: np.ndarray, gold: np.ndarray, oos: int = -1,
-                    wrong_cost: float = 1.0) -> FallbackConfig:
+                    wrong_cost: float = 0.5, fragment: int = -1) -> FallbackConfig:
     """Thresholds maximising the answers a user is served well by, on out-of-fold predictions.
 
     Counted: a right answer kept (+1), a fallback on an out-of-scope message (+1, the bot says it
-    cannot help either way), and a wrong answer kept (-``wrong_cost``: worse than asking again).
+    cannot help either way), and a wrong answer kept (-``wrong_cost``: worse than asking again,
+    though the dialogue's confirmation step softens it).
     A stricter setting must beat a laxer one by at least 0.2% of the examples: the curve is flat
     near its top, and fallbacks that buy nothing only annoy people.
     """
     top2 = np.sort(probs, axis=1)[:, -2:]
     top, margin = top2[:, 1], top2[:, 1] - top2[:, 0]
+    real = gold != fragment  # thresholds are about real messages, not generated fragments
+    probs, gold, top, margin = probs[real], gold[real], top[real], margin[real]
     right = probs.argmax(axis=1) == gold
+    as_fragment = probs.argmax(axis=1) == fragment  # reported as nlu_fallback whatever happens
     is_oos = gold == oos
     tolerance = 0.002 * len(gold)
     best = (-1e9, 0.3, 0.1)
     for t, a in sorted(((t, a) for t in np.arange(0.15, 0.61, 0.025)
                         for a in np.arange(0.0, 0.21, 0.02)), key=lambda ta: ta[0] + ta[1]):
-        keep = (top >= t) & (margin >= a)
+        keep = (top >= t) & (margin >= a) & ~as_fragment
         gain = float((keep & right).sum() + (~keep & is_oos).sum()
                      - wrong_cost * (keep & ~right).sum())
         if gain > best[0] + tolerance:
@@ -111,11 +116,16 @@ class TrainReport:
 
 
 def train_engine(data: TrainingData, cfg: ClassifierConfig | None = None,
-                 calibrate: bool = True) -> tuple[Engine, TrainReport]:
+                 calibrate: bool = True, fragments: bool = True) -> tuple[Engine, TrainReport]:
     cfg = cfg or ClassifierConfig()
     t0 = time.perf_counter()
     texts = [e.text for e in data.examples]
     labels = [e.intent for e in data.examples]
+    n_real = len(texts)
+    if fragments:
+        extra = fragment_examples()
+        texts += extra
+        labels += [FRAGMENT] * len(extra)
     model: IntentModel = classifier.fit(texts, labels, cfg)
     fallback = FallbackConfig()
     if calibrate and len(texts) >= 4 * len(set(labels)):
@@ -123,11 +133,14 @@ def train_engine(data: TrainingData, cfg: ClassifierConfig | None = None,
         gold = np.array([classes.index(lab) for lab in labels])
         model.temperature = classifier.fit_temperature(scores, gold)
         oos = classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in classes else -1
-        fallback = choose_fallback(classifier.softmax(scores, model.temperature), gold, oos)
+        frag = classes.index(FRAGMENT) if FRAGMENT in classes else -1
+        fallback = choose_fallback(classifier.softmax(scores, model.temperature), gold, oos,
+                                   fragment=frag)
     engine = Engine(model, EntityPipeline.build(data), fallback)
-    report = TrainReport(len(texts), len(set(labels)), data.entity_types(),
+    intents = sorted(set(labels) - {FRAGMENT})
+    report = TrainReport(n_real, len(intents), data.entity_types(),
                          time.perf_counter() - t0, fallback, model.temperature)
-    engine.info = {"examples": len(texts), "intents": sorted(set(labels)),
+    engine.info = {"examples": n_real, "intents": intents,
                    "temperature": model.temperature}
     return engine, report
 

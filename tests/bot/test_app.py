@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,34 @@ async def test_chat_locks_are_released(app: App, chat: Chat) -> None:
 
 def test_incoming_defaults() -> None:
     assert Incoming("console", "c", "u").kind == ContentKind.TEXT
+
+
+async def test_generic_database_state_store_also_survives_a_restart(tmp_path: Path) -> None:
+    """`DbStateStore` (the PostgreSQL path: SQLAlchemy upserts, group commit) on SQLite."""
+    from bot.config import Settings
+    from handlers.state_db import DbStateStore
+    from storage.db import Database
+    from tests.handlers.support import copy_db, shared_nlu, shared_template
+
+    url = copy_db(shared_template(), tmp_path / "generic.db")
+
+    async def start() -> App:
+        db = Database(url)
+        return await App.create(Settings(database_url=url), db=db, nlu=shared_nlu(),
+                                states=DbStateStore(db))
+
+    first = await start()
+    chats = [Chat(first, f"user{i}") for i in range(3)]
+    await asyncio.gather(*(c.send(ACCEPTANCE, update_id=f"u{i}") for i, c in enumerate(chats)))
+    assert await chats[0].send(ACCEPTANCE, update_id="u0") == []  # re-delivered
+    await first.close()
+    second = await start()
+    try:
+        chat = Chat(second, "user1")
+        await chat.send("Công ty Minh Phát")
+        assert "số điện thoại hoặc email" in chat.text
+        async with second.services.db.session() as s:
+            logged = (await s.execute(select(MessageLog))).scalars().all()
+        assert len([m for m in logged if m.direction == "in"]) == 4
+    finally:
+        await second.close()

@@ -28,6 +28,15 @@ FRAGMENT_MIN = 0.5
 _LATIN_LETTER_RE = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
 
 
+def _mostly_foreign(text: str) -> bool:
+    """No Latin letter at all, or more letters of other scripts than Latin ones."""
+    latin = len(_LATIN_LETTER_RE.findall(text[:2000]))
+    if latin == 0:
+        return True
+    letters = sum(1 for ch in text[:2000] if ch.isalpha())
+    return letters - latin > latin
+
+
 @dataclass
 class FallbackConfig:
     threshold: float = 0.3
@@ -63,7 +72,7 @@ class Engine:
         }
 
     def _classify(self, norm: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        if not norm.plain.strip() or not _LATIN_LETTER_RE.search(norm.plain):
+        if not norm.plain.strip() or _mostly_foreign(norm.plain):
             # Empty, emoji-only, digits-only or another script: nothing we were trained on.
             fb = {"name": FALLBACK, "confidence": 1.0}
             return fb, [dict(fb)]

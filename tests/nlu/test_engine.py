@@ -177,3 +177,8 @@ def test_bare_answers_have_no_intent(engine: Engine, text: str) -> None:
     assert result["intent"]["name"] == "nlu_fallback"
     assert all(not r["name"].startswith("_") for r in result["intent_ranking"])
     assert "_fragment" not in engine.intents
+
+
+def test_mostly_foreign_script_is_not_an_intent(engine: Engine) -> None:
+    assert engine.parse("Привет, как дела? ok")["intent"]["name"] == "nlu_fallback"
+    assert engine.parse("xin chào 你好")["intent"]["name"] == "greet"

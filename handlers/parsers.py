@@ -11,6 +11,7 @@ from typing import Any
 
 from nlu.money import parse_money as nlu_money
 from nlu.normalize import Token, fold, plain, search_words, tokenize
+from nlu.patterns import phone_digits
 from nlu.taxonomy import PROVINCE_BY_ID, SECTORS, Province, Sector, find_province, find_sector
 
 
@@ -35,8 +36,6 @@ def short_text(value: str) -> str:
 
 # --- contact ----------------------------------------------------------------------------------
 _PHONE_CHARS = re.compile(r"[\s.\-()]")
-_MOBILE = re.compile(r"^0[35789]\d{8}$")
-_LANDLINE = re.compile(r"^02\d{9}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
 _PHONE_IN_TEXT = re.compile(r"(?:\+?84|0)[\d\s.\-]{8,14}\d")
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-.]+\.[A-Za-z]{2,}")
@@ -44,14 +43,10 @@ _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-.]+\.[A-Za-z]{2,}")
 
 def normalize_phone(value: str) -> str | None:
     """'+84 912 345 678' / '0912.345.678' → '0912345678'; None when it is not a VN number."""
-    digits = _PHONE_CHARS.sub("", value.strip())
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    if _MOBILE.match(digits) or _LANDLINE.match(digits):
-        return digits
-    return None
+    cleaned = value.strip()
+    if not _PHONE_CHARS.sub("", cleaned).lstrip("+").isdigit():
+        return None  # letters or other symbols: not a bare phone number
+    return phone_digits(cleaned)
 
 
 def phone(value: str) -> str:

@@ -55,7 +55,7 @@ def where(event: Event) -> str:
     province = PROVINCE_BY_ID[event.province].name if event.province in PROVINCE_BY_ID else None
     if province and plain(province) not in plain(event.venue or ""):
         place.append(province)
-    if event.online_url:
+    if event.online_url and "truc tuyen" not in plain(" ".join(place)):
         place.append("trực tuyến")
     return ", ".join(place) or "sẽ thông báo sau"
 

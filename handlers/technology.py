@@ -65,7 +65,7 @@ async def save_demand(ctx: Context, draft: Demand, found: Matches,
         )
         await apply_contact(s, user, values)
     ctx.forget_user()
-    where = ""
+    where = " Trung tâm"
     if point is not None:
         phone = (point.contact or {}).get("phone")
         where = f" {point.name}" + (f" (điện thoại {phone})" if phone else "")
@@ -89,7 +89,7 @@ async def _done(ctx: Context, values: dict[str, Any], kind: str) -> None:
         found = Matches()
     demand, point = await save_demand(ctx, draft, found, values)
     ctx.say(
-        f"Dạ, em đã ghi nhận nhu cầu số {demand.id} của anh/chị. Cán bộ điểm kết nối{point} sẽ "
+        f"Dạ, em đã ghi nhận nhu cầu số {demand.id} của anh/chị. Cán bộ{point} sẽ "
         "liên hệ trong giờ hành chính. Dưới đây là gợi ý ban đầu từ cơ sở dữ liệu ạ."
     )
     more = len(found.technologies) >= TECH_PAGE

@@ -64,6 +64,8 @@ class App:
         self.services = services
         self.dispatcher = dispatcher
         self.locks = ChatLocks()
+        # Users who blocked the bot (loaded at start): when they write again, they are back.
+        self.inactive: set[tuple[str, str]] = set()
 
     @classmethod
     async def create(
@@ -92,7 +94,10 @@ class App:
         services = Services(
             db=db, nlu=nlu, states=states or state_store(db), search=search, settings=settings
         )
-        return cls(services, Dispatcher.discover())
+        app = cls(services, Dispatcher.discover())
+        async with db.session() as s:
+            app.inactive = await users.inactive_keys(s)
+        return app
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Answer one message (never raises; [] only for an already processed update)."""
@@ -110,6 +115,8 @@ class App:
         state = await self.services.states.begin_turn(channel, chat_id, update_id)
         if state is None:
             return []
+        if (channel, str(incoming.user_id)) in self.inactive:
+            await self._set_active(channel, str(incoming.user_id), True)
         text = (incoming.text or "").strip()
         replies: list[Outgoing] = []
         if len(text) > MAX_TEXT and incoming.kind in (ContentKind.TEXT, ContentKind.COMMAND):
@@ -136,13 +143,21 @@ class App:
 
     async def mark_user_inactive(self, channel: str, user_id: str) -> None:
         """The user blocked the bot (or left): stop sending them anything proactive."""
+        await self._set_active(channel, str(user_id), False)
+
+    async def _set_active(self, channel: str, user_id: str, active: bool) -> None:
         try:
             async with self.services.db.transaction() as s:
-                user = await users.find(s, channel, str(user_id))
+                user = await users.find(s, channel, user_id)
                 if user is not None:
-                    await users.set_active(s, user, False)
+                    await users.set_active(s, user, active)
         except Exception:
-            log.exception("could not mark %s:%s inactive", channel, user_id)
+            log.exception("could not mark %s:%s active=%s", channel, user_id, active)
+            return
+        if active:
+            self.inactive.discard((channel, user_id))
+        elif user is not None:
+            self.inactive.add((channel, user_id))
 
     async def flush(self) -> None:
         """Wait until the states and message log of handled messages are stored."""

@@ -85,6 +85,14 @@ async def set_active(session: AsyncSession, user: User, active: bool) -> User:
     return user
 
 
+async def inactive_keys(session: AsyncSession) -> set[tuple[str, str]]:
+    """(channel, external id) of every user marked inactive (blocked the bot)."""
+    rows = await session.execute(
+        select(User.channel, User.external_id).where(User.active.is_(False))
+    )
+    return {(channel, external_id) for channel, external_id in rows.all()}
+
+
 async def set_role(session: AsyncSession, user: User, role: str) -> User:
     if role not in ROLES:
         raise InvalidValue(f"Vai trò không hợp lệ: {role} (chỉ nhận {', '.join(ROLES)}).")

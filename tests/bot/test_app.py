@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.app import APOLOGY, TOO_LONG, App
 from bot.types import ContentKind, Incoming
 from storage.models import MessageLog, User
-from tests.handlers.support import Chat, fresh_app
+from tests.handlers.support import Chat, fresh_app, make_app, shared_nlu, sqlite_url
 from tests.handlers.test_find_technology import ACCEPTANCE
 
 
@@ -149,6 +149,24 @@ async def test_mark_user_inactive(app: App, chat: Chat) -> None:
     async with app.services.db.session() as s:
         user = (await s.execute(select(User).where(User.external_id == "u1"))).scalar_one()
     assert user.active is False
+
+
+async def test_a_user_who_writes_again_is_active_again_even_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    first = await fresh_app(tmp_path)
+    await Chat(first).send("0987654321", ContentKind.CONTACT)
+    await first.mark_user_inactive("console", "u1")
+    await first.close()
+
+    second = await make_app(sqlite_url(tmp_path / "ketnoi.db"), shared_nlu())  # same file
+    try:
+        await Chat(second).send("xin chào")
+        async with second.services.db.session() as s:
+            user = (await s.execute(select(User).where(User.external_id == "u1"))).scalar_one()
+        assert user.active is True
+    finally:
+        await second.close()
 
 
 async def test_chat_locks_are_released(app: App, chat: Chat) -> None:

@@ -150,9 +150,10 @@ async def show_events(ctx: Context, filters: dict[str, Any], offset: int = 0) ->
     tz = local_tz(ctx)
     cards, buttons = [], []
     async with ctx.db.session() as s:
-        for i, event in enumerate(page, start=offset + 1):
-            cards.append(event_card(event, tz, await registrations.seats_left(s, event), i))
-            buttons.append(register_button(event))
+        seats = await registrations.seats_left_many(s, list(page))
+    for i, event in enumerate(page, start=offset + 1):
+        cards.append(event_card(event, tz, seats[event.id], i))
+        buttons.append(register_button(event))
     if offset + PAGE < len(events):
         buttons.append(Button("Xem thêm sự kiện", f"ev:more:{offset + PAGE}"))
     buttons.append(intent_button("subscribe", "Nhận tin sự kiện mới"))

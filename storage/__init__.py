@@ -30,7 +30,7 @@ commits, except `demands.create` which commits by default):
                  technologies_by_ids, experts_by_ids, upcoming_events(s, kind=, province=, sector=,
                  now=, limit=), create_technology_pending(s, title=, ...), connection_points
   registrations: register(s, event, user) (raises AlreadyRegistered, EventPast,
-                 RegistrationClosed, EventFull), cancel, count, seats_left, list_for_user
+                 RegistrationClosed, EventFull), cancel, count, seats_left, seats_left_many, list_for_user
   subscriptions: subscribe(s, user, sectors=, provinces=, event_kinds=), active_for_user,
                  deactivate_all(s, user) -> int, active_matching(s, sector=, province=, event_kind=)
   conversations: load(s, channel, chat_id), save(s, channel, chat_id, handler=, step=, slots=),

@@ -33,6 +33,19 @@ async def seats_left(session: AsyncSession, event: Event) -> int | None:
     return max(0, event.capacity - await count(session, event))
 
 
+async def seats_left_many(session: AsyncSession, events: list[Event]) -> dict[int, int | None]:
+    """`seats_left` for several events in one query (event id → free places or None)."""
+    limited = [e.id for e in events if e.capacity is not None]
+    taken: dict[int, int] = {}
+    if limited:
+        stmt = (select(EventRegistration.event_id, func.count())
+                .where(EventRegistration.event_id.in_(limited))
+                .group_by(EventRegistration.event_id))
+        taken = {event_id: int(n) for event_id, n in (await session.execute(stmt)).all()}
+    return {e.id: None if e.capacity is None else max(0, e.capacity - taken.get(e.id, 0))
+            for e in events}
+
+
 async def register(
     session: AsyncSession, event: Event, user: User, *, note: str | None = None,
     now: datetime | None = None,

@@ -118,6 +118,18 @@ async def _event(db: Database, *, days: float = 10, capacity: int | None = 1,
         return ev
 
 
+async def test_seats_left_for_a_list_of_events(db: Database) -> None:
+    a = await _user(db, "a")
+    full, roomy, unlimited = (await _event(db, capacity=1), await _event(db, days=12, capacity=5),
+                              await _event(db, days=13, capacity=None))
+    async with db.session() as s:
+        await registrations.register(s, full, a)
+        await registrations.register(s, roomy, a)
+        await s.commit()
+        seats = await registrations.seats_left_many(s, [full, roomy, unlimited])
+    assert seats == {full.id: 0, roomy.id: 4, unlimited.id: None}
+
+
 async def test_registration_rules(db: Database) -> None:
     a, b = await _user(db, "a"), await _user(db, "b")
     ev = await _event(db)

@@ -36,7 +36,8 @@ import httpx  # noqa: E402
 from bot.cli_telegram import run_async  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.types import Button, Incoming, Outgoing  # noqa: E402
-from tests.bot.fake_telegram import TOKEN, BackgroundServer, Call, FakeTelegram  # noqa: E402
+from tests.bot.fake_telegram import TOKEN, Call, FakeTelegram  # noqa: E402
+from tests.bot.telegram.server import BackgroundServer  # noqa: E402
 
 SECRET = "bench-secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -16,6 +16,7 @@ from typing import Any
 from bot.types import Button
 from handlers import parsers
 from handlers.base import Context, maybe_await
+from handlers.form_switch import offer_switch, wants_switch
 from handlers.form_words import (
     BACK_WORDS,
     CANCEL_WORDS,
@@ -24,13 +25,12 @@ from handlers.form_words import (
     SMALL_TALK,
     SMALL_TALK_CONFIDENCE,
 )
-from handlers.ui import DOMAIN_INTENTS, INTENT_LABELS, bullet_list, main_menu
+from handlers.ui import bullet_list, main_menu
 
 Values = dict[str, Any]
 Choice = tuple[str, Any]  # (button label, slot value)
 ChoicesFn = Callable[[Context, Values], Sequence[Choice] | Awaitable[Sequence[Choice]]]
 
-SWITCH_CONFIDENCE = 0.8  # how sure the NLU must be before we offer to switch demands
 CONFIRM, EDIT = "@confirm", "@edit"
 FREE_TEXT = (parsers.text, parsers.short_text)
 
@@ -199,15 +199,15 @@ class FormEngine:
             reply = SMALL_TALK[ctx.intent or ""]
             return await self.ask(ctx, form, slot, f"{reply}\n\n")
         switchable = slot.switchable and len(ctx.text.split()) >= slot.switch_min_words
-        if switchable and slot.parse in FREE_TEXT and self._wants_switch(ctx, form):
-            return self._offer_switch(ctx, form)
+        if switchable and slot.parse in FREE_TEXT and wants_switch(ctx, form):
+            return offer_switch(ctx, form)
         if slot.entity and await self._entity_answer(ctx, form, slot):
             return
         try:
             value = await maybe_await(slot.parse(ctx.text))
         except parsers.Invalid as exc:
-            if switchable and self._wants_switch(ctx, form):
-                return self._offer_switch(ctx, form)
+            if switchable and wants_switch(ctx, form):
+                return offer_switch(ctx, form)
             return await self.ask(ctx, form, slot, f"{exc}\n\n")
         await self.accept(ctx, form, slot, value)
 
@@ -240,8 +240,8 @@ class FormEngine:
             return self.edit_menu(ctx, form)
         if parsers.yes_no(ctx.text) is True or ctx.intent == "affirm":
             return await self._finish(ctx, form)
-        if self._wants_switch(ctx, form):
-            return self._offer_switch(ctx, form)
+        if wants_switch(ctx, form):
+            return offer_switch(ctx, form)
         if ctx.intent == "deny" or parsers.yes_no(ctx.text) is False:
             return self.edit_menu(ctx, form)
         self.summary(ctx, form, "Anh/chị chọn “Xác nhận”, “Sửa” hoặc “Hủy” giúp em ạ.\n\n")
@@ -375,27 +375,6 @@ class FormEngine:
         if ctx.intent == "out_of_scope":
             return slot.recap
         return len(ctx.text.split()) <= 4
-
-    # --- switching to another demand ---------------------------------------------------------
-    def _wants_switch(self, ctx: Context, form: Form) -> bool:
-        intent = ctx.intent
-        return (
-            intent in DOMAIN_INTENTS
-            and intent != form.intent
-            and intent not in form.related_intents
-            and ctx.confidence >= SWITCH_CONFIDENCE
-        )
-
-    def _offer_switch(self, ctx: Context, form: Form) -> None:
-        intent = ctx.intent or ""
-        ctx.state.parked = {"text": ctx.text, "intent": intent, "nlu": ctx.nlu}
-        label = INTENT_LABELS.get(intent, intent).lower()
-        ctx.ask_yes_no(
-            f"Anh/chị đang khai dở {form.title}. Anh/chị có muốn dừng lại và chuyển sang "
-            f"“{label}” không ạ?",
-            (f"Chuyển sang {label}", "sw:yes"),
-            ("Tiếp tục khai", "sw:no"),
-        )
 
     async def _on_switch(self, ctx: Context, form: Form, yes: bool) -> None:
         parked = ctx.state.parked

@@ -10,7 +10,8 @@ import pytest
 from bot.telegram import RetryPolicy, TelegramChannel
 from bot.telegram.runner import start_polling, stop_polling
 from bot.types import Button, ContentKind, Incoming, Outgoing
-from tests.bot.fake_telegram import TOKEN, BackgroundServer, FakeTelegram
+from tests.bot.fake_telegram import TOKEN, FakeTelegram
+from tests.bot.telegram.server import BackgroundServer
 
 MENU = (
     Button("Tìm công nghệ", "menu:find_technology"),

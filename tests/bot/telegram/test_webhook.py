@@ -14,8 +14,9 @@ from bot.telegram.runner import set_webhook, webhook_info
 from bot.telegram.webhook import SECRET_HEADER, TelegramWebhook
 from bot.types import Incoming, Outgoing
 from bot.web import channels_from_settings, create_web_app
-from tests.bot.fake_telegram import TOKEN, BackgroundServer, FakeTelegram
+from tests.bot.fake_telegram import TOKEN, FakeTelegram
 from tests.bot.telegram.conftest import ScriptedCore
+from tests.bot.telegram.server import BackgroundServer
 
 SECRET = "s3cret-Token_42"
 

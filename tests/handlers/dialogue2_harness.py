@@ -18,13 +18,6 @@ from storage.models import ConnectionPoint, Event
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 
-def nlu_backend() -> Any:
-    """The process-wide engine of the dialogue tests (trained once, shared with dialogue-1's)."""
-    from tests.handlers.support import shared_nlu
-
-    return shared_nlu()
-
-
 async def make_app(tmp: Path, nlu: Any, now: datetime = NOW) -> App:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp / 'bot.db'}")
     db = Database(settings.database_url)

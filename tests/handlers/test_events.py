@@ -10,12 +10,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from storage.models import EventRegistration, User
-from tests.handlers.dialogue2_harness import Chat, add, event, make_app, nlu_backend
-
-
-@pytest.fixture(scope="module")
-def nlu() -> Any:
-    return nlu_backend()
+from tests.handlers.dialogue2_harness import Chat, add, event, make_app
 
 
 @pytest.fixture

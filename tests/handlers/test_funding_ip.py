@@ -14,12 +14,7 @@ from handlers.knowledge.base import match_topic
 from handlers.knowledge.funding import FUNDING_TOPICS
 from handlers.knowledge.ip import IP_TOPICS
 from storage.models import Demand, User
-from tests.handlers.dialogue2_harness import Chat, add, connection_point, make_app, nlu_backend
-
-
-@pytest.fixture(scope="module")
-def nlu() -> Any:
-    return nlu_backend()
+from tests.handlers.dialogue2_harness import Chat, add, connection_point, make_app
 
 
 @pytest.fixture

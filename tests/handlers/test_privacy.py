@@ -11,12 +11,7 @@ from sqlalchemy import select
 from bot.app import App
 from storage.models import Demand, EventRegistration, Subscription, Technology, User
 from storage.repos import demands as demands_repo
-from tests.handlers.dialogue2_harness import Chat, add, event, make_app, nlu_backend
-
-
-@pytest.fixture(scope="module")
-def nlu() -> Any:
-    return nlu_backend()
+from tests.handlers.dialogue2_harness import Chat, add, event, make_app
 
 
 @pytest.fixture

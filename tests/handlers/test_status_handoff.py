@@ -14,14 +14,9 @@ from bot.app import App
 from handlers.handoff import in_working_hours, next_opening
 from storage.models import Demand, User
 from storage.repos import demands as demands_repo
-from tests.handlers.dialogue2_harness import NOW, Chat, add, connection_point, make_app, nlu_backend
+from tests.handlers.dialogue2_harness import NOW, Chat, add, connection_point, make_app
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture(scope="module")
-def nlu() -> Any:
-    return nlu_backend()
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from storage.models import Subscription
-from tests.handlers.dialogue2_harness import Chat, make_app, nlu_backend
-
-
-@pytest.fixture(scope="module")
-def nlu() -> Any:
-    return nlu_backend()
+from tests.handlers.dialogue2_harness import Chat, make_app
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Literal, Protocol
 
 
 class ContentKind(StrEnum):
@@ -49,9 +50,51 @@ class Incoming:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message: a chart as a photo, a spreadsheet as a document.
+
+    Channels that cannot upload files (the Zalo Bot Platform sends photos by URL only) show `url`
+    as a link instead; the console prints the file name.
+    """
+
+    kind: Literal["photo", "document"]
+    filename: str
+    data: bytes = b""
+    url: str | None = None  # a short-lived link to the same file, for channels without uploads
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
     text: str
     buttons: tuple[Button, ...] = ()
     link: str | None = None  # an optional URL shown with the message
     # A hint for channels that can ask for the user's phone natively (Telegram's contact button).
     request_contact: bool = False
+    attachments: tuple[Attachment, ...] = ()
+
+
+SendStatus = Literal["sent", "retry", "blocked", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What one attempt to deliver an `Outgoing` to one recipient came to.
+
+    sent: delivered (`message_id` when the platform gives one); retry: try again after
+    `retry_after` seconds (rate limit, network, 5xx); blocked: the user blocked the bot or left,
+    stop sending to them; failed: will not succeed as it is (`reason` says why, for reports).
+    """
+
+    status: SendStatus
+    message_id: str | None = None
+    retry_after: float | None = None
+    reason: str | None = None
+
+
+class ChannelSender(Protocol):
+    """One per channel: delivers a message to a recipient of that channel. Retries, pacing and
+    reporting live once, above it (the outbox sender), not in each channel."""
+
+    channel: str
+
+    async def send(self, recipient: str, message: Outgoing) -> SendResult: ...

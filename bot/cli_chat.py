@@ -40,11 +40,11 @@ async def _load(fn: Any, *args: Any) -> Any:
         await db.dispose()
 
 
-async def _list(s: Any, status: str | None) -> list[dict[str, Any]]:
+async def _list(s: Any, status: str | None, limit: int | None) -> list[dict[str, Any]]:
     from bot.demand_view import demand_dict
     from storage.repos import demands
 
-    return [await demand_dict(s, d) for d in await demands.list_all(s, status=status, limit=1000)]
+    return [await demand_dict(s, d) for d in await demands.list_all(s, status=status, limit=limit)]
 
 
 async def _show(s: Any, demand_id: int) -> dict[str, Any]:
@@ -58,13 +58,15 @@ async def _show(s: Any, demand_id: int) -> dict[str, Any]:
 def list_cmd(
     status: str | None = typer.Option(None, "--status", help="new|matched|connected|closed|rejected"),
     as_json: bool = typer.Option(False, "--json", help="In dạng JSON (print JSON)."),
+    limit: int | None = typer.Option(None, "--limit", min=1,
+                                     help="Chỉ N nhu cầu mới nhất (mặc định: tất cả)."),
 ) -> None:
     """Liệt kê nhu cầu, mới nhất trước (list demands, newest first)."""
     from bot.demand_view import table
     from storage.errors import StorageError
 
     try:
-        rows = asyncio.run(_load(_list, status))
+        rows = asyncio.run(_load(_list, status, limit))
     except StorageError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc

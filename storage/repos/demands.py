@@ -77,9 +77,10 @@ async def list_for_user(session: AsyncSession, user: User | int, limit: int = 20
 
 
 async def list_all(
-    session: AsyncSession, status: str | Iterable[str] | None = None, limit: int = 100,
+    session: AsyncSession, status: str | Iterable[str] | None = None, limit: int | None = 100,
     offset: int = 0,
 ) -> list[Demand]:
+    """Demands, newest first; `limit=None` for all of them."""
     stmt = select(Demand).order_by(Demand.created_at.desc(), Demand.id.desc())
     if status is not None:
         statuses = [status] if isinstance(status, str) else list(status)

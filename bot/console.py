@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import App
-from bot.types import Button, ContentKind, Incoming, Outgoing
+from bot.types import Attachment, Button, ContentKind, Incoming, Outgoing
 
 CHANNEL = "console"
 HINT = (
@@ -21,16 +23,19 @@ HINT = (
     "Ctrl-D hoặc Ctrl-C để thoát."
 )
 BYE = "Tạm biệt anh/chị!"
+FILES_DIR = Path("var/attachments")  # where files sent in the console chat are saved
 STARTING = "Đang khởi động trợ lý (lần đầu có thể mất khoảng một phút để huấn luyện mô hình)..."
 
 
 class Console:
     """Turns typed lines into `Incoming` and `Outgoing` into numbered text."""
 
-    def __init__(self, app: App, user_id: str, name: str | None = None) -> None:
+    def __init__(self, app: App, user_id: str, name: str | None = None,
+                 files_dir: Path = FILES_DIR) -> None:
         self.app = app
         self.user_id = user_id
         self.name = name
+        self.files_dir = files_dir
         self.buttons: list[Button] = []
 
     def incoming(self, line: str) -> Incoming:
@@ -47,9 +52,23 @@ class Console:
                         payload=payload, kind=kind)
 
     async def send(self, line: str) -> list[Outgoing]:
-        replies = await self.app.handle(self.incoming(line))
+        replies = [self._save_files(r) for r in await self.app.handle(self.incoming(line))]
         self.buttons = [b for r in replies for b in r.buttons]
         return replies
+
+    def _save_files(self, reply: Outgoing) -> Outgoing:
+        """A terminal shows no pictures: files are saved, and their path is shown as the link."""
+        if not any(a.data for a in reply.attachments):
+            return reply
+        saved: list[Attachment] = []
+        for attachment in reply.attachments:
+            if attachment.data:
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                path = self.files_dir / Path(attachment.filename).name
+                path.write_bytes(attachment.data)
+                attachment = replace(attachment, url=str(path))
+            saved.append(attachment)
+        return replace(reply, attachments=tuple(saved))
 
     @staticmethod
     def render(replies: list[Outgoing]) -> str:
@@ -58,6 +77,10 @@ class Console:
             lines = [reply.text]
             if reply.link:
                 lines.append(f"🔗 {reply.link}")
+            for attachment in reply.attachments:
+                what = "Ảnh" if attachment.kind == "photo" else "Tệp"
+                where = f": {attachment.url}" if attachment.url else ""
+                lines.append(f"📎 {what} {Path(attachment.filename).name}{where}")
             for button in reply.buttons:
                 number += 1
                 lines.append(f"  [{number}] {button.label}")

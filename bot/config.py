@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = "Asia/Ho_Chi_Minh"
+    secret_key: str | None = None  # signs short-lived links to report files
+    public_url: str | None = None  # where `ketnoi serve` is reachable; default http://HOST:PORT
+    report_link_ttl: int = 3600  # seconds a signed report link stays valid
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache(maxsize=1)

@@ -48,14 +48,14 @@ class _Server(uvicorn.Server):
         yield
 
 
-def create_web_app(channels: Sequence[WebChannel]) -> Starlette:
+def create_web_app(channels: Sequence[WebChannel], extra: Sequence[BaseRoute] = ()) -> Starlette:
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "channels": {c.name: c.status() for c in channels}})
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     for channel in channels:
         routes.extend(channel.routes())
-    return Starlette(routes=routes)
+    return Starlette(routes=[*routes, *extra])
 
 
 def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]:
@@ -72,6 +72,13 @@ def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]
     else:
         log.warning("KETNOI_TELEGRAM_TOKEN is not set: /telegram/webhook is not served")
     return channels
+
+
+def _report_routes(settings: Settings, core: Any) -> list[BaseRoute]:
+    from bot.web_reports import report_routes
+
+    db = getattr(getattr(core, "services", None), "db", None)
+    return report_routes(settings, db) if db is not None else []
 
 
 async def serve(
@@ -94,7 +101,7 @@ async def serve(
         for channel in channels:
             await channel.start()
         config = uvicorn.Config(
-            create_web_app(channels),
+            create_web_app(channels, _report_routes(settings, core)),
             host=host or settings.host,
             port=port or settings.port,
             lifespan="off",

@@ -44,8 +44,9 @@ first contact; detached: to change it, `await s.merge(user)` in your session, th
 `ctx.forget_user()`), `ctx.db` (`async with ctx.db.transaction() as s:`), `ctx.services.search`
 (`storage.search.CatalogSearch`), `ctx.now()` (aware UTC datetime; tests may fix the clock).
 
-Replying: `ctx.say(text, buttons=[(label, payload), ...], link=None, request_contact=False)`; add
-buttons wherever a choice is offered. Payloads are short ASCII (≤ 64 bytes), `prefix:arg:arg`.
+Replying: `ctx.say(text, buttons=[(label, payload), ...], link=None, request_contact=False,
+attachments=(Attachment("photo", "x.png", data, url), ...))`; add buttons wherever a choice is
+offered. Channels upload attachments (Telegram), save them (console) or show their `url`. Payloads are short ASCII (≤ 64 bytes), `prefix:arg:arg`.
 Texts are polite Vietnamese (anh/chị, "Dạ, ..."). Shared labels/menus: `handlers.ui`
 (`main_menu()`, `intent_button(intent)`, `INTENT_LABELS`). Button `menu:<intent>` runs that
 intent's handler with empty text. Validate `ctx.args` yourself (payloads can be stale or forged):

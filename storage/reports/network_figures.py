@@ -122,18 +122,23 @@ def _table(name: str, *columns: str) -> Table | None:
 
 
 async def broadcasts(q: Query) -> dict[str, int]:
-    """Broadcasts sent in the period and their messages delivered, once broadcasts exist."""
+    """Broadcasts sent in the period (not cancelled) and their messages delivered."""
     sent_table = _table("broadcasts", "created_at")
-    outbox = _table("outbox", "broadcast_id", "status", "created_at")
+    outbox = _table("outbox", "broadcast_id", "status")
     if sent_table is None or outbox is None:
         q.note(BROADCAST_NOTE)
         return {"broadcasts": 0, "broadcast_messages_delivered": 0}
-    in_period = [sent_table.c.created_at >= q.period.start, sent_table.c.created_at < q.period.end]
+    c = sent_table.c
+    when = c.send_at if "send_at" in c else c.created_at
+    conds = [when >= q.period.start, when < q.period.end]
+    if "cancelled_at" in c:
+        conds.append(c.cancelled_at.is_(None))
+    if q.scope.point_id is not None and "connection_point_id" in c:
+        conds.append(c.connection_point_id == q.scope.point_id)
     return {
-        "broadcasts": await q.number(select(func.count()).select_from(sent_table)
-                                     .where(*in_period)),
+        "broadcasts": await q.number(select(func.count()).select_from(sent_table).where(*conds)),
         "broadcast_messages_delivered": await q.number(
             select(func.count()).select_from(outbox)
-            .join(sent_table, sent_table.c.id == outbox.c.broadcast_id)
-            .where(*in_period, outbox.c.status == "sent")),
+            .join(sent_table, c.id == outbox.c.broadcast_id)
+            .where(*conds, outbox.c.status == "sent")),
     }

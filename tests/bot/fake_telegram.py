@@ -311,9 +311,11 @@ class FakeTelegram:
         return JSONResponse(update)
 
     async def _calls(self, _request: Request) -> JSONResponse:
-        return JSONResponse(
-            [{"method": c.method, "status": c.status, "params": c.params} for c in self.calls]
-        )
+        return JSONResponse([
+            {"method": c.method, "status": c.status,
+             "params": {k: f"<{v.filename}, {len(v.data)} bytes>" if isinstance(v, Upload) else v
+                        for k, v in c.params.items()}}
+            for c in self.calls])
 
     async def close(self) -> None:
         self.closing = True
@@ -330,7 +332,9 @@ def _echo(call: Call) -> None:
         if buttons:
             print(f"   {buttons}", flush=True)
         return
-    line = {"method": call.method, "status": call.status, "params": call.params}
+    params = {k: f"<{v.filename}, {len(v.data)} bytes>" if isinstance(v, Upload) else v
+              for k, v in call.params.items()}
+    line = {"method": call.method, "status": call.status, "params": params}
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 

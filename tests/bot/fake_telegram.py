@@ -312,9 +312,7 @@ class FakeTelegram:
 
     async def _calls(self, _request: Request) -> JSONResponse:
         return JSONResponse([
-            {"method": c.method, "status": c.status,
-             "params": {k: f"<{v.filename}, {len(v.data)} bytes>" if isinstance(v, Upload) else v
-                        for k, v in c.params.items()}}
+            {"method": c.method, "status": c.status, "params": _printable(c.params)}
             for c in self.calls])
 
     async def close(self) -> None:
@@ -332,9 +330,7 @@ def _echo(call: Call) -> None:
         if buttons:
             print(f"   {buttons}", flush=True)
         return
-    params = {k: f"<{v.filename}, {len(v.data)} bytes>" if isinstance(v, Upload) else v
-              for k, v in call.params.items()}
-    line = {"method": call.method, "status": call.status, "params": params}
+    line = {"method": call.method, "status": call.status, "params": _printable(call.params)}
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
@@ -345,6 +341,12 @@ class Upload:
     filename: str
     data: bytes
     content_type: str
+
+
+def _printable(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters for JSON output: an uploaded file as its name and size."""
+    return {k: f"<{v.filename}, {len(v.data)} bytes>" if isinstance(v, Upload) else v
+            for k, v in params.items()}
 
 
 async def _params(request: Request) -> dict[str, Any]:

@@ -133,6 +133,7 @@ def routers() -> list[Router]:
         training,
     )
     from handlers.knowledge import consult
+    from handlers.staff import whoami
 
     return [
         menu.router,
@@ -148,4 +149,5 @@ def routers() -> list[Router]:
         subscriptions.router,
         technology.router,
         training.router,
+        whoami.router,
     ]

@@ -13,8 +13,7 @@ from sqlalchemy import select
 from bot.app import APOLOGY, TOO_LONG, App
 from bot.types import ContentKind, Incoming
 from storage.models import MessageLog, User
-from tests.handlers.support import Chat, fresh_app, make_app, shared_nlu, sqlite_url
-from tests.handlers.test_find_technology import ACCEPTANCE
+from tests.handlers.chat import ACCEPTANCE, Chat, fresh_app, make_app, shared_nlu, sqlite_url
 
 
 @pytest.fixture
@@ -183,9 +182,9 @@ async def test_generic_database_state_store_also_survives_a_restart(tmp_path: Pa
     from bot.config import Settings
     from handlers.state_db import DbStateStore
     from storage.db import Database
-    from tests.handlers.support import copy_db, shared_nlu, shared_template
+    from tests.handlers.chat import copy_db, shared_nlu
 
-    url = copy_db(shared_template(), tmp_path / "generic.db")
+    url = copy_db(tmp_path / "generic.db")
 
     async def start() -> App:
         db = Database(url)

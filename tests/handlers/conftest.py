@@ -1,4 +1,8 @@
-"""Fixtures: one trained NLU engine per session, a fresh seeded SQLite database per test."""
+"""Fixtures: a bot on a fresh copy of the seeded database per test, and one user talking to it.
+
+Modules that need an empty database or a fixed clock override `bot` with `Bot.open(...,
+seeded=False, now=NOW)` and seed what they need.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +13,21 @@ import pytest
 
 from bot.app import App
 from nlu.api import EmbeddedBackend
-from tests.handlers.support import Chat, copy_db, make_app, shared_nlu, shared_template
-
-
-@pytest.fixture(scope="session")
-def nlu() -> EmbeddedBackend:
-    return shared_nlu()
+from tests.handlers.chat import Bot, Chat
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return copy_db(shared_template(), tmp_path / "ketnoi.db")
+async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
+    bot = await Bot.open(tmp_path, nlu)
+    yield bot
+    await bot.close()
 
 
 @pytest.fixture
-async def app(db_url: str, nlu: EmbeddedBackend) -> AsyncIterator[App]:
-    app = await make_app(db_url, nlu)
-    yield app
-    await app.close()
+def app(bot: Bot) -> App:
+    return bot.app
 
 
 @pytest.fixture
-def chat(app: App) -> Chat:
-    return Chat(app)
+def chat(bot: Bot) -> Chat:
+    return bot.chat()

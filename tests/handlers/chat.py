@@ -1,0 +1,283 @@
+"""The chat harness of the handler tests: a real `App` driven message by message, as a channel
+adapter drives it, with storage reachable for assertions.
+
+    bot = await Bot.open(tmp_path, nlu)                       # seeded demo catalog, real clock
+    bot = await Bot.open(tmp_path, nlu, seeded=False, now=NOW)  # empty database, fixed clock
+    chat = bot.chat("u1", name="Lan")
+    await chat.send("cần công nghệ sấy vải")                   # text or /command
+    await chat.press("Xác nhận")                               # a button of the last replies, by label
+    await chat.press_payload("ev:reg:HT-BN")                   # any payload, stale or forged too
+    chat.text, chat.buttons, chat.labels, chat.payloads        # what the user sees now
+    [demand] = await bot.demands()                             # storage, for assertions
+    bot = await bot.restart()                                  # a new App on the same database
+
+The same `Chat` drives any `App`, for example one built on the memory state store with a stub NLU
+(see tests/handlers/test_form_engine.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.config import Settings
+from bot.types import Button, ContentKind, Incoming, Outgoing
+from nlu.api import EmbeddedBackend, load_engine
+from storage.db import Database
+from storage.models import Base, ConnectionPoint, Demand, Event, User
+from storage.repos import catalog, demands, registrations, users
+from storage.seed import seed
+
+# A Wednesday, 10:00 in Vietnam (03:00 UTC): inside working hours.
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+M = TypeVar("M", bound=Base)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+# --- databases and the NLU, built once per test process ---------------------------------------
+def _build(path: Path, seeded: bool) -> Path:
+    async def build() -> None:
+        db = Database(sqlite_url(path))
+        await db.upgrade()
+        if seeded:
+            async with db.session() as s:
+                await seed(s)
+                await s.commit()
+        await db.dispose()
+
+    # In its own thread: this may be called from inside a running event loop (async fixtures).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, build()).result()
+    return path
+
+
+@functools.cache
+def template(seeded: bool = True) -> Path:
+    """A migrated database (with the demo catalog when `seeded`), copied for each test."""
+    name = "seeded.db" if seeded else "empty.db"
+    return _build(Path(tempfile.mkdtemp(prefix="ketnoi-template-")) / name, seeded)
+
+
+def copy_db(target: Path, seeded: bool = True) -> str:
+    """A fresh copy of the template at `target`; returns its database URL."""
+    shutil.copy(template(seeded), target)
+    return sqlite_url(target)
+
+
+@functools.cache
+def shared_nlu() -> EmbeddedBackend:
+    """One trained engine per test process (trained into var/nlu-model when missing)."""
+    return EmbeddedBackend(engine=load_engine())
+
+
+async def make_app(url: str, nlu: Any = None, now: datetime | None = None) -> App:
+    """An App on the database at `url` (already migrated), optionally with a fixed clock."""
+    app = await App.create(Settings(database_url=url), nlu=nlu or shared_nlu())
+    if now is not None:
+        app.services.clock = lambda: now
+    return app
+
+
+async def fresh_app(directory: Path, seeded: bool = True) -> App:
+    """An App on a fresh copy of the (seeded) database in `directory`."""
+    return await make_app(copy_db(directory / "ketnoi.db", seeded))
+
+
+# --- the bot under test ------------------------------------------------------------------------
+class Bot:
+    """An App on a SQLite file of its own, plus what tests need to seed and read its storage."""
+
+    def __init__(self, app: App, path: Path, nlu: Any, now: datetime | None) -> None:
+        self.app, self.path, self.nlu, self.now = app, path, nlu, now
+
+    @classmethod
+    async def open(cls, directory: Path, nlu: Any = None, *, seeded: bool = True,
+                   now: datetime | None = None) -> Bot:
+        """A bot on a fresh database in `directory`: the demo catalog, or empty tables."""
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "ketnoi.db"
+        url = copy_db(path, seeded)
+        return cls(await make_app(url, nlu, now), path, nlu, now)
+
+    @property
+    def url(self) -> str:
+        return sqlite_url(self.path)
+
+    @property
+    def db(self) -> Database:
+        return self.app.services.db
+
+    def chat(self, user: str = "u1", name: str | None = None, channel: str = "console") -> Chat:
+        return Chat(self.app, user, name=name, channel=channel)
+
+    async def restart(self) -> Bot:
+        """Close this App and start a new one on the same database (a process restart)."""
+        await self.app.close()
+        self.app = await make_app(self.url, self.nlu, self.now)
+        return self
+
+    async def close(self) -> None:
+        await self.app.close()
+
+    # --- seeding ---------------------------------------------------------------------------
+    async def add(self, *rows: Base) -> None:
+        """Store model rows (events, connection points, users...) in one transaction."""
+        async with self.db.transaction() as s:
+            s.add_all(rows)
+
+    async def add_user(self, external_id: str = "u1", channel: str = "console",
+                       **fields: Any) -> User:
+        """A known user (contact data, consent...) before they write."""
+        user = User(channel=channel, external_id=external_id, **fields)
+        await self.add(user)
+        return user
+
+    async def add_demand(self, user: User, type: str = "find_technology", raw_text: str = "", *,
+                         status: str = "new", created_at: datetime | None = None,
+                         status_changed_at: datetime | None = None, **fields: Any) -> Demand:
+        """A demand sent earlier by `user` (through the storage function the bot uses), then
+        moved to `status`; the dates default to storage's own."""
+        async with self.db.transaction() as s:
+            demand = await demands.create(s, user.id, type, raw_text, commit=False, **fields)
+            if created_at is not None:
+                demand.created_at = created_at
+            if status != "new":
+                await demands.change_status(s, demand, status)
+                if status_changed_at is not None:
+                    demand.history[-1].changed_at = status_changed_at
+        return demand
+
+    # --- reading, for assertions -------------------------------------------------------------
+    async def rows(self, model: type[M]) -> list[M]:
+        """Every row of a table, oldest first."""
+        async with self.db.session() as s:
+            return list((await s.execute(select(model).order_by(model.id))).scalars())  # type: ignore[attr-defined]
+
+    async def demands(self) -> list[Demand]:
+        return await self.rows(Demand)
+
+    async def user(self, external_id: str = "u1", channel: str = "console") -> User | None:
+        async with self.db.session() as s:
+            return await users.find(s, channel, external_id)
+
+    async def registrations(self, event_code: str) -> int:
+        """How many people are registered for the event."""
+        async with self.db.session() as s:
+            return await registrations.count(s, await catalog.require_event(s, event_code))
+
+
+# --- one user talking ---------------------------------------------------------------------------
+class Chat:
+    """One user talking to an App; keeps the replies to the last message."""
+
+    def __init__(self, app: App, user: str = "u1", *, name: str | None = None,
+                 channel: str = "console") -> None:
+        self.app, self.user, self.name, self.channel = app, user, name, channel
+        self.replies: list[Outgoing] = []
+
+    def incoming(self, text: str = "", kind: ContentKind = ContentKind.TEXT,
+                 payload: str | None = None, update_id: str | None = None) -> Incoming:
+        """What an adapter would hand to the app for this message ("/..." is a command)."""
+        if kind == ContentKind.TEXT and text.startswith("/"):
+            kind = ContentKind.COMMAND
+        return Incoming(self.channel, self.user, self.user, text=text, user_name=self.name,
+                        payload=payload, kind=kind, update_id=update_id,
+                        time=self.app.services.clock())
+
+    async def send(self, text: str = "", kind: ContentKind = ContentKind.TEXT,
+                   payload: str | None = None, update_id: str | None = None) -> list[Outgoing]:
+        """Send a message; every message gets an answer, except a re-delivered update."""
+        self.replies = await self.app.handle(self.incoming(text, kind, payload, update_id))
+        if update_id is None:
+            assert self.replies, f"no reply to {text or payload!r}"
+        return self.replies
+
+    async def press(self, label: str) -> list[Outgoing]:
+        """Press a button of the last replies by its label: the exact label, else the first
+        starting with `label`, else the first containing it (case-insensitive)."""
+        button = self.button(label)
+        return await self.send(button.label, ContentKind.BUTTON, button.payload)
+
+    async def press_payload(self, payload: str) -> list[Outgoing]:
+        """Press a button with this payload, shown or not (stale and forged buttons too)."""
+        return await self.send("", ContentKind.BUTTON, payload)
+
+    def button(self, label: str) -> Button:
+        wanted = label.casefold()
+        for fits in (str.__eq__, str.startswith, str.__contains__):
+            for button in self.buttons:
+                if fits(button.label.casefold(), wanted):
+                    return button
+        raise AssertionError(f"no button {label!r} in {self.labels}")
+
+    def has_button(self, label: str) -> bool:
+        try:
+            self.button(label)
+        except AssertionError:
+            return False
+        return True
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(r.text for r in self.replies)
+
+    @property
+    def buttons(self) -> list[Button]:
+        return [b for r in self.replies for b in r.buttons]
+
+    @property
+    def labels(self) -> list[str]:
+        return [b.label for b in self.buttons]
+
+    @property
+    def payloads(self) -> list[str]:
+        return [b.payload for b in self.buttons]
+
+
+# --- rows to seed ---------------------------------------------------------------------------------
+def event(code: str, *, days: float, kind: str = "workshop", province: str | None = "bac_ninh",
+          sectors: Iterable[str] = ("agri_processing",), capacity: int | None = None,
+          deadline_days: float | None = None, title: str | None = None) -> Event:
+    """An event `days` after NOW (negative: already held)."""
+    return Event(
+        code=code, kind=kind, title=title or f"Sự kiện {code}", starts_at=NOW + timedelta(days=days),
+        venue="Hội trường Sở KH&CN", province=province, sectors=list(sectors),
+        capacity=capacity, organiser="Sở KH&CN",
+        registration_deadline=None if deadline_days is None else NOW + timedelta(days=deadline_days),
+    )
+
+
+def connection_point() -> ConnectionPoint:
+    return ConnectionPoint(code="DKN-BN", name="Điểm kết nối Bắc Ninh", provinces=["bac_ninh"],
+                           contact={"phone": "02043000000"})
+
+
+# --- a demand told in one message, used by several files --------------------------------------------
+# A find_technology demand naming product, place and budget: only organisation and contact are asked.
+ACCEPTANCE = "cty minh o bac giang can cong nghe say vai thieu, kinh phi khoang 500 trieu"
+
+
+async def finish_contact(chat: Chat, org: str = "Công ty TNHH Minh Phát",
+                         contact: str = "0912 345 678") -> None:
+    """Answer the organisation, contact and consent questions; ends at the summary."""
+    assert "tên doanh nghiệp" in chat.text
+    await chat.send(org)
+    assert "số điện thoại hoặc email" in chat.text
+    await chat.send(contact)
+    assert "đồng ý để trung tâm" in chat.text.lower()
+    await chat.press("Đồng ý")
+    assert "kiểm tra lại" in chat.text

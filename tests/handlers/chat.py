@@ -32,6 +32,9 @@ from sqlalchemy import select
 from bot.app import App
 from bot.config import Settings
 from bot.types import Button, ContentKind, Incoming, Outgoing
+from handlers.base import Router, Services
+from handlers.dispatch import Dispatcher
+from handlers.state import MemoryStateStore
 from nlu.api import EmbeddedBackend, load_engine
 from storage.db import Database
 from storage.models import Base, ConnectionPoint, Demand, Event, User
@@ -178,6 +181,30 @@ class Bot:
         """How many people are registered for the event."""
         async with self.db.session() as s:
             return await registrations.count(s, await catalog.require_event(s, event_code))
+
+
+# --- the engine alone: memory state store, stub NLU, the routers a test declares ------------------
+class StubNlu:
+    """Rasa-shaped parses chosen by the test: `StubNlu({"text": ("intent", 0.95)})`, optionally
+    with entities as a third item; any other text is `nlu_fallback` at 0.2."""
+
+    def __init__(self, parses: dict[str, tuple[Any, ...]] | None = None) -> None:
+        self.parses = dict(parses or {})
+        self.seen: list[str] = []  # texts the dispatcher asked about, in order
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        self.seen.append(text)
+        name, confidence, *rest = self.parses.get(text, ("nlu_fallback", 0.2))
+        entities = [{"entity": e, "value": v, "start": 0, "end": len(text), "confidence": 1.0}
+                    for e, v in (rest[0] if rest else {}).items()]
+        intent = {"name": name, "confidence": confidence}
+        return {"text": text, "intent": intent, "intent_ranking": [intent], "entities": entities}
+
+
+def memory_app(*routers: Router, nlu: StubNlu | None = None) -> App:
+    """An App of just these routers, states kept in memory, no database and no model."""
+    services = Services(db=None, nlu=nlu or StubNlu(), states=MemoryStateStore())  # type: ignore[arg-type]
+    return App(services, Dispatcher(routers))
 
 
 # --- one user talking ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.types import Button, Incoming, Outgoing
-from handlers.state import DialogueState, StateStore
+from storage.state import DialogueState, StateStore
 
 if TYPE_CHECKING:
     from handlers.dispatch import Dispatcher
@@ -137,22 +137,9 @@ class Context:
     async def user(self) -> User:
         """The storage `User` of the sender (created on first contact), detached from its session."""
         if self._user is None:
-            from storage.repos import users
-
-            channel, user_id = self.incoming.channel, str(self.incoming.user_id)
-            read = getattr(self.services.states, "read_user", None)
-            create = getattr(self.services.states, "create_user", None)
-            if read is not None and create is not None:  # plain sqlite3 (handlers.state_sqlite)
-                self._user = read(channel, user_id) or await create(
-                    channel, user_id, self.incoming.user_name)
-            else:  # a read first: no writer lock for known users
-                async with self.db.session() as s:
-                    self._user = await users.find(s, channel, user_id)
-            if self._user is None:
-                async with self.db.transaction() as s:
-                    self._user = await users.get_or_create(
-                        s, channel, user_id, self.incoming.user_name
-                    )
+            self._user = await self.services.states.user(
+                self.db, self.incoming.channel, str(self.incoming.user_id),
+                self.incoming.user_name)
         return self._user
 
     def forget_user(self) -> None:

@@ -173,8 +173,7 @@ class Dispatcher:
         from storage.repos import users
 
         user = await ctx.user()
-        async with ctx.db.transaction() as s:
-            await users.update_contact(s, await s.merge(user), phone=number)
+        await users.remember_contact(ctx.db, user.id, phone=number)
         ctx.forget_user()
         ctx.say(f"Dạ, em đã lưu số điện thoại {number} của anh/chị. Anh/chị cần hỗ trợ gì ạ?",
                 main_menu())

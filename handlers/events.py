@@ -22,8 +22,7 @@ from nlu.normalize import plain
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
 from storage.errors import AlreadyRegistered, StorageError
 from storage.models import Event
-from storage.repos import catalog, registrations
-from storage.repos import users as users_repo
+from storage.repos import catalog, registrations, users
 
 router = Router("events")
 
@@ -112,17 +111,16 @@ async def _find(ctx: Context, f: dict[str, Any]) -> tuple[list[Event], dict[str,
     training question keeps its kind longer."""
     attempts = _RELAX_TRAINING if f.get("kind") == "training" else _RELAX
     seen: list[dict[str, Any]] = []
-    async with ctx.db.session() as s:
-        for dropped in attempts:
-            tried = {**f, **{key: None for key in dropped}}
-            if tried in seen:  # nothing to relax there: the same query was already tried
-                continue
-            seen.append(tried)
-            found = await catalog.upcoming_events(
-                s, now=ctx.now(), limit=50, kind=tried.get("kind"),
-                province=tried.get("province"), sector=tried.get("sector"))
-            if found:
-                return _product_first(found, f.get("product")), tried
+    for dropped in attempts:
+        tried = {**f, **{key: None for key in dropped}}
+        if tried in seen:  # nothing to relax there: the same query was already tried
+            continue
+        seen.append(tried)
+        found = await catalog.events_ahead(
+            ctx.db, now=ctx.now(), limit=50, kind=tried.get("kind"),
+            province=tried.get("province"), sector=tried.get("sector"))
+        if found:
+            return _product_first(found, f.get("product")), tried
     return [], dict(f)
 
 
@@ -149,8 +147,7 @@ async def show_events(ctx: Context, filters: dict[str, Any], offset: int = 0) ->
              f"{describe_filters(used)} sắp tới nhé:")
     tz = local_tz(ctx)
     cards, buttons = [], []
-    async with ctx.db.session() as s:
-        seats = await registrations.seats_left_many(s, list(page))
+    seats = await registrations.free_seats(ctx.db, list(page))
     for i, event in enumerate(page, start=offset + 1):
         cards.append(event_card(event, tz, seats[event.id], i))
         buttons.append(register_button(event))
@@ -167,8 +164,7 @@ async def ask_events(ctx: Context) -> None:
 
 # --- registering ----------------------------------------------------------------------------
 async def _event(ctx: Context, code: str) -> Event | None:
-    async with ctx.db.session() as s:
-        return await catalog.get_event(s, code)
+    return await catalog.event(ctx.db, code)
 
 
 async def register(ctx: Context, code: str) -> None:
@@ -188,8 +184,7 @@ async def register(ctx: Context, code: str) -> None:
 async def _register_now(ctx: Context, event: Event) -> None:
     user = await ctx.user()
     try:
-        async with ctx.db.transaction() as s:
-            await registrations.register(s, event, user, now=ctx.now())
+        await registrations.register(ctx.db, user, event.code, now=ctx.now())
     except AlreadyRegistered:
         ctx.say(f"Anh/chị đã đăng ký “{event.title}” rồi ạ, mỗi người chỉ cần đăng ký một lần.",
                 [Button("Hủy đăng ký", f"ev:unreg:{event.code}"), Button("Sự kiện khác", "ev:list")])
@@ -207,12 +202,9 @@ async def _register_now(ctx: Context, event: Event) -> None:
 async def _contact_done(ctx: Context, values: dict[str, Any]) -> None:
     user = await ctx.user()
     contact = values.get("contact") or {}
-    async with ctx.db.transaction() as s:
-        fresh = await users_repo.get(s, user.id)
-        await users_repo.update_contact(
-            s, fresh, display_name=values.get("name") or fresh.display_name,
-            phone=contact.get("phone") or fresh.phone, email=contact.get("email") or fresh.email,
-            organisation=values.get("organisation") or fresh.organisation)
+    await users.remember_contact(
+        ctx.db, user.id, display_name=values.get("name"), phone=contact.get("phone"),
+        email=contact.get("email"), organisation=values.get("organisation"))
     ctx.forget_user()
     ctx.state.clear_form()
     event = await _event(ctx, values.get("event", ""))
@@ -246,8 +238,7 @@ async def cancel_registration(ctx: Context, code: str) -> None:
     user = await ctx.user()
     done = False
     if event is not None:
-        async with ctx.db.transaction() as s:
-            done = await registrations.cancel(s, event, user)
+        done = await registrations.withdraw(ctx.db, user, event)
     text = (f"Em đã hủy đăng ký “{event.title}” của anh/chị ạ." if done and event else
             "Anh/chị chưa đăng ký sự kiện này ạ.")
     ctx.say(text, [Button("Xem sự kiện sắp tới", "ev:list")])
@@ -262,9 +253,7 @@ async def open_event(ctx: Context, code: str) -> None:
         await show_events(ctx, {"kind": None, "province": None, "sector": None})
         return
     user = await ctx.user()
-    async with ctx.db.session() as s:
-        seats = await registrations.seats_left(s, event)
-        mine = await registrations.find(s, event, user)
+    seats, mine = await registrations.seat_and_registration(ctx.db, event, user)
     card = event_card(event, local_tz(ctx), seats)
     if event.description:
         card += "\n\n" + event.description[:600]

@@ -65,12 +65,11 @@ async def find_matches(ctx: Context, demand: Demand, *, techs: int = TECH_PAGE) 
         return Matches()
     query = demand_query(demand)
     where: dict[str, Any] = {"province": demand.province, "sector": demand.sector}
-    async with ctx.db.session() as s:
-        return Matches(
-            technologies=await search.technologies(s, query, k=techs, **where),
-            experts=await search.experts(s, query, k=EXPERTS_SHOWN, **where),
-            events=await search.events(s, query, k=EVENTS_SHOWN, now=ctx.now(), **where),
-        )
+    return Matches(
+        technologies=await search.technologies(ctx.db, query, k=techs, **where),
+        experts=await search.experts(ctx.db, query, k=EXPERTS_SHOWN, **where),
+        events=await search.events(ctx.db, query, k=EVENTS_SHOWN, now=ctx.now(), **where),
+    )
 
 
 def short(text: str, limit: int = 30) -> str:

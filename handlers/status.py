@@ -51,8 +51,7 @@ def demand_line(demand: Demand, tz: ZoneInfo) -> str:
 @router.intent("demand_status")
 async def demand_status(ctx: Context) -> None:
     user = await ctx.user()
-    async with ctx.db.session() as s:
-        found = await demands_repo.list_for_user(s, user.id, limit=SHOWN + 1)
+    found = await demands_repo.recent_of(ctx.db, user, limit=SHOWN + 1)
     if not found:
         ctx.say("Anh/chị chưa gửi yêu cầu nào qua Trung tâm. Em có thể giúp anh/chị tìm công nghệ "
                 "hoặc chuyên gia ngay bây giờ ạ.",

@@ -34,12 +34,12 @@ from bot.config import Settings
 from bot.types import Button, ContentKind, Incoming, Outgoing
 from handlers.base import Router, Services
 from handlers.dispatch import Dispatcher
-from handlers.state import MemoryStateStore
 from nlu.api import EmbeddedBackend, load_engine
 from storage.db import Database
 from storage.models import Base, ConnectionPoint, Demand, Event, User
 from storage.repos import catalog, demands, registrations, users
 from storage.seed import seed
+from storage.state import MemoryStateStore
 
 # A Wednesday, 10:00 in Vietnam (03:00 UTC): inside working hours.
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)

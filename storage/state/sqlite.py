@@ -3,7 +3,7 @@
 Each aiosqlite statement is a round trip to a worker thread (tenths of a millisecond, several per
 statement), while the same statements on a direct sqlite3 connection take microseconds. The
 few per-message statements (dedupe, state upsert, log insert) therefore run synchronously on
-the event loop, inside the process-wide writer lock (`bot.sqlite_writes`) so they never wait
+the event loop, inside the process-wide writer lock (`Database.write_lock`) so they never wait
 for an in-process aiosqlite writer; the schema is the one storage's migrations create.
 State and log writes are written behind the reply (batched; the cache serves the chat's next
 message); `flush()`/`close()` wait for them, so a clean shutdown loses nothing and a crash at
@@ -24,13 +24,11 @@ from typing import Any
 
 from sqlalchemy import Boolean
 
-from bot.sqlite_writes import serialize_sqlite_writes
-from handlers.state import DialogueState, LogLine
-from handlers.state_db import DbStateStore, _copy
 from storage.db import Database
 from storage.models import User
-from storage.repos.messages import MAX_TEXT
 from storage.sqltypes import UTCDateTime, utcnow
+from storage.state.base import MAX_LOGGED_TEXT, DialogueState, LogLine
+from storage.state.sql import SqlStateStore, _copy
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_S = 2.0  # only another process (an import, a seed) can hold the lock that long
@@ -64,7 +62,7 @@ def _stamp(moment: datetime) -> str:
     return moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-class SqliteStateStore(DbStateStore):
+class SqliteStateStore(SqlStateStore):
     def __init__(self, db: Database, path: Path, *, cache_size: int = 10_000,
                  write_behind: bool = True) -> None:
         super().__init__(db, cache_size=cache_size)
@@ -73,9 +71,8 @@ class SqliteStateStore(DbStateStore):
         self.write_behind = write_behind
         self._queue: list[tuple[tuple[str, str], Callable[[sqlite3.Connection], None]]] = []
         self._writer: asyncio.Task[None] | None = None
-        lock = serialize_sqlite_writes(db)
-        assert lock is not None
-        self.lock = lock
+        assert db.write_lock is not None, "a SQLite database has a writer lock"
+        self.lock = db.write_lock
         self._conn: sqlite3.Connection | None = None
 
     @property
@@ -111,7 +108,7 @@ class SqliteStateStore(DbStateStore):
         key = (channel, chat_id)
         raw = None if state is None or state.is_empty else state.to_json()
         now = _stamp(utcnow())
-        rows = [(channel, chat_id, line.user_id, line.direction, (line.text or "")[:MAX_TEXT],
+        rows = [(channel, chat_id, line.user_id, line.direction, (line.text or "")[:MAX_LOGGED_TEXT],
                  line.intent, line.confidence, now) for line in log]
 
         def write(c: sqlite3.Connection) -> None:
@@ -143,6 +140,12 @@ class SqliteStateStore(DbStateStore):
                     log.exception("could not save %d conversation turns", len(batch))
                     for key, _ in batch:
                         self._cache.pop(key, None)
+
+    async def user(self, db: Database, channel: str, external_id: str, name: str | None) -> User:
+        """Known users are a plain read; new ones one INSERT OR IGNORE (no aiosqlite thread hop)."""
+        found = self.read_user(channel, external_id) or await self.create_user(
+            channel, external_id, name)
+        return found if found is not None else await super().user(db, channel, external_id, name)
 
     def read_user(self, channel: str, external_id: str) -> User | None:
         """The sender's user row as a detached `User` (a plain read, no thread hop)."""

@@ -4,7 +4,7 @@ Per message the app calls `begin_turn` (record the update id for exactly-once ha
 the state, from a cache when possible) and `end_turn` (write the state and the message log;
 concurrent calls share one transaction). Statements are write-first (INSERT ... ON CONFLICT) so
 concurrent SQLite writers wait for the lock instead of failing on a read→write upgrade (see also
-`bot.sqlite_writes`).
+the writer lock of `storage.db.Database`).
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.state import DialogueState, LogLine, StateStore
 from storage.db import Database
 from storage.models import ConversationState, MessageLog, ProcessedUpdate
-from storage.repos.messages import MAX_TEXT
 from storage.sqltypes import utcnow
+from storage.state.base import MAX_LOGGED_TEXT, DialogueState, LogLine, StateStore
 
 
-class DbStateStore(StateStore):
+class SqlStateStore(StateStore):
     """States in the database, with a read cache and group commit.
 
     The cache assumes one process serves a channel (as the Telegram and console runners do);
@@ -122,7 +121,7 @@ class DbStateStore(StateStore):
             ), upserts)
         now = utcnow()
         rows = [{"channel": w.key[0], "chat_id": w.key[1], "user_id": line.user_id,
-                 "direction": line.direction, "text": (line.text or "")[:MAX_TEXT],
+                 "direction": line.direction, "text": (line.text or "")[:MAX_LOGGED_TEXT],
                  "intent": line.intent, "confidence": line.confidence, "created_at": now}
                 for w in batch for line in w.log]
         if rows:

@@ -1,8 +1,8 @@
-"""Dialogue state stores: what a chat is in the middle of, kept between messages."""
+"""The memory state store (storage/state/memory.py): states kept as JSON copies, updates seen once."""
 
 from __future__ import annotations
 
-from handlers.state import DialogueState, MemoryStateStore
+from storage.state import DialogueState, MemoryStateStore
 
 
 async def test_memory_state_store_keeps_copies() -> None:

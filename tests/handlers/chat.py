@@ -1,18 +1,19 @@
 """The chat harness of the handler tests: a real `App` driven message by message, as a channel
 adapter drives it, with storage reachable for assertions.
 
-    bot = await Bot.open(tmp_path, nlu)                       # seeded demo catalog, real clock
-    bot = await Bot.open(tmp_path, nlu, seeded=False, now=NOW)  # empty database, fixed clock
+    bot = await open_bot()                                    # fixture: demo catalog, real clock
+    bot = await open_bot(event(...), seeded=False, now=NOW)   # empty tables + these rows, fixed clock
     chat = bot.chat("u1", name="Lan")
-    await chat.send("cần công nghệ sấy vải")                   # text or /command
+    await chat.send("cần công nghệ sấy vải")                   # text or /command (or kind=STICKER...)
     await chat.press("Xác nhận")                               # a button of the last replies, by label
     await chat.press_payload("ev:reg:HT-BN")                   # any payload, stale or forged too
     chat.text, chat.buttons, chat.labels, chat.payloads        # what the user sees now
     [demand] = await bot.demands()                             # storage, for assertions
-    bot = await bot.restart()                                  # a new App on the same database
+    await bot.restart()                                        # a new App on the same database
 
-The same `Chat` drives any `App`, for example one built on the memory state store with a stub NLU
-(see tests/handlers/test_form_engine.py).
+The fixtures (`open_bot`, `bot`, `chat`) are in conftest.py; `Bot.open(directory, nlu, ...)` works
+without them. The same `Chat` drives any `App`, e.g. `memory_app(router, nlu=StubNlu({...}))`: just
+the routers of a test, states in memory, no database (tests/handlers/test_form_engine.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import asyncio
 import functools
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,6 +46,7 @@ from storage.state import MemoryStateStore
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 M = TypeVar("M", bound=Base)
+OpenBot = Callable[..., Awaitable["Bot"]]  # the `open_bot` fixture: (*rows, seeded, now) -> Bot
 
 
 def sqlite_url(path: Path) -> str:

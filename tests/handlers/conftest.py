@@ -1,31 +1,40 @@
-"""Fixtures: a bot on a fresh copy of the seeded database per test, and one user talking to it.
-
-Modules that need an empty database or a fixed clock override `bot` with `Bot.open(...,
-seeded=False, now=NOW)` and seed what they need.
-"""
+"""Fixtures: `bot` (the demo catalog, real clock) and `chat` (user "u1" talking to it); modules
+needing an empty database, a fixed clock or rows of their own override `bot` with `open_bot`."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from nlu.api import EmbeddedBackend
-from tests.handlers.chat import Bot, Chat
+from storage.models import Base
+from tests.handlers.chat import Bot, Chat, OpenBot
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
-    bot = await Bot.open(tmp_path, nlu)
-    yield bot
-    await bot.close()
+async def open_bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[OpenBot]:
+    """`await open_bot(*rows, seeded=True, now=None)`: a bot on a fresh database of its own
+    holding `rows`; every bot opened is closed after the test."""
+    opened: list[Bot] = []
+
+    async def open_(*rows: Base, seeded: bool = True, now: datetime | None = None) -> Bot:
+        bot = await Bot.open(tmp_path / f"bot{len(opened)}", nlu, seeded=seeded, now=now)
+        opened.append(bot)
+        if rows:
+            await bot.add(*rows)
+        return bot
+
+    yield open_
+    for bot in opened:
+        await bot.close()
 
 
 @pytest.fixture
-def app(bot: Bot) -> App:
-    return bot.app
+async def bot(open_bot: OpenBot) -> Bot:
+    return await open_bot()
 
 
 @pytest.fixture

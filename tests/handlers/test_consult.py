@@ -3,22 +3,15 @@ demand, asking only the contact data the bot does not know yet."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from nlu.api import EmbeddedBackend
 from storage.models import User
-from tests.handlers.chat import NOW, Bot, connection_point
+from tests.handlers.chat import NOW, Bot, OpenBot, connection_point
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
-    bot = await Bot.open(tmp_path, nlu, seeded=False, now=NOW)
-    await bot.add(connection_point())
-    yield bot
-    await bot.close()
+async def bot(open_bot: OpenBot) -> Bot:
+    return await open_bot(connection_point(), seeded=False, now=NOW)
 
 
 async def test_consultation_request_is_saved_as_demand(bot: Bot) -> None:

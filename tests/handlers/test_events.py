@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from nlu.api import EmbeddedBackend
-from tests.handlers.chat import NOW, Bot, event
+from tests.handlers.chat import NOW, Bot, OpenBot, event
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
-    bot = await Bot.open(tmp_path, nlu, seeded=False, now=NOW)
-    await bot.add(event("HT-BN", days=5, kind="workshop", title="Hội thảo chế biến vải thiều"),
-                  event("DT-HN", days=6, kind="training", province="ha_noi", sectors=["digital"],
-                        title="Tập huấn chuyển đổi số"),
-                  event("TM-CT", days=30, kind="techmart", province="can_tho",
-                        sectors=["aquaculture"], title="Techmart Cần Thơ"),
-                  event("FULL", days=8, kind="workshop", capacity=1, title="Hội thảo ít chỗ"),
-                  event("LATE", days=9, kind="workshop", deadline_days=-1,
-                        title="Hội thảo hết hạn"),
-                  event("PAST", days=-2, kind="workshop", title="Hội thảo đã qua"))
-    yield bot
-    await bot.close()
+async def bot(open_bot: OpenBot) -> Bot:
+    return await open_bot(
+        event("HT-BN", days=5, kind="workshop", title="Hội thảo chế biến vải thiều"),
+        event("DT-HN", days=6, kind="training", province="ha_noi", sectors=["digital"],
+              title="Tập huấn chuyển đổi số"),
+        event("TM-CT", days=30, kind="techmart", province="can_tho", sectors=["aquaculture"],
+              title="Techmart Cần Thơ"),
+        event("FULL", days=8, kind="workshop", capacity=1, title="Hội thảo ít chỗ"),
+        event("LATE", days=9, kind="workshop", deadline_days=-1, title="Hội thảo hết hạn"),
+        event("PAST", days=-2, kind="workshop", title="Hội thảo đã qua"),
+        seeded=False, now=NOW)
 
 
 async def test_events_filtered_by_kind_province_and_sector_from_message(bot: Bot) -> None:
@@ -194,14 +188,9 @@ async def test_events_naming_the_product_come_first(bot: Bot) -> None:
     assert "thanh long" in first
 
 
-async def test_start_deep_link_opens_a_demo_catalog_event(
-    tmp_path: Path, nlu: EmbeddedBackend
-) -> None:
-    demo = await Bot.open(tmp_path / "demo", nlu)  # the seeded catalog, not this module's events
-    try:
-        chat = demo.chat()
-        await chat.send("/start event_SK-002")
-        assert "Techdemo công nghệ sấy và bảo quản trái cây" in chat.text
-        assert chat.has_button("Đăng ký")
-    finally:
-        await demo.close()
+async def test_start_deep_link_opens_a_demo_catalog_event(open_bot: OpenBot) -> None:
+    demo = await open_bot()  # the seeded catalog, not this module's events
+    chat = demo.chat()
+    await chat.send("/start event_SK-002")
+    assert "Techdemo công nghệ sấy và bảo quản trái cây" in chat.text
+    assert chat.has_button("Đăng ký")

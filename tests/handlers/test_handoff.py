@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from handlers.handoff import in_working_hours, next_opening
-from nlu.api import EmbeddedBackend
 from storage.models import User
-from tests.handlers.chat import NOW, Bot, connection_point
+from tests.handlers.chat import NOW, Bot, OpenBot, connection_point
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
-    bot = await Bot.open(tmp_path, nlu, seeded=False, now=NOW)
-    await bot.add(connection_point())
-    yield bot
-    await bot.close()
+async def bot(open_bot: OpenBot) -> Bot:
+    return await open_bot(connection_point(), seeded=False, now=NOW)
 
 
 async def _user_with_demand(bot: Bot, status: str = "new") -> int:
@@ -62,22 +56,19 @@ async def test_handoff_in_hours_is_recorded_on_latest_demand(bot: Bot) -> None:
     assert demand.details["handoff"][0]["note"] == "toi muon gap can bo"
 
 
-async def test_handoff_outside_hours_on_its_own(tmp_path: Path, nlu: EmbeddedBackend) -> None:
+async def test_handoff_outside_hours_on_its_own(open_bot: OpenBot) -> None:
     saturday_night = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # 21:00 Saturday in Vietnam
-    bot = await Bot.open(tmp_path / "saturday", nlu, seeded=False, now=saturday_night)
-    try:
-        chat = bot.chat()
-        await chat.send("toi muon gap can bo")
-        assert "ngoài giờ làm việc" in chat.text
-        assert "8:00 thứ Hai, 30/11" in chat.text
-        assert "số điện thoại" in chat.text  # no contact known yet: asked for one
-        await chat.send("sdt cua toi 0987 654 321")
-        assert "0987654321" in chat.text
-        [demand], [user] = await bot.demands(), await bot.rows(User)
-        assert demand.type == "human_handoff" and demand.details["handoff"]
-        assert demand.details["phone"] == "0987654321" and user.phone == "0987654321"
-    finally:
-        await bot.close()
+    bot = await open_bot(seeded=False, now=saturday_night)  # no connection point either
+    chat = bot.chat()
+    await chat.send("toi muon gap can bo")
+    assert "ngoài giờ làm việc" in chat.text
+    assert "8:00 thứ Hai, 30/11" in chat.text
+    assert "số điện thoại" in chat.text  # no contact known yet: asked for one
+    await chat.send("sdt cua toi 0987 654 321")
+    assert "0987654321" in chat.text
+    [demand], [user] = await bot.demands(), await bot.rows(User)
+    assert demand.type == "human_handoff" and demand.details["handoff"]
+    assert demand.details["phone"] == "0987654321" and user.phone == "0987654321"
 
 
 async def test_handoff_on_closed_demand_creates_a_new_one(bot: Bot) -> None:

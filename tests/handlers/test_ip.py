@@ -3,23 +3,16 @@ question is about, and what the answer tells the user to prepare."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from handlers.knowledge.base import match_topic, render_topic
 from handlers.knowledge.ip import COPYRIGHT, IP_TOPICS
-from nlu.api import EmbeddedBackend
-from tests.handlers.chat import NOW, Bot, connection_point
+from tests.handlers.chat import NOW, Bot, OpenBot, connection_point
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
-    bot = await Bot.open(tmp_path, nlu, seeded=False, now=NOW)
-    await bot.add(connection_point())
-    yield bot
-    await bot.close()
+async def bot(open_bot: OpenBot) -> Bot:
+    return await open_bot(connection_point(), seeded=False, now=NOW)
 
 
 @pytest.mark.parametrize(("text", "topic"), [

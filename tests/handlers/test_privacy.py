@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from nlu.api import EmbeddedBackend
 from storage.models import EventRegistration, Subscription, Technology, User
-from tests.handlers.chat import NOW, Bot, Chat, event
+from tests.handlers.chat import NOW, Bot, Chat, OpenBot, event
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
-    bot = await Bot.open(tmp_path, nlu, seeded=False, now=NOW)
-    await bot.add(event("HT-BN", days=5, title="Hội thảo chế biến vải thiều"))
-    yield bot
-    await bot.close()
+async def bot(open_bot: OpenBot) -> Bot:
+    return await open_bot(event("HT-BN", days=5, title="Hội thảo chế biến vải thiều"), seeded=False, now=NOW)
 
 
 async def _fill(bot: Bot, chat: Chat) -> User:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from nlu.api import EmbeddedBackend
-from tests.handlers.chat import NOW, Bot, connection_point
+from tests.handlers.chat import NOW, Bot, OpenBot, connection_point
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
-    bot = await Bot.open(tmp_path, nlu, seeded=False, now=NOW)
-    await bot.add(connection_point())
-    yield bot
-    await bot.close()
+async def bot(open_bot: OpenBot) -> Bot:
+    return await open_bot(connection_point(), seeded=False, now=NOW)
 
 
 async def _user_with_demand(bot: Bot, status: str = "new") -> int:

@@ -3,21 +3,15 @@ subscription per user, unsubscribing in one message even mid-form."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from nlu.api import EmbeddedBackend
 from storage.models import Subscription
-from tests.handlers.chat import NOW, Bot
+from tests.handlers.chat import NOW, Bot, OpenBot
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
-    bot = await Bot.open(tmp_path, nlu, seeded=False, now=NOW)
-    yield bot
-    await bot.close()
+async def bot(open_bot: OpenBot) -> Bot:
+    return await open_bot(seeded=False, now=NOW)
 
 
 async def test_subscribe_with_buttons(bot: Bot) -> None:

@@ -12,16 +12,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, get_settings
 from bot.types import ContentKind, Incoming, Outgoing
-from handlers.base import Context, NluBackend, Services
+from handlers import routers
+from handlers.base import Context, Services
 from handlers.dispatch import Dispatcher
 from storage import state as state_stores
 from storage.db import Database
 from storage.repos import users
 from storage.state import DialogueState, LogLine, StateStore
+
+if TYPE_CHECKING:
+    from nlu.api import NluBackend
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +95,7 @@ class App:
         services = Services(
             db=db, nlu=nlu, states=states or state_stores.for_database(db), search=search, settings=settings
         )
-        app = cls(services, Dispatcher.discover())
+        app = cls(services, Dispatcher(routers()))
         app.inactive = await users.inactive_accounts(db)
         return app
 

@@ -147,14 +147,10 @@ def export_cmd(
 
 
 def money(value: int | None) -> str:
-    """350000000 → "350 triệu", 1200000000 → "1,2 tỷ"."""
-    if value is None:
-        return "?"
-    if value >= 1_000_000_000:
-        return f"{value / 1_000_000_000:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " tỷ"
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".").replace(".", ",") + " triệu"
-    return f"{value:,}".replace(",", ".") + " đồng"
+    """The chat's money format (`handlers.parsers.show_money`); "?" when unknown."""
+    from handlers.parsers import show_money
+
+    return "?" if value is None else show_money(value)
 
 
 def _describe(hit: Any) -> str:

@@ -8,7 +8,9 @@ from typing import Any
 from bot.types import Button
 from handlers.base import Context
 from handlers.demand_slots import GENERIC_WORDS
-from handlers.ui import intent_button
+from handlers.office_hours import local_tz
+from handlers.render import register_button, show_time, where
+from handlers.ui import MODE_NAMES, STAGE_NAMES, intent_button
 from nlu.normalize import search_words
 from nlu.taxonomy import SECTOR_BY_ID
 from storage.models import Demand
@@ -18,19 +20,6 @@ TECH_PAGE = 5
 EXPERTS_SHOWN = 3
 EVENTS_SHOWN = 3
 
-STAGE_NAMES = {
-    "research": "đang nghiên cứu",
-    "prototype": "đã có mẫu thử",
-    "pilot": "đang sản xuất thử nghiệm",
-    "commercial": "đã thương mại hóa",
-}
-MODE_NAMES = {
-    "licence": "chuyển giao quyền sử dụng (li-xăng)",
-    "sale": "mua bán, chuyển nhượng",
-    "joint_development": "hợp tác phát triển",
-    "consulting": "tư vấn kỹ thuật",
-    "training": "đào tạo, chuyển giao kỹ năng",
-}
 
 
 @dataclass
@@ -99,9 +88,6 @@ def expert_line(index: int, hit: Hit) -> str:
 
 
 def event_line(hit: Hit, ctx: Context) -> str:
-    from handlers.events import show_time, where
-    from handlers.handoff import local_tz
-
     event = hit.obj
     return f"• {event.title}\n   🗓 {show_time(event.starts_at, local_tz(ctx))} · 📍 {where(event)}"
 
@@ -142,8 +128,6 @@ def say_experts(ctx: Context, demand: Demand, hits: list[Hit]) -> None:
 def say_events(ctx: Context, hits: list[Hit]) -> None:
     if not hits:
         return
-    from handlers.events import register_button
-
     body = "\n".join(event_line(h, ctx) for h in hits)
     ctx.say(f"Sự kiện sắp tới liên quan:\n{body}", [register_button(h.obj) for h in hits])
 

@@ -9,8 +9,7 @@ from handlers import parsers
 from handlers.base import Context, Router
 from handlers.contact import remember_contact
 from handlers.forms import Form, Slot
-from handlers.matching import MODE_NAMES, STAGE_NAMES
-from handlers.ui import main_menu
+from handlers.ui import MODE_NAMES, STAGE_NAMES, main_menu
 from nlu.normalize import search_words
 from storage.repos import catalog
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from bot.types import Button
 from handlers.base import Context, Router
-from handlers.handoff import local_tz
-from handlers.status import TYPE_LABELS
-from handlers.ui import bullet_list, intent_button, main_menu
+from handlers.office_hours import local_tz
+from handlers.ui import TYPE_LABELS, bullet_list, intent_button, main_menu
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
 from storage.repos import privacy
 from storage.repos.demands import STATUS_NAMES
@@ -102,9 +101,7 @@ async def on_button(ctx: Context) -> None:
     if action == "forget" and answer == "yes":
         await forget(ctx)
     elif action == "forget" and answer == "no":
-        form = ctx.dispatcher.forms.active(ctx)
-        if form is not None:  # asked in the middle of a form: carry on with it
-            await ctx.dispatcher.forms.resume(ctx, form, "Dạ, em giữ nguyên dữ liệu ạ. ")
+        if await ctx.resume("Dạ, em giữ nguyên dữ liệu ạ. "):  # asked inside a form: carry on
             return
         ctx.say("Dạ, em giữ nguyên dữ liệu của anh/chị ạ.", main_menu())
     else:

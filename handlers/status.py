@@ -6,8 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.base import Context, Router
-from handlers.handoff import local_tz
-from handlers.ui import INTENT_LABELS, intent_button
+from handlers.office_hours import local_tz
+from handlers.ui import TYPE_LABELS, intent_button
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
 from storage.models import Demand
 from storage.repos import demands as demands_repo
@@ -15,9 +15,6 @@ from storage.repos import demands as demands_repo
 router = Router("status")
 
 SHOWN = 10
-TYPE_LABELS = {**INTENT_LABELS, "human_handoff": "Gặp cán bộ", "ask_funding": "Tư vấn hỗ trợ kinh phí",
-               "ip_support": "Tư vấn sở hữu trí tuệ"}
-
 
 def show_date(moment: datetime, tz: ZoneInfo) -> str:
     return f"{moment.astimezone(tz):%d/%m/%Y}"

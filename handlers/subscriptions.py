@@ -145,9 +145,7 @@ async def unsubscribe_now(ctx: Context) -> None:
             if stopped else "Anh/chị hiện không đăng ký nhận tin nào, em sẽ không gửi tin tự động ạ.")
     if ctx.state.form == SUBSCRIBE_FORM.name:
         ctx.state.clear_form()
-    form = ctx.dispatcher.forms.active(ctx)
-    if form is not None:  # said in the middle of another form: answer, then carry on with it
-        await ctx.dispatcher.forms.resume(ctx, form, text + "\n\nMình tiếp tục nhé: ")
+    if await ctx.resume(text + "\n\nMình tiếp tục nhé: "):  # said inside another form: carry on
         return
     ctx.say(text, [intent_button("subscribe", "Đăng ký lại"), *main_menu()[:2]])
 

@@ -8,10 +8,10 @@ from typing import Any
 from handlers import parsers
 from handlers.base import Context, Router
 from handlers.forms import Form, Slot
-from handlers.handoff import HOURS_TEXT
 from handlers.knowledge.base import Topic, topic_by_id
 from handlers.knowledge.funding import FUNDING_TOPICS
 from handlers.knowledge.ip import IP_TOPICS
+from handlers.office_hours import HOURS_TEXT
 from handlers.ui import intent_button
 from storage.models import Demand
 from storage.repos import demands as demands_repo

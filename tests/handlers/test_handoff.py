@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.handoff import in_working_hours, next_opening
+from handlers.office_hours import in_working_hours, next_opening
 from storage.models import User
 from tests.handlers.chat import NOW, Bot, OpenBot, connection_point
 

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,32 @@ from storage.db import Database
 from storage.models import ConversationState, MessageLog, ProcessedUpdate
 from storage.sqltypes import utcnow
 from storage.state.base import MAX_LOGGED_TEXT, DialogueState, LogLine, StateStore
+
+# The per-message statements, written once: this store executes them through SQLAlchemy, and
+# `storage.state.sqlite` runs the same statements compiled for plain sqlite3.
+STATE_COLUMNS = ("channel", "chat_id", "handler", "step", "slots", "updated_at")
+LOG_COLUMNS = ("channel", "chat_id", "user_id", "direction", "text", "intent", "confidence",
+               "created_at")
+UPDATE_COLUMNS = ("channel", "update_id", "processed_at")
+_KEY = (ConversationState.channel == bindparam("channel"),
+        ConversationState.chat_id == bindparam("chat_id"))
+READ_STATE = select(ConversationState.slots).where(*_KEY)
+DELETE_STATE = delete(ConversationState).where(*_KEY)
+LOG_LINES = insert(MessageLog)
+
+
+def upsert_state(dialect_insert: Any) -> Any:
+    """INSERT ... ON CONFLICT (channel, chat_id) DO UPDATE, for the dialect's `insert`."""
+    stmt = dialect_insert(ConversationState)
+    return stmt.on_conflict_do_update(
+        index_elements=["channel", "chat_id"],
+        set_={c: stmt.excluded[c] for c in STATE_COLUMNS[2:]})
+
+
+def record_update(dialect_insert: Any) -> Any:
+    """Record a processed update id; inserts nothing when it was already recorded."""
+    return dialect_insert(ProcessedUpdate).on_conflict_do_nothing(
+        index_elements=["channel", "update_id"])
 
 
 class SqlStateStore(StateStore):
@@ -67,9 +93,8 @@ class SqlStateStore(StateStore):
         """The chat's state; None when `update_id` was already processed (a re-delivery)."""
         if update_id is not None:
             async with self.db.transaction() as s:
-                stmt = self._insert(ProcessedUpdate).values(
-                    channel=channel, update_id=str(update_id), processed_at=utcnow()
-                ).on_conflict_do_nothing(index_elements=["channel", "update_id"])
+                stmt = record_update(self._insert).values(
+                    channel=channel, update_id=str(update_id), processed_at=utcnow())
                 if (await s.execute(stmt)).rowcount == 0:  # type: ignore[attr-defined]
                     return None
         return await self.load(channel, chat_id)
@@ -111,21 +136,16 @@ class SqlStateStore(StateStore):
                    for k, w in latest.items() if w.raw is not None]
         for key, w in latest.items():
             if w.raw is None:
-                await s.execute(delete(ConversationState).where(
-                    ConversationState.channel == key[0], ConversationState.chat_id == key[1]))
+                await s.execute(DELETE_STATE, {"channel": key[0], "chat_id": key[1]})
         if upserts:
-            stmt = self._insert(ConversationState)
-            await s.execute(stmt.on_conflict_do_update(
-                index_elements=["channel", "chat_id"],
-                set_={c: stmt.excluded[c] for c in ("handler", "step", "slots", "updated_at")},
-            ), upserts)
+            await s.execute(upsert_state(self._insert), upserts)
         now = utcnow()
         rows = [{"channel": w.key[0], "chat_id": w.key[1], "user_id": line.user_id,
                  "direction": line.direction, "text": (line.text or "")[:MAX_LOGGED_TEXT],
                  "intent": line.intent, "confidence": line.confidence, "created_at": now}
                 for w in batch for line in w.log]
         if rows:
-            await s.execute(insert(MessageLog), rows)
+            await s.execute(LOG_LINES, rows)
 
     async def close(self) -> None:
         """Wait for writes in flight."""
@@ -134,10 +154,8 @@ class SqlStateStore(StateStore):
 
     @staticmethod
     async def _read(s: AsyncSession, channel: str, chat_id: str) -> dict[str, Any] | None:
-        stmt = select(ConversationState.slots).where(
-            ConversationState.channel == channel, ConversationState.chat_id == chat_id
-        )
-        return (await s.execute(stmt)).scalar_one_or_none()
+        return (await s.execute(READ_STATE, {"channel": channel, "chat_id": chat_id})
+                ).scalar_one_or_none()
 
 
 def _copy(raw: dict[str, Any] | None) -> dict[str, Any] | None:

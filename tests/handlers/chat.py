@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from bot.app import App
 from bot.config import Settings
@@ -39,14 +43,14 @@ from nlu.api import EmbeddedBackend, load_engine
 from storage.db import Database
 from storage.models import Base, ConnectionPoint, Demand, Event, User
 from storage.repos import catalog, demands, registrations, users
-from storage.seed import seed
+from storage.seed import seed_database
 from storage.state import MemoryStateStore
 
 # A Wednesday, 10:00 in Vietnam (03:00 UTC): inside working hours.
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 M = TypeVar("M", bound=Base)
-OpenBot = Callable[..., Awaitable["Bot"]]  # the `open_bot` fixture: (*rows, seeded, now) -> Bot
+OpenBot = Callable[..., Awaitable["Bot"]]  # `open_bot` fixture: (*rows, seeded, now, database)
 
 
 def sqlite_url(path: Path) -> str:
@@ -59,9 +63,7 @@ def _build(path: Path, seeded: bool) -> Path:
         db = Database(sqlite_url(path))
         await db.upgrade()
         if seeded:
-            async with db.session() as s:
-                await seed(s)
-                await s.commit()
+            await seed_database(db)
         await db.dispose()
 
     # In its own thread: this may be called from inside a running event loop (async fixtures).
@@ -89,9 +91,10 @@ def shared_nlu() -> EmbeddedBackend:
     return EmbeddedBackend(engine=load_engine())
 
 
-async def make_app(url: str, nlu: Any = None, now: datetime | None = None) -> App:
-    """An App on the database at `url` (already migrated), optionally with a fixed clock."""
-    app = await App.create(Settings(database_url=url), nlu=nlu or shared_nlu())
+async def make_app(url: str, nlu: Any = None, now: datetime | None = None,
+                   db: Database | None = None) -> App:
+    """An App on the database at `url` (migrated on start), optionally with a fixed clock."""
+    app = await App.create(Settings(database_url=url), db=db, nlu=nlu or shared_nlu())
     if now is not None:
         app.services.clock = lambda: now
     return app
@@ -102,25 +105,70 @@ async def fresh_app(directory: Path, seeded: bool = True) -> App:
     return await make_app(copy_db(directory / "ketnoi.db", seeded))
 
 
+# --- PostgreSQL: a schema of its own per bot -------------------------------------------------------
+PG_URL = os.environ.get("KETNOI_TEST_POSTGRES_URL",
+                        "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+async def _pg_schema() -> str:
+    """A new empty schema; skips the test when the server is unreachable, fails if required."""
+    schema = f"chat_{uuid.uuid4().hex[:12]}"
+    admin = Database(PG_URL)
+    try:
+        async with asyncio.timeout(10), admin.engine.begin() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    except (OSError, TimeoutError, DBAPIError) as exc:
+        if os.environ.get("KETNOI_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but unreachable at {PG_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_URL}")
+    finally:
+        await admin.dispose()
+    return schema
+
+
+async def _drop_pg_schema(schema: str) -> None:
+    admin = Database(PG_URL)
+    try:
+        async with admin.engine.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        await admin.dispose()
+
+
 # --- the bot under test ------------------------------------------------------------------------
 class Bot:
-    """An App on a SQLite file of its own, plus what tests need to seed and read its storage."""
+    """An App on a database of its own (a SQLite file, or a PostgreSQL schema), plus what tests
+    need to seed and read its storage."""
 
-    def __init__(self, app: App, path: Path, nlu: Any, now: datetime | None) -> None:
-        self.app, self.path, self.nlu, self.now = app, path, nlu, now
+    def __init__(self, app: App, url: str, nlu: Any, now: datetime | None, *,
+                 path: Path | None = None, schema: str | None = None) -> None:
+        self.app, self.url, self.nlu, self.now = app, url, nlu, now
+        self.path, self.schema = path, schema  # the SQLite file | the PostgreSQL schema
 
     @classmethod
     async def open(cls, directory: Path, nlu: Any = None, *, seeded: bool = True,
-                   now: datetime | None = None) -> Bot:
-        """A bot on a fresh database in `directory`: the demo catalog, or empty tables."""
+                   now: datetime | None = None, database: str = "sqlite") -> Bot:
+        """A bot on a fresh database, "sqlite" (a file in `directory`) or "postgresql" (a schema
+        on KETNOI_TEST_POSTGRES_URL): the demo catalog, or empty tables."""
+        if database == "postgresql":
+            return await cls._open_postgresql(nlu, seeded, now)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / "ketnoi.db"
         url = copy_db(path, seeded)
-        return cls(await make_app(url, nlu, now), path, nlu, now)
+        return cls(await make_app(url, nlu, now), url, nlu, now, path=path)
 
-    @property
-    def url(self) -> str:
-        return sqlite_url(self.path)
+    @classmethod
+    async def _open_postgresql(cls, nlu: Any, seeded: bool, now: datetime | None) -> Bot:
+        schema = await _pg_schema()
+        try:
+            app = await make_app(PG_URL, nlu, now, Database(PG_URL, schema=schema))
+        except BaseException:
+            await _drop_pg_schema(schema)
+            raise
+        bot = cls(app, PG_URL, nlu, now, schema=schema)
+        if seeded:
+            await seed_database(bot.db)  # as the SQLite template is seeded
+        return bot
 
     @property
     def db(self) -> Database:
@@ -132,11 +180,14 @@ class Bot:
     async def restart(self) -> Bot:
         """Close this App and start a new one on the same database (a process restart)."""
         await self.app.close()
-        self.app = await make_app(self.url, self.nlu, self.now)
+        db = Database(self.url, schema=self.schema) if self.schema else None
+        self.app = await make_app(self.url, self.nlu, self.now, db)
         return self
 
     async def close(self) -> None:
         await self.app.close()
+        if self.schema:
+            await _drop_pg_schema(self.schema)
 
     # --- seeding ---------------------------------------------------------------------------
     async def add(self, *rows: Base) -> None:

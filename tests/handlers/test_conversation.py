@@ -7,7 +7,8 @@ import asyncio
 from tests.handlers.chat import ACCEPTANCE, Bot
 
 
-async def test_restart_mid_form_continues_with_a_new_app(bot: Bot) -> None:
+async def test_restart_mid_form_continues_with_a_new_app(any_bot: Bot) -> None:
+    bot = any_bot
     await bot.chat().send(ACCEPTANCE)
     await bot.chat().send("Công ty Minh Phát")
     await bot.restart()
@@ -21,7 +22,8 @@ async def test_restart_mid_form_continues_with_a_new_app(bot: Bot) -> None:
     assert demand.budget == 500_000_000
 
 
-async def test_two_users_interleaved_keep_their_own_state(bot: Bot) -> None:
+async def test_two_users_interleaved_keep_their_own_state(any_bot: Bot) -> None:
+    bot = any_bot
     a, b = bot.chat("alice"), bot.chat("bob")
     await a.send(ACCEPTANCE)
     await b.send("minh o soc trang can cong nghe nuoi tom it thay nuoc")

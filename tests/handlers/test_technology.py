@@ -12,7 +12,8 @@ from handlers.base import Context
 from tests.handlers.chat import ACCEPTANCE, Bot, Chat, finish_contact
 
 
-async def test_acceptance_dialogue_asks_only_what_is_missing(chat: Chat, bot: Bot) -> None:
+async def test_acceptance_dialogue_asks_only_what_is_missing(any_bot: Bot) -> None:
+    bot, chat = any_bot, any_bot.chat()
     await chat.send(ACCEPTANCE)
     first = chat.text
     assert "Bắc Giang (nay thuộc tỉnh Bắc Ninh)" in first
@@ -41,11 +42,12 @@ async def test_demand_is_committed_before_the_confirmation(
 ) -> None:
     """At the moment the confirmation text is produced, another connection sees the demand."""
     seen: list[int] = []
-    original = Context.say
+    original, path = Context.say, bot.path
+    assert path is not None  # a SQLite file
 
     def spying_say(self: Context, text: str, *args: Any, **kw: Any) -> None:
         if "nhu cầu số" in text:
-            with sqlite3.connect(bot.path) as other:
+            with sqlite3.connect(path) as other:
                 seen.append(other.execute("SELECT count(*) FROM demands").fetchone()[0])
         original(self, text, *args, **kw)
 

@@ -3,6 +3,7 @@ adapter drives it, with storage reachable for assertions.
 
     bot = await open_bot()                                    # fixture: demo catalog, real clock
     bot = await open_bot(event(...), seeded=False, now=NOW)   # empty tables + these rows, fixed clock
+    bot = await open_bot(database="postgresql")               # a schema of its own on PostgreSQL
     chat = bot.chat("u1", name="Lan")
     await chat.send("cần công nghệ sấy vải")                   # text or /command (or kind=STICKER...)
     await chat.press("Xác nhận")                               # a button of the last replies, by label
@@ -11,9 +12,10 @@ adapter drives it, with storage reachable for assertions.
     [demand] = await bot.demands()                             # storage, for assertions
     await bot.restart()                                        # a new App on the same database
 
-The fixtures (`open_bot`, `bot`, `chat`) are in conftest.py; `Bot.open(directory, nlu, ...)` works
-without them. The same `Chat` drives any `App`, e.g. `memory_app(router, nlu=StubNlu({...}))`: just
-the routers of a test, states in memory, no database (tests/handlers/test_form_engine.py).
+The fixtures (`open_bot`, `bot`, `chat`, and `any_bot` for SQLite then PostgreSQL) are in
+conftest.py; `Bot.open(directory, nlu, ...)` works without them. The same `Chat` drives any `App`,
+e.g. `memory_app(router, nlu=StubNlu({...}))`: just the routers of a test, states in memory, no
+database (tests/handlers/test_form_engine.py).
 """
 
 from __future__ import annotations

@@ -52,13 +52,10 @@ async def find_matches(ctx: Context, demand: Demand, *, techs: int = TECH_PAGE) 
     search = ctx.services.search
     if search is None:
         return Matches()
-    query = demand_query(demand)
-    where: dict[str, Any] = {"province": demand.province, "sector": demand.sector}
-    return Matches(
-        technologies=await search.technologies(ctx.db, query, k=techs, **where),
-        experts=await search.experts(ctx.db, query, k=EXPERTS_SHOWN, **where),
-        events=await search.events(ctx.db, query, k=EVENTS_SHOWN, now=ctx.now(), **where),
-    )
+    technologies, experts, events = await search.everything(
+        ctx.db, demand_query(demand), technologies=techs, experts=EXPERTS_SHOWN,
+        events=EVENTS_SHOWN, province=demand.province, sector=demand.sector, now=ctx.now())
+    return Matches(technologies=technologies, experts=experts, events=events)
 
 
 def short(text: str, limit: int = 30) -> str:

@@ -175,6 +175,18 @@ class CatalogSearch:
                 built = self._built[kind] = _Built(stamp, index, generation, now)
             return built.index
 
+    async def everything(
+        self, source: AsyncSession | Database, query: str, *, technologies: int = 5,
+        experts: int = 5, events: int = 5, province: str | None = None,
+        sector: str | None = None, now: datetime | None = None,
+    ) -> tuple[list[Hit], list[Hit], list[Hit]]:
+        """Technologies, experts and upcoming events for one query, read in one session."""
+        where: dict[str, Any] = {"province": province, "sector": sector}
+        async with _reading(source) as session:
+            return (await self.technologies(session, query, k=technologies, **where),
+                    await self.experts(session, query, k=experts, **where),
+                    await self.events(session, query, k=events, now=now, **where))
+
     async def technologies(
         self, source: AsyncSession | Database, query: str, province: str | None = None,
         sector: str | None = None, k: int = 5, *, strict: bool = False,

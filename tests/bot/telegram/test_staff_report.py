@@ -18,7 +18,7 @@ from handlers.staff.access import NOT_STAFF
 from storage import history
 from storage.repos import staff
 from tests.bot.fake_telegram import FakeTelegram, Upload
-from tests.handlers.support import fresh_app
+from tests.handlers.chat import fresh_app
 
 
 @pytest.fixture

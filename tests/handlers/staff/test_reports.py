@@ -7,33 +7,33 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from starlette.applications import Starlette
 
-from bot.app import App
 from bot.config import Settings
-from bot.types import ContentKind
 from bot.web_reports import report_routes
 from handlers.reporting import links
 from handlers.staff.access import NOT_STAFF
 from storage import history
 from storage.repos import staff
-from tests.handlers.support import Chat
+from tests.handlers.chat import NOW, Bot, Chat, OpenBot
 
-NOW = datetime(2026, 11, 25, 3, tzinfo=UTC)
 PERIOD_LABELS = ["Tháng này", "Quý này", "Năm nay", "Năm trước"]
 
 
-async def _staff_chat(app: App, user: str, point: str) -> Chat:
-    await staff.add(app.services.db, "telegram", user, point=point, name="Lan")
-    app.services.clock = lambda: NOW
-    return Chat(app, user=user, channel="telegram")
+async def _staff_chat(bot: Bot, user: str, point: str) -> Chat:
+    await staff.add(bot.db, "telegram", user, point=point, name="Lan")
+    return bot.chat(user, channel="telegram")
 
 
-async def test_staff_choose_a_period_and_get_photo_and_workbook(app: App) -> None:
-    await history.add(app.services.db, demands=80, now=NOW)
-    chat = await _staff_chat(app, "301", "DKN-TW")
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+async def test_staff_choose_a_period_and_get_photo_and_workbook(
+        open_bot: OpenBot, database: str) -> None:
+    bot = await open_bot(now=NOW, database=database)
+    await history.add(bot.db, demands=80, now=NOW)
+    chat = await _staff_chat(bot, "301", "DKN-TW")
     await chat.send("/baocao")
     assert "toàn mạng lưới" in chat.text
     assert [b.label for b in chat.buttons] == PERIOD_LABELS
@@ -52,8 +52,9 @@ async def test_staff_choose_a_period_and_get_photo_and_workbook(app: App) -> Non
     assert [b.label for b in reply.buttons] == PERIOD_LABELS
 
 
-async def test_point_staff_get_their_point_and_empty_periods_read_zero(app: App) -> None:
-    chat = await _staff_chat(app, "302", "Bắc Giang")  # served by the Bắc Ninh point
+async def test_point_staff_get_their_point_and_empty_periods_read_zero(open_bot: OpenBot) -> None:
+    bot = await open_bot(now=NOW)
+    chat = await _staff_chat(bot, "302", "Bắc Giang")  # served by the Bắc Ninh point
     await chat.send("/baocao")
     assert "Bắc Ninh" in chat.text
     [reply] = await chat.press("Tháng này")
@@ -63,33 +64,29 @@ async def test_point_staff_get_their_point_and_empty_periods_read_zero(app: App)
     assert [sheet.cell(r, 2).value for r in range(6, 14)] == [0] * 8
 
 
-async def test_stale_or_forged_period_and_non_staff(app: App) -> None:
-    chat = await _staff_chat(app, "303", "DKN-HN")
-    await chat.send("", ContentKind.BUTTON, "rp:decade")
+async def test_stale_or_forged_period_and_non_staff(bot: Bot) -> None:
+    chat = await _staff_chat(bot, "303", "DKN-HN")
+    await chat.press_payload("rp:decade")
     assert "không còn hiệu lực" in chat.text and len(chat.buttons) == 4
     assert not any(r.attachments for r in chat.replies)
-    stranger = Chat(app, user="404", channel="telegram")
-    for step in ("/baocao", None):
-        if step:
-            await stranger.send(step)
-        else:
-            await stranger.send("", ContentKind.BUTTON, "rp:year")
+    stranger = bot.chat("404", channel="telegram")
+    for send in (lambda: stranger.send("/baocao"), lambda: stranger.press_payload("rp:year")):
+        await send()
         assert stranger.text.startswith(NOT_STAFF[:40])
         assert not any(r.attachments for r in stranger.replies)
 
 
-async def test_signed_links_are_served_and_expire(app: App) -> None:
+async def test_signed_links_are_served_and_expire(bot: Bot) -> None:
     settings = Settings(database_url="sqlite://", secret_key="s3cret",
                         public_url="https://bot.example.vn/", report_link_ttl=600)
-    app.services.settings = settings
-    await staff.add(app.services.db, "telegram", "305", point="DKN-TW")
-    chat = Chat(app, user="305", channel="telegram")  # the real clock: links made now
-    [reply] = await chat.send("", ContentKind.BUTTON, "rp:last_year")
+    bot.app.services.settings = settings
+    chat = await _staff_chat(bot, "305", "DKN-TW")  # the real clock: links made now
+    [reply] = await chat.press_payload("rp:last_year")
     photo, document = reply.attachments
     year = datetime.now(UTC).year - 1
     assert photo.url and photo.url.startswith("https://bot.example.vn/reports/")
     assert photo.url.endswith(f"/baocao-{year}0101-{year}1231.png")
-    web = Starlette(routes=report_routes(settings, app.services.db))
+    web = Starlette(routes=report_routes(settings, bot.db))
     transport = httpx.ASGITransport(app=web)
     async with httpx.AsyncClient(transport=transport, base_url="https://bot.example.vn") as http:
         got = await http.get(photo.url)

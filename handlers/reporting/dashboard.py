@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ STYLE: Any = {"font.family": "sans-serif", "font.sans-serif": [FONT], "axes.spin
          "axes.spines.right": False}
 BLUE, GREEN, GREY = "#1F4E79", "#2E8B57", "#5F6B7A"
 TOP_SECTORS = 8
+# rc_context changes matplotlib's global settings: dashboards drawn in threads take turns.
+_DRAWING = threading.Lock()
 
 
 def _big_numbers(figure: Figure, fig: Figures) -> None:
@@ -103,8 +106,9 @@ def draw(fig: Figures) -> Figure:
 
 def render(fig: Figures) -> bytes:
     """The dashboard as PNG bytes, SIZE pixels."""
-    figure = draw(fig)
     buf = io.BytesIO()
-    with matplotlib.rc_context(STYLE):
-        figure.savefig(buf, format="png", dpi=DPI)
+    with _DRAWING:
+        figure = draw(fig)
+        with matplotlib.rc_context(STYLE):
+            figure.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()

@@ -223,7 +223,8 @@ async def measure(
                                     "--nonblocking", "--pid", str(proc.pid),
                                     "-o", str(Path(args.profile) / f"{mode}.txt")])
         limits = httpx.Limits(max_connections=args.chats, max_keepalive_connections=args.chats)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as web:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
+                                     timeout=60) as web:  # a loaded machine is slow, not broken
             load = Load(fake, mode, web if mode == "webhook" else None)
             await load.say(1, "xin chào")  # warm-up: model, index, connections
             load.latencies.clear()

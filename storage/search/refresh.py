@@ -21,6 +21,7 @@ import asyncio
 import itertools
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -46,6 +47,7 @@ from storage.search.text import (
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 2000  # rows read per query while building
+BUILD_NICENESS = 10
 OWN_PROCESS_ROWS = 1000  # from this size on, rebuild in a separate process (start-up ~1-2 s)
 MODELS: dict[str, Any] = {"technology": Technology, "expert": Expert}
 
@@ -170,8 +172,12 @@ async def _connection_target(session: AsyncSession,
 
 
 async def build_in_own_process(url: str, search_path: str | None, kind: str) -> BM25Index:
-    """Build the index in a fresh process (spawned: this one runs threads and an event loop)."""
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    """Build the index in a fresh process (spawned: this one runs threads and an event loop).
+
+    The build runs at a lower CPU priority: on a small server replies come first.
+    """
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=os.nice, initargs=(BUILD_NICENESS,))
     try:
         return await asyncio.get_running_loop().run_in_executor(
             pool, _build_from_url, url, search_path, kind)

@@ -6,11 +6,11 @@ field weights enter as weighted term frequencies (BM25F-style).
 Compact by design (100,000 technologies are ~22M (term, row) pairs): rows are cut into blocks of
 `BLOCK_ROWS`, and each block keeps, per term, the rows containing it as uint16 offsets plus the
 weighted term frequency as uint16 (4 bytes a pair); terms are known by their 64-bit hash in a
-sorted array, not as Python strings (a stable hash, so an index built in another process answers
-here; two terms sharing a 64-bit hash in one block, odds under 1e-7 even with a million
-terms, would make one of them unfindable). Scores are computed from these at query time with the same
-float32 operations a precomputed matrix would use, so rankings are identical. Building goes block
-by block, so its peak stays near one block's worth of arrays above the finished index.
+sorted array, not as Python strings. The hash is stable, so an index built in another process
+answers here (two terms sharing a hash in one block, odds under 1e-7 even with a million terms,
+would make one of them unfindable). Scores are computed at query time with the same float32
+operations a precomputed matrix would use, so rankings are identical. Building goes block by
+block, so its peak stays near one block's worth of arrays above the finished index.
 """
 
 from __future__ import annotations

@@ -107,7 +107,8 @@ async def _measure(db: Database, size: int, n_queries: int) -> dict[str, float]:
     latencies.sort()
     return {"size": size, "build_s": build, "kept_mb": kept_mb, "peak_mb": peak_mb,
             "during_n": len(during), "during_p50_ms": statistics.median(during) * 1000,
-            "during_p99_ms": during[max(0, int(len(during) * 0.99) - 1)] * 1000, "p50_ms": statistics.median(latencies) * 1000,
+            "during_p99_ms": during[max(0, int(len(during) * 0.99) - 1)] * 1000,
+            "p50_ms": statistics.median(latencies) * 1000,
             "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
             "mean_ms": statistics.fmean(latencies) * 1000,
             "cpu_p50_ms": statistics.median(cpu) * 1000}

@@ -219,7 +219,8 @@ async def measure(
         await wait_ready(fake, mode, port, proc)
         if args.profile:  # attached once ready: start-up (seeding, model loading) is not sampled
             Path(args.profile).mkdir(parents=True, exist_ok=True)
-            spy = subprocess.Popen([shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "250",
+            py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+            spy = subprocess.Popen([py_spy, "record", "--format", "raw", "--rate", "250",
                                     "--nonblocking", "--pid", str(proc.pid),
                                     "-o", str(Path(args.profile) / f"{mode}.txt")])
         limits = httpx.Limits(max_connections=args.chats, max_keepalive_connections=args.chats)

@@ -23,7 +23,8 @@ REPLY_SECONDS = Histogram("ketnoi_reply_seconds", "Time from an update reaching 
 NLU_SECONDS = Histogram("ketnoi_nlu_parse_seconds", "Time to classify one message",
                         buckets=_LATENCY_BUCKETS)
 SEARCH_SECONDS = Histogram("ketnoi_search_seconds", "Time of one catalog search, by kind "
-                           "(technology, expert, event)", ["kind"], buckets=_LATENCY_BUCKETS)
+                           "(technology, expert, event; all: the three for one demand)", ["kind"],
+                           buckets=_LATENCY_BUCKETS)
 SEND_ERRORS = Counter("ketnoi_send_errors_total", "Messages a channel could not deliver, by "
                       "status (failed, blocked, retry)", ["channel", "status"])
 
@@ -81,6 +82,10 @@ class TimedSearch:
 
     async def events(self, *args: Any, **kwargs: Any) -> Any:
         return await self._timed("event", "events", *args, **kwargs)
+
+    async def everything(self, *args: Any, **kwargs: Any) -> Any:
+        """Technologies, experts and events of one demand, timed together."""
+        return await self._timed("all", "everything", *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

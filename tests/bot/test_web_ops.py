@@ -15,7 +15,7 @@ from bot.health import NO_INBOX, Health
 from bot.types import Incoming
 from bot.web import create_web_app
 from storage.db import Database
-from tests.handlers.support import fresh_app
+from tests.handlers.chat import fresh_app
 
 REDIS_URL = os.environ.get("KETNOI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CLOSED_PORT = 9  # discard: nothing listens there on a test machine

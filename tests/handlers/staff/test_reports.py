@@ -7,7 +7,6 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from starlette.applications import Starlette
@@ -28,10 +27,8 @@ async def _staff_chat(bot: Bot, user: str, point: str) -> Chat:
     return bot.chat(user, channel="telegram")
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-async def test_staff_choose_a_period_and_get_photo_and_workbook(
-        open_bot: OpenBot, database: str) -> None:
-    bot = await open_bot(now=NOW, database=database)
+async def test_staff_choose_a_period_and_get_photo_and_workbook(open_bot: OpenBot) -> None:
+    bot = await open_bot(now=NOW)
     await history.add(bot.db, demands=80, now=NOW)
     chat = await _staff_chat(bot, "301", "DKN-TW")
     await chat.send("/baocao")

@@ -8,11 +8,29 @@ part of every URL, so nothing here logs a URL or lets one into an exception mess
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import httpx
 
 log = logging.getLogger(__name__)
+TOKEN_IN_URL = re.compile(r"/bot[^/\s\"']+/")
+
+
+class RedactBotTokens(logging.Filter):
+    """httpx logs every request URL (at INFO); the Bot Platform's URLs carry the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/bot" in message:
+            record.msg, record.args = TOKEN_IN_URL.sub("/bot***/", message), ()
+        return True
+
+
+def _redact_httpx_logs() -> None:
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, RedactBotTokens) for f in logger.filters):
+        logger.addFilter(RedactBotTokens())
 
 POLL_EMPTY = 408  # getUpdates had nothing to give: not an error
 MAX_TEXT = 2000
@@ -35,6 +53,7 @@ class ZaloBotError(Exception):
 class ZaloBotClient:
     def __init__(self, token: str, api_url: str, timeout: float = 10.0,
                  http: httpx.AsyncClient | None = None) -> None:
+        _redact_httpx_logs()
         self._base = f"{api_url.rstrip('/')}/bot{token}/"
         self._timeout = timeout
         self._http = http or httpx.AsyncClient(

@@ -77,7 +77,7 @@ def set_tokens(access_token: str, refresh_token: str) -> None:
 
     async def work() -> None:
         expires = await store(_settings(), access_token, refresh_token)
-        typer.echo(f"Đã lưu token Zalo OA / Zalo OA tokens stored (refresh before {expires:%Y-%m-%d %H:%M} UTC).")
+        typer.echo(f"Đã lưu token Zalo OA / Zalo OA tokens stored (access token counted valid until {expires:%Y-%m-%d %H:%M} UTC).")
 
     _run(work())
 

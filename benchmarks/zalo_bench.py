@@ -40,14 +40,8 @@ from bot.cli_telegram import run_async  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.types import Button, Incoming, Outgoing  # noqa: E402
 from tests.bot.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
-from tests.bot.fake_zalo import (  # noqa: E402
-    APP_SECRET,
-    BOT_TOKEN,
-    OA_APP_ID,
-    OA_SECRET_KEY,
-    FakeZaloBot,
-    FakeZaloOA,
-)
+from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot  # noqa: E402
+from tests.bot.fake_zalo_oa import APP_SECRET, OA_APP_ID, OA_SECRET_KEY, FakeZaloOA  # noqa: E402
 from tests.bot.telegram.server import BackgroundServer  # noqa: E402
 
 SECRET = "bench-secret"

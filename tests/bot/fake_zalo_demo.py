@@ -21,7 +21,8 @@ import sys
 
 import httpx
 
-from tests.bot.fake_zalo import APP_SECRET, OA_APP_ID, OA_SECRET_KEY, FakeZaloBot, FakeZaloOA
+from tests.bot.fake_zalo import FakeZaloBot
+from tests.bot.fake_zalo_oa import APP_SECRET, OA_APP_ID, OA_SECRET_KEY, FakeZaloOA
 from tests.bot.telegram.server import BackgroundServer
 
 

@@ -17,7 +17,8 @@ from bot.zalo.delivery import RetryPolicy
 from bot.zalo.oa import ZaloOAChannel, ZaloOAClient, ZaloOASender
 from bot.zalo.tokens import TokenCipher, TokenKeeper, TokenPair, ZaloOAuth
 from storage.db import Database
-from tests.bot.fake_zalo import APP_SECRET, BOT_TOKEN, OA_APP_ID, FakeZaloBot, FakeZaloOA
+from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot
+from tests.bot.fake_zalo_oa import APP_SECRET, OA_APP_ID, FakeZaloOA
 from tests.bot.telegram.conftest import ScriptedCore
 from tests.bot.telegram.server import BackgroundServer
 from tests.handlers.support import copy_db, shared_template

@@ -20,7 +20,8 @@ from bot.cli import app
 from bot.config import get_settings
 from storage.db import Database
 from storage.repos import channel_tokens
-from tests.bot.fake_zalo import APP_SECRET, BOT_TOKEN, OA_APP_ID, FakeZaloBot, FakeZaloOA
+from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot
+from tests.bot.fake_zalo_oa import APP_SECRET, OA_APP_ID, FakeZaloOA
 from tests.bot.zalo.conftest import KEY
 from tests.handlers.support import copy_db, shared_template
 

@@ -22,7 +22,8 @@ from bot.zalo.tokens import TokenPair
 from bot.zalo.webhook import ZaloOAWebhook
 from storage.models import Demand, EventRegistration, User
 from storage.repos import subscriptions
-from tests.bot.fake_zalo import OA_APP_ID, OA_SECRET_KEY, FakeZaloBot, FakeZaloOA
+from tests.bot.fake_zalo import FakeZaloBot
+from tests.bot.fake_zalo_oa import OA_APP_ID, OA_SECRET_KEY, FakeZaloOA
 from tests.bot.telegram.server import BackgroundServer
 from tests.bot.zalo.conftest import make_keeper
 from tests.handlers.support import fresh_app

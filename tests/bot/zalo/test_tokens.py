@@ -16,7 +16,7 @@ from bot.zalo.oa import OUTSIDE_WINDOW, ZaloOAClient, ZaloOASender
 from bot.zalo.tokens import TokenCipher, TokenError, TokenKeeper, TokenPair
 from storage.db import Database
 from storage.repos import channel_tokens
-from tests.bot.fake_zalo import FakeZaloOA
+from tests.bot.fake_zalo_oa import FakeZaloOA
 from tests.bot.zalo.conftest import make_keeper, open_db
 
 

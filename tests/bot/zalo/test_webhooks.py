@@ -15,7 +15,8 @@ from bot.zalo.bot_platform import ZaloBotChannel
 from bot.zalo.oa import ZaloOAChannel
 from bot.zalo.tokens import TokenKeeper
 from bot.zalo.webhook import BOT_SECRET_HEADER, ZaloBotWebhook, ZaloOAWebhook
-from tests.bot.fake_zalo import OA_APP_ID, OA_SECRET_KEY, FakeZaloBot, FakeZaloOA
+from tests.bot.fake_zalo import FakeZaloBot
+from tests.bot.fake_zalo_oa import OA_APP_ID, OA_SECRET_KEY, FakeZaloOA
 from tests.bot.telegram.server import BackgroundServer
 from tests.bot.zalo.conftest import Followers, ZaloScriptedCore
 

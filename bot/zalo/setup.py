@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from bot.config import Settings
-from bot.zalo.bot_platform import Core, ZaloBotChannel
+from bot.types import ChannelSender
+from bot.zalo.bot_platform import Core, ZaloBotChannel, ZaloBotSender
 from bot.zalo.client import ZaloBotClient, ZaloBotError
 from bot.zalo.delivery import RetryPolicy
 from bot.zalo.errors import ZaloConfigError, missing
@@ -64,6 +65,11 @@ def bot_client(settings: Settings) -> ZaloBotClient:
     return ZaloBotClient(token, settings.zalo_bot_api_url, settings.zalo_http_timeout)
 
 
+def bot_sender(settings: Settings) -> ChannelSender:
+    """The Zalo bot's sender for the outbox (broadcasts, staff alerts)."""
+    return ZaloBotSender(bot_client(settings))
+
+
 def bot_channel(settings: Settings, core: Core) -> ZaloBotChannel:
     return ZaloBotChannel(core, bot_client(settings), policy=policy(settings),
                           typing_after=settings.zalo_typing_after)
@@ -112,6 +118,11 @@ def oa_sender(settings: Settings, db: Database) -> ZaloOASender:
     client = ZaloOAClient(settings.zalo_oa_api_url, settings.zalo_http_timeout)
     return ZaloOASender(client, token_keeper(settings, db), settings.zalo_oa_buttons,
                         backoff=settings.zalo_retry_delay)
+
+
+def oa_outbox_sender(settings: Settings, db: Database) -> ChannelSender:
+    """The OA's sender for the outbox (its token pair shared with the webhook's processes)."""
+    return oa_sender(settings, db)
 
 
 def oa_channel(settings: Settings, core: Any) -> ZaloOAChannel:

@@ -192,6 +192,14 @@ async def test_submit_info_fills_the_contact_and_chatnow_greets(
     assert core.received[1].text == "/start"
 
 
+async def test_oa_user_who_left_is_marked_inactive_on_send(
+        fake_oa: FakeZaloOA, web: httpx.AsyncClient, core: ZaloScriptedCore) -> None:
+    fake_oa.fail("cs", -213, "o7")  # "the user does not follow the OA"
+    assert (await to_oa(web, fake_oa, fake_oa.text("o7", "xin chào"))).status_code == 200
+    await fake_oa.wait_for(lambda: bool(core.inactive))
+    assert core.inactive == [("zalo-oa", "o7")] and fake_oa.sent("o7") == []
+
+
 @pytest.mark.parametrize("event", [
     {"event_name": "user_seen_message", "sender": {"id": "o6"}},
     {"event_name": "user_send_text"},  # no sender

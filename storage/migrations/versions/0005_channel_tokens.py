@@ -1,7 +1,7 @@
 """channel tokens: the Zalo OA token pair
 
 Revision ID: channel_tokens
-Revises: 0003
+Revises: staff_roles
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'channel_tokens'
-down_revision: str | None = '0003'
+down_revision: str | None = 'staff_roles'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

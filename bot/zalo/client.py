@@ -54,6 +54,7 @@ class ZaloBotClient:
     def __init__(self, token: str, api_url: str, timeout: float = 10.0,
                  http: httpx.AsyncClient | None = None) -> None:
         _redact_httpx_logs()
+        self.api_url = api_url
         self._base = f"{api_url.rstrip('/')}/bot{token}/"
         self._timeout = timeout
         self._http = http or httpx.AsyncClient(

@@ -142,8 +142,10 @@ class ZaloOASender:
             log.error("zalo-oa: no usable access token: %s", error)
             return SendResult("failed", reason="no Zalo OA token")
         if answer.error == INVALID_PARAMETER and part.buttons:
-            # Query buttons are not shown in the current cs docs: fall back to numbered text.
-            log.warning("zalo-oa: buttons refused (-201), sending them as numbered text")
+            # Query buttons are not shown in the current cs docs: this OA refuses them, so choices
+            # go as numbered text from now on (and typed numbers are read as answers).
+            log.warning("zalo-oa: buttons refused (-201); choices are sent as numbered text")
+            self.buttons = "text"
             return await self.send_part(user_id, _as_numbered(part))
         return self._result(answer, user_id)
 

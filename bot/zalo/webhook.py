@@ -17,8 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.zalo.bot_platform import ZaloBotChannel
+from bot.zalo.client import ZaloBotError
 from bot.zalo.convert import unwrap
 from bot.zalo.oa import ZaloOAChannel
+from bot.zalo.setup import bot_error
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,11 @@ class ZaloBotWebhook:
         return [Route(self.path, self.receive, methods=["POST"])]
 
     async def start(self) -> None:
-        await self.channel.start()
+        """getMe: a refused token stops `ketnoi serve` with a clear message."""
+        try:
+            await self.channel.start()
+        except ZaloBotError as error:
+            raise bot_error(self.channel.client.api_url, error) from None
         self.started = True
 
     async def stop(self) -> None:

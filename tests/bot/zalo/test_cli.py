@@ -174,3 +174,12 @@ def test_oa_commands_need_their_settings(oa_env: tuple[FakeZaloOA, dict[str, str
     code, output = run("zalo-oa", "authorize",
                        **{**env, "KETNOI_ZALO_OA_REDIRECT_URI": ""})
     assert code == 2 and "--redirect-uri" in output
+
+
+def test_serve_with_a_refused_bot_token_is_a_clear_error(bot_api: FakeZaloBot,
+                                                         tmp_path: Path) -> None:
+    code, output = run("serve", "--port", "0", KETNOI_ZALO_BOT_TOKEN="999:wrong-token",
+                       KETNOI_ZALO_BOT_WEBHOOK_SECRET="a-long-secret",
+                       KETNOI_ZALO_BOT_API_URL=bot_api.url,
+                       KETNOI_DATABASE_URL=copy_db(shared_template(), tmp_path / "s.db"))
+    assert code == 2 and "từ chối token" in output

@@ -179,7 +179,9 @@ async def test_template_buttons_and_fallback_to_numbered_text(
     assert [(b["title"], b["type"], b["payload"]) for b in fake_oa.buttons("u5")] == [
         ("Xác nhận", "oa.query.hide", "#k:f:ok"), ("Hủy", "oa.query.hide", "#k:f:no")]
     fake_oa.fail("cs", -201, "u5")  # an OA whose API refuses button payloads on cs messages
-    assert (await sender(fake_oa, keeper, "template").send("u5", question)).status == "sent"
+    refused = sender(fake_oa, keeper, "template")
+    assert (await refused.send("u5", question)).status == "sent"
     assert fake_oa.texts("u5")[-1] == "Xác nhận nhu cầu?\n1. Xác nhận\n2. Hủy"
+    assert refused.buttons == "text"  # from now on: numbered choices, numbers read as answers
     assert (await sender(fake_oa, keeper, "text").send("u6", question)).status == "sent"
     assert "1. Xác nhận\n2. Hủy" in fake_oa.texts("u6")[0] and fake_oa.buttons("u6") == []

@@ -3,11 +3,12 @@
 One `ketnoi serve` process (the same as production) serves all three webhooks: Telegram,
 the Zalo Bot Platform and the Zalo OA. This process plays the platforms: it runs the fake APIs,
 makes 200 chats talk at once on one channel after the other (a pause of 1-3 s between a chat's
-messages), and times each webhook POST until the bot's first reply call for that chat arrives
+messages; --together: on every channel at the same time), after a warm-up burst per channel that
+opens every connection, and times each webhook POST until the bot's first reply call for that chat arrives
 (sendMessage for Telegram and the Zalo bot, message/cs for the OA).
 
     .venv/bin/python benchmarks/zalo_bench.py [--chats 200] [--messages 3] [--core echo|real]
-        [--think 1 3] [--channels telegram zalo-bot zalo-oa]
+        [--think 1 3] [--channels telegram zalo-bot zalo-oa] [--together]
 
 --core echo answers instantly (what the adapters and the HTTP round trips cost); --core real runs
 bot.app.App on a seeded temporary SQLite database.
@@ -122,8 +123,7 @@ class Load:
         self.channel, self.fakes, self.web = channel, fakes, web
         self.waiting: dict[str, asyncio.Future[float]] = {}
         self.latencies: list[float] = []
-        for fake in fakes.values():
-            fake.on_call = self._seen
+        fakes[channel].on_call = self._seen  # this channel's replies only
 
     def _seen(self, call: Any) -> None:
         if call.method == "cs":
@@ -171,6 +171,11 @@ class Load:
             await self.say(chat, MESSAGES[n % len(MESSAGES)])
 
 
+async def measure(load: Load, args: argparse.Namespace) -> None:
+    rng = random.Random(42)
+    await asyncio.gather(*(load.chat(10_000 + n, args, rng) for n in range(args.chats)))
+
+
 async def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.perf_counter() + 180  # the real core may train the NLU model on first run
     async with httpx.AsyncClient() as client:
@@ -186,7 +191,8 @@ async def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("bot process did not become ready")
 
 
-async def run_all(args: argparse.Namespace, tmp: Path) -> dict[str, list[float]]:
+async def run_all(args: argparse.Namespace,
+                  tmp: Path) -> tuple[dict[str, list[float]], dict[str, float]]:
     fakes: dict[str, Any] = {"telegram": FakeTelegram(), "zalo-bot": FakeZaloBot(),
                              "zalo-oa": FakeZaloOA()}
     servers = {name: BackgroundServer(fake.app) for name, fake in fakes.items()}
@@ -199,17 +205,22 @@ async def run_all(args: argparse.Namespace, tmp: Path) -> dict[str, list[float]]
                "--oa", urls["zalo-oa"]]
     proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     results: dict[str, list[float]] = {}
+    cpu: dict[str, float] = {}
     try:
         await wait_ready(port, proc)
         limits = httpx.Limits(max_connections=args.chats, max_keepalive_connections=args.chats)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as web:
-            for channel in args.channels:
-                load = Load(channel, fakes, web)
-                await load.say(1, "xin chào")  # warm-up: connections, model, index
+            loads = {channel: Load(channel, fakes, web) for channel in args.channels}
+            for load in loads.values():  # warm-up: every connection opened, model and index
+                await asyncio.gather(*(load.say(1 + n, "xin chào") for n in range(args.chats)))
                 load.latencies.clear()
-                rng = random.Random(42)
-                await asyncio.gather(*(load.chat(10_000 + n, args, rng)
-                                       for n in range(args.chats)))
+            if args.together:
+                await asyncio.gather(*(measure(load, args) for load in loads.values()))
+            for channel, load in loads.items():
+                if not args.together:
+                    before = process_cpu(proc.pid)
+                    await measure(load, args)
+                    cpu[channel] = (process_cpu(proc.pid) - before) / len(load.latencies) * 1000
                 results[channel] = load.latencies
     finally:
         proc.send_signal(signal.SIGINT)
@@ -221,7 +232,17 @@ async def run_all(args: argparse.Namespace, tmp: Path) -> dict[str, list[float]]
         await fakes["zalo-bot"].close()
         for server in servers.values():
             await server.stop()
-    return results
+    return results, cpu
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the bot process used so far (Linux /proc; NaN elsewhere):
+    unlike latency, it hardly depends on what else the machine is running."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -242,11 +263,12 @@ async def main(args: argparse.Namespace) -> None:
           f"pause {args.think[0]:g}-{args.think[1]:g} s, core={args.core}; "
           "webhook POST → first reply call, one `ketnoi serve` process for all channels")
     with tempfile.TemporaryDirectory(prefix="ketnoi-zalobench-") as tmp:
-        results = await run_all(args, Path(tmp))
+        results, cpu = await run_all(args, Path(tmp))
     for channel, samples in results.items():
+        per_message = f"  bot CPU {cpu[channel]:.2f} ms/message" if channel in cpu else ""
         print(f"  {channel:<9} n={len(samples):>5}  p50 {percentile(samples, 50):6.1f}  "
               f"p90 {percentile(samples, 90):6.1f}  p99 {percentile(samples, 99):6.1f}  "
-              f"max {max(samples):6.1f}  mean {statistics.fmean(samples):6.1f} ms")
+              f"max {max(samples):6.1f}  mean {statistics.fmean(samples):6.1f} ms{per_message}")
     print(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
@@ -257,6 +279,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
     parser.add_argument("--core", choices=["echo", "real"], default="echo")
     parser.add_argument("--channels", nargs="+", default=list(ROUTES), choices=list(ROUTES))
+    parser.add_argument("--together", action="store_true",
+                        help="load every channel at the same time (same conditions for each)")
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     for internal in ("--role", "--db", "--key", "--tg", "--zb", "--oa"):
         parser.add_argument(internal, help=argparse.SUPPRESS)

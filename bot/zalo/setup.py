@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.types import ChannelSender
 from bot.zalo.bot_platform import Core, ZaloBotChannel, ZaloBotSender
 from bot.zalo.client import ZaloBotClient, ZaloBotError
+from bot.zalo.convert import OA_CHANNEL
 from bot.zalo.delivery import RetryPolicy
 from bot.zalo.errors import ZaloConfigError, missing
 from bot.zalo.oa import ZaloOAChannel, ZaloOAClient, ZaloOASender
@@ -111,7 +112,7 @@ class StoredFollowers:
         self.db = db
 
     async def follow(self, user_id: str, name: str | None) -> None:
-        await followers.follow(self.db, "zalo-oa", user_id, name)
+        await followers.follow(self.db, OA_CHANNEL, user_id, name)
 
 
 def oa_sender(settings: Settings, db: Database) -> ZaloOASender:

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.convert import LOCAL_TZ
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KETNOI_", env_file=".env", extra="ignore")
@@ -45,7 +47,7 @@ class Settings(BaseSettings):
     zalo_typing_after: float = 1.0  # show "typing" when a reply takes longer than this
     host: str = "127.0.0.1"
     port: int = 8080
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = LOCAL_TZ.key  # replies show local times in this zone
 
 
 @lru_cache(maxsize=1)

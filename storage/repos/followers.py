@@ -11,11 +11,8 @@ from storage.db import Database
 from storage.repos import users
 
 
-async def follow(db: Database, channel: str, external_id: str, name: str | None = None) -> bool:
-    """Record the user as an active follower; True when they were not known before."""
-    async with db.transaction() as s:
-        known = await users.find(s, channel, external_id)
-        user = known or await users.get_or_create(s, channel, external_id, name)
-        if not user.active:
-            await users.set_active(s, user, True)
-        return known is None
+async def follow(db: Database, channel: str, external_id: str, name: str | None = None) -> None:
+    """Record the user as an active follower (created on first contact, active again if they
+    had left)."""
+    await users.ensure(db, channel, external_id, name)
+    await users.set_account_active(db, channel, external_id, True)

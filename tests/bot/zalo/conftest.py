@@ -21,7 +21,7 @@ from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot
 from tests.bot.fake_zalo_oa import APP_SECRET, OA_APP_ID, FakeZaloOA
 from tests.bot.telegram.conftest import ScriptedCore
 from tests.bot.telegram.server import BackgroundServer
-from tests.handlers.support import copy_db, shared_template
+from tests.handlers.chat import copy_db
 
 KEY = Fernet.generate_key().decode()
 MENU = (Button("Tìm công nghệ", "menu:find_technology"),
@@ -107,7 +107,7 @@ def make_bot(fake_bot: FakeZaloBot, no_wait: Any) -> Callable[..., ZaloBotChanne
 @pytest.fixture
 async def token_db(tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated SQLite database (a copy of the per-process template: fast)."""
-    db = Database(copy_db(shared_template(), tmp_path / "tokens.db"))
+    db = Database(copy_db(tmp_path / "tokens.db"))
     yield db
     await db.dispose()
 
@@ -142,7 +142,7 @@ async def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     """A migrated database that several `Database` objects (as many processes) can open:
     a SQLite file URL, or a PostgreSQL schema given as 'url#schema'."""
     if request.param == "sqlite":
-        yield copy_db(shared_template(), tmp_path / "shared.db")
+        yield copy_db(tmp_path / "shared.db")
         return
     from sqlalchemy import text
 

@@ -23,7 +23,7 @@ from storage.repos import channel_tokens
 from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot
 from tests.bot.fake_zalo_oa import APP_SECRET, OA_APP_ID, FakeZaloOA
 from tests.bot.zalo.conftest import KEY
-from tests.handlers.support import copy_db, shared_template
+from tests.handlers.chat import copy_db
 
 
 class ThreadServer:
@@ -105,7 +105,7 @@ def test_run_zalo_bot_token_missing_malformed_or_refused(bot_api: FakeZaloBot,
     assert code == 2 and "Chưa đặt KETNOI_ZALO_BOT_TOKEN" in output
     code, output = run("run", "zalo-bot", KETNOI_ZALO_BOT_TOKEN="12 34/abc")
     assert code == 2 and "không đúng định dạng" in output
-    db_url = copy_db(shared_template(), tmp_path / "k.db")
+    db_url = copy_db(tmp_path / "k.db")
     code, output = run("run", "zalo-bot", KETNOI_ZALO_BOT_TOKEN="999:wrong-token",
                        KETNOI_ZALO_BOT_API_URL=bot_api.url, KETNOI_DATABASE_URL=db_url)
     assert code == 2 and "từ chối token" in output and "wrong-token" not in output
@@ -126,7 +126,7 @@ def oa_env(tmp_path: Path) -> Iterator[tuple[FakeZaloOA, dict[str, str]]]:
     fake = FakeZaloOA()
     with ThreadServer(fake.app) as server:
         fake.url = server.url
-        yield fake, {"KETNOI_DATABASE_URL": copy_db(shared_template(), tmp_path / "oa.db"),
+        yield fake, {"KETNOI_DATABASE_URL": copy_db(tmp_path / "oa.db"),
                      "KETNOI_ZALO_OA_APP_ID": OA_APP_ID, "KETNOI_ZALO_APP_SECRET": APP_SECRET,
                      "KETNOI_ZALO_TOKEN_KEY": KEY, "KETNOI_ZALO_OAUTH_URL": server.url,
                      "KETNOI_ZALO_OA_REDIRECT_URI": "https://ketnoi.vn/zalo/callback"}
@@ -181,5 +181,5 @@ def test_serve_with_a_refused_bot_token_is_a_clear_error(bot_api: FakeZaloBot,
     code, output = run("serve", "--port", "0", KETNOI_ZALO_BOT_TOKEN="999:wrong-token",
                        KETNOI_ZALO_BOT_WEBHOOK_SECRET="a-long-secret",
                        KETNOI_ZALO_BOT_API_URL=bot_api.url,
-                       KETNOI_DATABASE_URL=copy_db(shared_template(), tmp_path / "s.db"))
+                       KETNOI_DATABASE_URL=copy_db(tmp_path / "s.db"))
     assert code == 2 and "từ chối token" in output

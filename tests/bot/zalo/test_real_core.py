@@ -26,7 +26,7 @@ from tests.bot.fake_zalo import FakeZaloBot
 from tests.bot.fake_zalo_oa import OA_APP_ID, OA_SECRET_KEY, FakeZaloOA
 from tests.bot.telegram.server import BackgroundServer
 from tests.bot.zalo.conftest import make_keeper
-from tests.handlers.support import fresh_app
+from tests.handlers.chat import fresh_app
 
 DEMAND = "cty minh o bac giang can cong nghe say vai thieu, kinh phi khoang 500 trieu"
 

@@ -133,7 +133,9 @@ class FakeZaloOA(_Waiting):
             message = "Success"
         self.record(call)
         if self.echo and call.error == 0:
-            print(f"\n→ OA user {user}:\n{text}", flush=True)
+            buttons = body.get("message", {}).get("attachment", {}).get("payload", {})
+            titles = " ".join(f"[{b.get('title')}]" for b in buttons.get("buttons", []))
+            print(f"\n→ OA user {user}:\n{text}" + (f"\n   {titles}" if titles else ""), flush=True)
         await self.notify()
         if call.error:
             return JSONResponse({"error": call.error, "message": message})

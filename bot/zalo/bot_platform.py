@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
+from bot import metrics
 from bot.chat_tasks import ChatTasks
 from bot.types import Incoming, Outgoing, SendResult
 from bot.zalo.client import ZaloBotClient, ZaloBotError
@@ -141,11 +142,14 @@ class ZaloBotChannel:
             return SendResult("failed")
         return SendResult("sent")
 
-    def _send(self, chat: str, part: Message) -> Awaitable[SendResult]:
+    async def _send(self, chat: str, part: Message) -> SendResult:
         def attempt() -> Awaitable[SendResult]:
             return self.sender.send_part(chat, part)
 
-        return with_retries(attempt, self.policy, self._sleep, f"zalo-bot chat {chat}")
+        result = await with_retries(attempt, self.policy, self._sleep, f"zalo-bot chat {chat}")
+        if result.status != "sent":
+            metrics.send_error(BOT_CHANNEL, result.status)
+        return result
 
     async def _mark_inactive(self, user_id: str) -> None:
         try:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from bot import metrics
 from bot.chat_tasks import ChatTasks
 from bot.types import Outgoing, SendResult
 from bot.zalo.bot_platform import APOLOGY, Core
@@ -215,9 +216,12 @@ class ZaloOAChannel:
             return SendResult("failed")
         return SendResult("sent")
 
-    def _send(self, user_id: str, part: Message) -> Any:
-        return with_retries(lambda: self.sender.send_part(user_id, part), self.policy,
-                            self._sleep, f"zalo-oa user {user_id}")
+    async def _send(self, user_id: str, part: Message) -> SendResult:
+        result = await with_retries(lambda: self.sender.send_part(user_id, part), self.policy,
+                                    self._sleep, f"zalo-oa user {user_id}")
+        if result.status != "sent":
+            metrics.send_error(OA_CHANNEL, result.status)
+        return result
 
     async def stop(self) -> None:
         await self.tasks.drain()

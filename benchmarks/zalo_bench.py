@@ -162,7 +162,7 @@ class Load:
             except (httpx.ReadError, httpx.RemoteProtocolError):
                 if attempt == 2:
                     raise
-        answered = await asyncio.wait_for(future, 30)
+        answered = await asyncio.wait_for(future, 120)
         self.latencies.append((answered - started) * 1000)
 
     async def chat(self, chat: int, args: argparse.Namespace, rng: random.Random) -> None:
@@ -209,7 +209,8 @@ async def run_all(args: argparse.Namespace,
     try:
         await wait_ready(port, proc)
         limits = httpx.Limits(max_connections=args.chats, max_keepalive_connections=args.chats)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as web:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
+                                     timeout=60.0) as web:  # a loaded machine connects slowly
             loads = {channel: Load(channel, fakes, web) for channel in args.channels}
             for load in loads.values():  # warm-up: every connection opened, model and index
                 await asyncio.gather(*(load.say(1 + n, "xin chào") for n in range(args.chats)))

@@ -1,6 +1,7 @@
 """The console channel: a terminal (or a pipe) talking to `App.handle`.
 
-Buttons are printed as numbered choices; typing the number presses the button. When stdin is
+Buttons are printed as numbered choices (`bot.render`, shared with the Zalo channels); typing the
+number presses the button, resolved by the core from the chat's state. When stdin is
 not a terminal, every line is one message and each answer is printed and flushed before the next
 line is read, so a dialogue can be scripted (`printf '...\\n...\\n' | ketnoi chat --user u1`).
 """
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import App
-from bot.types import Attachment, Button, ContentKind, Incoming, Outgoing
+from bot.render import numbered_texts
+from bot.types import Attachment, ContentKind, Incoming, Outgoing
 
 CHANNEL = "console"
 HINT = (
@@ -36,25 +38,15 @@ class Console:
         self.user_id = user_id
         self.name = name
         self.files_dir = files_dir
-        self.buttons: list[Button] = []
 
     def incoming(self, line: str) -> Incoming:
         text = line.rstrip("\r\n")
-        stripped = text.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
-            button = self.buttons[int(stripped) - 1]
-            return self._make(button.label, ContentKind.BUTTON, button.payload)
-        kind = ContentKind.COMMAND if stripped.startswith("/") else ContentKind.TEXT
-        return self._make(text, kind, None)
-
-    def _make(self, text: str, kind: ContentKind, payload: str | None) -> Incoming:
+        kind = ContentKind.COMMAND if text.strip().startswith("/") else ContentKind.TEXT
         return Incoming(CHANNEL, self.user_id, self.user_id, text=text, user_name=self.name,
-                        payload=payload, kind=kind)
+                        kind=kind, numbered=True)
 
     async def send(self, line: str) -> list[Outgoing]:
-        replies = [self._save_files(r) for r in await self.app.handle(self.incoming(line))]
-        self.buttons = [b for r in replies for b in r.buttons]
-        return replies
+        return [self._save_files(r) for r in await self.app.handle(self.incoming(line))]
 
     def _save_files(self, reply: Outgoing) -> Outgoing:
         """A terminal shows no pictures: files are saved, and their path is shown as the link."""
@@ -72,20 +64,19 @@ class Console:
 
     @staticmethod
     def render(replies: list[Outgoing]) -> str:
-        blocks, number = [], 0
-        for reply in replies:
-            lines = [reply.text]
-            if reply.link:
-                lines.append(f"🔗 {reply.link}")
-            for attachment in reply.attachments:
-                what = "Ảnh" if attachment.kind == "photo" else "Tệp"
-                where = f": {attachment.url}" if attachment.url else ""
-                lines.append(f"📎 {what} {Path(attachment.filename).name}{where}")
-            for button in reply.buttons:
-                number += 1
-                lines.append(f"  [{number}] {button.label}")
-            blocks.append("\n".join(lines))
-        return "\n\n".join(blocks)
+        return "\n\n".join(numbered_texts([_with_files(r) for r in replies]))
+
+
+def _with_files(reply: Outgoing) -> Outgoing:
+    """The reply's text followed by one line per file: its name and where it is."""
+    if not reply.attachments:
+        return reply
+    lines = [reply.text.strip()] if reply.text.strip() else []
+    for attachment in reply.attachments:
+        what = "Ảnh" if attachment.kind == "photo" else "Tệp"
+        where = f": {attachment.url}" if attachment.url else ""
+        lines.append(f"📎 {what} {Path(attachment.filename).name}{where}")
+    return replace(reply, text="\n".join(lines))
 
 
 def run_console(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +23,9 @@ class Settings(BaseSettings):
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_secret: str | None = None
+    # Group chats: "ignore" (default) or "mention" (answer only when addressed: @bot, a command,
+    # a reply to the bot, a press on its buttons).
+    group_chats: Literal["ignore", "mention"] = "ignore"
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = "Asia/Ho_Chi_Minh"

@@ -125,3 +125,32 @@ def test_interactive_session_leaves_cleanly(tmp_path: Path, monkeypatch: pytest.
     assert "[1] Tìm công nghệ" in text
     assert "chuyên gia tư vấn về vấn đề gì" in text  # "2" pressed "Tìm chuyên gia"
     assert text.rstrip().endswith(BYE)
+
+
+def test_invalid_utf8_on_stdin_is_answered_and_logged(db_env: str) -> None:
+    """Bytes that are not UTF-8 (a file saved in Windows-1258) are replaced, not a traceback."""
+    env = {**os.environ, "KETNOI_DATABASE_URL": db_env}
+    exe = Path(sys.executable).with_name("ketnoi")
+    lines = b"xin ch\xe0o\n\xff\xfe c\xe1n c\xf4ng ngh\xea\nc\xe1m \xf4n\n"
+    chat = subprocess.run([str(exe), "chat", "--user", "u-bytes"], input=lines,
+                          capture_output=True, env=env, cwd=ROOT, timeout=300)
+    assert chat.returncode == 0 and b"Traceback" not in chat.stderr, chat.stderr
+    out = chat.stdout.decode("utf-8")
+    assert out.count("> ") == 3 and "\ufffd" in out
+
+    async def logged() -> list[tuple[str, str]]:
+        from storage.db import Database
+        from storage.repos import messages
+
+        db = Database(db_env)
+        async with db.session() as s:
+            rows = await messages.recent(s, "console", "u-bytes", limit=50)
+        await db.dispose()
+        return [(r.direction, r.text) for r in rows]
+
+    import asyncio
+
+    log = asyncio.run(logged())
+    incoming = [text for direction, text in log if direction == "in"]
+    assert len(incoming) == 3 and incoming[1].startswith("\ufffd\ufffd c\ufffdn")
+    assert [d for d, _ in log].count("out") >= 3

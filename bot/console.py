@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, BinaryIO, TextIO
 
 from bot.app import App
@@ -24,7 +24,11 @@ HINT = (
     "Ctrl-D hoặc Ctrl-C để thoát."
 )
 BYE = "Tạm biệt anh/chị!"
-STARTING = "Đang khởi động trợ lý (lần đầu có thể mất khoảng một phút để huấn luyện mô hình)..."
+STARTING = "Đang mở trợ lý ketnoi ({database})..."
+TRAINING = (
+    "Em đang huấn luyện mô hình hiểu tiếng Việt (lần đầu chạy, hoặc dữ liệu huấn luyện vừa thay "
+    "đổi); việc này mất khoảng một phút và chỉ làm một lần..."
+)
 
 
 class Console:
@@ -74,16 +78,24 @@ def run_console(
     name: str | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    starting: Sequence[str] = (),
 ) -> None:
-    """Run the chat loop until end of input, Ctrl-D or Ctrl-C; `create()` builds the App."""
+    """Run the chat loop until end of input, Ctrl-D or Ctrl-C; `create()` builds the App.
+
+    `starting` says what the start-up is doing: shown in a terminal; piped, only a message
+    about a long step goes to stderr, so the transcript on stdout stays clean.
+    """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     for stream in (stdin, stdout):
         _replace_undecodable(stream)
     with asyncio.Runner() as runner:
-        if interactive:
-            _write(stdout, STARTING)
+        for line in starting:
+            if interactive:
+                _write(stdout, line)
+            elif line == TRAINING:
+                _write(sys.stderr, line)
         app: App = runner.run(create())
         console = Console(app, user_id, name)
         try:

@@ -43,7 +43,8 @@ class Console:
     def incoming(self, line: str) -> Incoming:
         text = line.rstrip("\r\n")
         stripped = text.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
+        # isascii: "²" is a digit to str.isdigit but not a number int() reads
+        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
             button = self.buttons[int(stripped) - 1]
             return self._make(button.label, ContentKind.BUTTON, button.payload)
         kind = ContentKind.COMMAND if stripped.startswith("/") else ContentKind.TEXT

@@ -16,6 +16,8 @@ import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.convert import LOCAL_TZ
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
@@ -52,7 +54,7 @@ class Settings(BaseSettings):
     group_chats: Literal["ignore", "mention"] = "ignore"
     host: str = "127.0.0.1"
     port: int = 8080
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = LOCAL_TZ.key  # replies show local times in this zone
 
 
 @lru_cache(maxsize=1)

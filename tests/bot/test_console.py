@@ -17,7 +17,7 @@ from bot.cli import app as cli
 from bot.config import get_settings
 from bot.console import BYE, Console, run_console
 from bot.types import Button, ContentKind, Outgoing
-from tests.handlers.support import copy_db, fresh_app, shared_nlu, shared_template
+from tests.handlers.chat import copy_db, fresh_app, shared_nlu
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCEPTANCE_LINES = [
@@ -31,7 +31,7 @@ ACCEPTANCE_LINES = [
 
 @pytest.fixture
 def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = copy_db(shared_template(), tmp_path / "ketnoi.db")
+    url = copy_db(tmp_path / "ketnoi.db")
     shared_nlu()  # make sure the model is trained before the CLI loads it
     monkeypatch.setenv("KETNOI_DATABASE_URL", url)
     get_settings.cache_clear()
@@ -138,19 +138,11 @@ def test_invalid_utf8_on_stdin_is_answered_and_logged(db_env: str) -> None:
     out = chat.stdout.decode("utf-8")
     assert out.count("> ") == 3 and "\ufffd" in out
 
-    async def logged() -> list[tuple[str, str]]:
-        from storage.db import Database
-        from storage.repos import messages
+    import sqlite3
 
-        db = Database(db_env)
-        async with db.session() as s:
-            rows = await messages.recent(s, "console", "u-bytes", limit=50)
-        await db.dispose()
-        return [(r.direction, r.text) for r in rows]
-
-    import asyncio
-
-    log = asyncio.run(logged())
+    with sqlite3.connect(db_env.split(":///", 1)[1]) as conn:
+        log = conn.execute("select direction, text from message_log where chat_id = 'u-bytes' "
+                           "order by id").fetchall()
     incoming = [text for direction, text in log if direction == "in"]
     assert len(incoming) == 3 and incoming[1].startswith("\ufffd\ufffd c\ufffdn")
     assert [d for d, _ in log].count("out") >= 3

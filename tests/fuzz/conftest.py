@@ -17,8 +17,8 @@ from sqlalchemy import text
 
 from bot.app import App
 from bot.config import Settings
-from storage.seed import seed
-from tests.handlers.support import fresh_app, shared_nlu
+from storage.seed import seed_database
+from tests.handlers.chat import fresh_app, shared_nlu
 
 # db, empty_db: the storage tests' databases (SQLite, then PostgreSQL) for the import fuzz.
 from tests.storage.conftest import _pg_database, db, empty_db  # noqa: F401
@@ -70,9 +70,7 @@ async def app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[A
         return
     pg, admin = await _pg_database()
     await pg.upgrade()
-    async with pg.session() as s:
-        await seed(s)
-        await s.commit()
+    await seed_database(pg)
     app = await App.create(Settings(database_url=str(pg.url)), db=pg, nlu=shared_nlu())  # type: ignore[arg-type]
     yield app
     await app.close()

@@ -18,7 +18,7 @@ from tests.fuzz import strategies as fz
 from tests.fuzz.conftest import ErrorLog
 from tests.fuzz.consistency import problems
 from tests.fuzz.tally import tried
-from tests.handlers.support import Chat
+from tests.handlers.chat import Chat
 
 KINDS = [k for k in ContentKind if k not in (ContentKind.TEXT, ContentKind.BUTTON,
                                              ContentKind.COMMAND, ContentKind.CONTACT)]

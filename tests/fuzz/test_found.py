@@ -8,7 +8,7 @@ from bot.app import APOLOGY, App
 from bot.console import Console
 from bot.types import ContentKind
 from tests.fuzz.conftest import ErrorLog
-from tests.handlers.support import Chat
+from tests.handlers.chat import Chat
 
 
 @pytest.mark.parametrize("payload", [

@@ -28,7 +28,7 @@ from tests.fuzz import strategies as fz
 from tests.fuzz.conftest import ErrorLog
 from tests.fuzz.consistency import problems
 from tests.fuzz.tally import tried
-from tests.handlers.support import fresh_app
+from tests.handlers.chat import fresh_app
 
 SECRET = "fuzz-secret"
 # (raw update, chat id that must get a reply, or None when no reply is owed)

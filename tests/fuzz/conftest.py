@@ -10,6 +10,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,7 +24,7 @@ from tests.handlers.chat import fresh_app, shared_nlu
 # db, empty_db: the storage tests' databases (SQLite, then PostgreSQL) for the import fuzz.
 from tests.storage.conftest import _pg_database, db, empty_db  # noqa: F401
 
-COMMON = {
+COMMON: dict[str, Any] = {
     "deadline": None,  # a real bot answers through HTTP and a database: no per-input deadline
     # One bot (server, database) serves every input of a test, as in production.
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -71,7 +72,7 @@ async def app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[A
     pg, admin = await _pg_database()
     await pg.upgrade()
     await seed_database(pg)
-    app = await App.create(Settings(database_url=str(pg.url)), db=pg, nlu=shared_nlu())  # type: ignore[arg-type]
+    app = await App.create(Settings(database_url=str(pg.url)), db=pg, nlu=shared_nlu())
     yield app
     await app.close()
     async with admin.engine.begin() as conn:

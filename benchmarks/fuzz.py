@@ -38,13 +38,11 @@ class Findings:
         self.skipped = 0
 
     def pytest_runtest_logreport(self, report: Any) -> None:
-        if report.when != "call" and not report.failed:
-            if report.skipped:
-                self.skipped += 1
-            return
         if report.failed:
             self.failed.append((report.nodeid, _falsifying(report.longreprtext)))
-        elif report.passed:
+        elif report.skipped:
+            self.skipped += 1
+        elif report.passed and report.when == "call":
             self.passed += 1
 
 

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(default_factory=default_database_url)
+    redis_url: str | None = None  # checked by /healthz when set
     nlu_backend: str = "embedded"  # "embedded" | "rasa"
     nlu_model_dir: Path = Field(default_factory=lambda: data_dir() / "nlu-model")
     nlu_threshold: float | None = None  # overrides the fallback threshold chosen at training

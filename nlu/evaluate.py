@@ -121,8 +121,7 @@ def cross_validate(data: TrainingData, folds: int, strip: bool = False,
     res = Results()
     skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     for train_idx, test_idx in skf.split(np.zeros(len(y)), y):
-        part = TrainingData([data.examples[i] for i in train_idx], data.synonyms,
-                            data.lookups, data.regexes)
+        part = data.subset([data.examples[i] for i in train_idx])
         engine = fit(part)
         evaluate(engine, [data.examples[i] for i in test_idx], strip, res)
     return res

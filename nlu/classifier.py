@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from nlu.features import BLOCKS, FeatureConfig, block_weights, featurize, weigh
+from nlu.noise import noisy_copies
 from nlu.normalize import Normalized, normalize, strip_diacritics
 
 
@@ -29,6 +30,7 @@ class ClassifierConfig:
     model: str = "svm"  # "logreg" (multinomial) or "svm" (one-vs-rest LinearSVC)
     class_weight: str | None = None
     augment_stripped: bool = True
+    noise: bool = True  # one noisy copy per example (nlu/noise.py)
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -118,15 +120,19 @@ def _matrix(
 
 def augmented(texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig
               ) -> tuple[list[str], list[str]]:
-    """Add a diacritic-stripped copy of every example so both ways of typing are learnt."""
-    if not cfg.augment_stripped:
-        return list(texts), list(labels)
+    """Add a diacritic-stripped and a noisy copy of every example so the ways people type are
+    learnt."""
     out_t, out_l = list(texts), list(labels)
-    for t, lab in zip(texts, labels, strict=True):
-        s = stripped_copy(t)
-        if s != normalize(t).folded:
-            out_t.append(s)
-            out_l.append(lab)
+    if cfg.augment_stripped:
+        for t, lab in zip(texts, labels, strict=True):
+            s = stripped_copy(t)
+            if s != normalize(t).folded:
+                out_t.append(s)
+                out_l.append(lab)
+    if cfg.noise:
+        noisy_t, noisy_l = noisy_copies(list(texts), list(labels))
+        out_t += noisy_t
+        out_l += noisy_l
     return out_t, out_l
 
 

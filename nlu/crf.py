@@ -105,7 +105,7 @@ class CrfTagger:
 
     @classmethod
     def train(cls, examples: Sequence[Example], c1: float = 0.05, c2: float = 0.01,
-              iterations: int = 80, skip: frozenset[str] = frozenset(),
+              iterations: int = 15, skip: frozenset[str] = frozenset(), algorithm: str = "l2sgd",
               lexicon: Callable[[list[Token]], LexiconTags] | None = None) -> CrfTagger | None:
         """Train on every example; entity types in ``skip`` are left unlabelled."""
         annotated = [e for e in examples if any(a.entity not in skip for a in e.entities)]
@@ -117,8 +117,12 @@ class CrfTagger:
             if toks:
                 feats = sentence_features(toks, lexicon(toks) if lexicon else None)
                 trainer.append(feats, bio_labels(ex, toks, skip))
-        trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations,
-                            "feature.possible_transitions": True})
+        trainer.select(algorithm)
+        params: dict[str, object] = {"c2": c2, "max_iterations": iterations,
+                                     "feature.possible_transitions": True}
+        if algorithm == "lbfgs":
+            params["c1"] = c1
+        trainer.set_params(params)
         fd, path = tempfile.mkstemp(suffix=".crfsuite")
         os.close(fd)
         try:

@@ -45,7 +45,8 @@ class EntityPipeline:
     emit: frozenset[str] | None = None  # None: everything (no training data)
     # A lexicon match of a type the tagger learnt is dropped when the tagger is this sure that
     # its words are outside any entity ("máy" alone is seldom the mechanics sector).
-    veto: float = 0.9
+    veto: float = 0.97
+    decides: frozenset[str] | None = None  # the types the tagger decides (None: all it learnt)
 
     @classmethod
     def build(cls, data: TrainingData | None = None, use_crf: bool = True) -> EntityPipeline:
@@ -72,10 +73,11 @@ class EntityPipeline:
                 except re.error:
                     continue
         pipe.veto = config.crf_veto
+        pipe.decides = config.tagger_decides
         if use_crf and config.crf and annotated - PATTERN_TYPES:
             pipe.crf = CrfTagger.train(
                 data.examples, c1=config.crf_c1, c2=config.crf_c2,
-                iterations=config.crf_iterations, skip=PATTERN_TYPES, lexicon=g.tags)
+                iterations=config.crf_iterations, algorithm=config.crf_algorithm, skip=PATTERN_TYPES, lexicon=g.tags)
         return pipe
 
     def extract(self, norm: Normalized) -> list[dict[str, Any]]:
@@ -87,11 +89,13 @@ class EntityPipeline:
             return []
         if self.emit is not None:
             rules = [r for r in rules if r["entity"] in self.emit]
+        decides = self.decides if self.decides is not None else frozenset(
+            self.crf.entity_types if self.crf else ())
         if self.crf:
-            rules = [r for r in rules if r["entity"] not in self.crf.entity_types
+            rules = [r for r in rules if r["entity"] not in decides
                      or r["entity"] in PATTERN_TYPES
                      or _outside(r, tokens, outside) < self.veto]
-        merged = _merge(_dedupe(rules), crf)
+        merged = _merge(_dedupe(rules), crf, decides)
         return sorted(merged, key=lambda e: (e["start"], e["end"]))
 
     def _rules(self, norm: Normalized, tokens: list[Token]) -> list[dict[str, Any]]:
@@ -147,7 +151,8 @@ def _outside(r: dict[str, Any], tokens: list[Token], outside: list[float]) -> fl
     return min(probs) if probs else 0.0
 
 
-def _merge(rules: list[dict[str, Any]], crf: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _merge(rules: list[dict[str, Any]], crf: list[dict[str, Any]],
+           decides: frozenset[str]) -> list[dict[str, Any]]:
     """Rules and tagger output: a rule never claims a span the tagger gives another type; where
     both agree on the type, the tagger's span keeps the rule's canonical value."""
     out: list[dict[str, Any]] = []
@@ -157,7 +162,7 @@ def _merge(rules: list[dict[str, Any]], crf: list[dict[str, Any]]) -> list[dict[
         if any(_overlaps(r, c) and c["entity"] != kind for c in crf):
             continue
         same = [i for i, c in enumerate(crf) if c["entity"] == kind and _overlaps(r, c)]
-        if same and kind not in PATTERN_TYPES:  # the tagger's span, the rule's value
+        if same and kind in decides and kind not in PATTERN_TYPES:  # the tagger's span
             c = crf[same[0]]
             r = r | {"start": c["start"], "end": c["end"]}
         used.update(same)

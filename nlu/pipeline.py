@@ -1,7 +1,8 @@
 """What a Rasa project's ``config.yml`` asks of the engine: extractors, CRF settings, fallback.
 
 Read from the ``pipeline`` list (Rasa 3.x component names):
-- ``CRFEntityExtractor`` (``max_iterations``, ``L1_c``, ``L2_c``) or ``DIETClassifier`` (unless
+- ``CRFEntityExtractor`` (``max_iterations``, ``L1_c``, ``L2_c``, and ``algorithm``: l2sgd, the
+  default, or lbfgs) or ``DIETClassifier`` (unless
   ``entity_recognition: false``): the CRF tagger learns the data's annotated entity types;
 - ``RegexEntityExtractor``: the data's ``regex``/``lookup`` blocks become entities;
 - ``DucklingEntityExtractor`` ``dimensions``: amount-of-money, phone-number and email are served
@@ -36,9 +37,15 @@ _DUCKLING = {"amount-of-money": "budget", "phone-number": "phone", "email": "ema
 class PipelineConfig:
     builtin: frozenset[str] | None = None  # None: the types the data annotates or looks up
     crf: bool = True
+    # "l2sgd" (stochastic gradient, L2 only: a few epochs, fast on large data) or "lbfgs"
+    # (L1 + L2, slower); CRFEntityExtractor ``algorithm`` (our addition to Rasa's settings).
+    crf_algorithm: str = "l2sgd"
     crf_c1: float = 0.05
     crf_c2: float = 0.01
-    crf_iterations: int = 80
+    crf_iterations: int = 15
+    # Built-in types where the tagger has the last word (vetoes lexicon matches, sets spans);
+    # None: every type it learnt. BuiltinEntityExtractor ``tagger_decides``.
+    tagger_decides: frozenset[str] | None = None
     crf_veto: float = 0.97  # BuiltinEntityExtractor ``tagger_veto``: see extractors.EntityPipeline
     regex_entities: bool = True
     threshold: float | None = None  # None: chosen on out-of-fold predictions
@@ -103,10 +110,13 @@ def from_pipeline(pipeline: list[Any], source: str = "") -> PipelineConfig:
     return PipelineConfig(
         builtin=frozenset(builtin),
         crf=crf is not None or (diet is not None and diet.get("entity_recognition", True) is not False),
+        crf_algorithm="lbfgs" if (crf or {}).get("algorithm") == "lbfgs" else "l2sgd",
         crf_c1=_num(crf or {}, "L1_c", base.crf_c1),
         crf_c2=_num(crf or {}, "L2_c", base.crf_c2),
         crf_iterations=int(_num(crf or {}, "max_iterations", base.crf_iterations)),
         crf_veto=_num(own, "tagger_veto", base.crf_veto),
+        tagger_decides=frozenset(own["tagger_decides"])
+        if isinstance(own.get("tagger_decides"), list) else None,
         regex_entities="RegexEntityExtractor" in comps,
         threshold=_opt(fallback, "threshold"),
         ambiguity_threshold=_opt(fallback, "ambiguity_threshold"),

@@ -14,6 +14,7 @@ from nlu import classifier
 from nlu.classifier import ClassifierConfig, IntentModel, stripped_copy
 from nlu.engine import Engine, FallbackConfig
 from nlu.extractors import EntityPipeline
+from nlu.features import featurize
 from nlu.fragments import FRAGMENT, fragment_examples
 from nlu.loader import TrainingData, load_data
 from nlu.normalize import normalize
@@ -29,15 +30,24 @@ def out_of_fold_scores(
     texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig, folds: int,
     strip: bool = False, seed: int = 13,
 ) -> tuple[np.ndarray, list[str]]:
-    """Decision scores of every example from a model that never saw it (rows align with texts)."""
+    """Decision scores of every example from a model that never saw it (rows align with texts).
+
+    Every training row (examples and their augmented copies) is featurized once; each fold fits
+    on the rows whose example is in its training part.
+    """
     classes = sorted(set(labels))
     y = np.array(labels)
     counts = {c: int((y == c).sum()) for c in classes}
     k = max(2, min(folds, min(counts.values())))
+    rows = classifier.augmented_rows(texts, cfg)
+    feats = [featurize(t, cfg.features) for _, t in rows]
+    origin = np.array([i for i, _ in rows])
     scores = np.zeros((len(texts), len(classes)), dtype=np.float64)
     skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     for train_idx, test_idx in skf.split(np.zeros(len(y)), y):
-        model = classifier.fit([texts[i] for i in train_idx], list(y[train_idx]), cfg)
+        inside = np.isin(origin, train_idx)
+        model = classifier.fit_features([f for f, keep in zip(feats, inside, strict=True) if keep],
+                                        [labels[i] for i in origin[inside]], cfg)
         col = [model.classes.index(c) if c in model.classes else -1 for c in classes]
         for i in test_idx:
             text = stripped_copy(texts[i]) if strip else texts[i]

@@ -176,6 +176,30 @@ class ConnectionPoint(Timestamped, Base):
         return "*" in (self.provinces or [])
 
 
+STAFF_ROLES = ("staff", "admin")
+
+
+class Staff(Timestamped, Base):
+    """A chat account (channel + the channel's user id) working for a connection point.
+
+    Kept apart from `users`: staff can be added before they ever write to the bot.
+    """
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))  # the channel's user id
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="staff")  # STAFF_ROLES
+    connection_point_id: Mapped[int] = mapped_column(
+        ForeignKey("connection_points.id", ondelete="CASCADE"), index=True
+    )
+
+    point: Mapped[ConnectionPoint] = relationship(lazy="joined")
+
+
 class Demand(Timestamped, Base):
     __tablename__ = "demands"
     __table_args__ = (Index("ix_demands_status_created", "status", "created_at"),)

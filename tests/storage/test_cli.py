@@ -92,3 +92,20 @@ def test_acceptance_seed_then_search_demo_catalog(cli: CliRunner) -> None:
     first = results[0][0]
     assert "sấy" in first["title"].lower() and "vải thiều" in first["title"].lower()
     assert {r["sector"] for r in results[0][:3]} <= {"agri_processing", "post_harvest"}
+
+
+def test_staff_add_list_remove(cli: CliRunner) -> None:
+    assert cli.invoke(app, ["seed", "--dir", str(SEED_FIXTURE)]).exit_code == 0
+    added = cli.invoke(app, ["staff", "add", "telegram", "111", "--point", "Bắc Giang",
+                             "--name", "Nguyễn Thị Lan"])
+    assert added.exit_code == 0, added.output
+    assert "Nguyễn Thị Lan" in added.output and "P-BN" in added.output
+    unknown = cli.invoke(app, ["staff", "add", "telegram", "222", "--point", "DKN-XX"])
+    assert unknown.exit_code == 1 and "Không tìm thấy điểm kết nối" in unknown.output
+    listed = json.loads(cli.invoke(app, ["staff", "list", "--json"]).output)
+    assert [(m["channel"], m["user_id"], m["point"], m["role"]) for m in listed] == [
+        ("telegram", "111", "P-BN", "staff")]
+    assert "Nguyễn Thị Lan" in cli.invoke(app, ["staff", "list"]).output
+    assert cli.invoke(app, ["staff", "remove", "telegram", "111"]).exit_code == 0
+    assert cli.invoke(app, ["staff", "remove", "telegram", "111"]).exit_code == 1
+    assert json.loads(cli.invoke(app, ["staff", "list", "--json"]).output) == []

@@ -1,0 +1,78 @@
+"""`ketnoi staff add|list|remove`: who works for which connection point."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.cli_storage import _run, dump_json
+from storage.db import Database
+from storage.repos import staff
+
+staff_app = typer.Typer(help="Cán bộ các điểm kết nối (staff of the connection points).",
+                        no_args_is_help=True)
+
+
+@staff_app.command("add")
+def add_cmd(
+    channel: Annotated[str, typer.Argument(help="Kênh: telegram, zalo ...")],
+    user_id: Annotated[str, typer.Argument(help="Mã người dùng trên kênh")],
+    point: Annotated[str, typer.Option("--point", help="Mã điểm (DKN-BN) hoặc tỉnh/thành")],
+    name: Annotated[str | None, typer.Option("--name", help="Họ tên cán bộ")] = None,
+    role: Annotated[str, typer.Option("--role", help="staff | admin (quản trị cán bộ)")] = "staff",
+) -> None:
+    """Thêm (hoặc cập nhật) một cán bộ của điểm kết nối."""
+
+    async def work(db: Database) -> staff.StaffMember:
+        return await staff.add(db, channel, user_id, point=point, name=name,
+                               role=role.strip().lower())
+
+    member = _run(work)
+    role = "quản trị" if member.is_admin else "cán bộ"
+    typer.echo(f"Đã thêm {role} {member.label} ({member.channel}:{member.user_id}) "
+               f"của {member.point_name} ({member.point}).")
+
+
+@staff_app.command("list")
+def list_cmd(
+    point: Annotated[str | None, typer.Option("--point", help="Chỉ một điểm")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In dạng JSON")] = False,
+) -> None:
+    """Danh sách cán bộ theo điểm kết nối."""
+
+    async def work(db: Database) -> list[staff.StaffMember]:
+        return await staff.list_members(db, point)
+
+    members = _run(work)
+    if as_json:
+        typer.echo(dump_json([m.to_dict() for m in members]))
+        return
+    if not members:
+        typer.echo("Chưa có cán bộ nào. Thêm bằng: ketnoi staff add telegram 123456 "
+                   "--point DKN-BN --name \"Nguyễn Văn A\"")
+        return
+    for m in members:
+        role = " (quản trị)" if m.is_admin else ""
+        typer.echo(f"{m.point}\t{m.channel}:{m.user_id}\t{m.name or '(chưa có tên)'}{role}")
+
+
+@staff_app.command("remove")
+def remove_cmd(
+    channel: Annotated[str, typer.Argument(help="Kênh")],
+    user_id: Annotated[str, typer.Argument(help="Mã người dùng trên kênh")],
+) -> None:
+    """Bỏ quyền cán bộ của một tài khoản chat."""
+
+    async def work(db: Database) -> bool:
+        return await staff.remove(db, channel, user_id)
+
+    if _run(work):
+        typer.echo(f"Đã bỏ quyền cán bộ của {channel}:{user_id}.")
+    else:
+        typer.echo(f"{channel}:{user_id} không phải cán bộ, không có gì thay đổi.")
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(staff_app, name="staff")

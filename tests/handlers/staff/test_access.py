@@ -1,0 +1,76 @@
+"""Every staff command refuses non-staff politely and changes nothing; staff get through."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import App
+from bot.types import ContentKind
+from handlers.staff.access import NOT_STAFF, is_gated
+from storage.repos import staff
+from tests.handlers.support import Chat
+
+
+def staff_commands(app: App) -> list[str]:
+    return sorted(name for name, handler in app.dispatcher.commands.items() if is_gated(handler))
+
+
+def staff_buttons(app: App) -> list[str]:
+    return sorted(prefix for prefix, handler in app.dispatcher.buttons.items()
+                  if is_gated(handler))
+
+
+def test_every_staff_module_handler_is_gated(app: App) -> None:
+    """A handler registered by a module under handlers/staff/ must sit behind the gate."""
+    for router in app.dispatcher.routers:
+        handlers = [*router.commands.values(), *router.buttons.values(),
+                    *router.intents.values()]
+        modules = {h.__module__ for h in handlers}
+        if any(m.startswith("handlers.staff.") for m in modules):
+            assert all(is_gated(h) for h in handlers), router.name
+    assert "canbo" in staff_commands(app)
+
+
+async def _snapshot(app: App) -> tuple[int, ...]:
+    """Row counts of the tables a staff command could change."""
+    from sqlalchemy import func, select
+
+    from storage.models import Event, Staff, Subscription, Technology
+
+    async with app.services.db.session() as s:
+        return tuple([(await s.execute(select(func.count()).select_from(m))).scalar_one()
+                      for m in (Staff, Subscription, Event, Technology)])
+
+
+async def test_non_staff_refused_for_every_staff_command(app: App) -> None:
+    chat = Chat(app, user="555", channel="telegram")
+    before = await _snapshot(app)
+    commands = staff_commands(app)
+    assert commands
+    for command in commands:
+        await chat.send(f"/{command} 1")
+        assert chat.text.startswith(NOT_STAFF[:40]), command
+        assert chat.buttons, command  # the main menu, so the user can carry on
+    for prefix in staff_buttons(app):
+        await chat.send("", ContentKind.BUTTON, f"{prefix}:1")
+        assert chat.text.startswith(NOT_STAFF[:40]), prefix
+    assert await _snapshot(app) == before
+
+
+async def test_removed_staff_is_refused_again(app: App) -> None:
+    db = app.services.db
+    chat = Chat(app, user="777", channel="telegram")
+    await staff.add(db, "telegram", "777", point="DKN-BN", name="Trần Minh")
+    await chat.send("/canbo")
+    assert "Trần Minh" in chat.text and "DKN-BN" in chat.text and "/guitin" in chat.text
+    await staff.remove(db, "telegram", "777")
+    await chat.send("/canbo")
+    assert chat.text.startswith(NOT_STAFF[:40])
+
+
+@pytest.mark.parametrize("channel", ["console", "zalo"])
+async def test_staff_of_one_channel_is_not_staff_on_another(app: App, channel: str) -> None:
+    await staff.add(app.services.db, "telegram", "888", point="DKN-TW")
+    chat = Chat(app, user="888", channel=channel)
+    await chat.send("/canbo")
+    assert chat.text.startswith(NOT_STAFF[:40])

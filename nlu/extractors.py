@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlu.crf import CrfTagger
-from nlu.gazetteer import Gazetteer, is_single_marked
+from nlu.gazetteer import Gazetteer, Match, is_single_marked
 from nlu.lexicon import EVENT_KINDS, add_product, builtin_gazetteer, product_table
 from nlu.loader import TrainingData
 from nlu.money import find_amounts, money_view
@@ -83,8 +83,9 @@ class EntityPipeline:
     def extract(self, norm: Normalized) -> list[dict[str, Any]]:
         try:
             tokens = tokenize(norm)
-            rules = self._rules(norm, tokens)
-            crf, outside = self._crf(norm, tokens) if self.crf else ([], [])
+            matches = self.gazetteer.match(tokens)
+            rules = self._rules(norm, tokens, matches)
+            crf, outside = self._crf(norm, tokens, matches) if self.crf else ([], [])
         except Exception:  # never let one odd message break a parse
             return []
         if self.emit is not None:
@@ -98,10 +99,11 @@ class EntityPipeline:
         merged = _merge(_dedupe(rules), crf, decides)
         return sorted(merged, key=lambda e: (e["start"], e["end"]))
 
-    def _rules(self, norm: Normalized, tokens: list[Token]) -> list[dict[str, Any]]:
+    def _rules(self, norm: Normalized, tokens: list[Token],
+               matches: list[Match]) -> list[dict[str, Any]]:
         text = norm.original
         out: list[dict[str, Any]] = []
-        for m in self.gazetteer.match(tokens):
+        for m in matches:
             s, e = tokens[m.start].start, tokens[m.end - 1].end
             ent = _entity(m.entry.entity, m.entry.value, s, e, m.entry.extractor)
             extra = dict(m.entry.extra)
@@ -124,11 +126,11 @@ class EntityPipeline:
                     out.append(_entity(name, rm.group(0), rm.start(), rm.end(), REGEX))
         return out
 
-    def _crf(self, norm: Normalized, tokens: list[Token]
+    def _crf(self, norm: Normalized, tokens: list[Token], matches: list[Match]
              ) -> tuple[list[dict[str, Any]], list[float]]:
         assert self.crf is not None
         out = []
-        tagged, outside = self.crf.tag_with_outside(tokens, self.gazetteer.tags(tokens))
+        tagged, outside = self.crf.tag_with_outside(tokens, self.gazetteer.tags(tokens, matches))
         for t in tagged:
             surface = norm.original[t.start : t.end]
             ent = _entity(t.entity, surface, t.start, t.end, CRF, t.confidence)

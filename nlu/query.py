@@ -36,16 +36,17 @@ _FUNCTION = (
 
 
 _FUNCTION_EXTRA = ("kinh phí|ngân sách|vốn|chi phí|giá|tiền|triệu|tỷ|nghìn|sđt|sdt|đt|cty|dn|mn|ko|"
-                   "đc|dc|vs|mk|mik|bn|tt|ttin|ntn|bt|ad|tks|thanks|ok|oke|pls")
+                   "đc|dc|vs|mk|mik|bn|tt|ttin|ntn|bt|ad|tks|thanks|ok|oke|pls|dùng|sử dụng")
 # Plain spellings shared with content words ("may": mấy/máy, "vai": vài/vải, "co": có/cơ):
 # typed without diacritics they are kept, since the need matters more than a stray filler word.
 _AMBIGUOUS = (
     "la cua voi cho de ma nen nhung vi khi da van con cung qua lam mot may vai do day co chua "
     "duoc bi tai trong tu den bang can nho hoi ai dau lieu nhe nha vay vang ha chu luon thang "
-    "tam chao tinh xa quan gia tien chi nam it ba hay ong su cai dieu cu ho bo")
+    "tam chao tinh xa quan gia tien chi nam it ba hay ong su cai dieu cu ho bo dung")
 _AMBIGUOUS_PLAIN = frozenset(_AMBIGUOUS.split())
 _NAME_CUES = ("tên là", "tên em", "tên tôi", "tên mình", "em là", "tôi là", "mình là", "cháu là",
-              "em tên", "tôi tên", "mình tên", "người liên hệ", "liên hệ anh", "liên hệ chị")
+              "em tên", "tôi tên", "mình tên", "người liên hệ", "liên hệ anh", "liên hệ chị",
+              "anh", "chị", "cô", "chú", "bác", "ông", "bà")  # "anh Nam cần...": a name
 _ORG_KINDS = ("công ty", "cty", "c ty", "ct", "htx", "hợp tác xã", "dntn", "doanh nghiệp tư nhân",
               "cơ sở", "xưởng", "trang trại", "viện", "trường")
 _ORG_QUALIFIERS = frozenset({"tnhh", "co", "phan", "cp", "mtv", "tm", "dv", "sx", "xnk", "jsc"})

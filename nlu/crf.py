@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pycrfsuite
@@ -144,14 +144,15 @@ class CrfTagger:
     def tag(self, tokens: Sequence[Token], lexicon: LexiconTags | None = None) -> list[Tagged]:
         return self.tag_with_outside(tokens, lexicon)[0]
 
-    def tag_with_outside(self, tokens: Sequence[Token], lexicon: LexiconTags | None = None
-                         ) -> tuple[list[Tagged], list[float]]:
-        """The tagged spans, and per token the probability that it is outside any entity."""
+    def tag_with_outside(self, tokens: Sequence[Token], lexicon: LexiconTags | None = None,
+                         asked: Iterable[int] = ()) -> tuple[list[Tagged], dict[int, float]]:
+        """The tagged spans, and for the ``asked`` token indices the probability that the token
+        is outside any entity (marginals cost time with many labels: only those asked)."""
         if not tokens:
-            return [], []
+            return [], {}
         tagger = self._get()
         labels = tagger.tag(sentence_features(tokens, lexicon))
-        outside = [float(tagger.marginal("O", k)) for k in range(len(labels))]
+        outside = {k: float(tagger.marginal("O", k)) for k in asked if 0 <= k < len(labels)}
         out: list[Tagged] = []
         i = 0
         while i < len(labels):

@@ -85,16 +85,18 @@ class EntityPipeline:
             tokens = tokenize(norm)
             matches = self.gazetteer.match(tokens)
             rules = self._rules(norm, tokens, matches)
-            crf, outside = self._crf(norm, tokens, matches) if self.crf else ([], [])
+            if self.emit is not None:
+                rules = [r for r in rules if r["entity"] in self.emit]
+            decides = self.decides if self.decides is not None else frozenset(
+                self.crf.entity_types if self.crf else ())
+            vetoable = [r for r in rules if r["entity"] in decides
+                        and r["entity"] not in PATTERN_TYPES]
+            asked = {i for r in vetoable for i in _token_indices(r, tokens)}
+            crf, outside = self._crf(norm, tokens, matches, asked) if self.crf else ([], {})
         except Exception:  # never let one odd message break a parse
             return []
-        if self.emit is not None:
-            rules = [r for r in rules if r["entity"] in self.emit]
-        decides = self.decides if self.decides is not None else frozenset(
-            self.crf.entity_types if self.crf else ())
         if self.crf:
-            rules = [r for r in rules if r["entity"] not in decides
-                     or r["entity"] in PATTERN_TYPES
+            rules = [r for r in rules if r not in vetoable
                      or _outside(r, tokens, outside) < self.veto]
         merged = _merge(_dedupe(rules), crf, decides)
         return sorted(merged, key=lambda e: (e["start"], e["end"]))
@@ -126,11 +128,12 @@ class EntityPipeline:
                     out.append(_entity(name, rm.group(0), rm.start(), rm.end(), REGEX))
         return out
 
-    def _crf(self, norm: Normalized, tokens: list[Token], matches: list[Match]
-             ) -> tuple[list[dict[str, Any]], list[float]]:
+    def _crf(self, norm: Normalized, tokens: list[Token], matches: list[Match], asked: set[int]
+             ) -> tuple[list[dict[str, Any]], dict[int, float]]:
         assert self.crf is not None
         out = []
-        tagged, outside = self.crf.tag_with_outside(tokens, self.gazetteer.tags(tokens, matches))
+        tagged, outside = self.crf.tag_with_outside(
+            tokens, self.gazetteer.tags(tokens, matches), asked)
         for t in tagged:
             surface = norm.original[t.start : t.end]
             ent = _entity(t.entity, surface, t.start, t.end, CRF, t.confidence)
@@ -146,10 +149,13 @@ def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return bool(a["start"] < b["end"] and b["start"] < a["end"])
 
 
-def _outside(r: dict[str, Any], tokens: list[Token], outside: list[float]) -> float:
+def _token_indices(r: dict[str, Any], tokens: list[Token]) -> list[int]:
+    return [i for i, t in enumerate(tokens) if t.start >= r["start"] and t.end <= r["end"]]
+
+
+def _outside(r: dict[str, Any], tokens: list[Token], outside: dict[int, float]) -> float:
     """How sure the tagger is that no token of the rule's span is in an entity."""
-    probs = [o for t, o in zip(tokens, outside, strict=False)
-             if t.start >= r["start"] and t.end <= r["end"]]
+    probs = [outside[i] for i in _token_indices(r, tokens) if i in outside]
     return min(probs) if probs else 0.0
 
 

@@ -24,7 +24,10 @@ PATTERN_TYPES = frozenset({"budget", "phone", "email", "tax_code"})
 LOOKUP = "LookupEntityExtractor"
 REGEX = "RegexEntityExtractor"
 CRF = "CRFEntityExtractor"
-_MIN_LEARNT_ASCII_WORD = 5  # shorter single ASCII words from data are too ambiguous to look up
+_MIN_LEARNT_ASCII_WORD = 5
+# The tagger reads this many leading tokens (a pasted 10,000-character text would cost a second);
+# the lexicons and patterns read the whole text.
+MAX_TAGGED_TOKENS = 400  # shorter single ASCII words from data are too ambiguous to look up
 
 
 @dataclass
@@ -92,7 +95,9 @@ class EntityPipeline:
             vetoable = [r for r in rules if r["entity"] in decides
                         and r["entity"] not in PATTERN_TYPES]
             asked = {i for r in vetoable for i in _token_indices(r, tokens)}
-            crf, outside = self._crf(norm, tokens, matches, asked) if self.crf else ([], {})
+            window = tokens[:MAX_TAGGED_TOKENS]
+            crf, outside = self._crf(norm, window, [m for m in matches if m.end <= len(window)],
+                                     asked) if self.crf else ([], {})
         except Exception:  # never let one odd message break a parse
             return []
         if self.crf:

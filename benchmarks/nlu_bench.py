@@ -83,8 +83,9 @@ def test_sets(engine: Engine, tests: list[Path]) -> None:
             res = evaluate(engine, examples, strip=strip)
             s = res.summary()
             label = "without diacritics" if strip else "as written"
+            slots = f", slot micro-F1 {micro_f1(res.entities):.4f}" if res.entities else ""
             print(f"{path.name} ({label}): intent accuracy {s['accuracy']:.4f} over "
-                  f"{s['examples']}, slot micro-F1 {micro_f1(res.entities):.4f}")
+                  f"{s['examples']}{slots}")
 
 
 def report_cv(data: TrainingData, folds: int) -> None:

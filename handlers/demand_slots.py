@@ -128,7 +128,7 @@ def contact_prefill(ctx: Context, values: dict[str, Any]) -> dict[str, str] | No
 
 ORGANISATION = Slot(
     "organisation", "Đơn vị", "Anh/chị cho em xin tên doanh nghiệp, hợp tác xã hoặc đơn vị ạ?",
-    parsers.short_text, choices=organisation_choices, switch_min_words=7,
+    parsers.organisation, choices=organisation_choices, switch_min_words=7,
     prefill=organisation_prefill,
 )
 CONTACT = Slot(

@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = LOCAL_TZ.key  # replies show local times in this zone
+    # Web console (/admin): signs its session cookie; /admin is not served without it.
+    secret_key: str | None = None
+    public_url: str | None = None  # where staff reach `ketnoi serve`, e.g. https://ketnoi.example.vn
+    admin_cookie_secure: bool = True  # False only for plain-http localhost
+    admin_session_hours: float = 8.0
+
+    def console_login_url(self, token: str) -> str:
+        """The one-time sign-in link to the web console (`/web` in chat, `ketnoi staff
+        login-link`); without KETNOI_PUBLIC_URL it points at this machine's `ketnoi serve`."""
+        base = (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        return f"{base}/admin/login?token={token}"
 
 
 @lru_cache(maxsize=1)

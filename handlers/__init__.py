@@ -133,7 +133,7 @@ def routers() -> list[Router]:
         training,
     )
     from handlers.knowledge import consult
-    from handlers.staff import whoami
+    from handlers.staff import web_link, whoami
 
     return [
         menu.router,
@@ -150,4 +150,5 @@ def routers() -> list[Router]:
         technology.router,
         training.router,
         whoami.router,
+        web_link.router,
     ]

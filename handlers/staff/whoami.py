@@ -12,6 +12,7 @@ router = Router("staff_whoami")
 STAFF_COMMANDS = (
     "/guitin: soạn và gửi tin cho người đăng ký nhận tin",
     "/baocaotin <số>: kết quả gửi của một đợt tin",
+    "/web: đường dẫn đăng nhập trang quản trị trên web",
 )
 
 

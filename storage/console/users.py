@@ -89,7 +89,8 @@ async def page(db: Database, member: StaffMember, *, channel: str | None, provin
         stmt = stmt.where(has_sub > 0)
     typed = (query or "").strip()[:100]
     if typed:
-        # As typed and without diacritics: names are stored as people wrote them.
+        # Matched as typed (and folded, for names stored without diacritics); a query without
+        # diacritics does not find a name written with them: neither engine folds them in SQL.
         likes = {f"%{typed.lower()}%", f"%{plain(typed)}%"}
         stmt = stmt.where(or_(User.external_id == typed, *(
             column.ilike(like) for like in likes

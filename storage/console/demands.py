@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import raiseload
 
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
@@ -18,7 +18,7 @@ from storage.convert import LOCAL_TZ
 from storage.db import Database
 from storage.demand_view import demand_dict
 from storage.errors import NotFound
-from storage.models import DEMAND_STATUSES, ConnectionPoint, Demand, User
+from storage.models import DEMAND_STATUSES, ConnectionPoint, Demand, MessageLog, User
 from storage.repos import demands
 from storage.repos.demands import STATUS_NAMES, TRANSITIONS
 from storage.repos.staff import StaffMember
@@ -174,10 +174,32 @@ async def export(db: Database, member: StaffMember, f: DemandFilter, kind: str) 
     return buffer.getvalue()
 
 
+EXCERPT_MESSAGES = 12
+EXCERPT_AFTER = timedelta(minutes=5)  # the bot's answer to the demand comes just after it
+
+
 @dataclass(slots=True)
 class DemandPage:
     record: dict[str, Any]
     next_statuses: list[tuple[str, str]] = field(default_factory=list)
+    conversation: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _conversation(s: Any, demand: Demand) -> list[dict[str, Any]]:
+    """The last messages of the user's chat up to just after the demand was stated."""
+    user = await s.get(User, demand.user_id)
+    if user is None:
+        return []
+    stmt = (select(MessageLog)
+            .where(MessageLog.channel == user.channel,
+                   or_(MessageLog.chat_id == user.external_id,
+                       MessageLog.user_id == user.external_id),
+                   MessageLog.created_at <= demand.created_at + EXCERPT_AFTER)
+            .order_by(MessageLog.created_at.desc(), MessageLog.id.desc())
+            .limit(EXCERPT_MESSAGES))
+    lines = list((await s.execute(stmt)).scalars())
+    return [{"from_user": m.direction == "in", "text": m.text[:1000], "at": m.created_at}
+            for m in reversed(lines)]
 
 
 async def detail(db: Database, member: StaffMember, demand_id: int) -> DemandPage:
@@ -187,12 +209,13 @@ async def detail(db: Database, member: StaffMember, demand_id: int) -> DemandPag
         if demand is None:
             raise NotFound(f"Không tìm thấy yêu cầu số {demand_id}.")
         record = await demand_dict(s, demand)
-    point = (record.get("connection_point") or {}).get("code")
-    if not member.sees(point):
-        # Same answer as a missing demand: another point's numbers are not revealed.
-        raise NotFound(f"Không tìm thấy yêu cầu số {demand_id}.")
+        point = (record.get("connection_point") or {}).get("code")
+        if not member.sees(point):
+            # Same answer as a missing demand: another point's numbers are not revealed.
+            raise NotFound(f"Không tìm thấy yêu cầu số {demand_id}.")
+        conversation = await _conversation(s, demand)
     nexts = [(st, STATUS_NAMES[st]) for st in TRANSITIONS.get(record["status"], ())]
-    return DemandPage(record, nexts)
+    return DemandPage(record, nexts, conversation)
 
 
 async def change_status(db: Database, member: StaffMember, demand_id: int, status: str,

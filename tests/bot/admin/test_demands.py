@@ -4,12 +4,13 @@ paging, a demand's page, status changes and the CSV/XLSX export."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from openpyxl import load_workbook
 
 from storage.console import demands as console_demands
 from storage.console.demands import DemandFilter
-from storage.models import Demand, User
+from storage.models import Demand, MessageLog, User
 from storage.repos import staff
 from tests.bot.admin.conftest import Console
 
@@ -129,3 +130,24 @@ async def test_a_page_costs_the_same_queries_however_many_rows(console: Console)
     found = await console_demands.page(console.db, member, DemandFilter(), 1)
     event.remove(console.db.engine.sync_engine, "before_cursor_execute", seen)
     assert len(found.rows) == 32 and len(statements) == few
+
+
+async def test_a_demand_page_shows_the_conversation_excerpt(console: Console) -> None:
+    demand_id = console.demands["DKN-BN"]
+    async with console.db.transaction() as s:
+        demand = await s.get(Demand, demand_id)
+        assert demand is not None
+        at = demand.created_at
+        s.add_all([
+            MessageLog(channel="telegram", chat_id="u0", user_id="u0", direction="in",
+                       text="cty em can may say vai thieu", created_at=at - timedelta(minutes=1)),
+            MessageLog(channel="telegram", chat_id="u0", direction="out",
+                       text="Dạ, em đã ghi nhận nhu cầu", created_at=at),
+            MessageLog(channel="telegram", chat_id="u0", user_id="u0", direction="in",
+                       text="hôm sau hỏi việc khác", created_at=at + timedelta(days=1)),
+            MessageLog(channel="telegram", chat_id="u1", user_id="u1", direction="in",
+                       text="tin của người khác", created_at=at)])
+    await console.sign_in("telegram", "100")
+    page = (await console.web.get(f"/admin/demands/{demand_id}")).text
+    assert "cty em can may say vai thieu" in page and "Dạ, em đã ghi nhận nhu cầu" in page
+    assert "hôm sau hỏi việc khác" not in page and "tin của người khác" not in page

@@ -1,5 +1,6 @@
 """/admin/catalog: technologies, experts and events with the bot's own search; technologies
-created, edited and archived; the staff spreadsheets imported with their row-level errors."""
+created, edited and archived; the staff spreadsheets imported with their row-level errors, and
+exported in the same columns."""
 
 from __future__ import annotations
 
@@ -100,7 +101,23 @@ async def import_sheet(request: Request, member: StaffMember) -> Response:
                 report=report, error=None, filename=upload.filename)
 
 
+@staff_page
+async def export_sheet(request: Request, member: StaffMember) -> Response:
+    kind, suffix = _kind(request), request.path_params["suffix"]
+    try:
+        body = await catalog.export_sheet(request.app.state.db, kind, suffix)
+    except InvalidValue as bad:
+        return message_page(request, "Không có định dạng này", str(bad), status=404,
+                            member=member)
+    media = "text/csv; charset=utf-8" if suffix == "csv" else (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{kind}.{suffix}"',
+        "Cache-Control": "no-store"})
+
+
 routes = [
+    Route("/catalog/export.{suffix}", export_sheet, methods=["GET"]),
     Route("/catalog", listing, methods=["GET"]),
     Route("/catalog/technologies/new", technology_form, methods=["GET"]),
     Route("/catalog/technologies/new", technology_save, methods=["POST"]),

@@ -13,7 +13,7 @@ from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
 from storage.console.paging import PER_PAGE, Page, count, window
 from storage.db import Database
 from storage.errors import InvalidValue, NotFound
-from storage.importer import ImportReport, import_into
+from storage.importer import ImportReport, export_from, import_into
 from storage.models import Event, Expert, Technology
 from storage.repos.catalog import next_code
 from storage.search import CatalogSearch
@@ -139,3 +139,14 @@ async def import_upload(db: Database, kind: str, filename: str, content: bytes) 
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(content)
         return await import_into(db, kind, path)
+
+
+async def export_sheet(db: Database, kind: str, suffix: str) -> bytes:
+    """The whole catalog of `kind` in the import's columns, like `ketnoi export`."""
+    model_of(kind)
+    if suffix not in ("xlsx", "csv"):
+        raise InvalidValue("Chỉ xuất được tệp .xlsx hoặc .csv.")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{kind}.{suffix}"
+        await export_from(db, kind, path)
+        return path.read_bytes()

@@ -83,3 +83,16 @@ async def test_users_counts_and_filters_by_point(console: Console) -> None:
     assert "Doanh nghiệp 1" in named.text and "Doanh nghiệp 0" not in named.text
     hn = await console.web.get("/admin/users?province=ha_noi")
     assert "Doanh nghiệp 1" in hn.text and "Doanh nghiệp 0" not in hn.text
+
+
+async def test_export_gives_back_what_was_imported(console: Console) -> None:
+    await console.sign_in()
+    csrf = await console.csrf("/admin/catalog")
+    await console.web.post(
+        "/admin/catalog/import", data={"csrf": csrf, "kind": "technologies"},
+        files={"file": ("cong-nghe.csv", SHEET.encode("utf-8"), "text/csv")})
+    sheet = await console.web.get("/admin/catalog/export.csv?kind=technologies")
+    assert sheet.status_code == 200 and "attachment" in sheet.headers["content-disposition"]
+    text = sheet.content.decode("utf-8-sig")
+    assert text.startswith("Mã,Tên công nghệ") and "CN-T1" in text and "CN-T3" in text
+    assert (await console.web.get("/admin/catalog/export.doc")).status_code == 404

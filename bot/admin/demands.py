@@ -55,7 +55,7 @@ async def one(request: Request, member: StaffMember) -> Response:
     except NotFound as missing:
         return message_page(request, "Không tìm thấy", str(missing), status=404, member=member)
     return page(request, "demand.html", member, d=found.record, next_statuses=found.next_statuses,
-                conversation=found.conversation)
+                conversation=found.conversation, statuses=STATUS_NAMES)
 
 
 @staff_page

@@ -74,6 +74,8 @@ async def test_sign_in_from_a_link_and_move_a_demand(
         await page.get_by_role("button", name="Lưu").click()
         await page.wait_for_load_state()
         assert await page.get_by_text("Đã hẹn gặp Viện Cơ điện").count() == 1
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        await page.screenshot(path=str(DOCS / "web-console-demand-phone.png"), full_page=True)
         # The same link a second time: refused with an explanation.
         await page.goto(f"{base}/admin/login?token={token}")
         await page.get_by_role("button", name="Đăng nhập").click()

@@ -36,10 +36,11 @@ def run_async(coroutine: Coroutine[Any, Any, None]) -> None:
 def _run(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run a command; configuration errors are printed (Vietnamese + English), exit code 2."""
     from bot.telegram import TelegramConfigError
+    from bot.zalo.errors import ZaloConfigError
 
     try:
         run_async(coroutine)
-    except TelegramConfigError as error:
+    except (TelegramConfigError, ZaloConfigError) as error:
         typer.echo(f"Lỗi / Error: {error}", err=True)
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
@@ -90,7 +91,7 @@ def serve(
     host: str = typer.Option(None, help="default: KETNOI_HOST"),
     port: int = typer.Option(None, help="default: KETNOI_PORT"),
 ) -> None:
-    """Run the web app: GET /healthz, POST /telegram/webhook."""
+    """Run the web app: GET /healthz, POST /telegram/webhook, /zalo-bot/webhook, /zalo-oa/webhook."""
     from bot.web import serve as serve_web
 
     settings = get_settings()

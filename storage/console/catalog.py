@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
-from storage.console.paging import PER_PAGE, Page, count, window
+from storage.console.paging import PER_PAGE, Page, count, valid_id, window
 from storage.db import Database
 from storage.errors import InvalidValue, NotFound
 from storage.importer import ImportReport, export_from, import_into
@@ -93,7 +93,7 @@ def _technology_values(form: dict[str, str]) -> dict[str, Any]:
 
 async def technology(db: Database, tech_id: int) -> Technology:
     async with db.session() as s:
-        found = await s.get(Technology, tech_id)
+        found = await s.get(Technology, tech_id) if valid_id(tech_id) else None
     if found is None:
         raise NotFound(f"Không tìm thấy công nghệ số {tech_id}.")
     return found
@@ -108,7 +108,7 @@ async def save_technology(db: Database, tech_id: int | None, form: dict[str, str
                               status="published", **values)
             s.add(tech)
         else:
-            found = await s.get(Technology, tech_id)
+            found = await s.get(Technology, tech_id) if valid_id(tech_id) else None
             if found is None:
                 raise NotFound(f"Không tìm thấy công nghệ số {tech_id}.")
             tech = found
@@ -121,7 +121,7 @@ async def save_technology(db: Database, tech_id: int | None, form: dict[str, str
 async def set_archived(db: Database, tech_id: int, archived: bool) -> None:
     """Archive a technology (the bot stops offering it) or publish it again."""
     async with db.transaction() as s:
-        tech = await s.get(Technology, tech_id)
+        tech = await s.get(Technology, tech_id) if valid_id(tech_id) else None
         if tech is None:
             raise NotFound(f"Không tìm thấy công nghệ số {tech_id}.")
         tech.status = "archived" if archived else "published"

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import raiseload
 
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
-from storage.console.paging import PER_PAGE, Page, count, window
+from storage.console.paging import PER_PAGE, Page, count, valid_id, window
 from storage.convert import LOCAL_TZ
 from storage.db import Database
 from storage.demand_view import demand_dict
@@ -205,7 +205,7 @@ async def _conversation(s: Any, demand: Demand) -> list[dict[str, Any]]:
 async def detail(db: Database, member: StaffMember, demand_id: int) -> DemandPage:
     """One demand with its matches and history; NotFound when this member may not see it."""
     async with db.session() as s:
-        demand = await s.get(Demand, demand_id)
+        demand = await s.get(Demand, demand_id) if valid_id(demand_id) else None
         if demand is None:
             raise NotFound(f"Không tìm thấy yêu cầu số {demand_id}.")
         record = await demand_dict(s, demand)

@@ -32,6 +32,13 @@ class Page(Generic[T]):
         return self.number < self.pages
 
 
+MAX_ID = 2**31 - 1  # INTEGER primary keys; a larger id in a URL cannot name a row
+
+
+def valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
 def page_number(value: Any) -> int:
     try:
         return max(1, min(int(value), 1_000_000))

@@ -61,7 +61,12 @@ async def test_create_edit_search_and_archive_a_technology(console: Console) -> 
         tech = (await s.execute(select(Technology))).scalar_one()
     assert tech.status == "archived" and tech.title == "Máy sấy vải bơm nhiệt"
     assert "Đã lưu trữ" in (await console.web.get("/admin/catalog")).text
-    assert (await console.web.get("/admin/catalog/technologies/99999")).status_code == 404
+    for missing in ("99999", "99999999999999"):
+        page = await console.web.get(f"/admin/catalog/technologies/{missing}")
+        assert page.status_code == 404
+    refused = await console.web.post("/admin/catalog/technologies/99999999999999",
+                                     data={"csrf": csrf, "title": "x"})
+    assert refused.status_code == 404
 
 
 async def test_users_counts_and_filters_by_point(console: Console) -> None:

@@ -22,6 +22,8 @@ async def test_point_staff_see_only_their_point(console: Console) -> None:
     assert "DKN-HN" not in page.text.split("<table>")[1]
     other = await console.web.get(f"/admin/demands/{console.demands['DKN-HN']}")
     assert other.status_code == 404 and "Máy sấy" not in other.text
+    for missing in ("999999", "99999999999999", "0"):
+        assert (await console.web.get(f"/admin/demands/{missing}")).status_code == 404
     own = await console.web.get(f"/admin/demands/{console.demands['DKN-BN']}")
     assert own.status_code == 200 and "Điểm kết nối Bắc Ninh" in own.text
     assert "Doanh nghiệp 0" in own.text

@@ -136,7 +136,7 @@ def routers() -> list[Router]:
         training,
     )
     from handlers.knowledge import consult
-    from handlers.staff import reports, whoami
+    from handlers.staff import reports, web_link, whoami
 
     return [
         menu.router,
@@ -154,4 +154,5 @@ def routers() -> list[Router]:
         training.router,
         whoami.router,
         reports.router,
+        web_link.router,
     ]

@@ -13,6 +13,7 @@ STAFF_COMMANDS = (
     "/guitin: soạn và gửi tin cho người đăng ký nhận tin",
     "/baocaotin <số>: kết quả gửi của một đợt tin",
     "/baocao: báo cáo số liệu (ảnh tổng quan và bảng tính Excel)",
+    "/web: đường dẫn đăng nhập trang quản trị trên web",
 )
 
 

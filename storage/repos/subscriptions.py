@@ -35,7 +35,14 @@ async def subscribe(
 
 
 async def deactivate_all(session: AsyncSession, user: User) -> int:
-    """Turn off every subscription of the user; returns how many were active."""
+    """Turn off every subscription of the user; returns how many were active.
+
+    News not yet sent to them (broadcasts, reminders, digests) is skipped as "unsubscribed" in
+    the same transaction, also in the middle of a broadcast.
+    """
+    from storage.repos.outbox import NEWS_KINDS, skip_pending
+
+    await skip_pending(session, reason="unsubscribed", user_id=user.id, kinds=NEWS_KINDS)
     stmt = (update(Subscription)
             .where(Subscription.user_id == user.id, Subscription.active)
             .values(active=False, updated_at=utcnow()))

@@ -1,0 +1,222 @@
+"""The outbox sender: one loop per bot token, above the channels' `ChannelSender`s.
+
+Everything about retries, pacing and reporting lives here once: a channel sender only says
+sent / retry / blocked / failed for one message. Per token, one process sends at a time (a lease
+in the database, renewed while it works); another started beside it stands by and takes over
+when the lease runs out. Each claimed row is sent, then its outcome is committed, so a restart
+resumes where the last one stopped (a message whose request reached the platform just before
+the process died, with its outcome not yet committed, is the one that can be sent again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from aiolimiter import AsyncLimiter
+
+from bot.types import ChannelSender, SendResult, outgoing_from_dict
+from storage.db import Database
+from storage.repos import outbox
+from storage.repos.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How fast one bot token may send (Telegram: ~30/s overall, ~1/s to one chat)."""
+
+    rate: float = 25.0  # messages per second, all chats together
+    chat_interval: float = 1.0  # seconds between two messages to one chat
+    max_attempts: int = 8  # a message still refused after this many tries is reported failed
+    backoff: float = 2.0  # seconds before retrying a network error (doubles, up to 5 minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class Leases:
+    row_seconds: float = 60.0  # a claimed row returns to pending this long after its sender died
+    sender_seconds: float = 10.0  # a standby takes over this long after the active sender died
+    batch: int = 50
+    idle_poll: float = 0.5  # seconds between looks at an empty outbox
+
+
+def process_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{id(object()) & 0xFFFF:x}"
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    rate_limited: int = 0  # answers asking to slow down (429)
+    takeovers: int = 0
+    started_sending_at: float | None = None
+
+
+@dataclass
+class ChannelWorker:
+    """Sends the outbox rows of one channel through `sender`, paced per bot token."""
+
+    db: Database
+    sender: ChannelSender
+    lease_name: str  # one per bot token, e.g. "telegram:<bot id>"
+    pacing: Pacing = field(default_factory=Pacing)
+    leases: Leases = field(default_factory=Leases)
+    owner: str = field(default_factory=process_id)
+    lanes: int = 4  # messages in flight at once (each to different chats)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    stats: Stats = field(default_factory=Stats)
+
+    def __post_init__(self) -> None:
+        # One message per 1/rate seconds, no bursts: a bucket of one.
+        self._limiter = AsyncLimiter(1, 1.0 / self.pacing.rate)
+        self._last_to_chat: dict[str, float] = {}
+        self._paused_until = 0.0
+        self._active = False
+
+    @property
+    def channel(self) -> str:
+        return self.sender.channel
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set; finish the messages in flight, give the rest back."""
+        await self._renew()
+        renew = asyncio.create_task(self._keep_lease(stop))
+        try:
+            while not stop.is_set():
+                if not self._active:
+                    await _wait(stop, min(1.0, self.leases.sender_seconds / 3))
+                    continue
+                rows = await outbox.claim(self.db, self.channel, self.owner,
+                                          limit=self.leases.batch,
+                                          lease_seconds=self.leases.row_seconds, now=self.clock())
+                if not rows:
+                    await _wait(stop, self.leases.idle_poll)
+                    continue
+                await self._send_batch(rows, stop)
+        finally:
+            renew.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renew
+            await self._stand_down()
+
+    async def _keep_lease(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await _wait(stop, self.leases.sender_seconds / 3)
+            if not stop.is_set():
+                await self._renew()
+
+    async def _renew(self) -> None:
+        try:
+            got = await outbox.acquire_sender_lease(
+                self.db, self.lease_name, self.owner, seconds=self.leases.sender_seconds,
+                now=self.clock())
+        except Exception:
+            log.exception("could not renew the sender lease %s", self.lease_name)
+            got = False
+        if got and not self._active:
+            # The previous sender is gone: its unsent claims are ours to resume now.
+            resumed = await outbox.reclaim_expired(self.db, self.channel, now=self.clock(),
+                                                   not_owner=self.owner)
+            self.stats.takeovers += 1
+            log.info("sending for %s (%s); resumed %d claimed message(s)",
+                     self.lease_name, self.owner, resumed)
+        elif not got and self._active:
+            log.warning("lost the sender lease %s: standing by", self.lease_name)
+        self._active = got
+
+    async def _stand_down(self) -> None:
+        self._active = False
+        with contextlib.suppress(Exception):
+            await outbox.release_claims(self.db, self.owner)
+            await outbox.release_sender_lease(self.db, self.lease_name, self.owner)
+
+    async def _send_batch(self, rows: list[Claimed], stop: asyncio.Event) -> None:
+        # Lanes by chat: one chat's messages stay in order, different chats go in parallel.
+        lanes: list[list[Claimed]] = [[] for _ in range(max(1, self.lanes))]
+        for row in rows:
+            lanes[zlib.crc32(row.recipient.encode()) % len(lanes)].append(row)
+        await asyncio.gather(*(self._send_lane(lane, stop) for lane in lanes if lane))
+
+    async def _send_lane(self, rows: list[Claimed], stop: asyncio.Event) -> None:
+        for row in rows:
+            if stop.is_set() or not self._active:
+                return  # left claimed: given back by _stand_down, or reclaimed by the next owner
+            await self.deliver(row)
+
+    async def deliver(self, row: Claimed) -> None:
+        """Send one claimed row and record what happened."""
+        wait = self._chat_wait(row.recipient)
+        if wait > 0:  # this chat had a message less than a second ago: later, not now
+            await outbox.retry_later(self.db, row.id, self.owner,
+                                     self.clock() + timedelta(seconds=wait), count_attempt=False)
+            return
+        pause = self._paused_until - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        async with self._limiter:
+            self._last_to_chat[row.recipient] = time.monotonic()
+            if self.stats.started_sending_at is None:
+                self.stats.started_sending_at = time.monotonic()
+            try:
+                result = await self.sender.send(row.recipient, outgoing_from_dict(row.payload))
+            except Exception as error:  # a sender bug must not stop the queue
+                log.exception("sender %s raised for outbox row %s", self.channel, row.id)
+                result = SendResult("failed", reason=f"error: {error!r}"[:200])
+        await self._record(row, result)
+
+    def _chat_wait(self, recipient: str) -> float:
+        last = self._last_to_chat.get(recipient)
+        if last is None:
+            return 0.0
+        return max(0.0, last + self.pacing.chat_interval - time.monotonic())
+
+    async def _record(self, row: Claimed, result: SendResult) -> None:
+        if result.status == "sent":
+            self.stats.sent += 1
+            await outbox.mark_sent(self.db, row.id, self.owner, result.message_id)
+        elif result.status == "blocked":
+            self.stats.blocked += 1
+            await outbox.mark_blocked(self.db, row.id, self.owner, self.channel, row.recipient)
+        elif result.status == "retry":
+            await self._retry(row, result)
+        else:
+            self.stats.failed += 1
+            await outbox.mark_failed(self.db, row.id, self.owner, result.reason or "failed")
+
+    async def _retry(self, row: Claimed, result: SendResult) -> None:
+        if result.retry_after is not None:
+            # A flood wait is for the whole token: every lane pauses, not just this message.
+            self.stats.rate_limited += 1
+            self._paused_until = max(self._paused_until,
+                                     time.monotonic() + result.retry_after)
+        if row.attempts >= self.pacing.max_attempts:
+            self.stats.failed += 1
+            await outbox.mark_failed(self.db, row.id, self.owner,
+                                     f"gave up after {row.attempts} attempts: {result.reason}")
+            return
+        self.stats.retried += 1
+        delay = (result.retry_after if result.retry_after is not None
+                 else min(300.0, self.pacing.backoff * 2 ** (row.attempts - 1)))
+        await outbox.retry_later(self.db, row.id, self.owner,
+                                 self.clock() + timedelta(seconds=delay), result.reason)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

@@ -1,0 +1,330 @@
+"""The outbox: every outgoing message (replies, staff alerts, reminders, digests, broadcasts).
+
+Writers add rows with `enqueue(session, ...)` inside their own transaction (a broadcast and its
+rows, a turn's effects and its replies commit together) or with `post(db, ...)`. A sender claims
+due rows of one channel in priority order (`claim`: `FOR UPDATE SKIP LOCKED` on PostgreSQL; on
+SQLite the single UPDATE ... RETURNING is atomic, one writer at a time), sends them, and records
+each outcome (`mark_sent` / `mark_failed` / `mark_skipped` / `retry_later`), only while it still
+holds the row's lease. A claim whose lease expired goes back to pending (`reclaim_expired`).
+`acquire_sender_lease` keeps one active sender per bot token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+from storage.models import OutboxMessage, SenderLease, User
+from storage.sqltypes import utcnow
+
+# Lower goes first: a user waiting for an answer before staff, staff before bulk news.
+PRIORITY = {"reply": 0, "staff_alert": 10, "handoff": 10, "reminder": 30, "notice": 40,
+            "digest": 50, "broadcast": 60}
+# What a subscriber stops at once with /huynhantin (replies and staff relays are not news).
+NEWS_KINDS = ("broadcast", "notice", "digest", "reminder")
+INSERT_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A message to queue: `payload` is a serialised `bot.types.Outgoing`."""
+
+    kind: str
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    user_id: int | None = None
+    not_before: datetime | None = None
+    broadcast_id: int | None = None
+    dedupe_key: str | None = None  # a job that runs twice enqueues once
+    priority: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    kind: str
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
+    user_id: int | None
+    broadcast_id: int | None
+
+
+@dataclass(slots=True)
+class Counts:
+    """Rows of one broadcast (or of everything) by status, and failures/skips by reason."""
+
+    sent: int = 0
+    pending: int = 0  # pending or claimed
+    failed: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.pending + sum(self.failed.values()) + sum(self.skipped.values())
+
+
+def _row(env: Envelope, now: datetime) -> dict[str, Any]:
+    return {"kind": env.kind, "priority": PRIORITY.get(env.kind, 100) if env.priority is None
+            else env.priority, "channel": env.channel, "recipient": str(env.recipient),
+            "user_id": env.user_id, "payload": env.payload, "status": "pending", "attempts": 0,
+            "not_before": env.not_before or now, "broadcast_id": env.broadcast_id,
+            "dedupe_key": env.dedupe_key, "created_at": now}
+
+
+async def enqueue(session: AsyncSession, envelopes: Iterable[Envelope]) -> int:
+    """Add rows in the caller's transaction (bulk insert); returns how many were added.
+
+    Rows with a `dedupe_key` already queued are left out, so jobs are idempotent.
+    """
+    now = utcnow()
+    rows = [_row(env, now) for env in envelopes]
+    keys = [r["dedupe_key"] for r in rows if r["dedupe_key"]]
+    if keys:
+        known: set[str] = set()
+        for start in range(0, len(keys), 500):
+            stmt = select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.dedupe_key.in_(keys[start:start + 500]))
+            known.update(k for k in (await session.execute(stmt)).scalars() if k)
+        seen: set[str] = set()
+        kept = []
+        for r in rows:
+            key = r["dedupe_key"]
+            if key and (key in known or key in seen):
+                continue
+            if key:
+                seen.add(key)
+            kept.append(r)
+        rows = kept
+    for start in range(0, len(rows), INSERT_CHUNK):
+        await session.execute(insert(OutboxMessage), rows[start:start + INSERT_CHUNK])
+    return len(rows)
+
+
+async def post(db: Database, envelopes: Iterable[Envelope]) -> int:
+    """`enqueue` in a transaction of its own; a concurrent duplicate `dedupe_key` adds nothing."""
+    try:
+        async with db.transaction() as s:
+            return await enqueue(s, envelopes)
+    except IntegrityError:
+        return 0
+
+
+def _claimed(row: Any) -> Claimed:
+    return Claimed(row.id, row.kind, row.channel, row.recipient, row.payload, row.attempts,
+                   row.user_id, row.broadcast_id)
+
+
+async def claim(
+    db: Database, channel: str, owner: str, *, limit: int = 50, lease_seconds: float = 60.0,
+    now: datetime | None = None,
+) -> list[Claimed]:
+    """Take up to `limit` due rows of `channel`, highest priority first, leased to `owner`."""
+    now = now or utcnow()
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.status == "pending", OutboxMessage.channel == channel,
+                  OutboxMessage.not_before <= now)
+           .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit)
+           .with_for_update(skip_locked=True))
+    stmt = (update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
+            .values(status="claimed", lease_owner=owner,
+                    lease_expires_at=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.channel,
+                       OutboxMessage.recipient, OutboxMessage.payload, OutboxMessage.attempts,
+                       OutboxMessage.user_id, OutboxMessage.broadcast_id)
+            .execution_options(synchronize_session=False))
+    async with db.transaction() as s:
+        rows = (await s.execute(stmt)).all()
+    return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
+
+
+def _mine(row_id: int, owner: str) -> Any:
+    return and_(OutboxMessage.id == row_id, OutboxMessage.status == "claimed",
+                OutboxMessage.lease_owner == owner)
+
+
+async def _finish(db: Database, row_id: int, owner: str, **values: Any) -> bool:
+    stmt = (update(OutboxMessage).where(_mine(row_id, owner))
+            .values(lease_owner=None, lease_expires_at=None, **values)
+            .execution_options(synchronize_session=False))
+    async with db.transaction() as s:
+        return bool((await s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_sent(db: Database, row_id: int, owner: str, message_id: str | None = None) -> bool:
+    """Record a delivery; False when the row was no longer this owner's (cancelled, reclaimed)."""
+    return await _finish(db, row_id, owner, status="sent", message_id=message_id,
+                         sent_at=utcnow(), reason=None)
+
+
+async def mark_failed(db: Database, row_id: int, owner: str, reason: str) -> bool:
+    return await _finish(db, row_id, owner, status="failed", reason=reason[:300])
+
+
+async def mark_skipped(db: Database, row_id: int, owner: str, reason: str) -> bool:
+    return await _finish(db, row_id, owner, status="skipped", reason=reason[:300])
+
+
+async def retry_later(db: Database, row_id: int, owner: str, not_before: datetime,
+                      reason: str | None = None, *, count_attempt: bool = True) -> bool:
+    """Back to pending until `not_before` (rate limited, network trouble, chat pacing)."""
+    values: dict[str, Any] = {"status": "pending", "not_before": not_before, "reason": reason}
+    if not count_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    return await _finish(db, row_id, owner, **values)
+
+
+async def mark_blocked(db: Database, row_id: int, owner: str, channel: str,
+                       recipient: str) -> bool:
+    """The recipient blocked the bot: this row fails, their other pending rows are skipped and
+    the user is marked inactive (no news until they write again), in one transaction."""
+    async with db.transaction() as s:
+        result = await s.execute(
+            update(OutboxMessage).where(_mine(row_id, owner))
+            .values(status="failed", reason="blocked", lease_owner=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False))
+        await s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.channel == channel, OutboxMessage.recipient == recipient,
+                   OutboxMessage.status == "pending")
+            .values(status="skipped", reason="blocked")
+            .execution_options(synchronize_session=False))
+        await s.execute(
+            update(User).where(User.channel == channel, User.external_id == recipient)
+            .values(active=False, updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def reclaim_expired(db: Database, channel: str | None = None, *,
+                          now: datetime | None = None, not_owner: str | None = None) -> int:
+    """Claims whose lease ran out go back to pending (their sender died); returns how many.
+
+    `not_owner`: also every claim of another owner, whatever its lease (used by a sender that
+    just took over the token, so the previous sender's rows are resumed at once).
+    """
+    now = now or utcnow()
+    condition = OutboxMessage.lease_expires_at < now
+    if not_owner is not None:
+        condition = or_(condition, OutboxMessage.lease_owner != not_owner)
+    stmt = update(OutboxMessage).where(OutboxMessage.status == "claimed", condition)
+    if channel is not None:
+        stmt = stmt.where(OutboxMessage.channel == channel)
+    stmt = stmt.values(status="pending", lease_owner=None, lease_expires_at=None,
+                       reason="resumed after an interrupted sender")
+    async with db.transaction() as s:
+        result = await s.execute(stmt.execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def skip_pending(session: AsyncSession, *, reason: str, user_id: int | None = None,
+                       broadcast_id: int | None = None,
+                       kinds: Sequence[str] | None = None) -> int:
+    """Skip what is not sent yet (pending, or claimed but not sent) for a user or a broadcast."""
+    stmt = update(OutboxMessage).where(OutboxMessage.status.in_(("pending", "claimed")))
+    if user_id is not None:
+        stmt = stmt.where(OutboxMessage.user_id == user_id)
+    if broadcast_id is not None:
+        stmt = stmt.where(OutboxMessage.broadcast_id == broadcast_id)
+    if kinds is not None:
+        stmt = stmt.where(OutboxMessage.kind.in_(kinds))
+    stmt = stmt.values(status="skipped", reason=reason, lease_owner=None, lease_expires_at=None)
+    result = await session.execute(stmt.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def counts(db: Database, broadcast_id: int | None = None) -> Counts:
+    stmt = select(OutboxMessage.status, OutboxMessage.reason, func.count()).group_by(
+        OutboxMessage.status, OutboxMessage.reason)
+    if broadcast_id is not None:
+        stmt = stmt.where(OutboxMessage.broadcast_id == broadcast_id)
+    out = Counts()
+    async with db.session() as s:
+        for status, reason, n in (await s.execute(stmt)).all():
+            if status == "sent":
+                out.sent += n
+            elif status in ("pending", "claimed"):
+                out.pending += n
+            else:
+                table = out.failed if status == "failed" else out.skipped
+                key = reason or "unknown"
+                table[key] = table.get(key, 0) + n
+    return out
+
+
+async def next_due(db: Database, channel: str) -> datetime | None:
+    """When the earliest pending row of `channel` becomes due (None: nothing pending)."""
+    stmt = select(func.min(OutboxMessage.not_before)).where(
+        OutboxMessage.status == "pending", OutboxMessage.channel == channel)
+    async with db.session() as s:
+        value = (await s.execute(stmt)).scalar_one_or_none()
+    if isinstance(value, str):  # min() over a column loses the type decorator on SQLite
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+async def acquire_sender_lease(db: Database, name: str, owner: str, *, seconds: float,
+                               now: datetime | None = None) -> bool:
+    """Take or renew the lease `name` (a bot token's sender); False while another owner holds it."""
+    now = now or utcnow()
+    expires = now + timedelta(seconds=seconds)
+    async with db.transaction() as s:
+        stmt = (update(SenderLease)
+                .where(SenderLease.name == name,
+                       or_(SenderLease.owner == owner, SenderLease.expires_at < now))
+                .values(owner=owner, expires_at=expires)
+                .execution_options(synchronize_session=False))
+        if (await s.execute(stmt)).rowcount:  # type: ignore[attr-defined]
+            return True
+        if await s.get(SenderLease, name) is not None:
+            return False
+        try:
+            async with s.begin_nested():
+                s.add(SenderLease(name=name, owner=owner, expires_at=expires))
+        except IntegrityError:  # another process inserted it first
+            return False
+        return True
+
+
+async def release_sender_lease(db: Database, name: str, owner: str) -> None:
+    """Give the lease up at a clean stop so a standby takes over at once."""
+    async with db.transaction() as s:
+        await s.execute(update(SenderLease)
+                        .where(SenderLease.name == name, SenderLease.owner == owner)
+                        .values(expires_at=utcnow() - timedelta(seconds=1))
+                        .execution_options(synchronize_session=False))
+
+
+async def release_claims(db: Database, owner: str) -> int:
+    """Put this owner's unsent claims back (a clean stop), so the next sender starts at once."""
+    stmt = (update(OutboxMessage)
+            .where(OutboxMessage.status == "claimed", OutboxMessage.lease_owner == owner)
+            .values(status="pending", lease_owner=None, lease_expires_at=None,
+                    attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False))
+    async with db.transaction() as s:
+        return int((await s.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def forget_user(session: AsyncSession, user_id: int) -> int:
+    """Erase a user from the outbox: nothing more goes out to them, and their rows keep only
+    the anonymous figures (kind, status, reason) that broadcast reports count."""
+    await skip_pending(session, reason="forgotten", user_id=user_id)
+    stmt = (update(OutboxMessage).where(OutboxMessage.user_id == user_id)
+            .values(recipient="", payload={}, user_id=None, message_id=None)
+            .execution_options(synchronize_session=False))
+    return int((await session.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]

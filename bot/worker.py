@@ -23,10 +23,11 @@ from datetime import UTC, datetime, timedelta
 
 from aiolimiter import AsyncLimiter
 
+from bot.sqlite_writes import serialize_sqlite_writes
 from bot.types import ChannelSender, SendResult, outgoing_from_dict
 from storage.db import Database
 from storage.repos import outbox
-from storage.repos.outbox import Claimed
+from storage.repos.outbox import Claimed, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +82,15 @@ class ChannelWorker:
     def __post_init__(self) -> None:
         # One message per 1/rate seconds, no bursts: a bucket of one.
         self._limiter = AsyncLimiter(1, 1.0 / self.pacing.rate)
+        serialize_sqlite_writes(self.db)  # SQLite: outcomes queue here, not in its busy handler
         self._last_to_chat: dict[str, float] = {}
         self._paused_until = 0.0
         self._active = False
+        self._outcomes: asyncio.Queue[Outcome | None] = asyncio.Queue()
+        self._batch: list[int] = []
+        self._gone: set[int] = set()
+        self._gone_checked = 0.0
+        self._blocked: set[str] = set()  # recipients who blocked the bot during this batch
 
     @property
     def channel(self) -> str:
@@ -151,7 +158,14 @@ class ChannelWorker:
         lanes: list[list[Claimed]] = [[] for _ in range(max(1, self.lanes))]
         for row in rows:
             lanes[zlib.crc32(row.recipient.encode()) % len(lanes)].append(row)
-        await asyncio.gather(*(self._send_lane(lane, stop) for lane in lanes if lane))
+        self._batch = [row.id for row in rows]
+        self._gone, self._gone_checked, self._blocked = set(), time.monotonic(), set()
+        recorder = asyncio.create_task(self._recorder())
+        try:
+            await asyncio.gather(*(self._send_lane(lane, stop) for lane in lanes if lane))
+        finally:
+            await self._outcomes.put(None)
+            await recorder
 
     async def _send_lane(self, rows: list[Claimed], stop: asyncio.Event) -> None:
         for row in rows:
@@ -159,12 +173,42 @@ class ChannelWorker:
                 return  # left claimed: given back by _stand_down, or reclaimed by the next owner
             await self.deliver(row)
 
+    async def _recorder(self) -> None:
+        """Group commit: outcomes that arrive while one commit runs go in the next one, so a
+        slow disk costs batching, not sending speed (at 25 msg/s each commit holds one)."""
+        done = False
+        while not done:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty():
+                batch.append(self._outcomes.get_nowait())
+            done = None in batch
+            outcomes = [o for o in batch if o is not None]
+            if outcomes:
+                try:
+                    await outbox.record(self.db, self.owner, outcomes)
+                except Exception:  # the rows stay claimed and are resent after their lease
+                    log.exception("could not record %d outbox outcome(s)", len(outcomes))
+
+    async def _still_ours(self, row: Claimed) -> bool:
+        """Rows unsubscribed, cancelled or blocked since the claim are not sent (checked for the
+        whole batch at most every 0.2 s, not per message)."""
+        if row.recipient in self._blocked:
+            return False
+        if row.kind not in outbox.NEWS_KINDS:
+            return True
+        if time.monotonic() - self._gone_checked > 0.2:
+            self._gone_checked = time.monotonic()
+            self._gone = await outbox.no_longer_mine(self.db, self._batch, self.owner)
+        return row.id not in self._gone
+
     async def deliver(self, row: Claimed) -> None:
-        """Send one claimed row and record what happened."""
+        """Send one claimed row; its outcome is queued for the next group commit."""
+        if not await self._still_ours(row):
+            return
         wait = self._chat_wait(row.recipient)
         if wait > 0:  # this chat had a message less than a second ago: later, not now
-            await outbox.retry_later(self.db, row.id, self.owner,
-                                     self.clock() + timedelta(seconds=wait), count_attempt=False)
+            self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
+                seconds=wait), count_attempt=False))
             return
         pause = self._paused_until - time.monotonic()
         if pause > 0:
@@ -178,7 +222,10 @@ class ChannelWorker:
             except Exception as error:  # a sender bug must not stop the queue
                 log.exception("sender %s raised for outbox row %s", self.channel, row.id)
                 result = SendResult("failed", reason=f"error: {error!r}"[:200])
-        await self._record(row, result)
+        self._settle(row, result)
+
+    def _outcome(self, outcome: Outcome) -> None:
+        self._outcomes.put_nowait(outcome)
 
     def _chat_wait(self, recipient: str) -> float:
         last = self._last_to_chat.get(recipient)
@@ -186,20 +233,22 @@ class ChannelWorker:
             return 0.0
         return max(0.0, last + self.pacing.chat_interval - time.monotonic())
 
-    async def _record(self, row: Claimed, result: SendResult) -> None:
+    def _settle(self, row: Claimed, result: SendResult) -> None:
         if result.status == "sent":
             self.stats.sent += 1
-            await outbox.mark_sent(self.db, row.id, self.owner, result.message_id)
+            self._outcome(Outcome(row.id, "sent", result.message_id))
         elif result.status == "blocked":
             self.stats.blocked += 1
-            await outbox.mark_blocked(self.db, row.id, self.owner, self.channel, row.recipient)
+            self._blocked.add(row.recipient)
+            self._outcome(Outcome(row.id, "blocked", channel=self.channel,
+                                  recipient=row.recipient))
         elif result.status == "retry":
-            await self._retry(row, result)
+            self._retry(row, result)
         else:
             self.stats.failed += 1
-            await outbox.mark_failed(self.db, row.id, self.owner, result.reason or "failed")
+            self._outcome(Outcome(row.id, "failed", reason=result.reason or "failed"))
 
-    async def _retry(self, row: Claimed, result: SendResult) -> None:
+    def _retry(self, row: Claimed, result: SendResult) -> None:
         if result.retry_after is not None:
             # A flood wait is for the whole token: every lane pauses, not just this message.
             self.stats.rate_limited += 1
@@ -207,14 +256,14 @@ class ChannelWorker:
                                      time.monotonic() + result.retry_after)
         if row.attempts >= self.pacing.max_attempts:
             self.stats.failed += 1
-            await outbox.mark_failed(self.db, row.id, self.owner,
-                                     f"gave up after {row.attempts} attempts: {result.reason}")
+            self._outcome(Outcome(row.id, "failed", reason=f"gave up after {row.attempts} "
+                                                          f"attempts: {result.reason}"))
             return
         self.stats.retried += 1
         delay = (result.retry_after if result.retry_after is not None
                  else min(300.0, self.pacing.backoff * 2 ** (row.attempts - 1)))
-        await outbox.retry_later(self.db, row.id, self.owner,
-                                 self.clock() + timedelta(seconds=delay), result.reason)
+        self._outcome(Outcome(row.id, "retry", reason=result.reason,
+                              not_before=self.clock() + timedelta(seconds=delay)))
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -153,57 +153,105 @@ def _mine(row_id: int, owner: str) -> Any:
                 OutboxMessage.lease_owner == owner)
 
 
-async def _finish(db: Database, row_id: int, owner: str, **values: Any) -> bool:
-    stmt = (update(OutboxMessage).where(_mine(row_id, owner))
-            .values(lease_owner=None, lease_expires_at=None, **values)
-            .execution_options(synchronize_session=False))
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed row: sent | failed | skipped | retry | blocked."""
+
+    row_id: int
+    status: str
+    message_id: str | None = None
+    reason: str | None = None
+    not_before: datetime | None = None  # retry: when to try again
+    count_attempt: bool = True  # retry: False when the row was only put off (chat pacing)
+    channel: str = ""  # blocked: whose other messages to skip
+    recipient: str = ""
+
+
+_RELEASED = {"lease_owner": None, "lease_expires_at": None}
+
+
+async def _apply(session: AsyncSession, owner: str, o: Outcome, now: datetime) -> bool:
+    if o.status == "sent":
+        # The truth wins: a row cancelled, skipped or reclaimed while its message was in flight
+        # is recorded as sent too, so nobody sends it again.
+        where: Any = and_(OutboxMessage.id == o.row_id, OutboxMessage.status != "sent")
+        values: dict[str, Any] = {"status": "sent", "message_id": o.message_id, "sent_at": now,
+                                  "reason": None}
+    elif o.status == "retry":
+        where, values = _mine(o.row_id, owner), {"status": "pending", "reason": o.reason,
+                                                  "not_before": o.not_before or now}
+        if not o.count_attempt:
+            values["attempts"] = OutboxMessage.attempts - 1
+    else:
+        where = _mine(o.row_id, owner)
+        values = {"status": "failed" if o.status in ("failed", "blocked") else "skipped",
+                  "reason": ("blocked" if o.status == "blocked" else o.reason or o.status)[:300]}
+    result = await session.execute(update(OutboxMessage).where(where)
+                                   .values(**values, **_RELEASED)
+                                   .execution_options(synchronize_session=False))
+    if o.status == "blocked":
+        await _blocked(session, o.channel, o.recipient, now)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _blocked(session: AsyncSession, channel: str, recipient: str, now: datetime) -> None:
+    """The recipient blocked the bot: skip their other messages, mark the user inactive (no
+    news until they write again)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.recipient == recipient,
+               OutboxMessage.status.in_(("pending", "claimed")))
+        .values(status="skipped", reason="blocked", **_RELEASED)
+        .execution_options(synchronize_session=False))
+    await session.execute(
+        update(User).where(User.channel == channel, User.external_id == recipient)
+        .values(active=False, updated_at=now).execution_options(synchronize_session=False))
+
+
+async def record(db: Database, owner: str, outcomes: Sequence[Outcome]) -> list[bool]:
+    """Record several outcomes in one transaction (the sender's group commit). Except "sent",
+    an outcome counts only while `owner` still holds the row; each flag says if it counted."""
+    now = utcnow()
     async with db.transaction() as s:
-        return bool((await s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+        return [await _apply(s, owner, o, now) for o in outcomes]
 
 
 async def mark_sent(db: Database, row_id: int, owner: str, message_id: str | None = None) -> bool:
-    """Record a delivery; False when the row was no longer this owner's (cancelled, reclaimed)."""
-    return await _finish(db, row_id, owner, status="sent", message_id=message_id,
-                         sent_at=utcnow(), reason=None)
+    return (await record(db, owner, [Outcome(row_id, "sent", message_id)]))[0]
 
 
 async def mark_failed(db: Database, row_id: int, owner: str, reason: str) -> bool:
-    return await _finish(db, row_id, owner, status="failed", reason=reason[:300])
+    return (await record(db, owner, [Outcome(row_id, "failed", reason=reason)]))[0]
 
 
 async def mark_skipped(db: Database, row_id: int, owner: str, reason: str) -> bool:
-    return await _finish(db, row_id, owner, status="skipped", reason=reason[:300])
+    return (await record(db, owner, [Outcome(row_id, "skipped", reason=reason)]))[0]
 
 
 async def retry_later(db: Database, row_id: int, owner: str, not_before: datetime,
                       reason: str | None = None, *, count_attempt: bool = True) -> bool:
     """Back to pending until `not_before` (rate limited, network trouble, chat pacing)."""
-    values: dict[str, Any] = {"status": "pending", "not_before": not_before, "reason": reason}
-    if not count_attempt:
-        values["attempts"] = OutboxMessage.attempts - 1
-    return await _finish(db, row_id, owner, **values)
+    return (await record(db, owner, [Outcome(row_id, "retry", reason=reason,
+                                             not_before=not_before,
+                                             count_attempt=count_attempt)]))[0]
 
 
 async def mark_blocked(db: Database, row_id: int, owner: str, channel: str,
                        recipient: str) -> bool:
-    """The recipient blocked the bot: this row fails, their other pending rows are skipped and
-    the user is marked inactive (no news until they write again), in one transaction."""
-    async with db.transaction() as s:
-        result = await s.execute(
-            update(OutboxMessage).where(_mine(row_id, owner))
-            .values(status="failed", reason="blocked", lease_owner=None, lease_expires_at=None)
-            .execution_options(synchronize_session=False))
-        await s.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.channel == channel, OutboxMessage.recipient == recipient,
-                   OutboxMessage.status == "pending")
-            .values(status="skipped", reason="blocked")
-            .execution_options(synchronize_session=False))
-        await s.execute(
-            update(User).where(User.channel == channel, User.external_id == recipient)
-            .values(active=False, updated_at=utcnow())
-            .execution_options(synchronize_session=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+    return (await record(db, owner, [Outcome(row_id, "blocked", channel=channel,
+                                             recipient=recipient)]))[0]
+
+
+async def no_longer_mine(db: Database, row_ids: Sequence[int], owner: str) -> set[int]:
+    """Which of these rows this owner no longer holds (cancelled, unsubscribed, reclaimed)."""
+    if not row_ids:
+        return set()
+    stmt = select(OutboxMessage.id).where(OutboxMessage.id.in_(row_ids),
+                                          OutboxMessage.status == "claimed",
+                                          OutboxMessage.lease_owner == owner)
+    async with db.session() as s:
+        held = set((await s.execute(stmt)).scalars())
+    return set(row_ids) - held
 
 
 async def reclaim_expired(db: Database, channel: str | None = None, *,

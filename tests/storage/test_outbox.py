@@ -35,7 +35,7 @@ async def test_not_before_and_channel_respected(db: Database) -> None:
 async def test_outcomes_only_by_the_lease_holder(db: Database) -> None:
     await outbox.post(db, [env("broadcast", str(i), i) for i in range(3)])
     a, b, c = await outbox.claim(db, "telegram", "me", limit=3)
-    assert not await outbox.mark_sent(db, a.id, "someone else", "1")
+    assert not await outbox.mark_failed(db, a.id, "someone else", "x")
     assert await outbox.mark_sent(db, a.id, "me", "77")
     assert not await outbox.mark_sent(db, a.id, "me", "78")  # recorded once
     assert await outbox.mark_failed(db, b.id, "me", "Bad Request: chat not found")
@@ -52,9 +52,12 @@ async def test_expired_claims_are_reclaimed(db: Database) -> None:
     [row] = await outbox.claim(db, "telegram", "dead", lease_seconds=5, now=now)
     assert await outbox.reclaim_expired(db, now=now + timedelta(seconds=1)) == 0
     assert await outbox.reclaim_expired(db, now=now + timedelta(seconds=6)) == 1
-    assert not await outbox.mark_sent(db, row.id, "dead")  # too late: no longer its row
+    assert not await outbox.mark_failed(db, row.id, "dead", "x")  # too late: not its row
     [again] = await outbox.claim(db, "telegram", "alive", now=now + timedelta(seconds=7))
     assert again.id == row.id
+    # The dead sender's message did reach the chat after all: recorded, so nobody resends it.
+    assert await outbox.mark_sent(db, row.id, "dead", "5")
+    assert not await outbox.mark_sent(db, row.id, "alive", "6")
 
 
 async def test_dedupe_key_makes_jobs_idempotent(db: Database) -> None:

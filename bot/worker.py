@@ -86,7 +86,8 @@ class ChannelWorker:
         self._last_to_chat: dict[str, float] = {}
         self._paused_until = 0.0
         self._active = False
-        self._outcomes: asyncio.Queue[Outcome | None] = asyncio.Queue()
+        self._outcomes: asyncio.Queue[tuple[Outcome, asyncio.Future[None]] | None] = (
+            asyncio.Queue())
         self._batch: list[int] = []
         self._gone: set[int] = set()
         self._gone_checked = 0.0
@@ -171,7 +172,11 @@ class ChannelWorker:
         for row in rows:
             if stop.is_set() or not self._active:
                 return  # left claimed: given back by _stand_down, or reclaimed by the next owner
-            await self.deliver(row)
+            committed = await self.deliver(row)
+            if committed is not None:
+                # The next message of this lane waits for this outcome's commit: at a crash,
+                # at most one sent-but-unrecorded message per lane can be sent again.
+                await committed
 
     async def _recorder(self) -> None:
         """Group commit: outcomes that arrive while one commit runs go in the next one, so a
@@ -182,12 +187,15 @@ class ChannelWorker:
             while not self._outcomes.empty():
                 batch.append(self._outcomes.get_nowait())
             done = None in batch
-            outcomes = [o for o in batch if o is not None]
-            if outcomes:
+            items = [item for item in batch if item is not None]
+            if items:
                 try:
-                    await outbox.record(self.db, self.owner, outcomes)
+                    await outbox.record(self.db, self.owner, [o for o, _ in items])
                 except Exception:  # the rows stay claimed and are resent after their lease
-                    log.exception("could not record %d outbox outcome(s)", len(outcomes))
+                    log.exception("could not record %d outbox outcome(s)", len(items))
+            for _, committed in items:
+                if not committed.done():
+                    committed.set_result(None)
 
     async def _still_ours(self, row: Claimed) -> bool:
         """Rows unsubscribed, cancelled or blocked since the claim are not sent (checked for the
@@ -201,15 +209,14 @@ class ChannelWorker:
             self._gone = await outbox.no_longer_mine(self.db, self._batch, self.owner)
         return row.id not in self._gone
 
-    async def deliver(self, row: Claimed) -> None:
-        """Send one claimed row; its outcome is queued for the next group commit."""
+    async def deliver(self, row: Claimed) -> asyncio.Future[None] | None:
+        """Send one claimed row; its outcome goes to the next group commit (the future)."""
         if not await self._still_ours(row):
-            return
+            return None
         wait = self._chat_wait(row.recipient)
         if wait > 0:  # this chat had a message less than a second ago: later, not now
-            self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
+            return self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
                 seconds=wait), count_attempt=False))
-            return
         pause = self._paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
@@ -222,10 +229,12 @@ class ChannelWorker:
             except Exception as error:  # a sender bug must not stop the queue
                 log.exception("sender %s raised for outbox row %s", self.channel, row.id)
                 result = SendResult("failed", reason=f"error: {error!r}"[:200])
-        self._settle(row, result)
+        return self._settle(row, result)
 
-    def _outcome(self, outcome: Outcome) -> None:
-        self._outcomes.put_nowait(outcome)
+    def _outcome(self, outcome: Outcome) -> asyncio.Future[None]:
+        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.put_nowait((outcome, committed))
+        return committed
 
     def _chat_wait(self, recipient: str) -> float:
         last = self._last_to_chat.get(recipient)
@@ -233,22 +242,21 @@ class ChannelWorker:
             return 0.0
         return max(0.0, last + self.pacing.chat_interval - time.monotonic())
 
-    def _settle(self, row: Claimed, result: SendResult) -> None:
+    def _settle(self, row: Claimed, result: SendResult) -> asyncio.Future[None]:
         if result.status == "sent":
             self.stats.sent += 1
-            self._outcome(Outcome(row.id, "sent", result.message_id))
-        elif result.status == "blocked":
+            return self._outcome(Outcome(row.id, "sent", result.message_id))
+        if result.status == "blocked":
             self.stats.blocked += 1
             self._blocked.add(row.recipient)
-            self._outcome(Outcome(row.id, "blocked", channel=self.channel,
-                                  recipient=row.recipient))
-        elif result.status == "retry":
-            self._retry(row, result)
-        else:
-            self.stats.failed += 1
-            self._outcome(Outcome(row.id, "failed", reason=result.reason or "failed"))
+            return self._outcome(Outcome(row.id, "blocked", channel=self.channel,
+                                         recipient=row.recipient))
+        if result.status == "retry":
+            return self._retry(row, result)
+        self.stats.failed += 1
+        return self._outcome(Outcome(row.id, "failed", reason=result.reason or "failed"))
 
-    def _retry(self, row: Claimed, result: SendResult) -> None:
+    def _retry(self, row: Claimed, result: SendResult) -> asyncio.Future[None]:
         if result.retry_after is not None:
             # A flood wait is for the whole token: every lane pauses, not just this message.
             self.stats.rate_limited += 1
@@ -256,14 +264,13 @@ class ChannelWorker:
                                      time.monotonic() + result.retry_after)
         if row.attempts >= self.pacing.max_attempts:
             self.stats.failed += 1
-            self._outcome(Outcome(row.id, "failed", reason=f"gave up after {row.attempts} "
-                                                          f"attempts: {result.reason}"))
-            return
+            return self._outcome(Outcome(row.id, "failed", reason=f"gave up after "
+                                         f"{row.attempts} attempts: {result.reason}"))
         self.stats.retried += 1
         delay = (result.retry_after if result.retry_after is not None
                  else min(300.0, self.pacing.backoff * 2 ** (row.attempts - 1)))
-        self._outcome(Outcome(row.id, "retry", reason=result.reason,
-                              not_before=self.clock() + timedelta(seconds=delay)))
+        return self._outcome(Outcome(row.id, "retry", reason=result.reason,
+                                     not_before=self.clock() + timedelta(seconds=delay)))
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

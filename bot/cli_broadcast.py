@@ -11,7 +11,7 @@ import typer
 from bot.cli_storage import _run, dump_json
 from bot.config import get_settings
 from bot.types import outgoing_to_dict
-from handlers.news_render import broadcast_message
+from handlers.news_render import broadcast_message, report_lines
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID, find_province, find_sector
 from storage.db import Database
 from storage.models import EVENT_KINDS
@@ -21,8 +21,6 @@ from storage.repos.broadcasts import Audience, BroadcastInfo
 broadcast_app = typer.Typer(help="Gửi tin cho người đăng ký nhận tin (broadcasts).",
                             no_args_is_help=True)
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%d/%m/%Y")
-REASONS = {"blocked": "đã chặn bot", "unsubscribed": "đã hủy nhận tin",
-           "cancelled": "đợt tin bị hủy", "outside the Zalo window": "ngoài khung giờ Zalo"}
 
 
 def _tz() -> ZoneInfo:
@@ -126,23 +124,6 @@ def report_dict(info: BroadcastInfo) -> dict[str, Any]:
             "sent": c.sent, "failed": c.failed, "skipped": c.skipped, "pending": c.pending,
             "send_at": info.send_at.isoformat(), "event": info.event_code,
             "audience": info.audience.to_dict(), "created_by": info.created_by}
-
-
-def report_lines(info: BroadcastInfo) -> list[str]:
-    """The report in Vietnamese (shared with /baocaotin)."""
-    c = info.counts
-
-    def by_reason(table: dict[str, int]) -> str:
-        return "; ".join(f"{REASONS.get(r, r)}: {n}" for r, n in sorted(table.items()))
-
-    status = {"done": "đã xong", "sending": "đang gửi", "scheduled": "đang chờ giờ gửi",
-              "cancelled": "đã hủy"}[info.status]
-    lines = [f"Đợt tin số {info.id} ({status}): {info.recipients} người nhận.",
-             f"Đã gửi: {c.sent}", f"Đang chờ gửi: {c.pending}",
-             f"Lỗi: {sum(c.failed.values())}" + (f" ({by_reason(c.failed)})" if c.failed else ""),
-             f"Bỏ qua: {sum(c.skipped.values())}"
-             + (f" ({by_reason(c.skipped)})" if c.skipped else "")]
-    return lines
 
 
 @broadcast_app.command("report")

@@ -14,7 +14,11 @@ from bot.types import Button, Outgoing
 from handlers.ui import bullet_list
 from nlu.taxonomy import PROVINCE_BY_ID
 from storage.models import Event, Technology
+from storage.repos.broadcasts import BroadcastInfo
 
+REASONS = {"blocked": "đã chặn bot", "unsubscribed": "đã hủy nhận tin",
+           "cancelled": "đợt tin bị hủy", "forgotten": "đã xóa dữ liệu",
+           "outside the Zalo window": "ngoài khung thời gian Zalo cho phép"}
 UNSUBSCRIBE_HINT = "Gõ /huynhantin để ngừng nhận tin."
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_ITEMS = 5
@@ -90,3 +94,20 @@ def digest_message(techs: Sequence[Technology], events: Sequence[Event],
             [f"{e.title} · {when(e.starts_at, tz)}" for e in events[:MAX_ITEMS]]))
     buttons = [Button("Xem sự kiện sắp tới", "ev:list")] if events else []
     return Outgoing(with_hint("\n\n".join(parts)), tuple(buttons))
+
+
+def report_lines(info: BroadcastInfo) -> list[str]:
+    """The report in Vietnamese (shared with /baocaotin)."""
+    c = info.counts
+
+    def by_reason(table: dict[str, int]) -> str:
+        return "; ".join(f"{REASONS.get(r, r)}: {n}" for r, n in sorted(table.items()))
+
+    status = {"done": "đã xong", "sending": "đang gửi", "scheduled": "đang chờ giờ gửi",
+              "cancelled": "đã hủy"}[info.status]
+    lines = [f"Đợt tin số {info.id} ({status}): {info.recipients} người nhận.",
+             f"Đã gửi: {c.sent}", f"Đang chờ gửi: {c.pending}",
+             f"Lỗi: {sum(c.failed.values())}" + (f" ({by_reason(c.failed)})" if c.failed else ""),
+             f"Bỏ qua: {sum(c.skipped.values())}"
+             + (f" ({by_reason(c.skipped)})" if c.skipped else "")]
+    return lines

@@ -61,6 +61,7 @@ class BroadcastInfo:
     cancelled: bool
     per_channel: dict[str, int] = field(default_factory=dict)
     counts: Counts = field(default_factory=Counts)
+    point: str | None = None  # the connection point of the staff member who sent it
 
     @property
     def status(self) -> str:
@@ -127,6 +128,13 @@ async def event_for(db: Database, code: str) -> Event:
     return event
 
 
+async def upcoming_events(db: Database, now: datetime, limit: int = 6) -> list[Event]:
+    """The next events of the catalog, soonest first (what staff usually announce)."""
+    stmt = select(Event).where(Event.starts_at > now).order_by(Event.starts_at).limit(limit)
+    async with db.session() as s:
+        return list((await s.execute(stmt)).scalars())
+
+
 async def create(
     db: Database, *, created_by: str, payload: dict[str, Any], audience: Audience,
     text: str = "", event_code: str | None = None, send_at: datetime | None = None,
@@ -160,7 +168,7 @@ async def create(
                                           user_id=r.user_id, not_before=send_at,
                                           broadcast_id=row.id) for r in recipients))
         return BroadcastInfo(row.id, text, event_code, audience, send_at, row.created_by,
-                             len(recipients), False, _per_channel(recipients))
+                             len(recipients), False, _per_channel(recipients), point=point)
 
 
 async def report(db: Database, broadcast_id: int) -> BroadcastInfo:
@@ -169,9 +177,13 @@ async def report(db: Database, broadcast_id: int) -> BroadcastInfo:
         row = await s.get(Broadcast, broadcast_id)
         if row is None:
             raise NotFound(f"Không tìm thấy đợt tin số {broadcast_id}.")
-        code = (await s.get(Event, row.event_id)).code if row.event_id else None  # type: ignore[union-attr]
-    info = BroadcastInfo(row.id, row.text, code, Audience.from_dict(row.audience), row.send_at,
-                         row.created_by, row.recipients, row.cancelled_at is not None)
+        event = await s.get(Event, row.event_id) if row.event_id else None
+        point = (await s.get(ConnectionPoint, row.connection_point_id)
+                 if row.connection_point_id else None)
+    info = BroadcastInfo(row.id, row.text, event.code if event else None,
+                         Audience.from_dict(row.audience), row.send_at, row.created_by,
+                         row.recipients, row.cancelled_at is not None,
+                         point=point.code if point else None)
     info.counts = await outbox.counts(db, broadcast_id)
     return info
 

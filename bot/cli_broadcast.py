@@ -49,7 +49,12 @@ def parse_time(value: str) -> datetime:
 
 
 def _sector(value: str) -> str:
-    found = SECTOR_BY_ID.get(value.strip()) or find_sector(value)
+    """An id, the full name, or words of it ("chế biến nông sản")."""
+    from handlers.parsers import rank_sectors
+
+    ranked = rank_sectors(value)
+    found = SECTOR_BY_ID.get(value.strip()) or find_sector(value) or (
+        ranked[0][0] if ranked else None)
     if found is None:
         raise typer.BadParameter(f"Không nhận ra lĩnh vực “{value}”.")
     return found.id

@@ -19,6 +19,15 @@ from storage.repos.broadcasts import BroadcastInfo
 REASONS = {"blocked": "đã chặn bot", "unsubscribed": "đã hủy nhận tin",
            "cancelled": "đợt tin bị hủy", "forgotten": "đã xóa dữ liệu",
            "outside the Zalo window": "ngoài khung thời gian Zalo cho phép"}
+# Short labels of the event kinds subscribers can choose (buttons).
+KIND_LABELS = {"techmart": "Techmart (chợ công nghệ)", "techdemo": "Trình diễn công nghệ",
+               "techfest": "Techfest (khởi nghiệp)", "workshop": "Hội thảo",
+               "training": "Đào tạo, tập huấn", "connection_session": "Phiên kết nối cung cầu"}
+# Words that name a kind in a typed answer (compared without diacritics).
+KIND_WORDS = {"techmart": "techmart", "cho cong nghe": "techmart", "techdemo": "techdemo",
+              "trinh dien": "techdemo", "techfest": "techfest", "khoi nghiep": "techfest",
+              "hoi thao": "workshop", "workshop": "workshop", "tap huan": "training",
+              "dao tao": "training", "ket noi": "connection_session"}
 UNSUBSCRIBE_HINT = "Gõ /huynhantin để ngừng nhận tin."
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_ITEMS = 5

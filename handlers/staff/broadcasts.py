@@ -17,7 +17,7 @@ from bot.types import Button, outgoing_to_dict
 from handlers import parsers
 from handlers.base import Context, Router
 from handlers.forms import Form, Slot
-from handlers.news_render import broadcast_message, report_lines
+from handlers.news_render import KIND_LABELS, KIND_WORDS, broadcast_message, report_lines
 from handlers.staff.access import current_member, staff_only
 from handlers.ui import main_menu
 from nlu.normalize import plain
@@ -30,9 +30,6 @@ from storage.repos.staff import StaffMember
 
 router = Router("staff_broadcasts")
 
-KIND_WORDS = {"techmart": "techmart", "techdemo": "techdemo", "techfest": "techfest",
-              "hoi thao": "workshop", "workshop": "workshop", "tap huan": "training",
-              "dao tao": "training", "ket noi": "connection_session"}
 MIN_TEXT, MAX_TEXT = 10, 3000
 
 
@@ -77,7 +74,7 @@ def show_audience(value: dict[str, Any]) -> str:
     parts = [", ".join(SECTOR_BY_ID[s].name for s in value.get("sectors", []) if s in SECTOR_BY_ID),
              ", ".join(PROVINCE_BY_ID[p].name for p in value.get("provinces", [])
                        if p in PROVINCE_BY_ID),
-             ", ".join(k for k in value.get("kinds", []) if k in EVENT_KINDS)]
+             ", ".join(KIND_LABELS.get(k, k) for k in value.get("kinds", []) if k in EVENT_KINDS)]
     return "; ".join(p for p in parts if p) or "tất cả người đăng ký nhận tin"
 
 

@@ -35,7 +35,6 @@ class Settings(BaseSettings):
     jobs_interval: float = 60.0  # seconds between runs of reminders, digests and news
     digest_weekday: int = 0  # 0 = Monday ... 6 = Sunday (local time)
     digest_hour: int = 8  # local hour of the weekly digest
-    zalo_oa_promotion: bool = False  # reach Zalo OA followers outside the window (06:00-21:59)
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ from aiolimiter import AsyncLimiter
 from bot.sqlite_writes import serialize_sqlite_writes
 from bot.types import ChannelSender, SendResult, outgoing_from_dict
 from storage.db import Database
-from storage.repos import outbox
+from storage.repos import outbox, sender_leases
 from storage.repos.outbox import Claimed, Outcome
 
 log = logging.getLogger(__name__)
@@ -131,28 +131,27 @@ class ChannelWorker:
 
     async def _renew(self) -> None:
         try:
-            got = await outbox.acquire_sender_lease(
-                self.db, self.lease_name, self.owner, seconds=self.leases.sender_seconds,
-                now=self.clock())
+            lease = await sender_leases.acquire(self.db, self.lease_name, self.owner,
+                                                seconds=self.leases.sender_seconds)
+            # Claims of a sender that died (any token) go back once their own lease ran out;
+            # those of the sender we take over from, at once.
+            resumed = await outbox.reclaim_expired(self.db, self.channel, owner=lease.taken_from)
         except Exception:
             log.exception("could not renew the sender lease %s", self.lease_name)
-            got = False
-        if got and not self._active:
-            # The previous sender is gone: its unsent claims are ours to resume now.
-            resumed = await outbox.reclaim_expired(self.db, self.channel, now=self.clock(),
-                                                   not_owner=self.owner)
+            lease, resumed = sender_leases.Lease(False), 0
+        if lease.held and not self._active:
             self.stats.takeovers += 1
-            log.info("sending for %s (%s); resumed %d claimed message(s)",
-                     self.lease_name, self.owner, resumed)
-        elif not got and self._active:
+            log.info("sending for %s (%s, after %s); resumed %d claimed message(s)",
+                     self.lease_name, self.owner, lease.taken_from or "nobody", resumed)
+        elif not lease.held and self._active:
             log.warning("lost the sender lease %s: standing by", self.lease_name)
-        self._active = got
+        self._active = lease.held
 
     async def _stand_down(self) -> None:
         self._active = False
         with contextlib.suppress(Exception):
             await outbox.release_claims(self.db, self.owner)
-            await outbox.release_sender_lease(self.db, self.lease_name, self.owner)
+            await sender_leases.release(self.db, self.lease_name, self.owner)
 
     async def _send_batch(self, rows: list[Claimed], stop: asyncio.Event) -> None:
         # Lanes by chat: one chat's messages stay in order, different chats go in parallel.

@@ -357,6 +357,7 @@ class SenderLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+    taken_from: Mapped[str | None] = mapped_column(String(64))  # the holder before `owner`
 
 
 def _refresh_search_text(_mapper: Any, _connection: Any, target: Technology | Expert) -> None:

@@ -6,7 +6,7 @@ due rows of one channel in priority order (`claim`: `FOR UPDATE SKIP LOCKED` on 
 SQLite the single UPDATE ... RETURNING is atomic, one writer at a time), sends them, and records
 each outcome (`mark_sent` / `mark_failed` / `mark_skipped` / `retry_later`), only while it still
 holds the row's lease. A claim whose lease expired goes back to pending (`reclaim_expired`).
-`acquire_sender_lease` keeps one active sender per bot token.
+`storage.repos.sender_leases` keeps one active sender per bot token.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import OutboxMessage, SenderLease, User
+from storage.models import OutboxMessage, User
 from storage.sqltypes import utcnow
 
 # Lower goes first: a user waiting for an answer before staff, staff before bulk news.
@@ -255,16 +255,16 @@ async def no_longer_mine(db: Database, row_ids: Sequence[int], owner: str) -> se
 
 
 async def reclaim_expired(db: Database, channel: str | None = None, *,
-                          now: datetime | None = None, not_owner: str | None = None) -> int:
+                          now: datetime | None = None, owner: str | None = None) -> int:
     """Claims whose lease ran out go back to pending (their sender died); returns how many.
 
-    `not_owner`: also every claim of another owner, whatever its lease (used by a sender that
-    just took over the token, so the previous sender's rows are resumed at once).
+    `owner`: also every claim of that owner, whatever its lease (used by a sender that just took
+    the token over from it, so the dead sender's rows are resumed at once).
     """
     now = now or utcnow()
     condition = OutboxMessage.lease_expires_at < now
-    if not_owner is not None:
-        condition = or_(condition, OutboxMessage.lease_owner != not_owner)
+    if owner is not None:
+        condition = or_(condition, OutboxMessage.lease_owner == owner)
     stmt = update(OutboxMessage).where(OutboxMessage.status == "claimed", condition)
     if channel is not None:
         stmt = stmt.where(OutboxMessage.channel == channel)
@@ -323,38 +323,6 @@ async def next_due(db: Database, channel: str) -> datetime | None:
 
         value = value.replace(tzinfo=UTC)
     return value
-
-
-async def acquire_sender_lease(db: Database, name: str, owner: str, *, seconds: float,
-                               now: datetime | None = None) -> bool:
-    """Take or renew the lease `name` (a bot token's sender); False while another owner holds it."""
-    now = now or utcnow()
-    expires = now + timedelta(seconds=seconds)
-    async with db.transaction() as s:
-        stmt = (update(SenderLease)
-                .where(SenderLease.name == name,
-                       or_(SenderLease.owner == owner, SenderLease.expires_at < now))
-                .values(owner=owner, expires_at=expires)
-                .execution_options(synchronize_session=False))
-        if (await s.execute(stmt)).rowcount:  # type: ignore[attr-defined]
-            return True
-        if await s.get(SenderLease, name) is not None:
-            return False
-        try:
-            async with s.begin_nested():
-                s.add(SenderLease(name=name, owner=owner, expires_at=expires))
-        except IntegrityError:  # another process inserted it first
-            return False
-        return True
-
-
-async def release_sender_lease(db: Database, name: str, owner: str) -> None:
-    """Give the lease up at a clean stop so a standby takes over at once."""
-    async with db.transaction() as s:
-        await s.execute(update(SenderLease)
-                        .where(SenderLease.name == name, SenderLease.owner == owner)
-                        .values(expires_at=utcnow() - timedelta(seconds=1))
-                        .execution_options(synchronize_session=False))
 
 
 async def release_claims(db: Database, owner: str) -> int:

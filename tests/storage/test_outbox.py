@@ -69,20 +69,33 @@ async def test_dedupe_key_makes_jobs_idempotent(db: Database) -> None:
 
 
 async def test_one_sender_lease_per_token(db: Database) -> None:
+    from storage.repos import sender_leases as leases
+
     now = utcnow()
-    assert await outbox.acquire_sender_lease(db, "telegram:1", "a", seconds=10, now=now)
-    assert not await outbox.acquire_sender_lease(db, "telegram:1", "b", seconds=10, now=now)
-    assert await outbox.acquire_sender_lease(db, "telegram:2", "b", seconds=10, now=now)
-    assert await outbox.acquire_sender_lease(db, "telegram:1", "a", seconds=10, now=now)  # renew
-    later = now + timedelta(seconds=11)  # a died: b takes over
-    assert await outbox.acquire_sender_lease(db, "telegram:1", "b", seconds=10, now=later)
-    await outbox.release_sender_lease(db, "telegram:1", "b")
-    assert await outbox.acquire_sender_lease(db, "telegram:1", "a", seconds=10, now=later)
+    assert await leases.acquire(db, "telegram:1", "a", seconds=10, now=now)
+    assert not await leases.acquire(db, "telegram:1", "b", seconds=10, now=now)
+    assert await leases.acquire(db, "telegram:2", "b", seconds=10, now=now)
+    renewed = await leases.acquire(db, "telegram:1", "a", seconds=10, now=now)
+    assert renewed.held and renewed.taken_from is None
+    later = now + timedelta(seconds=11)  # a died: b takes over, and knows from whom
+    taken = await leases.acquire(db, "telegram:1", "b", seconds=10, now=later)
+    assert taken.held and taken.taken_from == "a"
+    await leases.release(db, "telegram:1", "b")
+    assert (await leases.acquire(db, "telegram:1", "a", seconds=10, now=later)).taken_from == "b"
+
+
+async def test_a_dead_owners_claims_resumed_at_once(db: Database) -> None:
+    await outbox.post(db, [env("broadcast", str(i), i) for i in range(4)])
+    await outbox.claim(db, "telegram", "dead", limit=2)
+    await outbox.claim(db, "telegram", "other token", limit=2)
+    assert await outbox.reclaim_expired(db, "telegram", owner="dead") == 2
+    assert (await outbox.counts(db)).pending == 4
+    assert len(await outbox.claim(db, "telegram", "me")) == 2  # the other token's stay its own
 
 
 async def test_two_claimers_never_take_the_same_row(db: Database) -> None:
     """Two senders with their own connections claim concurrently: each row goes to one."""
-    await outbox.post(db, [env("broadcast", str(i), i) for i in range(600)])
+    await outbox.post(db, [env("broadcast", str(i), i) for i in range(300)])
     other = Database(str(db.url.render_as_string(hide_password=False)), schema=db.schema)
     taken: dict[str, list[int]] = {"a": [], "b": []}
 
@@ -98,5 +111,5 @@ async def test_two_claimers_never_take_the_same_row(db: Database) -> None:
     finally:
         await other.dispose()
     assert not set(taken["a"]) & set(taken["b"])
-    assert len(taken["a"]) + len(taken["b"]) == 600
-    assert (await outbox.counts(db)).sent == 600
+    assert len(taken["a"]) + len(taken["b"]) == 300
+    assert (await outbox.counts(db)).sent == 300

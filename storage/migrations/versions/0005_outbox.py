@@ -78,6 +78,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('owner', sa.String(length=64), nullable=False),
     sa.Column('expires_at', TS, nullable=False),
+    sa.Column('taken_from', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_sender_leases'))
     )
 

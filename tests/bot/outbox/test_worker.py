@@ -145,7 +145,7 @@ async def test_two_tokens_send_from_one_outbox_without_duplicates(db: Database,
                                                                   fake: Fake) -> None:
     """Two active senders (SQLite and PostgreSQL) claiming from the same rows."""
     api, url = fake
-    chats = await add_subscribers(db, 300)
+    chats = await add_subscribers(db, 150)
     await broadcast(db)
     a = worker(db, url, owner="a", lease="telegram:1")
     b = worker(db, url, owner="b", lease="telegram:2")

@@ -7,6 +7,7 @@ a single attempt, because retries and pacing belong to the outbox sender (`bot.w
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import Bot
@@ -31,7 +32,7 @@ class TelegramSender:
     def __init__(self, bot: Bot, registry: PayloadRegistry | None = None) -> None:
         self.bot = bot
         self.registry = registry or PayloadRegistry()
-        self._once = ReliableSender(RetryPolicy(max_attempts=1))
+        self._once = ReliableSender(RetryPolicy(max_attempts=1), give_up_level=logging.INFO)
 
     async def send(self, recipient: str, message: Outgoing) -> SendResult:
         chunks = render(message, self.registry)

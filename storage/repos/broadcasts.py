@@ -89,18 +89,22 @@ async def _recipients(session: Any, audience: Audience) -> list[Recipient]:
     provinces = audience.provinces
     if audience.point and not provinces:
         provinces = await _point_provinces(session, audience.point) or ()
-    stmt = (select(Subscription, User).join(User, Subscription.user_id == User.id)
+    # Plain columns, not ORM objects: 10,000 subscribers are read in a blink.
+    stmt = (select(User.id, User.channel, User.external_id, Subscription.sectors,
+                   Subscription.provinces, Subscription.event_kinds)
+            .join(User, Subscription.user_id == User.id)
             .where(Subscription.active, User.active, User.channel.not_in(NOT_PUSHABLE))
             .order_by(User.id))
     seen: set[int] = set()
     out = []
-    for sub, user in (await session.execute(stmt)).all():
-        if user.id in seen:
+    for user_id, channel, chat_id, sectors, their_provinces, kinds in (
+            await session.execute(stmt)).all():
+        if user_id in seen:
             continue
-        if (_overlaps(audience.sectors, sub.sectors) and _overlaps(provinces, sub.provinces)
-                and _overlaps(audience.kinds, sub.event_kinds)):
-            seen.add(user.id)
-            out.append(Recipient(user.id, user.channel, user.external_id))
+        if (_overlaps(audience.sectors, sectors) and _overlaps(provinces, their_provinces)
+                and _overlaps(audience.kinds, kinds)):
+            seen.add(user_id)
+            out.append(Recipient(user_id, channel, chat_id))
     return out
 
 

@@ -76,9 +76,9 @@ async def new_items(db: Database, now: datetime) -> tuple[list[Event], list[Tech
     async with db.session() as s:
         events = list((await s.execute(select(Event).where(
             Event.created_at >= since, Event.starts_at > now).order_by(Event.id))).scalars())
+        # updated_at: a technology offered in chat is "new" when it passes review.
         techs = list((await s.execute(select(Technology).where(
-            Technology.status == "published", Technology.updated_at >= since,
-            Technology.created_at >= since - timedelta(days=365))
+            Technology.status == "published", Technology.updated_at >= since)
             .order_by(Technology.id))).scalars())
     return events, techs
 

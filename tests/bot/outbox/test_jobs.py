@@ -16,6 +16,7 @@ from storage.models import Event, EventRegistration, OutboxMessage, Subscription
 # Monday 30 November 2026, 08:30 in Vietnam.
 MONDAY = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)
 SETTINGS = Settings(digest_weekday=0, digest_hour=8)
+NO_DIGEST = Settings(digest_weekday=6, digest_hour=23)
 
 
 async def _add(db: Database, *rows: Any) -> list[Any]:
@@ -99,3 +100,41 @@ async def test_weekly_digest_on_its_day_and_hour_once(db: Database) -> None:
     assert "Bản tin tuần" in row.payload["text"] and "Máy sấy vải thiều" in row.payload["text"]
     sunday = Settings(digest_weekday=6, digest_hour=20)
     assert (await run_jobs(db, sunday, MONDAY)).digests == 0
+
+
+async def test_technology_passing_review_is_news(db: Database) -> None:
+    [a] = await _add(db, _user("41"))
+    await _add(db, Subscription(user_id=a.id, sectors=["herbal"], created_at=MONDAY - timedelta(
+        days=5)))
+    [tech] = await _add(db, Technology(code="T-R", title="Chiết xuất tinh dầu sả", sector="herbal",
+                                       status="pending_review",
+                                       created_at=MONDAY - timedelta(days=20),
+                                       updated_at=MONDAY - timedelta(days=20)))
+    assert (await run_jobs(db, NO_DIGEST, MONDAY - timedelta(hours=2))).notices == 0
+    async with db.transaction() as s:  # staff approve it
+        row = await s.get(Technology, tech.id)
+        assert row is not None
+        row.status, row.updated_at = "published", MONDAY - timedelta(hours=1)
+    assert (await run_jobs(db, NO_DIGEST, MONDAY - timedelta(minutes=30))).notices == 1
+    [row] = await _rows(db)
+    assert "Chiết xuất tinh dầu sả" in row.payload["text"] and row.kind == "notice"
+
+
+async def test_forgetting_a_user_empties_their_outbox_rows(db: Database) -> None:
+    from storage.repos import outbox
+    from storage.repos.dialogue2_extra import forget_user
+
+    [a] = await _add(db, _user("51"))
+    await outbox.post(db, [outbox.Envelope("reply", "telegram", "51", {"text": "SĐT 0912345678"},
+                                           user_id=a.id),
+                           outbox.Envelope("digest", "telegram", "51", {"text": "tin"},
+                                           user_id=a.id)])
+    [sent, _] = await outbox.claim(db, "telegram", "w", limit=1) + [None]
+    assert sent is not None and await outbox.mark_sent(db, sent.id, "w")
+    async with db.transaction() as s:
+        user = await s.get(User, a.id)
+        assert user is not None
+        await forget_user(s, user)
+    rows = await _rows(db)
+    assert all(r.recipient == "" and r.payload == {} and r.user_id is None for r in rows)
+    assert sorted(r.status for r in rows) == ["sent", "skipped"]

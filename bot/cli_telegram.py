@@ -49,11 +49,23 @@ def _run(coroutine: Coroutine[Any, Any, None]) -> None:
 NO_WORKER_HELP = "Không chạy bộ gửi tin và việc định kỳ trong tiến trình này (dùng `ketnoi worker`)"
 
 
-async def _with_worker(coroutine: Coroutine[Any, Any, None], worker: bool) -> None:
-    """Run the outbox sender and the scheduled jobs beside the bot, so one command is enough."""
+async def _with_worker(coroutine: Coroutine[Any, Any, None], worker: bool, *,
+                       webhook: bool = False) -> None:
+    """Run the outbox sender and the scheduled jobs beside the bot, so one command is enough
+    (started only once the Telegram settings are known to be usable)."""
+    from bot.telegram import check_secret, check_token
     from bot.worker_service import in_process
 
-    async with in_process(get_settings(), worker):
+    settings = get_settings()
+    try:
+        if settings.telegram_token or not webhook:  # polling needs a token; serve only if set
+            check_token(settings.telegram_token)
+            if webhook:
+                check_secret(settings.telegram_webhook_secret)
+    except Exception:
+        coroutine.close()
+        raise
+    async with in_process(settings, worker):
         await coroutine
 
 
@@ -109,7 +121,7 @@ def serve(
 
     settings = get_settings()
     _configure_logging(settings.log_level)
-    _run(_with_worker(serve_web(settings, host, port), not no_worker))
+    _run(_with_worker(serve_web(settings, host, port), not no_worker, webhook=True))
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     telegram_broadcast_rate: float = 25.0  # messages per second, all chats together
     telegram_chat_rate: float = 1.0  # messages per second to one chat
     outbox_batch: int = 50  # rows claimed at a time
+    outbox_lanes: int = 8  # messages in flight at once per bot token (to different chats)
     outbox_lease_seconds: float = 60.0  # a dead sender's claimed rows are resent after this
     sender_lease_seconds: float = 10.0  # a standby sender takes over after this
     outbox_max_attempts: int = 8

@@ -75,7 +75,7 @@ class ChannelWorker:
     pacing: Pacing = field(default_factory=Pacing)
     leases: Leases = field(default_factory=Leases)
     owner: str = field(default_factory=process_id)
-    lanes: int = 4  # messages in flight at once (each to different chats)
+    lanes: int = 8  # messages in flight at once (each to different chats)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     stats: Stats = field(default_factory=Stats)
 

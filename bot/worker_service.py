@@ -62,10 +62,12 @@ class Worker:
     def from_settings(cls, settings: Settings, db: Database,
                       senders: list[ChannelSender] | None = None) -> Worker:
         if senders is None:
-            senders = [s for s in (telegram_sender(settings),) if s is not None]
+            connections = max(1, settings.outbox_lanes)
+            senders = [s for s in (telegram_sender(settings, connections),) if s is not None]
         workers = [
             ChannelWorker(db, sender, lease_name(sender.channel, _token_of(settings, sender)),
-                          pacing(settings, sender.channel), leases(settings))
+                          pacing(settings, sender.channel), leases(settings),
+                          lanes=max(1, settings.outbox_lanes))
             for sender in senders
         ]
         return cls(db, settings, senders, workers)

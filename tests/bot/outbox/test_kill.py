@@ -34,7 +34,7 @@ class Senders:
                     "KETNOI_TELEGRAM_API_URL": api_url, "KETNOI_TELEGRAM_BROADCAST_RATE": "60",
                     "KETNOI_SENDER_LEASE_SECONDS": "1.5", "KETNOI_OUTBOX_LEASE_SECONDS": "600",
                     "KETNOI_JOBS_INTERVAL": "3600", "KETNOI_LOG_LEVEL": "WARNING",
-                    "KETNOI_OUTBOX_BATCH": "20"}
+                    "KETNOI_OUTBOX_BATCH": "20", "KETNOI_OUTBOX_LANES": str(LANES)}
         self.processes: list[asyncio.subprocess.Process] = []
 
     async def start(self) -> asyncio.subprocess.Process:

@@ -7,6 +7,11 @@ SQLite the single UPDATE ... RETURNING is atomic, one writer at a time), sends t
 each outcome (`mark_sent` / `mark_failed` / `mark_skipped` / `retry_later`), only while it still
 holds the row's lease. A claim whose lease expired goes back to pending (`reclaim_expired`).
 `storage.repos.sender_leases` keeps one active sender per bot token.
+
+Replies (kind "reply", first in line): the core enqueues them in the transaction of the turn
+that produced them with `not_before` a few seconds ahead, sends them at once after the commit
+and records `mark_sent` (which needs no claim); only replies whose immediate send failed are
+left for the sender, after that grace.
 """
 
 from __future__ import annotations

@@ -66,7 +66,6 @@ class Stats:
     retried: int = 0
     rate_limited: int = 0  # answers asking to slow down (429)
     takeovers: int = 0
-    started_sending_at: float | None = None
 
 
 @dataclass
@@ -228,8 +227,6 @@ class ChannelWorker:
         async with self._limiter:
             await self._sliding_window()
             self._last_to_chat[row.recipient] = time.monotonic()
-            if self.stats.started_sending_at is None:
-                self.stats.started_sending_at = time.monotonic()
             try:
                 result = await self.sender.send(row.recipient, outgoing_from_dict(row.payload))
             except Exception as error:  # a sender bug must not stop the queue

@@ -12,18 +12,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, get_settings
-from bot.sqlite_writes import serialize_sqlite_writes
 from bot.types import ContentKind, Incoming, Outgoing
-from handlers.base import Context, NluBackend, Services
+from handlers import routers
+from handlers.base import Context, Services
 from handlers.dispatch import Dispatcher
-from handlers.state import DialogueState, LogLine, StateStore
-from handlers.state_db import DbStateStore
-from handlers.state_sqlite import SqliteStateStore, sqlite_file
+from storage import state as state_stores
 from storage.db import Database
 from storage.repos import users
+from storage.state import DialogueState, LogLine, StateStore
+
+if TYPE_CHECKING:
+    from nlu.api import NluBackend
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,6 @@ class App:
         """Build the app from settings: migrate the database, load (or train) the NLU model."""
         settings = settings or get_settings()
         db = db or Database(settings.database_url)
-        serialize_sqlite_writes(db)
         if upgrade:
             await db.upgrade()
         if nlu is None:
@@ -92,11 +93,10 @@ class App:
         if search is None:
             search = _make_search(db)
         services = Services(
-            db=db, nlu=nlu, states=states or state_store(db), search=search, settings=settings
+            db=db, nlu=nlu, states=states or state_stores.for_database(db), search=search, settings=settings
         )
-        app = cls(services, Dispatcher.discover())
-        async with db.session() as s:
-            app.inactive = await users.inactive_keys(s)
+        app = cls(services, Dispatcher(routers()))
+        app.inactive = await users.inactive_accounts(db)
         return app
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
@@ -147,16 +147,13 @@ class App:
 
     async def _set_active(self, channel: str, user_id: str, active: bool) -> None:
         try:
-            async with self.services.db.transaction() as s:
-                user = await users.find(s, channel, user_id)
-                if user is not None:
-                    await users.set_active(s, user, active)
+            known = await users.set_account_active(self.services.db, channel, user_id, active)
         except Exception:
             log.exception("could not mark %s:%s active=%s", channel, user_id, active)
             return
         if active:
             self.inactive.discard((channel, user_id))
-        elif user is not None:
+        elif known:
             self.inactive.add((channel, user_id))
 
     async def flush(self) -> None:
@@ -164,9 +161,7 @@ class App:
         await self.services.states.flush()
 
     async def close(self) -> None:
-        closer = getattr(self.services.states, "close", None)
-        if closer is not None:
-            await closer()
+        await self.services.states.close()
         closer = getattr(self.services.nlu, "aclose", None)
         if closer is not None:
             await closer()
@@ -178,12 +173,6 @@ async def _warm_up(nlu: NluBackend) -> None:
     target = getattr(nlu, "embedded", nlu)
     if hasattr(target, "engine"):
         await asyncio.to_thread(lambda: target.engine)
-
-
-def state_store(db: Database) -> StateStore:
-    """Plain sqlite3 for the per-message writes on a SQLite file; SQLAlchemy elsewhere."""
-    path = sqlite_file(db)
-    return SqliteStateStore(db, path) if path is not None else DbStateStore(db)
 
 
 def _make_search(db: Database) -> Any:

@@ -34,24 +34,21 @@ async def _load(fn: Any, *args: Any) -> Any:
     db = Database(get_settings().database_url)
     try:
         await db.upgrade()
-        async with db.session() as s:
-            return await fn(s, *args)
+        return await fn(db, *args)
     finally:
         await db.dispose()
 
 
-async def _list(s: Any, status: str | None) -> list[dict[str, Any]]:
-    from bot.demand_view import demand_dict
-    from storage.repos import demands
+async def _list(db: Any, status: str | None) -> list[dict[str, Any]]:
+    from storage.demand_view import demand_records
 
-    return [await demand_dict(s, d) for d in await demands.list_all(s, status=status, limit=1000)]
+    return await demand_records(db, status)
 
 
-async def _show(s: Any, demand_id: int) -> dict[str, Any]:
-    from bot.demand_view import demand_dict
-    from storage.repos import demands
+async def _show(db: Any, demand_id: int) -> dict[str, Any]:
+    from storage.demand_view import demand_record
 
-    return await demand_dict(s, await demands.get(s, demand_id))
+    return await demand_record(db, demand_id)
 
 
 @demands_app.command("list")

@@ -93,11 +93,10 @@ def seed_cmd(
     directory: Annotated[Path | None, typer.Option("--dir", help="Thư mục YAML")] = None,
 ) -> None:
     """Nạp danh mục mẫu (công nghệ, chuyên gia, sự kiện, điểm kết nối); chạy lại không tạo trùng."""
-    from storage.seed import seed
+    from storage.seed import seed_database
 
     async def work(db: Database) -> Any:
-        async with db.transaction() as s:
-            return await seed(s, directory)
+        return await seed_database(db, directory)
 
     report = _run(work)
     names = {**KINDS, "connection_points": "điểm kết nối"}
@@ -111,13 +110,12 @@ def import_cmd(
     file: Annotated[Path, typer.Argument(help="Tệp .xlsx hoặc .csv")],
 ) -> None:
     """Nhập danh mục từ Excel/CSV; dòng lỗi được báo kèm số dòng, dòng đúng được nhập."""
-    from storage.importer import import_file
+    from storage.importer import import_into
 
     kind = _kind(kind)
 
     async def work(db: Database) -> Any:
-        async with db.transaction() as s:
-            return await import_file(s, kind, file)
+        return await import_into(db, kind, file)
 
     report = _run(work)
     c = report.counts
@@ -138,26 +136,21 @@ def export_cmd(
     file: Annotated[Path, typer.Argument(help="Tệp .xlsx hoặc .csv")],
 ) -> None:
     """Xuất danh mục ra Excel/CSV (cùng định dạng cột với lệnh nhập)."""
-    from storage.importer import export_file
+    from storage.importer import export_from
 
     kind = _kind(kind)
 
     async def work(db: Database) -> int:
-        async with db.session() as s:
-            return await export_file(s, kind, file)
+        return await export_from(db, kind, file)
 
     typer.echo(f"Đã xuất {_run(work)} {KINDS[kind]} ra {file}.")
 
 
 def money(value: int | None) -> str:
-    """350000000 → "350 triệu", 1200000000 → "1,2 tỷ"."""
-    if value is None:
-        return "?"
-    if value >= 1_000_000_000:
-        return f"{value / 1_000_000_000:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " tỷ"
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".").replace(".", ",") + " triệu"
-    return f"{value:,}".replace(",", ".") + " đồng"
+    """The chat's money format (`handlers.parsers.show_money`); "?" when unknown."""
+    from handlers.parsers import show_money
+
+    return "?" if value is None else show_money(value)
 
 
 def _describe(hit: Any) -> str:
@@ -206,13 +199,11 @@ def search_cmd(
 
     async def work(db: Database) -> list[Any]:
         search = CatalogSearch()
-        async with db.session() as s:
-            if kind == "events":
-                return await search.events(s, query, kind=event_kind, province=province,
-                                           sector=sector, k=k, strict=not boost)
-            method = search.technologies if kind == "technologies" else search.experts
-            return await method(s, query, province=province, sector=sector, k=k,
-                                strict=not boost)
+        if kind == "events":
+            return await search.events(db, query, kind=event_kind, province=province,
+                                       sector=sector, k=k, strict=not boost)
+        method = search.technologies if kind == "technologies" else search.experts
+        return await method(db, query, province=province, sector=sector, k=k, strict=not boost)
 
     hits = _run(work)
     if as_json:

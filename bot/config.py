@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.convert import LOCAL_TZ
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KETNOI_", env_file=".env", extra="ignore")
@@ -24,7 +26,7 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = LOCAL_TZ.key  # replies show local times in this zone
     # The outbox sender (bot.worker): pacing per bot token, leases, scheduled jobs.
     telegram_broadcast_rate: float = 25.0  # messages per second, all chats together
     telegram_chat_rate: float = 1.0  # messages per second to one chat

@@ -1,66 +1,8 @@
-"""Demands as JSON-ready dicts and table rows (for `ketnoi demands list/show`)."""
+"""Demands as a plain-text table (for `ketnoi demands list`)."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
-from storage.models import ConnectionPoint, Demand, User
-from storage.repos import catalog
-from storage.repos.demands import STATUS_NAMES
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-async def demand_dict(s: AsyncSession, demand: Demand) -> dict[str, Any]:
-    details = dict(demand.details or {})
-    contact = details.get("contact") or {}
-    sector = SECTOR_BY_ID.get(demand.sector or "")
-    province = PROVINCE_BY_ID.get(demand.province or "")
-    user = await s.get(User, demand.user_id)
-    point = await s.get(ConnectionPoint, demand.connection_point_id) \
-        if demand.connection_point_id else None
-    techs = await catalog.technologies_by_ids(s, list(demand.matched_technology_ids or []))
-    experts = await catalog.experts_by_ids(s, list(demand.matched_expert_ids or []))
-    return {
-        "id": demand.id,
-        "type": demand.type,
-        "status": demand.status,
-        "status_name": STATUS_NAMES.get(demand.status, demand.status),
-        "need": details.get("need") or demand.raw_text,
-        "sector": demand.sector,
-        "sector_name": sector.name if sector else None,
-        "product": demand.product,
-        "province": province.name if province else None,
-        "province_id": demand.province,
-        "province_mentioned": details.get("province_mentioned"),
-        "budget": demand.budget,
-        "organisation": details.get("organisation"),
-        "contact": {"phone": contact.get("phone") or details.get("phone"),
-                    "email": contact.get("email") or details.get("email")},
-        "user": {"channel": user.channel, "id": user.external_id,
-                 "name": user.display_name} if user else None,
-        "connection_point": {"id": point.id, "code": point.code, "name": point.name}
-        if point else None,
-        "matches": {
-            "technologies": [{"id": t.id, "code": t.code, "title": t.title} for t in techs],
-            "experts": [{"id": e.id, "code": e.code, "name": f"{e.title} {e.name}".strip()}
-                        for e in experts],
-            "interested_technology_ids": list(demand.interested_technology_ids or []),
-            "interested_expert_ids": list(details.get("interested_expert_ids") or []),
-        },
-        "created_at": _iso(demand.created_at),
-        "updated_at": _iso(demand.updated_at),
-        "history": [
-            {"from": h.old_status, "to": h.new_status, "note": h.note,
-             "by": h.changed_by, "at": _iso(h.changed_at)}
-            for h in demand.history
-        ],
-    }
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -1,4 +1,4 @@
-"""Dialogue handlers: one small module per feature, found automatically at start-up.
+"""Dialogue handlers: one small module per feature, each router listed in `routers()` below.
 
 How a message flows
 -------------------
@@ -12,9 +12,11 @@ gets an apology and the state is left as it was.
 
 Writing a handler
 -----------------
-Create `handlers/<feature>.py` with a module-level `router`; the dispatcher imports every module
-under `handlers/` (sub-packages too) and includes each `router`. A key (intent, command, button
-prefix) may be registered only once across all modules::
+Create `handlers/<feature>.py` with a module-level `router` and add it to `routers()` at the end
+of this file. A key (intent, command, button prefix) may be registered only once across all
+routers. A feature module never imports another feature module: what two features share lives in
+a named helper module (`ui`, `parsers`, `contact`, `office_hours`, `render`, `event_list`,
+`matching`, `demand_slots`, `knowledge/`)::
 
     from handlers.base import Context, Router
     from handlers.ui import main_menu
@@ -40,9 +42,11 @@ prefix) may be registered only once across all modules::
 `ctx.entity(name)`, `ctx.entity_value(name)`, `ctx.nlu` (the raw Rasa-shaped parse), `ctx.args`,
 `ctx.incoming` (channel, chat_id, user_id, user_name...), `ctx.state.data` (a JSON dict kept
 between messages for your own small needs), `await ctx.user()` (the storage `User`, created on
-first contact; detached: to change it, `await s.merge(user)` in your session, then
-`ctx.forget_user()`), `ctx.db` (`async with ctx.db.transaction() as s:`), `ctx.services.search`
-(`storage.search.CatalogSearch`), `ctx.now()` (aware UTC datetime; tests may fix the clock).
+first contact, detached; after changing it through storage call `ctx.forget_user()`), `ctx.db`
+(pass it to the storage functions, e.g. `await demands.submit(ctx.db, user, draft, contact)`:
+they own their transaction; handlers never open a session), `ctx.services.search`
+(`storage.search.CatalogSearch`; pass `ctx.db`), `ctx.now()` (aware UTC datetime; tests may fix
+the clock).
 
 Replying: `ctx.say(text, buttons=[(label, payload), ...], link=None, request_contact=False)`; add
 buttons wherever a choice is offered. Payloads are short ASCII (≤ 64 bytes), `prefix:arg:arg`.
@@ -53,7 +57,10 @@ on a bad one, say so politely and offer `main_menu()`.
 
 A yes/no question: `ctx.ask_yes_no(text, ("Có", "x:yes"), ("Không", "x:no"))` — the user may press
 a button or type "có"/"ok"/"không"; either way your `@router.button("x")` handler receives
-`ctx.args == ["yes"]` or `["no"]`. Another intent: `await ctx.run_intent("human_handoff")`.
+`ctx.args == ["yes"]` or `["no"]`. Moving the dialogue on (the only way to reach the dispatcher
+and the form engine): `await ctx.run_intent("human_handoff")`, `await ctx.start_form(name)`,
+`await ctx.resume(note)` (ask the open form's question again), `ctx.cancel()` (cancel the open
+form), `await ctx.open_deep_link(payload)`, `ctx.handles_intent(intent)`.
 
 Writing a form
 --------------
@@ -94,10 +101,55 @@ different domain intent → "switch?" question. Parsers ready in `handlers.parse
 short_text, phone, email, contact, consent, money, province, sector, pick({id: label}, what).
 Known contact data of the user: `handlers.contact.contact_choices` / `organisation_choices`.
 
-State (`handlers.state.DialogueState`) lives in storage's `conversation_states`, so a form
-survives a restart: `handlers.state_db.DbStateStore` (any database; cache + group commit) or, on a
-SQLite file, `handlers.state_sqlite.SqliteStateStore`, which writes the per-message state and log
-with plain sqlite3 behind the reply (`await app.flush()` / `app.close()` wait for them). Tests may
-use `MemoryStateStore`. On SQLite every `db.transaction()` of the process queues on one writer
-lock (`bot.sqlite_writes`): write inside `db.transaction()`, not `db.session()` + commit.
+State (`storage.state.DialogueState`) lives in storage's `conversation_states`, so a form
+survives a restart: `storage.state.sql.SqlStateStore` (any database; cache + group commit) or, on
+a SQLite file, `storage.state.sqlite.SqliteStateStore`, which writes the per-message state and
+log with plain sqlite3 behind the reply (`await app.flush()` / `app.close()` wait for them).
+Tests may use `storage.state.MemoryStateStore`.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handlers.base import Router
+
+
+def routers() -> list[Router]:
+    """Every feature's router, in the order the dispatcher includes them."""
+    from handlers import (
+        events,
+        fallback,
+        funding,
+        handoff,
+        ip,
+        menu,
+        offer,
+        privacy,
+        status,
+        subscriptions,
+        technology,
+        training,
+    )
+    from handlers.knowledge import consult
+    from handlers.staff import broadcasts as staff_broadcasts
+    from handlers.staff import whoami
+
+    return [
+        menu.router,
+        events.router,
+        fallback.router,
+        funding.router,
+        handoff.router,
+        ip.router,
+        consult.router,
+        offer.router,
+        privacy.router,
+        status.router,
+        subscriptions.router,
+        technology.router,
+        training.router,
+        whoami.router,
+        staff_broadcasts.router,
+    ]

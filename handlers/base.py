@@ -6,20 +6,17 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from bot.types import Button, Incoming, Outgoing
-from handlers.state import DialogueState, StateStore
+from storage.state import DialogueState, StateStore
 
 if TYPE_CHECKING:
     from handlers.dispatch import Dispatcher
     from handlers.forms import Form
+    from nlu.api import NluBackend
     from storage.db import Database
     from storage.models import User
-
-
-class NluBackend(Protocol):
-    async def parse(self, text: str) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -49,8 +46,10 @@ async def maybe_await(value: Any) -> Any:
 class Context:
     """One incoming message being handled: what was said, the chat's state, and the replies.
 
-    Handlers read `text`, `intent`, `entities`, `args`; write replies with `say`; may start a form
-    (`start_form`), ask a yes/no question (`ask_yes_no`) or hand over to another intent (`run_intent`).
+    Handlers read `text`, `intent`, `entities`, `args`; write replies with `say`; may ask a yes/no
+    question (`ask_yes_no`) and move the dialogue on with the flow operations: `start_form`,
+    `resume`, `cancel`, `run_intent`, `open_deep_link`, `handles_intent`. Those are the only way
+    a feature reaches the dispatcher and the form engine.
     """
 
     def __init__(
@@ -64,7 +63,7 @@ class Context:
         self.incoming = incoming
         self.services = services
         self.state = state
-        self.dispatcher = dispatcher
+        self._dispatcher = dispatcher  # reached only through the flow operations below
         self.text = text  # the message text, trimmed (and cut when very long)
         self.nlu: dict[str, Any] = {}  # the NLU parse of `text` (Rasa shape), {} when not parsed
         self.args: list[str] = []  # words after a command, or payload parts after the prefix
@@ -128,31 +127,42 @@ class Context:
     # --- moving on -------------------------------------------------------------------------
     async def start_form(self, name: str, values: dict[str, Any] | None = None) -> None:
         """Start form `name` (pre-filling slots from this message); replies with the first question."""
-        await self.dispatcher.forms.start(self, name, values or {})
+        await self._dispatcher.forms.start(self, name, values or {})
+
+    async def resume(self, note: str = "") -> bool:
+        """Ask again what the open form is waiting for, after `note`; False when no form is open."""
+        form = self._dispatcher.forms.active(self)
+        if form is None:
+            return False
+        await self._dispatcher.forms.resume(self, form, note)
+        return True
+
+    def cancel(self) -> bool:
+        """Cancel the open form (the user is told so); False when no form is open."""
+        form = self._dispatcher.forms.active(self)
+        if form is None:
+            return False
+        self._dispatcher.forms.cancel(self, form)
+        return True
 
     async def run_intent(self, intent: str) -> None:
         """Handle this message as if the NLU had said `intent`."""
-        await self.dispatcher.run_intent(self, intent)
+        await self._dispatcher.run_intent(self, intent)
+
+    async def open_deep_link(self, payload: str) -> bool:
+        """Route `/start <payload>` to the handler of its prefix; False when none matches."""
+        return await self._dispatcher.start_payload(self, payload)
+
+    def handles_intent(self, intent: str) -> bool:
+        """Whether some feature handles `intent`."""
+        return intent in self._dispatcher.intents
 
     async def user(self) -> User:
         """The storage `User` of the sender (created on first contact), detached from its session."""
         if self._user is None:
-            from storage.repos import users
-
-            channel, user_id = self.incoming.channel, str(self.incoming.user_id)
-            read = getattr(self.services.states, "read_user", None)
-            create = getattr(self.services.states, "create_user", None)
-            if read is not None and create is not None:  # plain sqlite3 (handlers.state_sqlite)
-                self._user = read(channel, user_id) or await create(
-                    channel, user_id, self.incoming.user_name)
-            else:  # a read first: no writer lock for known users
-                async with self.db.session() as s:
-                    self._user = await users.find(s, channel, user_id)
-            if self._user is None:
-                async with self.db.transaction() as s:
-                    self._user = await users.get_or_create(
-                        s, channel, user_id, self.incoming.user_name
-                    )
+            self._user = await self.services.states.user(
+                self.db, self.incoming.channel, str(self.incoming.user_id),
+                self.incoming.user_name)
         return self._user
 
     def forget_user(self) -> None:

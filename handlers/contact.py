@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.base import Context
 from handlers.forms import Choice
-from storage.models import User
+from storage.repos import users
 
 
 async def contact_choices(ctx: Context, values: dict[str, Any]) -> list[Choice]:
@@ -36,27 +34,13 @@ async def organisation_choices(ctx: Context, values: dict[str, Any]) -> list[Cho
 async def remember_contact(ctx: Context, values: dict[str, Any]) -> None:
     """Keep organisation/phone/email/province on the user so the next demand can offer them."""
     user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        await apply_contact(s, user, values)
+    await users.remember_contact(ctx.db, user.id, **contact_fields(values))
     ctx.forget_user()
 
 
-async def apply_contact(s: AsyncSession, user: User, values: dict[str, Any]) -> None:
-    """`remember_contact` inside the caller's transaction (call `ctx.forget_user()` after)."""
-    from storage.repos import users
-
+def contact_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """What a form collected about the user, as keywords of `users.remember_contact`."""
     contact = values.get("contact") or {}
-    fields: dict[str, Any] = {}
-    if values.get("organisation"):
-        fields["organisation"] = values["organisation"]
-    if contact.get("phone"):
-        fields["phone"] = contact["phone"]
-    if contact.get("email"):
-        fields["email"] = contact["email"]
-    province = (values.get("province") or {}).get("id")
-    if province:
-        fields["province"] = province
-    merged = await s.merge(user)
-    await users.update_contact(s, merged, **fields)
-    if values.get("consent"):
-        await users.give_consent(s, merged)
+    return {"organisation": values.get("organisation"), "phone": contact.get("phone"),
+            "email": contact.get("email"), "province": (values.get("province") or {}).get("id"),
+            "consent": bool(values.get("consent"))}

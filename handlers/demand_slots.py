@@ -61,8 +61,7 @@ async def sector_choices(ctx: Context, values: dict[str, Any]) -> list[Choice]:
     likely = [s.id for s, _ in parsers.rank_sectors(about)]
     search = ctx.services.search
     if search is not None and about:
-        async with ctx.db.session() as s:
-            hits = await search.technologies(s, about, k=10)
+        hits = await search.technologies(ctx.db, about, k=10)
         counts = Counter(h.obj.sector for h in hits if h.obj.sector)
         likely += [sid for sid, _ in counts.most_common() if sid not in likely]
     ids = likely[:MAX_SECTOR_BUTTONS] or [s.id for s in SECTORS]

@@ -1,4 +1,4 @@
-"""The dispatcher: gathers every handler module's `router` and routes one message.
+"""The dispatcher: includes the routers listed in `handlers.routers()` and routes one message.
 
 Order for a message: button payloads (form engine first, then `menu:<intent>`, then routers'
 prefixes) → shared phone numbers → other non-text content → commands → empty text → a typed button
@@ -7,9 +7,7 @@ label → a pending yes/no question → NLU → the active form, or the intent's
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 import re
 from collections.abc import Iterable
 
@@ -26,7 +24,7 @@ FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_THRESHOLD = 0.3  # below this the NLU guess is treated as "not understood" (Rasa default)
 YES_NO_CONFIDENCE = 0.6
 # Intents handled at once even in the middle of a form (the form stays where it was): stopping
-# news must always take one message (added by dialogue-2 for `unsubscribe`).
+# news must always take one message (`unsubscribe`).
 IMMEDIATE_INTENTS = frozenset({"unsubscribe"})
 IMMEDIATE_CONFIDENCE = 0.8
 FORM_WORDS = CANCEL_WORDS | SKIP_WORDS | BACK_WORDS  # a bare "hủy" cancels the form, not the news
@@ -45,18 +43,6 @@ class Dispatcher:
         self.routers: list[Router] = []
         for router in routers:
             self.include(router)
-
-    @classmethod
-    def discover(cls, package: str = "handlers") -> Dispatcher:
-        """Import every module under `package` and include each module-level `router`."""
-        root = importlib.import_module(package)
-        routers = []
-        for info in sorted(pkgutil.walk_packages(root.__path__, f"{package}."), key=lambda i: i.name):
-            module = importlib.import_module(info.name)
-            router = getattr(module, "router", None)
-            if isinstance(router, Router):
-                routers.append(router)
-        return cls(routers)
 
     def include(self, router: Router) -> None:
         for own, theirs, what in (
@@ -115,7 +101,7 @@ class Dispatcher:
 
     async def run_intent(self, ctx: Context, intent: str) -> None:
         handler = self.intents.get(intent) or self.intents.get(FALLBACK_INTENT)
-        if handler is None:  # pragma: no cover - common.py registers the fallback
+        if handler is None:  # pragma: no cover - fallback.py registers it
             ctx.say("Dạ, em chưa hỗ trợ được yêu cầu này ạ.", main_menu())
             return
         await handler(ctx)
@@ -173,8 +159,7 @@ class Dispatcher:
         from storage.repos import users
 
         user = await ctx.user()
-        async with ctx.db.transaction() as s:
-            await users.update_contact(s, await s.merge(user), phone=number)
+        await users.remember_contact(ctx.db, user.id, phone=number)
         ctx.forget_user()
         ctx.say(f"Dạ, em đã lưu số điện thoại {number} của anh/chị. Anh/chị cần hỗ trợ gì ạ?",
                 main_menu())

@@ -1,5 +1,5 @@
-"""`ask_events` (and `ask_training`, see handlers/training.py): upcoming events filtered by kind,
-province and sector from the message, each with an "Đăng ký" button; registration, and the
+"""`ask_events`: upcoming events filtered by kind, province and sector from the message, each with
+an "Đăng ký" button (the listing: handlers/event_list.py); registration, and the
 `/start event_<code>` deep link.
 
 Registration rules live in storage (`registrations.register`: one per user, capacity, deadline);
@@ -10,154 +10,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.types import Button
 from handlers import parsers
 from handlers.base import Context, Router
+from handlers.event_list import filters_from, show_events
 from handlers.forms import Form, Slot
-from handlers.handoff import WEEKDAYS, local_tz
+from handlers.office_hours import local_tz
+from handlers.render import event_card, show_time, where
 from handlers.ui import intent_button
-from nlu.normalize import plain
-from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
 from storage.errors import AlreadyRegistered, StorageError
 from storage.models import Event
-from storage.repos import catalog, registrations
-from storage.repos import users as users_repo
+from storage.repos import catalog, registrations, users
 
 router = Router("events")
-
-PAGE = 5
-KIND_NAMES = {
-    "techmart": "Chợ công nghệ và thiết bị (Techmart)",
-    "techdemo": "Trình diễn công nghệ (Techdemo)",
-    "techfest": "Ngày hội khởi nghiệp đổi mới sáng tạo (Techfest)",
-    "workshop": "Hội thảo",
-    "training": "Khóa đào tạo, tập huấn",
-    "connection_session": "Phiên kết nối cung cầu công nghệ",
-    "other": "Sự kiện",
-}
-KIND_PLURAL = {
-    "training": "khóa đào tạo, tập huấn", "workshop": "hội thảo",
-    "connection_session": "phiên kết nối cung cầu", "techmart": "chợ công nghệ (Techmart)",
-    "techdemo": "sự kiện trình diễn công nghệ", "techfest": "ngày hội Techfest",
-}
-
-
-# --- showing events -------------------------------------------------------------------------
-def show_time(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{WEEKDAYS[local.weekday()]}, {local:%d/%m/%Y} lúc {local:%H:%M}"
-
-
-def where(event: Event) -> str:
-    place = [event.venue] if event.venue else []
-    province = PROVINCE_BY_ID[event.province].name if event.province in PROVINCE_BY_ID else None
-    if province and plain(province) not in plain(event.venue or ""):
-        place.append(province)
-    if event.online_url and "truc tuyen" not in plain(" ".join(place)):
-        place.append("trực tuyến")
-    return ", ".join(place) or "sẽ thông báo sau"
-
-
-def event_card(event: Event, tz: ZoneInfo, seats: int | None, index: int | None = None) -> str:
-    head = f"{index}. " if index is not None else ""
-    lines = [f"{head}{event.title}"]
-    kind = KIND_NAMES.get(event.kind, "Sự kiện")
-    if plain(kind.split(" (")[0]) not in plain(event.title):  # "Hội thảo ..." says it already
-        lines.append(f"   {kind}")
-    lines += [f"   🗓 {show_time(event.starts_at, tz)}", f"   📍 {where(event)}"]
-    extra = []
-    if event.registration_deadline is not None:
-        extra.append(f"hạn đăng ký {event.registration_deadline.astimezone(tz):%d/%m/%Y}")
-    if seats is not None:
-        extra.append(f"còn {seats} chỗ" if seats > 0 else "đã đủ chỗ")
-    if extra:
-        lines.append("   " + "; ".join(extra).capitalize())
-    return "\n".join(lines)
-
-
-def register_button(event: Event) -> Button:
-    title = event.title if len(event.title) <= 28 else event.title[:27] + "…"
-    return Button(f"Đăng ký: {title}", f"ev:reg:{event.code}")
-
-
-def filters_from(ctx: Context, kind: str | None) -> dict[str, Any]:
-    province = ctx.entity("province")
-    sector = ctx.entity_value("sector")
-    return {
-        "kind": kind or ctx.entity_value("event_kind"),
-        "province": (province or {}).get("id"),
-        "sector": sector if sector in SECTOR_BY_ID else None,
-        "product": ctx.entity_value("product"),  # orders the list, never filters it
-    }
-
-
-def describe_filters(f: dict[str, Any]) -> str:
-    what = KIND_PLURAL.get(f.get("kind") or "", "sự kiện")
-    if f.get("sector") in SECTOR_BY_ID:
-        what += f" về {SECTOR_BY_ID[f['sector']].name.lower()}"
-    if f.get("province") in PROVINCE_BY_ID:
-        what += f" tại {PROVINCE_BY_ID[f['province']].name}"
-    return what
-
-
-_RELAX = ((), ("sector",), ("sector", "kind"), ("sector", "province"), ("sector", "kind", "province"))
-_RELAX_TRAINING = ((), ("sector",), ("sector", "province"), ("sector", "kind", "province"))
-
-
-async def _find(ctx: Context, f: dict[str, Any]) -> tuple[list[Event], dict[str, Any]]:
-    """Events for the filters; if none, relax the sector, then the kind, then the province: an
-    enterprise usually prefers another kind of event nearby to the same kind far away. A
-    training question keeps its kind longer."""
-    attempts = _RELAX_TRAINING if f.get("kind") == "training" else _RELAX
-    seen: list[dict[str, Any]] = []
-    async with ctx.db.session() as s:
-        for dropped in attempts:
-            tried = {**f, **{key: None for key in dropped}}
-            if tried in seen:  # nothing to relax there: the same query was already tried
-                continue
-            seen.append(tried)
-            found = await catalog.upcoming_events(
-                s, now=ctx.now(), limit=50, kind=tried.get("kind"),
-                province=tried.get("province"), sector=tried.get("sector"))
-            if found:
-                return _product_first(found, f.get("product")), tried
-    return [], dict(f)
-
-
-def _product_first(events: list[Event], product: str | None) -> list[Event]:
-    """Events naming the product the user mentioned ("vải thiều") come first, soonest first."""
-    if not product:
-        return events
-    key = plain(product)
-    return sorted(events, key=lambda e: key not in plain(f"{e.title} {e.description}"))
-
-
-async def show_events(ctx: Context, filters: dict[str, Any], offset: int = 0) -> None:
-    events, used = await _find(ctx, filters)
-    if not events:
-        ctx.say("Hiện chưa có sự kiện nào sắp diễn ra. Anh/chị có thể đăng ký nhận tin để được báo "
-                "khi có sự kiện mới ạ.", [intent_button("subscribe"), intent_button("find_technology")])
-        return
-    ctx.state.data["ev_filters"] = used
-    page = events[offset: offset + PAGE]
-    if not page:
-        offset, page = 0, events[:PAGE]
-    intro = (f"Các {describe_filters(used)} sắp tới:" if used == filters else
-             f"Hiện chưa có {describe_filters(filters)} sắp diễn ra. Anh/chị tham khảo các "
-             f"{describe_filters(used)} sắp tới nhé:")
-    tz = local_tz(ctx)
-    cards, buttons = [], []
-    async with ctx.db.session() as s:
-        seats = await registrations.seats_left_many(s, list(page))
-    for i, event in enumerate(page, start=offset + 1):
-        cards.append(event_card(event, tz, seats[event.id], i))
-        buttons.append(register_button(event))
-    if offset + PAGE < len(events):
-        buttons.append(Button("Xem thêm sự kiện", f"ev:more:{offset + PAGE}"))
-    buttons.append(intent_button("subscribe", "Nhận tin sự kiện mới"))
-    ctx.say(intro + "\n\n" + "\n\n".join(cards), buttons)
 
 
 @router.intent("ask_events")
@@ -167,8 +33,7 @@ async def ask_events(ctx: Context) -> None:
 
 # --- registering ----------------------------------------------------------------------------
 async def _event(ctx: Context, code: str) -> Event | None:
-    async with ctx.db.session() as s:
-        return await catalog.get_event(s, code)
+    return await catalog.event(ctx.db, code)
 
 
 async def register(ctx: Context, code: str) -> None:
@@ -188,8 +53,7 @@ async def register(ctx: Context, code: str) -> None:
 async def _register_now(ctx: Context, event: Event) -> None:
     user = await ctx.user()
     try:
-        async with ctx.db.transaction() as s:
-            await registrations.register(s, event, user, now=ctx.now())
+        await registrations.register(ctx.db, user, event.code, now=ctx.now())
     except AlreadyRegistered:
         ctx.say(f"Anh/chị đã đăng ký “{event.title}” rồi ạ, mỗi người chỉ cần đăng ký một lần.",
                 [Button("Hủy đăng ký", f"ev:unreg:{event.code}"), Button("Sự kiện khác", "ev:list")])
@@ -207,12 +71,9 @@ async def _register_now(ctx: Context, event: Event) -> None:
 async def _contact_done(ctx: Context, values: dict[str, Any]) -> None:
     user = await ctx.user()
     contact = values.get("contact") or {}
-    async with ctx.db.transaction() as s:
-        fresh = await users_repo.get(s, user.id)
-        await users_repo.update_contact(
-            s, fresh, display_name=values.get("name") or fresh.display_name,
-            phone=contact.get("phone") or fresh.phone, email=contact.get("email") or fresh.email,
-            organisation=values.get("organisation") or fresh.organisation)
+    await users.remember_contact(
+        ctx.db, user.id, display_name=values.get("name"), phone=contact.get("phone"),
+        email=contact.get("email"), organisation=values.get("organisation"))
     ctx.forget_user()
     ctx.state.clear_form()
     event = await _event(ctx, values.get("event", ""))
@@ -246,8 +107,7 @@ async def cancel_registration(ctx: Context, code: str) -> None:
     user = await ctx.user()
     done = False
     if event is not None:
-        async with ctx.db.transaction() as s:
-            done = await registrations.cancel(s, event, user)
+        done = await registrations.withdraw(ctx.db, user, event)
     text = (f"Em đã hủy đăng ký “{event.title}” của anh/chị ạ." if done and event else
             "Anh/chị chưa đăng ký sự kiện này ạ.")
     ctx.say(text, [Button("Xem sự kiện sắp tới", "ev:list")])
@@ -262,9 +122,7 @@ async def open_event(ctx: Context, code: str) -> None:
         await show_events(ctx, {"kind": None, "province": None, "sector": None})
         return
     user = await ctx.user()
-    async with ctx.db.session() as s:
-        seats = await registrations.seats_left(s, event)
-        mine = await registrations.find(s, event, user)
+    seats, mine = await registrations.seat_and_registration(ctx.db, event, user)
     card = event_card(event, local_tz(ctx), seats)
     if event.description:
         card += "\n\n" + event.description[:600]

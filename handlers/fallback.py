@@ -81,7 +81,7 @@ async def fallback_choice(ctx: Context) -> None:
     choice = ctx.args[0] if ctx.args else ""
     parked = ctx.state.parked or {}
     ctx.state.parked = None
-    if choice == "no" or choice not in ctx.dispatcher.intents or choice not in DOMAIN_INTENTS:
+    if choice == "no" or not ctx.handles_intent(choice) or choice not in DOMAIN_INTENTS:
         ctx.state.fallbacks = max(ctx.state.fallbacks, 1) + 1
         return offer_handoff(ctx) if ctx.state.fallbacks > 2 else rephrase(ctx)
     ctx.state.fallbacks = 0

@@ -5,33 +5,12 @@ from __future__ import annotations
 
 from bot.types import Button
 from handlers.base import Context, Router
-from handlers.knowledge.base import Topic, match_topic, render_topic, topic_by_id
+from handlers.knowledge.answers import answer, remember_question, topic_buttons
+from handlers.knowledge.base import match_topic, topic_by_id
 from handlers.knowledge.funding import FUNDING_OVERVIEW, FUNDING_TOPICS, IP_DEVELOPMENT
 from handlers.knowledge.ip import IP_TOPICS
-from handlers.ui import intent_button
 
 router = Router("funding")
-
-
-def topic_buttons(prefix: str, topics: tuple[Topic, ...]) -> list[Button]:
-    return [Button(t.button or t.title[:30], f"{prefix}:t:{t.id}") for t in topics]
-
-
-def answer(ctx: Context, area: str, topic: Topic, others_label: str, extra: str = "",
-           more: tuple[Button, ...] = ()) -> None:
-    """The topic's answer with the next steps: consultation, staff, other topics."""
-    ctx.say(render_topic(topic) + (f"\n\n{extra}" if extra else ""), [
-        Button("Đăng ký tư vấn", f"consult:{area}:{topic.id}"),
-        *more,
-        intent_button("human_handoff"),
-        Button(others_label, f"{area}:list"),
-    ])
-
-
-def remember_question(ctx: Context) -> None:
-    """Keep the user's own words to pre-fill the consultation request."""
-    if ctx.text and not ctx.text.startswith("/"):
-        ctx.state.data["kn_question"] = ctx.text[:300]
 
 
 @router.intent("ask_funding")

@@ -3,84 +3,26 @@ demand), with an honest answer about when staff reply (Monday-Friday, 8:00-17:00
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers import parsers
 from handlers.base import Context, Router
 from handlers.forms import Form, Slot
+from handlers.office_hours import HOURS_TEXT, in_working_hours, local_tz, next_opening, say_when
 from handlers.ui import intent_button
 from storage.models import Demand
-from storage.repos import demands as demands_repo
-from storage.repos import dialogue2_extra as extra
-from storage.repos import users as users_repo
+from storage.repos import handoffs
 
 router = Router("handoff")
-
-OPENS, CLOSES = time(8, 0), time(17, 0)
-# Fixed-date public holidays (day, month). Lunar ones (Tết, Giỗ Tổ) move every year and are not
-# known here; staff answer on the next working day anyway.
-HOLIDAYS = frozenset({(1, 1), (30, 4), (1, 5), (2, 9)})
-HOURS_TEXT = "thứ Hai đến thứ Sáu, 8:00-17:00"
-WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
-_OPEN_STATUSES = ("new", "matched", "connected")
-
-
-def local_tz(ctx: Context | None = None) -> ZoneInfo:
-    name = getattr(getattr(ctx, "services", None), "settings", None)
-    return ZoneInfo(getattr(name, "timezone", None) or "Asia/Ho_Chi_Minh")
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and (day.day, day.month) not in HOLIDAYS
-
-
-def in_working_hours(now: datetime, tz: ZoneInfo) -> bool:
-    local = now.astimezone(tz)
-    return is_working_day(local.date()) and OPENS <= local.time() < CLOSES
-
-
-def next_opening(now: datetime, tz: ZoneInfo) -> datetime:
-    """The next moment staff start work (8:00 on a weekday), in local time."""
-    local = now.astimezone(tz)
-    day = local.date()
-    if is_working_day(day) and local.time() < OPENS:
-        return datetime.combine(day, OPENS, tz)
-    day += timedelta(days=1)
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return datetime.combine(day, OPENS, tz)
-
-
-def say_when(moment: datetime, now: datetime, tz: ZoneInfo) -> str:
-    """'8:00 sáng mai (thứ Ba, 25/11)' or '8:00 thứ Hai, 24/11'."""
-    local_now = now.astimezone(tz)
-    when = f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m}"
-    if moment.date() == local_now.date():
-        return f"8:00 sáng nay ({when})"
-    if moment.date() == local_now.date() + timedelta(days=1):
-        return f"8:00 sáng mai ({when})"
-    return f"8:00 {when}"
-
 
 async def _record(ctx: Context) -> tuple[Demand, bool]:
     """Attach the request to the user's open demand, else create a handoff demand.
     Returns (demand, attached_to_existing)."""
     user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        latest = await extra.latest_demand(s, user)
-        if latest is not None and latest.status in _OPEN_STATUSES:
-            await extra.record_handoff(s, latest, at=ctx.now(), note=ctx.text,
-                                       channel=ctx.incoming.channel)
-            return latest, True
-        demand = await demands_repo.create(
-            s, user.id, "human_handoff", ctx.text, province=user.province, commit=False,
-            details={"handoff": [{"at": ctx.now().isoformat(), "note": ctx.text[:500],
-                                  "channel": ctx.incoming.channel}]},
-        )
-        await demands_repo.assign_connection_point(s, demand)
-        return demand, False
+    return await handoffs.request(ctx.db, user, at=ctx.now(), note=ctx.text,
+                                  channel=ctx.incoming.channel)
 
 
 def reply_text(demand: Demand, attached: bool, now: datetime, tz: ZoneInfo) -> str:
@@ -104,13 +46,7 @@ async def _save_contact(ctx: Context, values: dict[str, Any]) -> None:
                 [intent_button("demand_status"), intent_button("find_technology")])
         return
     user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        fresh = await users_repo.get(s, user.id)
-        await users_repo.update_contact(s, fresh, phone=contact.get("phone") or fresh.phone,
-                                        email=contact.get("email") or fresh.email)
-        demand = await s.get(Demand, int(values.get("demand") or 0))
-        if demand is not None and demand.user_id == user.id:
-            demand.details = {**(demand.details or {}), **contact}
+    await handoffs.leave_contact(ctx.db, user.id, int(values.get("demand") or 0), contact)
     ctx.forget_user()
     ctx.state.clear_form()
     ctx.say(f"Dạ, em đã ghi lại {parsers.show_contact(contact)}, cán bộ sẽ liên hệ anh/chị ạ.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from handlers.base import Context, Router
-from handlers.funding import answer, remember_question, topic_buttons
+from handlers.knowledge.answers import answer, remember_question, topic_buttons
 from handlers.knowledge.base import match_topic, topic_by_id
 from handlers.knowledge.funding import IP_DEVELOPMENT
 from handlers.knowledge.ip import IP_OVERVIEW, IP_TOPICS

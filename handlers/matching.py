@@ -8,7 +8,9 @@ from typing import Any
 from bot.types import Button
 from handlers.base import Context
 from handlers.demand_slots import GENERIC_WORDS
-from handlers.ui import intent_button
+from handlers.office_hours import local_tz
+from handlers.render import register_button, show_time, where
+from handlers.ui import MODE_NAMES, STAGE_NAMES, intent_button
 from nlu.normalize import search_words
 from nlu.taxonomy import SECTOR_BY_ID
 from storage.models import Demand
@@ -18,19 +20,6 @@ TECH_PAGE = 5
 EXPERTS_SHOWN = 3
 EVENTS_SHOWN = 3
 
-STAGE_NAMES = {
-    "research": "đang nghiên cứu",
-    "prototype": "đã có mẫu thử",
-    "pilot": "đang sản xuất thử nghiệm",
-    "commercial": "đã thương mại hóa",
-}
-MODE_NAMES = {
-    "licence": "chuyển giao quyền sử dụng (li-xăng)",
-    "sale": "mua bán, chuyển nhượng",
-    "joint_development": "hợp tác phát triển",
-    "consulting": "tư vấn kỹ thuật",
-    "training": "đào tạo, chuyển giao kỹ năng",
-}
 
 
 @dataclass
@@ -63,14 +52,10 @@ async def find_matches(ctx: Context, demand: Demand, *, techs: int = TECH_PAGE) 
     search = ctx.services.search
     if search is None:
         return Matches()
-    query = demand_query(demand)
-    where: dict[str, Any] = {"province": demand.province, "sector": demand.sector}
-    async with ctx.db.session() as s:
-        return Matches(
-            technologies=await search.technologies(s, query, k=techs, **where),
-            experts=await search.experts(s, query, k=EXPERTS_SHOWN, **where),
-            events=await search.events(s, query, k=EVENTS_SHOWN, now=ctx.now(), **where),
-        )
+    technologies, experts, events = await search.everything(
+        ctx.db, demand_query(demand), technologies=techs, experts=EXPERTS_SHOWN,
+        events=EVENTS_SHOWN, province=demand.province, sector=demand.sector, now=ctx.now())
+    return Matches(technologies=technologies, experts=experts, events=events)
 
 
 def short(text: str, limit: int = 30) -> str:
@@ -100,9 +85,6 @@ def expert_line(index: int, hit: Hit) -> str:
 
 
 def event_line(hit: Hit, ctx: Context) -> str:
-    from handlers.events import show_time, where
-    from handlers.handoff import local_tz
-
     event = hit.obj
     return f"• {event.title}\n   🗓 {show_time(event.starts_at, local_tz(ctx))} · 📍 {where(event)}"
 
@@ -143,8 +125,6 @@ def say_experts(ctx: Context, demand: Demand, hits: list[Hit]) -> None:
 def say_events(ctx: Context, hits: list[Hit]) -> None:
     if not hits:
         return
-    from handlers.events import register_button
-
     body = "\n".join(event_line(h, ctx) for h in hits)
     ctx.say(f"Sự kiện sắp tới liên quan:\n{body}", [register_button(h.obj) for h in hits])
 

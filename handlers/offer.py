@@ -9,8 +9,7 @@ from handlers import parsers
 from handlers.base import Context, Router
 from handlers.contact import remember_contact
 from handlers.forms import Form, Slot
-from handlers.matching import MODE_NAMES, STAGE_NAMES
-from handlers.ui import main_menu
+from handlers.ui import MODE_NAMES, STAGE_NAMES, main_menu
 from nlu.normalize import search_words
 from storage.repos import catalog
 
@@ -31,14 +30,13 @@ async def _done(ctx: Context, values: dict[str, Any]) -> None:
     user = await ctx.user()
     contact = values.get("contact") or {}
     description = values.get("description") or ""
-    async with ctx.db.transaction() as s:
-        tech = await catalog.create_technology_pending(
-            s, title=values["title"], summary=description[:300], description=description,
-            sector=values.get("sector"), keywords=[], provider=values.get("organisation") or "",
-            provider_contact=dict(contact), submitted_by=user, stage=values.get("stage"),
-            transfer_modes=[values["mode"]] if values.get("mode") else [],
-        )
-        code = tech.code
+    tech = await catalog.offer_technology(
+        ctx.db, user, title=values["title"], summary=description[:300], description=description,
+        sector=values.get("sector"), keywords=[], provider=values.get("organisation") or "",
+        provider_contact=dict(contact), stage=values.get("stage"),
+        transfer_modes=[values["mode"]] if values.get("mode") else [],
+    )
+    code = tech.code
     await remember_contact(ctx, values)
     ctx.say(
         f"Dạ, cảm ơn anh/chị! Em đã ghi nhận công nghệ “{values['title']}” (mã {code}), trạng "

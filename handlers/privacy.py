@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from bot.types import Button
 from handlers.base import Context, Router
-from handlers.handoff import local_tz
 from handlers.news_render import KIND_LABELS
-from handlers.status import TYPE_LABELS
-from handlers.ui import bullet_list, intent_button, main_menu
+from handlers.office_hours import local_tz
+from handlers.ui import TYPE_LABELS, bullet_list, intent_button, main_menu
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
-from storage.repos import demands as demands_repo
-from storage.repos import dialogue2_extra as extra
-from storage.repos import users as users_repo
+from storage.repos import privacy
+from storage.repos.demands import STATUS_NAMES
 
 router = Router("privacy")
 
@@ -27,7 +25,7 @@ def _names(ids: list[str], table: dict, everything: str) -> str:
     return ", ".join(table[i].name for i in ids if i in table) if ids else everything
 
 
-def render(data: extra.UserData, ctx: Context) -> str:
+def render(data: privacy.UserData, ctx: Context) -> str:
     u, tz = data.user, local_tz(ctx)
     profile = [
         f"Tên hiển thị: {u.display_name or '(chưa có)'}",
@@ -42,7 +40,7 @@ def render(data: extra.UserData, ctx: Context) -> str:
     if data.demands:
         parts.append(f"Yêu cầu đã gửi ({len(data.demands)}):\n" + bullet_list([
             f"Số {d.id} · {TYPE_LABELS.get(d.type, d.type)} · "
-            f"{demands_repo.STATUS_NAMES.get(d.status, d.status)} · "
+            f"{STATUS_NAMES.get(d.status, d.status)} · "
             f"{d.created_at.astimezone(tz):%d/%m/%Y}" for d in data.demands[:10]]))
     subs = [s for s in data.subscriptions if s.active]
     if subs:
@@ -66,9 +64,7 @@ def render(data: extra.UserData, ctx: Context) -> str:
 @router.command("dulieu", "mydata")
 async def my_data(ctx: Context) -> None:
     user = await ctx.user()
-    async with ctx.db.session() as s:
-        data = await extra.user_data(s, await users_repo.get(s, user.id))
-        text = render(data, ctx)
+    text = render(await privacy.what_we_store(ctx.db, user.id), ctx)
     ctx.say(text, [FORGET_BUTTON, intent_button("demand_status")])
 
 
@@ -91,8 +87,7 @@ async def forget_command(ctx: Context) -> None:
 
 async def forget(ctx: Context) -> None:
     user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        done = await extra.forget_user(s, await users_repo.get(s, user.id))
+    done = await privacy.forget(ctx.db, user.id)
     ctx.forget_user()
     ctx.state.clear_form()  # a half-filled form may hold a phone number or an e-mail
     ctx.state.data = {}
@@ -110,9 +105,7 @@ async def on_button(ctx: Context) -> None:
     if action == "forget" and answer == "yes":
         await forget(ctx)
     elif action == "forget" and answer == "no":
-        form = ctx.dispatcher.forms.active(ctx)
-        if form is not None:  # asked in the middle of a form: carry on with it
-            await ctx.dispatcher.forms.resume(ctx, form, "Dạ, em giữ nguyên dữ liệu ạ. ")
+        if await ctx.resume("Dạ, em giữ nguyên dữ liệu ạ. "):  # asked inside a form: carry on
             return
         ctx.say("Dạ, em giữ nguyên dữ liệu của anh/chị ạ.", main_menu())
     else:

@@ -6,8 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.base import Context, Router
-from handlers.handoff import local_tz
-from handlers.ui import INTENT_LABELS, intent_button
+from handlers.office_hours import local_tz
+from handlers.ui import TYPE_LABELS, intent_button
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
 from storage.models import Demand
 from storage.repos import demands as demands_repo
@@ -15,9 +15,6 @@ from storage.repos import demands as demands_repo
 router = Router("status")
 
 SHOWN = 10
-TYPE_LABELS = {**INTENT_LABELS, "human_handoff": "Gặp cán bộ", "ask_funding": "Tư vấn hỗ trợ kinh phí",
-               "ip_support": "Tư vấn sở hữu trí tuệ"}
-
 
 def show_date(moment: datetime, tz: ZoneInfo) -> str:
     return f"{moment.astimezone(tz):%d/%m/%Y}"
@@ -51,8 +48,7 @@ def demand_line(demand: Demand, tz: ZoneInfo) -> str:
 @router.intent("demand_status")
 async def demand_status(ctx: Context) -> None:
     user = await ctx.user()
-    async with ctx.db.session() as s:
-        found = await demands_repo.list_for_user(s, user.id, limit=SHOWN + 1)
+    found = await demands_repo.recent_of(ctx.db, user, limit=SHOWN + 1)
     if not found:
         ctx.say("Anh/chị chưa gửi yêu cầu nào qua Trung tâm. Em có thể giúp anh/chị tìm công nghệ "
                 "hoặc chuyên gia ngay bây giờ ạ.",

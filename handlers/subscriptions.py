@@ -125,9 +125,7 @@ async def _save(ctx: Context, values: dict[str, Any]) -> None:
     provinces = [p for p in values.get("provinces", []) if p != ALL]
     kinds = [k for k in values.get("event_kinds", []) if k != ALL]
     user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        await subs_repo.subscribe(s, user, sectors=sectors, provinces=provinces,
-                                  event_kinds=kinds)
+    await subs_repo.start(ctx.db, user, sectors=sectors, provinces=provinces, event_kinds=kinds)
     ctx.state.clear_form()
     ctx.say(f"Em đã đăng ký nhận tin cho anh/chị: {show_sectors(sectors).lower()}, "
             f"{show_provinces(provinces)}, {show_kinds(kinds).lower()}. Khi có công nghệ hoặc sự "
@@ -161,8 +159,7 @@ SUBSCRIBE_FORM = router.form(Form(
 @router.intent("subscribe")
 async def subscribe(ctx: Context) -> None:
     user = await ctx.user()
-    async with ctx.db.session() as s:
-        current = await subs_repo.active_for_user(s, user)
+    current = await subs_repo.current(ctx.db, user)
     if current:
         sub = current[0]
         ctx.say(f"Anh/chị đang nhận tin về: {show_sectors(sub.sectors).lower()}, "
@@ -173,15 +170,12 @@ async def subscribe(ctx: Context) -> None:
 
 async def unsubscribe_now(ctx: Context) -> None:
     user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        stopped = await subs_repo.deactivate_all(s, user)
+    stopped = await subs_repo.stop_all(ctx.db, user)
     text = ("Em đã hủy đăng ký nhận tin của anh/chị, từ giờ em sẽ không gửi tin tự động nữa ạ."
             if stopped else "Anh/chị hiện không đăng ký nhận tin nào, em sẽ không gửi tin tự động ạ.")
     if ctx.state.form == SUBSCRIBE_FORM.name:
         ctx.state.clear_form()
-    form = ctx.dispatcher.forms.active(ctx)
-    if form is not None:  # said in the middle of another form: answer, then carry on with it
-        await ctx.dispatcher.forms.resume(ctx, form, text + "\n\nMình tiếp tục nhé: ")
+    if await ctx.resume(text + "\n\nMình tiếp tục nhé: "):  # said inside another form: carry on
         return
     ctx.say(text, [intent_button("subscribe", "Đăng ký lại"), *main_menu()[:2]])
 

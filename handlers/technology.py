@@ -11,7 +11,7 @@ from typing import Any
 
 from handlers import demand_slots as ds
 from handlers.base import Context, Router
-from handlers.contact import apply_contact
+from handlers.contact import contact_fields
 from handlers.forms import Form
 from handlers.matching import (
     TECH_PAGE,
@@ -24,8 +24,7 @@ from handlers.matching import (
 )
 from handlers.ui import intent_button, main_menu
 from storage.models import Demand
-from storage.repos import catalog, demands
-from storage.repos.dialogue_extra import add_expert_interest, demand_of_user
+from storage.repos import demands
 
 log = logging.getLogger(__name__)
 router = Router("technology")
@@ -54,16 +53,9 @@ async def save_demand(ctx: Context, draft: Demand, found: Matches,
     """Store the demand with its connection point and matches, and remember the user's contact,
     in one transaction committed before any reply; returns it and the point's description."""
     user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        demand = await demands.create(
-            s, user.id, draft.type, draft.raw_text, details=draft.details, sector=draft.sector,
-            product=draft.product, province=draft.province, budget=draft.budget, commit=False,
-        )
-        point = await demands.assign_connection_point(s, demand)
-        await demands.attach_matches(
-            s, demand, [h.id for h in found.technologies], [h.id for h in found.experts]
-        )
-        await apply_contact(s, user, values)
+    demand, point = await demands.submit(
+        ctx.db, user, draft, contact_fields(values),
+        technology_ids=[h.id for h in found.technologies], expert_ids=[h.id for h in found.experts])
     ctx.forget_user()
     where = " Trung tâm"
     if point is not None:
@@ -73,11 +65,8 @@ async def save_demand(ctx: Context, draft: Demand, found: Matches,
 
 
 async def attach(ctx: Context, demand: Demand, found: Matches) -> None:
-    async with ctx.db.transaction() as s:
-        fresh = await demands.get(s, demand.id)
-        await demands.attach_matches(
-            s, fresh, [h.id for h in found.technologies], [h.id for h in found.experts]
-        )
+    await demands.attach_found(ctx.db, demand.id, [h.id for h in found.technologies],
+                               [h.id for h in found.experts])
 
 
 async def _done(ctx: Context, values: dict[str, Any], kind: str) -> None:
@@ -163,12 +152,9 @@ async def on_button(ctx: Context) -> None:
 
 async def like(ctx: Context, demand_id: int, tech_id: int) -> None:
     user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        demand = await demand_of_user(s, demand_id, user.id)
-        tech = await catalog.get_technology(s, tech_id)
-        if demand is None or tech is None:
-            return await _stale(ctx)
-        await demands.add_interest(s, demand, tech.id)
+    tech = await demands.like_technology(ctx.db, user, demand_id, tech_id)
+    if tech is None:
+        return await _stale(ctx)
     ctx.say(
         f"Dạ, em đã ghi nhận anh/chị quan tâm công nghệ “{tech.title}”. Cán bộ Trung tâm sẽ liên "
         f"hệ để kết nối anh/chị với đơn vị cung ứng ạ.\n\n{technology_details(tech)}",
@@ -179,8 +165,7 @@ async def like(ctx: Context, demand_id: int, tech_id: int) -> None:
 
 async def more(ctx: Context, demand_id: int, offset: int) -> None:
     user = await ctx.user()
-    async with ctx.db.session() as s:
-        demand = await demand_of_user(s, demand_id, user.id)
+    demand = await demands.of_user(ctx.db, user, demand_id)
     if demand is None or offset > 50:
         return await _stale(ctx)
     found = await find_matches(ctx, demand, techs=offset + TECH_PAGE)
@@ -195,12 +180,9 @@ async def more(ctx: Context, demand_id: int, offset: int) -> None:
 
 async def expert(ctx: Context, demand_id: int, expert_id: int) -> None:
     user = await ctx.user()
-    async with ctx.db.transaction() as s:
-        demand = await demand_of_user(s, demand_id, user.id)
-        found = await catalog.get_expert(s, expert_id)
-        if demand is None or found is None:
-            return await _stale(ctx)
-        await add_expert_interest(s, demand, found.id)
+    found = await demands.ask_for_expert(ctx.db, user, demand_id, expert_id)
+    if found is None:
+        return await _stale(ctx)
     ctx.say(
         f"Dạ, em đã ghi nhận anh/chị muốn kết nối với chuyên gia {found.title} {found.name}. "
         "Cán bộ Trung tâm sẽ liên hệ chuyên gia và báo lại anh/chị ạ.",

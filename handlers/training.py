@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.base import Context, Router
-from handlers.events import filters_from, show_events
+from handlers.event_list import filters_from, show_events
 
 router = Router("training")
 

@@ -35,6 +35,26 @@ MAIN_MENU: tuple[str, ...] = (
 )
 
 
+# A demand's type as the user sees it (its intent, or the consultation it came from).
+TYPE_LABELS = {**INTENT_LABELS, "human_handoff": "Gặp cán bộ", "ask_funding": "Tư vấn hỗ trợ kinh phí",
+               "ip_support": "Tư vấn sở hữu trí tuệ"}
+
+# How far a technology is and how it can be transferred (catalog values → Vietnamese).
+STAGE_NAMES = {
+    "research": "đang nghiên cứu",
+    "prototype": "đã có mẫu thử",
+    "pilot": "đang sản xuất thử nghiệm",
+    "commercial": "đã thương mại hóa",
+}
+MODE_NAMES = {
+    "licence": "chuyển giao quyền sử dụng (li-xăng)",
+    "sale": "mua bán, chuyển nhượng",
+    "joint_development": "hợp tác phát triển",
+    "consulting": "tư vấn kỹ thuật",
+    "training": "đào tạo, chuyển giao kỹ năng",
+}
+
+
 def intent_button(intent: str, label: str | None = None) -> Button:
     return Button(label or INTENT_LABELS.get(intent, intent), f"menu:{intent}")
 

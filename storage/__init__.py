@@ -7,14 +7,21 @@ Database (`storage.db`)
     async with db.session() as s:      # AsyncSession; commit explicitly (await s.commit())
     async with db.transaction() as s:  # committed on success, rolled back on exception
     await db.dispose()
-  SQLite: parent directory created, WAL, foreign keys on, 10 s busy timeout, real SAVEPOINTs.
+  A transaction (or session) opened while the same task has one open joins it, so storage
+  functions compose into one transaction. SQLite: parent directory created, WAL, foreign keys
+  on, 10 s busy timeout, real SAVEPOINTs, and one writer at a time (`db.write_lock`, taken by
+  every `transaction()` of the process).
 
 Models (`storage.models`): User, Technology, Expert, Event, EventRegistration, Demand,
 DemandStatusChange, ConnectionPoint, Subscription, ConversationState, ProcessedUpdate, MessageLog.
 Sector/province columns hold taxonomy ids (`nlu.taxonomy`); lists are JSON; datetimes are aware UTC.
 Allowed values: models.ROLES, STAGES, TRANSFER_MODES, TECH_STATUSES, EVENT_KINDS, DEMAND_STATUSES.
 
-Repositories (`storage.repos.*`, async functions taking an AsyncSession; they flush, the caller
+Repositories (`storage.repos.*`). Two layers in each module: functions taking the `Database`,
+named in the domain's words, each owning its transaction (what handlers and the CLI call:
+`users.ensure`, `users.remember_contact`, `demands.submit`, `demands.like_technology`,
+`registrations.register(db, user, event_code)`, `subscriptions.start`, `privacy.forget`,
+`handoffs.request`, ...), built on functions taking an AsyncSession (they flush, the caller
 commits, except `demands.create` which commits by default):
   users:         get, find, get_or_create(s, channel, external_id, display_name=None),
                  update_contact(s, user, phone=..., email=..., ...), give_consent, set_active,
@@ -29,15 +36,17 @@ commits, except `demands.create` which commits by default):
   catalog:       get_technology/get_expert/get_event(s, code_or_id), require_event,
                  technologies_by_ids, experts_by_ids, upcoming_events(s, kind=, province=, sector=,
                  now=, limit=), create_technology_pending(s, title=, ...), connection_points
-  registrations: register(s, event, user) (raises AlreadyRegistered, EventPast,
+  registrations: add(s, event, user) (raises AlreadyRegistered, EventPast,
                  RegistrationClosed, EventFull), cancel, count, seats_left, seats_left_many, list_for_user
   subscriptions: subscribe(s, user, sectors=, provinces=, event_kinds=), active_for_user,
                  deactivate_all(s, user) -> int, active_matching(s, sector=, province=, event_kind=)
-  conversations: load(s, channel, chat_id), save(s, channel, chat_id, handler=, step=, slots=),
-                 delete_state
-  updates:       mark_processed(s, channel, update_id) -> bool (False when already seen),
-                 purge_older_than
-  messages:      append(s, channel=, chat_id=, direction="in"|"out", text=, intent=, confidence=)
+  privacy:       user_data(s, user) -> UserData, forget_user(s, user) -> Forgotten
+  handoffs:      record_handoff(s, demand, at=, note=, channel=), OPEN_STATUSES
+  updates:       purge_older_than
+Dialogue state (`storage.state`): DialogueState, LogLine, StateStore (like aiogram's
+BaseStorage); MemoryStateStore, SqlStateStore (any database; cache + group commit),
+SqliteStateStore (a SQLite file: the per-message writes, processed update id, state and message
+log, through plain sqlite3 behind the reply); `for_database(db)` picks one.
 Errors (`storage.errors`): StorageError and subclasses; str(exc) is a Vietnamese user message.
 
 Search (`storage.search`): one `CatalogSearch()` per process (in-memory indexes, rebuilt when the

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from nlu.normalize import plain
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID, find_province, find_sector
 
+# Vietnam has one time zone: the default of the `timezone` setting (bot.config) and the zone of
+# dates in catalog files. The one place the zone is named.
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 STAGE_NAMES = {

@@ -1,7 +1,24 @@
-"""The database handle: engine, sessions and programmatic Alembic migrations."""
+"""The database handle: engine, sessions, the SQLite writer lock and Alembic migrations.
+
+The transaction rule
+--------------------
+Storage functions take the `Database` and own their transaction: `async with db.transaction()
+as s:`. A `transaction()` (or `session()`) opened while the same asyncio task already holds one
+joins it instead of opening a second: the outer block commits or rolls back everything, so
+storage functions compose (a whole turn of the dialogue can run in one transaction). An exception
+escaping an inner block aborts the outer one too; catch domain errors outside the outermost block.
+Other tasks (even ones created inside the block) never see the ambient session.
+
+SQLite allows one writer: a transaction that reads and then writes fails at once with "database
+is locked" when another connection wrote meanwhile, and SQLite's busy handler waits in steps of
+milliseconds. So on SQLite every `transaction()` of the process first takes `write_lock`, an
+asyncio lock re-entrant per task, and waits its turn cheaply in asyncio instead.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,6 +60,38 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
+class TaskLock:
+    """An asyncio lock that the task holding it may take again."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if self._owner is task and task is not None:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        async with self._lock:
+            self._owner, self._depth = task, 1
+            try:
+                yield
+            finally:
+                self._owner, self._depth = None, 0
+
+
+# The open transaction of the running task: (database, task, session). The task is kept because
+# asyncio copies context variables into tasks created inside the block, which must not share it.
+_AMBIENT: contextvars.ContextVar[tuple[Database, asyncio.Task[Any] | None, AsyncSession] | None] = (
+    contextvars.ContextVar("ketnoi_ambient_transaction", default=None))
+
+
 class Database:
     """`Database(url)`; `async with db.session() as s`; `async with db.transaction() as s`.
 
@@ -70,22 +119,59 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # One writer at a time on SQLite (see the module docstring); None elsewhere.
+        self.write_lock: TaskLock | None = TaskLock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
         return self.url.get_backend_name()
 
+    def _ambient(self) -> AsyncSession | None:
+        found = _AMBIENT.get()
+        if found is not None and found[0] is self and found[1] is asyncio.current_task():
+            return found[2]
+        return None
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session; commit explicitly (`await s.commit()`), otherwise changes are rolled back."""
+        """A session for reading (inside a `transaction()` of this task: that one's session).
+
+        Outside a transaction, commit explicitly (`await s.commit()`) or changes are rolled back;
+        inside one, never commit: the transaction does.
+        """
+        ambient = self._ambient()
+        if ambient is not None:
+            yield ambient
+            return
         async with self.sessionmaker() as s:
             yield s
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside a transaction: committed on success, rolled back on any exception."""
-        async with self.sessionmaker() as s, s.begin():
+        """A session inside a transaction: committed on success, rolled back on any exception.
+
+        Joins the transaction this task already has open on this database (see the module
+        docstring); on SQLite it waits for the process-wide writer lock first.
+        """
+        ambient = self._ambient()
+        if ambient is not None:
+            yield ambient
+            return
+        if self.write_lock is None:
+            async with self._begin() as s:
+                yield s
+            return
+        async with self.write_lock.hold(), self._begin() as s:
             yield s
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessionmaker() as s, s.begin():
+            token = _AMBIENT.set((self, asyncio.current_task(), s))
+            try:
+                yield s
+            finally:
+                _AMBIENT.reset(token)
 
     async def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to `revision` (Alembic, run on this engine's connection)."""

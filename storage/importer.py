@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -27,6 +27,9 @@ from storage import convert as cv
 from storage.errors import ImportFileError
 from storage.records import LAYOUTS, MODELS, Column, clean, flatten, header_key, header_map
 from storage.upsert import UpsertCount, upsert
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 MAX_ROWS = 200_000
 
@@ -194,3 +197,15 @@ async def export_file(session: AsyncSession, kind: str, path: Path) -> int:
     else:
         raise ImportFileError("Chỉ xuất được tệp .xlsx hoặc .csv.")
     return len(objs)
+
+
+async def import_into(db: Database, kind: str, path: Path) -> ImportReport:
+    """`import_file` in its own transaction (`ketnoi import`)."""
+    async with db.transaction() as s:
+        return await import_file(s, kind, path)
+
+
+async def export_from(db: Database, kind: str, path: Path) -> int:
+    """`export_file` reading through its own session (`ketnoi export`)."""
+    async with db.session() as s:
+        return await export_file(s, kind, path)

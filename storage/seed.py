@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,9 @@ from storage.errors import ImportFileError
 from storage.models import ConnectionPoint
 from storage.records import clean
 from storage.upsert import UpsertCount, upsert
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 SEED_DIR = Path(__file__).parent / "seed_data"
 FILES = {"technologies": "technologies.yml", "experts": "experts.yml", "events": "events.yml",
@@ -102,3 +105,10 @@ async def seed(session: AsyncSession, directory: Path | None = None,
     report.counts["connection_points"] = await upsert(session, "connection_points", points,
                                                       model=ConnectionPoint)
     return report
+
+
+async def seed_database(db: Database, directory: Path | None = None,
+                        today: date | None = None) -> SeedReport:
+    """`seed` in its own transaction (`ketnoi seed`)."""
+    async with db.transaction() as s:
+        return await seed(s, directory, today)

@@ -8,13 +8,13 @@ from typing import Any
 from handlers import parsers
 from handlers.base import Context, Router
 from handlers.forms import Form, Slot
-from handlers.handoff import HOURS_TEXT
 from handlers.knowledge.base import Topic, topic_by_id
 from handlers.knowledge.funding import FUNDING_TOPICS
 from handlers.knowledge.ip import IP_TOPICS
+from handlers.office_hours import HOURS_TEXT
 from handlers.ui import intent_button
+from storage.models import Demand
 from storage.repos import demands as demands_repo
-from storage.repos import users as users_repo
 
 router = Router("consult")
 
@@ -65,18 +65,12 @@ async def _save(ctx: Context, values: dict[str, Any]) -> None:
     details = {"topic": values.get("topic"), "topic_title": topic.title if topic else "",
                "need": values.get("question") or "", "organisation": values.get("organisation"),
                **contact}
-    async with ctx.db.transaction() as s:
-        demand = await demands_repo.create(s, user.id, area[0], values.get("question") or "",
-                                           details=details, province=province, commit=False)
-        await demands_repo.assign_connection_point(s, demand)
-        fresh = await users_repo.get(s, user.id)
-        await users_repo.update_contact(
-            s, fresh, phone=contact.get("phone") or fresh.phone,
-            email=contact.get("email") or fresh.email,
-            organisation=values.get("organisation") or fresh.organisation,
-            province=province or fresh.province)
-        if fresh.consent_at is None:
-            await users_repo.give_consent(s, fresh)
+    draft = Demand(type=area[0], raw_text=values.get("question") or "", details=details,
+                   province=province)
+    demand, _ = await demands_repo.submit(ctx.db, user, draft, {
+        "phone": contact.get("phone"), "email": contact.get("email"),
+        "organisation": values.get("organisation"), "province": province,
+        "consent": user.consent_at is None})
     ctx.forget_user()
     ctx.state.clear_form()
     about = f" về “{topic.title}”" if topic else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.errors import NotFound
 from storage.models import ConnectionPoint, Event, Expert, Technology, User
 from storage.sqltypes import utcnow
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 async def _by_code_or_id(session: AsyncSession, model: Any, key: str | int) -> Any:
@@ -105,3 +108,25 @@ async def next_code(session: AsyncSession, prefix: str) -> str:
 async def connection_points(session: AsyncSession) -> list[ConnectionPoint]:
     return list((await session.execute(select(ConnectionPoint).order_by(ConnectionPoint.id)))
                 .scalars())
+
+
+# --- taking the Database: each owns its transaction ------------------------------------------
+async def event(db: Database, key: str | int) -> Event | None:
+    """The event by code or id; None when unknown."""
+    async with db.session() as s:
+        return await get_event(s, key)
+
+
+async def events_ahead(db: Database, *, kind: str | None = None, province: str | None = None,
+                       sector: str | None = None, now: datetime | None = None,
+                       limit: int = 10) -> list[Event]:
+    async with db.session() as s:
+        return await upcoming_events(s, kind=kind, province=province, sector=sector, now=now,
+                                     limit=limit)
+
+
+async def offer_technology(db: Database, user: User | None, **fields: Any) -> Technology:
+    """A technology offered through the bot, stored as pending review (fields as for
+    `create_technology_pending`)."""
+    async with db.transaction() as s:
+        return await create_technology_pending(s, submitted_by=user, **fields)

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import InvalidStatusChange, InvalidValue, NotFound
-from storage.models import DEMAND_STATUSES, ConnectionPoint, Demand, DemandStatusChange, User
+from storage.models import (
+    DEMAND_STATUSES,
+    ConnectionPoint,
+    Demand,
+    DemandStatusChange,
+    Expert,
+    Technology,
+    User,
+)
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 # Which status may follow which; a closed or rejected demand can be reopened by staff ("new").
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -182,3 +193,92 @@ async def assign_connection_point(
     demand.connection_point_id = point.id if point else None
     await session.flush()
     return point
+
+
+async def of_user_in(session: AsyncSession, demand_id: int, user_id: int) -> Demand | None:
+    """The demand if it belongs to this user (button payloads can be stale or forged)."""
+    stmt = select(Demand).where(Demand.id == demand_id, Demand.user_id == user_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_expert_interest(session: AsyncSession, demand: Demand, expert_id: int) -> bool:
+    """Remember that the user asked to be connected with this expert; False if already noted."""
+    details = dict(demand.details or {})
+    wanted = list(details.get("interested_expert_ids") or [])
+    if expert_id in wanted:
+        return False
+    details["interested_expert_ids"] = [*wanted, int(expert_id)]
+    demand.details = details  # a new dict so the JSON column is marked dirty
+    await session.flush()
+    return True
+
+
+async def latest_of(session: AsyncSession, user: User) -> Demand | None:
+    found = await list_for_user(session, user, limit=1)
+    return found[0] if found else None
+
+
+# --- taking the Database: each owns its transaction ------------------------------------------
+async def submit(db: Database, user: User, draft: Demand, contact: dict[str, Any], *,
+                 technology_ids: Iterable[int] = (),
+                 expert_ids: Iterable[int] = ()) -> tuple[Demand, ConnectionPoint | None]:
+    """Store the demand (`draft`: an unsaved row) with its connection point and matches, and
+    remember the user's contact (`contact`: keywords of `users.remember_contact`), in one
+    transaction; returns the demand and its connection point."""
+    from storage.repos import users
+
+    async with db.transaction() as s:
+        demand = await create(
+            s, user.id, draft.type, draft.raw_text, details=draft.details, sector=draft.sector,
+            product=draft.product, province=draft.province, budget=draft.budget, commit=False)
+        point = await assign_connection_point(s, demand)
+        await attach_matches(s, demand, technology_ids, expert_ids)
+        await users.remember_contact(db, user.id, **contact)
+        return demand, point
+
+
+async def attach_found(db: Database, demand_id: int, technology_ids: Iterable[int],
+                       expert_ids: Iterable[int] = ()) -> None:
+    """Remember technologies and experts shown for the demand."""
+    async with db.transaction() as s:
+        await attach_matches(s, await get(s, demand_id), technology_ids, expert_ids)
+
+
+async def of_user(db: Database, user: User, demand_id: int) -> Demand | None:
+    async with db.session() as s:
+        return await of_user_in(s, demand_id, user.id)
+
+
+async def recent_of(db: Database, user: User, limit: int = 20) -> list[Demand]:
+    """The user's demands, newest first, with their history."""
+    async with db.session() as s:
+        return await list_for_user(s, user.id, limit=limit)
+
+
+async def like_technology(db: Database, user: User, demand_id: int,
+                          technology_id: int) -> Technology | None:
+    """Note the user's interest in a technology shown for their demand; None when the demand
+    is not theirs or the technology is unknown."""
+    from storage.repos import catalog
+
+    async with db.transaction() as s:
+        demand = await of_user_in(s, demand_id, user.id)
+        tech = await catalog.get_technology(s, technology_id)
+        if demand is None or tech is None:
+            return None
+        await add_interest(s, demand, tech.id)
+        return tech
+
+
+async def ask_for_expert(db: Database, user: User, demand_id: int,
+                         expert_id: int) -> Expert | None:
+    """Note that the user wants to meet an expert shown for their demand; None when stale."""
+    from storage.repos import catalog
+
+    async with db.transaction() as s:
+        demand = await of_user_in(s, demand_id, user.id)
+        found = await catalog.get_expert(s, expert_id)
+        if demand is None or found is None:
+            return None
+        await add_expert_interest(s, demand, found.id)
+        return found

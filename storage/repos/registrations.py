@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +13,9 @@ from sqlalchemy.orm import contains_eager
 from storage.errors import AlreadyRegistered, EventFull, EventPast, RegistrationClosed
 from storage.models import Event, EventRegistration, User
 from storage.sqltypes import utcnow
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 async def count(session: AsyncSession, event: Event) -> int:
@@ -46,7 +50,7 @@ async def seats_left_many(session: AsyncSession, events: list[Event]) -> dict[in
             for e in events}
 
 
-async def register(
+async def add(
     session: AsyncSession, event: Event, user: User, *, note: str | None = None,
     now: datetime | None = None,
 ) -> EventRegistration:
@@ -89,3 +93,32 @@ async def list_for_user(session: AsyncSession, user: User) -> list[EventRegistra
     stmt = (select(EventRegistration).join(Event).where(EventRegistration.user_id == user.id)
             .options(contains_eager(EventRegistration.event)).order_by(Event.starts_at))
     return list((await session.execute(stmt)).scalars())
+
+
+# --- taking the Database: each owns its transaction ------------------------------------------
+async def register(db: Database, user: User, event_code: str, *,
+                   now: datetime | None = None) -> EventRegistration:
+    """Register the user for the event `event_code`; raises NotFound, AlreadyRegistered,
+    EventPast, RegistrationClosed or EventFull."""
+    from storage.repos import catalog
+
+    async with db.transaction() as s:
+        return await add(s, await catalog.require_event(s, event_code), user, now=now)
+
+
+async def withdraw(db: Database, user: User, event: Event) -> bool:
+    """Cancel the user's registration; False when there was none."""
+    async with db.transaction() as s:
+        return await cancel(s, event, user)
+
+
+async def free_seats(db: Database, events: list[Event]) -> dict[int, int | None]:
+    async with db.session() as s:
+        return await seats_left_many(s, events)
+
+
+async def seat_and_registration(db: Database, event: Event,
+                                user: User) -> tuple[int | None, EventRegistration | None]:
+    """Free places of the event (None: no limit) and the user's registration, if any."""
+    async with db.session() as s:
+        return await seats_left(s, event), await find(s, event, user)

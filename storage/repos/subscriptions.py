@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database
 from storage.models import Subscription, User
 from storage.sqltypes import utcnow
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 async def active_for_user(session: AsyncSession, user: User) -> list[Subscription]:
@@ -79,3 +82,23 @@ async def set_notify(db: Database, user: User, on: bool) -> bool:
             .values(notify_new=on, updated_at=utcnow())
             .execution_options(synchronize_session=False))
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- taking the Database: each owns its transaction ------------------------------------------
+async def current(db: Database, user: User) -> list[Subscription]:
+    async with db.session() as s:
+        return await active_for_user(s, user)
+
+
+async def start(db: Database, user: User, *, sectors: Iterable[str] = (),
+                provinces: Iterable[str] = (), event_kinds: Iterable[str] = ()) -> Subscription:
+    """Subscribe the user (or change their active subscription)."""
+    async with db.transaction() as s:
+        return await subscribe(s, user, sectors=sectors, provinces=provinces,
+                               event_kinds=event_kinds)
+
+
+async def stop_all(db: Database, user: User) -> int:
+    """Stop every subscription of the user; returns how many were active."""
+    async with db.transaction() as s:
+        return await deactivate_all(s, user)

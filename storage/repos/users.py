@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.errors import InvalidValue, NotFound
 from storage.models import ROLES, User
 from storage.sqltypes import utcnow
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 _UNSET: object = object()
 
@@ -99,3 +103,49 @@ async def set_role(session: AsyncSession, user: User, role: str) -> User:
     user.role = role
     await session.flush()
     return user
+
+
+# --- taking the Database: each owns its transaction ------------------------------------------
+async def ensure(db: Database, channel: str, external_id: str, name: str | None = None) -> User:
+    """The user of this account, created on first contact; detached from its session.
+
+    A read first, so known users never wait for the SQLite writer lock."""
+    async with db.session() as s:
+        found = await find(s, channel, external_id)
+    if found is not None:
+        return found
+    async with db.transaction() as s:
+        return await get_or_create(s, channel, external_id, name)
+
+
+async def remember_contact(
+    db: Database, user_id: int, *, display_name: str | None = None, phone: str | None = None,
+    email: str | None = None, organisation: str | None = None, province: str | None = None,
+    consent: bool = False,
+) -> User:
+    """Keep the contact fields given (empty ones leave the stored value); `consent` records the
+    user's consent now. Returns the updated user, detached."""
+    given = {"display_name": display_name, "phone": phone, "email": email,
+             "organisation": organisation, "province": province}
+    async with db.transaction() as s:
+        user = await get(s, user_id)
+        await update_contact(s, user, **{k: v for k, v in given.items() if v})
+        if consent:
+            await give_consent(s, user)
+        return user
+
+
+async def inactive_accounts(db: Database) -> set[tuple[str, str]]:
+    """(channel, external id) of every user who blocked the bot."""
+    async with db.session() as s:
+        return await inactive_keys(s)
+
+
+async def set_account_active(db: Database, channel: str, external_id: str, active: bool) -> bool:
+    """Mark the account (in)active; False when no such user exists yet."""
+    async with db.transaction() as s:
+        user = await find(s, channel, external_id)
+        if user is None:
+            return False
+        await set_active(s, user, active)
+        return True

@@ -18,10 +18,11 @@ import asyncio
 import itertools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,9 @@ from storage.search.text import (
     sectors_in_query,
 )
 from storage.sqltypes import utcnow
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 MAX_K = 100
 EVENT_HORIZON_DAYS = 45.0  # date weight halves roughly every month
@@ -120,8 +124,20 @@ def _after_commit(session: Session) -> None:
         _bump()
 
 
+@asynccontextmanager
+async def _reading(source: AsyncSession | Database) -> AsyncIterator[AsyncSession]:
+    """The session given, or one of the `Database` given (the dialogue passes its database)."""
+    if isinstance(source, AsyncSession):
+        yield source
+        return
+    async with source.session() as session:
+        yield session
+
+
 class CatalogSearch:
-    """Share one instance per process; it is safe for concurrent use from one event loop."""
+    """Share one instance per process; it is safe for concurrent use from one event loop.
+
+    Each search takes a session, or the `Database` (then it opens its own session to read)."""
 
     def __init__(self, recheck_seconds: float = 5.0) -> None:
         self.recheck_seconds = recheck_seconds
@@ -159,17 +175,31 @@ class CatalogSearch:
                 built = self._built[kind] = _Built(stamp, index, generation, now)
             return built.index
 
+    async def everything(
+        self, source: AsyncSession | Database, query: str, *, technologies: int = 5,
+        experts: int = 5, events: int = 5, province: str | None = None,
+        sector: str | None = None, now: datetime | None = None,
+    ) -> tuple[list[Hit], list[Hit], list[Hit]]:
+        """Technologies, experts and upcoming events for one query, read in one session."""
+        where: dict[str, Any] = {"province": province, "sector": sector}
+        async with _reading(source) as session:
+            return (await self.technologies(session, query, k=technologies, **where),
+                    await self.experts(session, query, k=experts, **where),
+                    await self.events(session, query, k=events, now=now, **where))
+
     async def technologies(
-        self, session: AsyncSession, query: str, province: str | None = None,
+        self, source: AsyncSession | Database, query: str, province: str | None = None,
         sector: str | None = None, k: int = 5, *, strict: bool = False,
     ) -> list[Hit]:
-        return await self._search(session, "technology", query, province, sector, k, strict)
+        async with _reading(source) as session:
+            return await self._search(session, "technology", query, province, sector, k, strict)
 
     async def experts(
-        self, session: AsyncSession, query: str, province: str | None = None,
+        self, source: AsyncSession | Database, query: str, province: str | None = None,
         sector: str | None = None, k: int = 5, *, strict: bool = False,
     ) -> list[Hit]:
-        return await self._search(session, "expert", query, province, sector, k, strict)
+        async with _reading(source) as session:
+            return await self._search(session, "expert", query, province, sector, k, strict)
 
     async def _search(self, session: AsyncSession, kind: str, query: str, province: str | None,
                       sector: str | None, k: int, strict: bool) -> list[Hit]:
@@ -198,7 +228,7 @@ class CatalogSearch:
                 for r, score, matched in ranked if r in rows]
 
     async def events(
-        self, session: AsyncSession, query: str = "", kind: str | None = None,
+        self, source: AsyncSession | Database, query: str = "", kind: str | None = None,
         province: str | None = None, sector: str | None = None, k: int = 5,
         now: datetime | None = None, *, strict: bool = False,
     ) -> list[Hit]:
@@ -215,7 +245,8 @@ class CatalogSearch:
             stmt = stmt.where(Event.kind == kind_id)
         if strict and province_id:
             stmt = stmt.where(Event.province == province_id)
-        events = list((await session.execute(stmt)).scalars())
+        async with _reading(source) as session:
+            events = list((await session.execute(stmt)).scalars())
         if strict and sector_id:
             events = [e for e in events if sector_id in (e.sectors or [])]
         words = query_words(query, KIND_NOISE["event"])

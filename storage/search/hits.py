@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from nlu.normalize import fold, plain
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
+from storage.convert import LOCAL_TZ
 from storage.models import Event, Expert, Technology
 from storage.search.text import GENERIC_WORDS
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_REASON_TERMS = 4
 CITIES = frozenset({"ha_noi", "hue", "hai_phong", "da_nang", "ho_chi_minh", "can_tho"})
 

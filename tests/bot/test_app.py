@@ -179,10 +179,10 @@ def test_incoming_defaults() -> None:
 
 
 async def test_generic_database_state_store_also_survives_a_restart(tmp_path: Path) -> None:
-    """`DbStateStore` (the PostgreSQL path: SQLAlchemy upserts, group commit) on SQLite."""
+    """`SqlStateStore` (the PostgreSQL path: SQLAlchemy upserts, group commit) on SQLite."""
     from bot.config import Settings
-    from handlers.state_db import DbStateStore
     from storage.db import Database
+    from storage.state.sql import SqlStateStore
     from tests.handlers.support import copy_db, shared_nlu, shared_template
 
     url = copy_db(shared_template(), tmp_path / "generic.db")
@@ -190,7 +190,7 @@ async def test_generic_database_state_store_also_survives_a_restart(tmp_path: Pa
     async def start() -> App:
         db = Database(url)
         return await App.create(Settings(database_url=url), db=db, nlu=shared_nlu(),
-                                states=DbStateStore(db))
+                                states=SqlStateStore(db))
 
     first = await start()
     chats = [Chat(first, f"user{i}") for i in range(3)]

@@ -86,7 +86,7 @@ def test_pick_from_a_closed_list() -> None:
 
 
 async def test_memory_state_store_keeps_copies() -> None:
-    from handlers.state import DialogueState, MemoryStateStore
+    from storage.state import DialogueState, MemoryStateStore
 
     store = MemoryStateStore()
     state = DialogueState(form="find_technology", values={"province": {"id": "bac_ninh"}})

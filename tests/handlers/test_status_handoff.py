@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from handlers.handoff import in_working_hours, next_opening
+from handlers.office_hours import in_working_hours, next_opening
 from storage.models import Demand, User
 from storage.repos import demands as demands_repo
 from tests.handlers.dialogue2_harness import NOW, Chat, add, connection_point, make_app

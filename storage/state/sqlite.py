@@ -3,8 +3,9 @@
 Each aiosqlite statement is a round trip to a worker thread (tenths of a millisecond, several per
 statement), while the same statements on a direct sqlite3 connection take microseconds. The
 few per-message statements (dedupe, state upsert, log insert) therefore run synchronously on
-the event loop, inside the process-wide writer lock (`bot.sqlite_writes`) so they never wait
-for an in-process aiosqlite writer; the schema is the one storage's migrations create.
+the event loop, inside the process-wide writer lock (`Database.write_lock`) so they never wait
+for an in-process aiosqlite writer. They are the statements of `storage.state.sql`, compiled once
+for sqlite3, so each per-message write is written once.
 State and log writes are written behind the reply (batched; the cache serves the chat's next
 message); `flush()`/`close()` wait for them, so a clean shutdown loses nothing and a crash at
 most the last few milliseconds of turns. Demands and other records are written by the handlers
@@ -22,31 +23,54 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, bindparam, select
+from sqlalchemy.dialects import sqlite
 
-from bot.sqlite_writes import serialize_sqlite_writes
-from handlers.state import DialogueState, LogLine
-from handlers.state_db import DbStateStore, _copy
 from storage.db import Database
 from storage.models import User
-from storage.repos.messages import MAX_TEXT
 from storage.sqltypes import UTCDateTime, utcnow
+from storage.state.base import MAX_LOGGED_TEXT, DialogueState, LogLine
+from storage.state.sql import (
+    DELETE_STATE,
+    LOG_COLUMNS,
+    LOG_LINES,
+    READ_STATE,
+    STATE_COLUMNS,
+    UPDATE_COLUMNS,
+    SqlStateStore,
+    _copy,
+    record_update,
+    upsert_state,
+)
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_S = 2.0  # only another process (an import, a seed) can hold the lock that long
-_UPSERT = (
-    "INSERT INTO conversation_states (channel, chat_id, handler, step, slots, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id) DO UPDATE SET "
-    "handler = excluded.handler, step = excluded.step, slots = excluded.slots, "
-    "updated_at = excluded.updated_at"
-)
-_DELETE = "DELETE FROM conversation_states WHERE channel = ? AND chat_id = ?"
-_LOG = (
-    "INSERT INTO message_log (channel, chat_id, user_id, direction, text, intent, confidence, "
-    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_DEDUPE = "INSERT OR IGNORE INTO processed_updates (channel, update_id, processed_at) VALUES (?, ?, ?)"
-_READ = "SELECT slots FROM conversation_states WHERE channel = ? AND chat_id = ?"
+_DEFAULT_ROLE = User.__table__.c.role.default.arg
+USER_COLUMNS = ("channel", "external_id", "display_name", "role", "active", "created_at",
+                "updated_at")
+
+
+def _sql(statement: Any, columns: tuple[str, ...] | None = None) -> str:
+    """The statement as sqlite3 text; its parameters must come in `columns` order."""
+    compiled = statement.compile(dialect=sqlite.dialect(),
+                                 column_keys=list(columns) if columns else None)
+    expected = list(columns) if columns else ["channel", "chat_id"]
+    order = list(compiled.positiontup or [])
+    assert order == expected, f"parameter order {order} != {expected}"
+    return compiled.string
+
+
+# The statements of `storage.state.sql`, compiled once for plain sqlite3.
+_UPSERT = _sql(upsert_state(sqlite.insert), STATE_COLUMNS)
+_DELETE = _sql(DELETE_STATE)
+_LOG = _sql(LOG_LINES, LOG_COLUMNS)
+_DEDUPE = _sql(record_update(sqlite.insert), UPDATE_COLUMNS)
+_READ = _sql(READ_STATE)
+_NEW_USER = _sql(sqlite.insert(User).on_conflict_do_nothing(
+    index_elements=["channel", "external_id"]), USER_COLUMNS)
+_READ_USER = _sql(select(User).where(User.channel == bindparam("channel"),
+                                     User.external_id == bindparam("external_id")),
+                  ("channel", "external_id"))
 
 
 def sqlite_file(db: Database) -> Path | None:
@@ -64,7 +88,7 @@ def _stamp(moment: datetime) -> str:
     return moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-class SqliteStateStore(DbStateStore):
+class SqliteStateStore(SqlStateStore):
     def __init__(self, db: Database, path: Path, *, cache_size: int = 10_000,
                  write_behind: bool = True) -> None:
         super().__init__(db, cache_size=cache_size)
@@ -73,9 +97,8 @@ class SqliteStateStore(DbStateStore):
         self.write_behind = write_behind
         self._queue: list[tuple[tuple[str, str], Callable[[sqlite3.Connection], None]]] = []
         self._writer: asyncio.Task[None] | None = None
-        lock = serialize_sqlite_writes(db)
-        assert lock is not None
-        self.lock = lock
+        assert db.write_lock is not None, "a SQLite database has a writer lock"
+        self.lock = db.write_lock
         self._conn: sqlite3.Connection | None = None
 
     @property
@@ -111,7 +134,7 @@ class SqliteStateStore(DbStateStore):
         key = (channel, chat_id)
         raw = None if state is None or state.is_empty else state.to_json()
         now = _stamp(utcnow())
-        rows = [(channel, chat_id, line.user_id, line.direction, (line.text or "")[:MAX_TEXT],
+        rows = [(channel, chat_id, line.user_id, line.direction, (line.text or "")[:MAX_LOGGED_TEXT],
                  line.intent, line.confidence, now) for line in log]
 
         def write(c: sqlite3.Connection) -> None:
@@ -144,13 +167,18 @@ class SqliteStateStore(DbStateStore):
                     for key, _ in batch:
                         self._cache.pop(key, None)
 
+    async def user(self, db: Database, channel: str, external_id: str, name: str | None) -> User:
+        """Known users are a plain read; new ones one INSERT OR IGNORE (no aiosqlite thread hop)."""
+        found = self.read_user(channel, external_id) or await self.create_user(
+            channel, external_id, name)
+        return found if found is not None else await super().user(db, channel, external_id, name)
+
     def read_user(self, channel: str, external_id: str) -> User | None:
         """The sender's user row as a detached `User` (a plain read, no thread hop)."""
         conn = self.conn
         conn.row_factory = sqlite3.Row
         try:
-            row = conn.execute("SELECT * FROM users WHERE channel = ? AND external_id = ?",
-                               (channel, external_id)).fetchone()
+            row = conn.execute(_READ_USER, (channel, external_id)).fetchone()
         finally:
             conn.row_factory = None
         if row is None:
@@ -171,9 +199,7 @@ class SqliteStateStore(DbStateStore):
         now = _stamp(utcnow())
         async with self.lock.hold():
             self._write(lambda c: c.execute(
-                "INSERT OR IGNORE INTO users (channel, external_id, display_name, role, active, "
-                "created_at, updated_at) VALUES (?, ?, ?, 'enterprise', 1, ?, ?)",
-                (channel, external_id, name, now, now)))
+                _NEW_USER, (channel, external_id, name, _DEFAULT_ROLE, 1, now, now)))
         return self.read_user(channel, external_id)
 
     def _write(self, action: Any) -> Any:

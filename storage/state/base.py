@@ -1,16 +1,23 @@
-"""Conversation state: what one chat is in the middle of, and where it is kept.
+"""Conversation state: what one chat is in the middle of, and the base of the stores keeping it.
 
 `DialogueState` is plain data (JSON-serialisable) so any backend can keep it; `StateStore` is the
-small abstract base the app talks to (`MemoryStateStore` for tests and tools, `DbStateStore` on
-storage's `ConversationState` rows so a form survives a restart).
+small abstract base the app talks to, shaped like aiogram's `BaseStorage`: `MemoryStateStore`
+(storage.state.memory) for tests and tools, `SqlStateStore` (storage.state.sql) on the
+`conversation_states` table of any database, `SqliteStateStore` (storage.state.sqlite) for a
+SQLite file, writing behind the reply.
 """
 
 from __future__ import annotations
 
 import abc
-import json
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from storage.repos import users
+
+if TYPE_CHECKING:
+    from storage.db import Database
+    from storage.models import User
 
 
 @dataclass
@@ -65,6 +72,9 @@ _FIELDS = tuple(f.name for f in fields(DialogueState))
 _EMPTY = DialogueState().to_json()
 
 
+MAX_LOGGED_TEXT = 4000  # Telegram's limit is 4096; longer text is cut in the message log only
+
+
 @dataclass(frozen=True, slots=True)
 class LogLine:
     """One message for the message log."""
@@ -80,7 +90,7 @@ class StateStore(abc.ABC):
     """Where `DialogueState` lives, keyed by (channel, chat id).
 
     The app calls `begin_turn` before and `end_turn` after handling a message; backends may
-    override them to do each in one transaction (see `handlers.state_db.DbStateStore`).
+    override them to do each in one transaction (see `storage.state.sql.SqlStateStore`).
     """
 
     def __init__(self) -> None:
@@ -116,20 +126,12 @@ class StateStore(abc.ABC):
         if state is not None:
             await self.save(channel, chat_id, state)
 
+    async def user(self, db: Database, channel: str, external_id: str, name: str | None) -> User:
+        """The sender's `User` (created on first contact), detached from any session.
 
-class MemoryStateStore(StateStore):
-    """A dict; states are copied through JSON so they behave like persisted ones."""
+        A store on a SQLite file answers from its own connection (no thread hop)."""
+        return await users.ensure(db, channel, external_id, name)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._states: dict[tuple[str, str], dict[str, Any]] = {}
-
-    async def load(self, channel: str, chat_id: str) -> DialogueState:
-        raw = self._states.get((channel, chat_id))
-        return DialogueState.from_json(json.loads(json.dumps(raw)) if raw else None)
-
-    async def save(self, channel: str, chat_id: str, state: DialogueState) -> None:
-        if state.is_empty:
-            self._states.pop((channel, chat_id), None)
-        else:
-            self._states[(channel, chat_id)] = json.loads(json.dumps(state.to_json()))
+    async def close(self) -> None:
+        """Wait for writes in flight (stores that write before returning have none)."""
+        await self.flush()

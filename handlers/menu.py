@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.base import Context, Router
 from handlers.ui import main_menu
 
-router = Router("common")
+router = Router("menu")
 
 INTRO = (
     "Em là trợ lý của mạng lưới điểm kết nối cung cầu công nghệ. Em có thể giúp anh/chị:\n"
@@ -49,16 +49,14 @@ async def menu(ctx: Context) -> None:
 @router.command("start")
 async def start(ctx: Context) -> None:
     payload = ctx.args[0] if ctx.args else ""
-    if payload and await ctx.dispatcher.start_payload(ctx, payload):
+    if payload and await ctx.open_deep_link(payload):
         return
     await greet(ctx)
 
 
 @router.command("huy", "cancel")
 async def cancel(ctx: Context) -> None:
-    form = ctx.dispatcher.forms.active(ctx)
-    if form is not None:
-        ctx.dispatcher.forms.cancel(ctx, form)
+    if ctx.cancel():
         return
     ctx.state.parked = None
     ctx.say("Dạ, hiện không có thao tác nào đang làm dở để hủy ạ. Anh/chị cần gì cứ nhắn em nhé.",

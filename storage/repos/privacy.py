@@ -1,14 +1,9 @@
-"""Repository helpers the dialogue needs beyond the core repositories.
-
-Privacy (what we store about a user, forgetting a user), the latest demand of a user, and
-recording a request to talk to staff on a demand.
-"""
+"""Privacy: everything stored about a user (`/dulieu`), and forgetting a user (`/xoadulieu`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +18,10 @@ from storage.models import (
     User,
 )
 from storage.repos import demands as demands_repo
+from storage.repos import users
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 @dataclass
@@ -123,19 +122,13 @@ async def forget_user(session: AsyncSession, user: User) -> Forgotten:
     return forgotten
 
 
-async def latest_demand(session: AsyncSession, user: User) -> Demand | None:
-    found = await demands_repo.list_for_user(session, user, limit=1)
-    return found[0] if found else None
+# --- taking the Database: each owns its transaction ------------------------------------------
+async def what_we_store(db: Database, user_id: int) -> UserData:
+    async with db.session() as s:
+        return await user_data(s, await users.get(s, user_id))
 
 
-async def record_handoff(
-    session: AsyncSession, demand: Demand, *, at: datetime, note: str = "", channel: str = ""
-) -> Demand:
-    """Append a request to talk to staff to `demand.details["handoff"]` (a new dict, so the JSON
-    column is marked dirty). Flushes."""
-    details: dict[str, Any] = dict(demand.details or {})
-    entry = {"at": at.isoformat(), "note": note[:500], "channel": channel}
-    details["handoff"] = [*details.get("handoff", []), entry]
-    demand.details = details
-    await session.flush()
-    return demand
+async def forget(db: Database, user_id: int) -> Forgotten:
+    """`forget_user` in its own transaction."""
+    async with db.transaction() as s:
+        return await forget_user(s, await users.get(s, user_id))

@@ -4,7 +4,7 @@ Per message the app calls `begin_turn` (record the update id for exactly-once ha
 the state, from a cache when possible) and `end_turn` (write the state and the message log;
 concurrent calls share one transaction). Statements are write-first (INSERT ... ON CONFLICT) so
 concurrent SQLite writers wait for the lock instead of failing on a read→write upgrade (see also
-`bot.sqlite_writes`).
+the writer lock of `storage.db.Database`).
 """
 
 from __future__ import annotations
@@ -15,18 +15,43 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.state import DialogueState, LogLine, StateStore
 from storage.db import Database
 from storage.models import ConversationState, MessageLog, ProcessedUpdate
-from storage.repos.messages import MAX_TEXT
 from storage.sqltypes import utcnow
+from storage.state.base import MAX_LOGGED_TEXT, DialogueState, LogLine, StateStore
+
+# The per-message statements, written once: this store executes them through SQLAlchemy, and
+# `storage.state.sqlite` runs the same statements compiled for plain sqlite3.
+STATE_COLUMNS = ("channel", "chat_id", "handler", "step", "slots", "updated_at")
+LOG_COLUMNS = ("channel", "chat_id", "user_id", "direction", "text", "intent", "confidence",
+               "created_at")
+UPDATE_COLUMNS = ("channel", "update_id", "processed_at")
+_KEY = (ConversationState.channel == bindparam("channel"),
+        ConversationState.chat_id == bindparam("chat_id"))
+READ_STATE = select(ConversationState.slots).where(*_KEY)
+DELETE_STATE = delete(ConversationState).where(*_KEY)
+LOG_LINES = insert(MessageLog)
 
 
-class DbStateStore(StateStore):
+def upsert_state(dialect_insert: Any) -> Any:
+    """INSERT ... ON CONFLICT (channel, chat_id) DO UPDATE, for the dialect's `insert`."""
+    stmt = dialect_insert(ConversationState)
+    return stmt.on_conflict_do_update(
+        index_elements=["channel", "chat_id"],
+        set_={c: stmt.excluded[c] for c in STATE_COLUMNS[2:]})
+
+
+def record_update(dialect_insert: Any) -> Any:
+    """Record a processed update id; inserts nothing when it was already recorded."""
+    return dialect_insert(ProcessedUpdate).on_conflict_do_nothing(
+        index_elements=["channel", "update_id"])
+
+
+class SqlStateStore(StateStore):
     """States in the database, with a read cache and group commit.
 
     The cache assumes one process serves a channel (as the Telegram and console runners do);
@@ -68,9 +93,8 @@ class DbStateStore(StateStore):
         """The chat's state; None when `update_id` was already processed (a re-delivery)."""
         if update_id is not None:
             async with self.db.transaction() as s:
-                stmt = self._insert(ProcessedUpdate).values(
-                    channel=channel, update_id=str(update_id), processed_at=utcnow()
-                ).on_conflict_do_nothing(index_elements=["channel", "update_id"])
+                stmt = record_update(self._insert).values(
+                    channel=channel, update_id=str(update_id), processed_at=utcnow())
                 if (await s.execute(stmt)).rowcount == 0:  # type: ignore[attr-defined]
                     return None
         return await self.load(channel, chat_id)
@@ -112,21 +136,16 @@ class DbStateStore(StateStore):
                    for k, w in latest.items() if w.raw is not None]
         for key, w in latest.items():
             if w.raw is None:
-                await s.execute(delete(ConversationState).where(
-                    ConversationState.channel == key[0], ConversationState.chat_id == key[1]))
+                await s.execute(DELETE_STATE, {"channel": key[0], "chat_id": key[1]})
         if upserts:
-            stmt = self._insert(ConversationState)
-            await s.execute(stmt.on_conflict_do_update(
-                index_elements=["channel", "chat_id"],
-                set_={c: stmt.excluded[c] for c in ("handler", "step", "slots", "updated_at")},
-            ), upserts)
+            await s.execute(upsert_state(self._insert), upserts)
         now = utcnow()
         rows = [{"channel": w.key[0], "chat_id": w.key[1], "user_id": line.user_id,
-                 "direction": line.direction, "text": (line.text or "")[:MAX_TEXT],
+                 "direction": line.direction, "text": (line.text or "")[:MAX_LOGGED_TEXT],
                  "intent": line.intent, "confidence": line.confidence, "created_at": now}
                 for w in batch for line in w.log]
         if rows:
-            await s.execute(insert(MessageLog), rows)
+            await s.execute(LOG_LINES, rows)
 
     async def close(self) -> None:
         """Wait for writes in flight."""
@@ -135,10 +154,8 @@ class DbStateStore(StateStore):
 
     @staticmethod
     async def _read(s: AsyncSession, channel: str, chat_id: str) -> dict[str, Any] | None:
-        stmt = select(ConversationState.slots).where(
-            ConversationState.channel == channel, ConversationState.chat_id == chat_id
-        )
-        return (await s.execute(stmt)).scalar_one_or_none()
+        return (await s.execute(READ_STATE, {"channel": channel, "chat_id": chat_id})
+                ).scalar_one_or_none()
 
 
 def _copy(raw: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from bot.cli import app as cli
 from bot.config import get_settings
 from bot.console import BYE, Console, run_console
 from bot.types import Button, ContentKind, Outgoing
-from tests.handlers.support import copy_db, fresh_app, shared_nlu, shared_template
+from tests.handlers.chat import copy_db, fresh_app, shared_nlu
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCEPTANCE_LINES = [
@@ -31,7 +31,7 @@ ACCEPTANCE_LINES = [
 
 @pytest.fixture
 def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = copy_db(shared_template(), tmp_path / "ketnoi.db")
+    url = copy_db(tmp_path / "ketnoi.db")
     shared_nlu()  # make sure the model is trained before the CLI loads it
     monkeypatch.setenv("KETNOI_DATABASE_URL", url)
     get_settings.cache_clear()

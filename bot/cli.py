@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot import cli_broadcast, cli_chat, cli_staff, cli_storage, cli_telegram
+from bot import cli_broadcast, cli_chat, cli_staff, cli_storage, cli_telegram, cli_zalo
 
 app = typer.Typer(
     name="ketnoi",
@@ -15,6 +15,7 @@ app = typer.Typer(
 
 for module in (cli_storage, cli_chat, cli_telegram, cli_staff, cli_broadcast):
     module.register(app)
+cli_zalo.register(app, cli_telegram.run_app)
 
 
 def main() -> None:

@@ -129,12 +129,14 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None, *,
+                     upgrade: bool = True) -> None:
     """`ketnoi worker`: send and run jobs until SIGTERM/SIGINT (or `stop`)."""
     stop = stop or stop_on_signals()
     db = Database(settings.database_url)
     try:
-        await db.upgrade()
+        if upgrade:
+            await db.upgrade()
         worker = Worker.from_settings(settings, db)
         log.info("worker started: %s", ", ".join(w.lease_name for w in worker.workers) or
                  "jobs only")
@@ -150,7 +152,9 @@ async def in_process(settings: Settings, enabled: bool = True) -> AsyncIterator[
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(settings, stop), name="worker")
+    # The bot beside it migrates the database (Alembic cannot run twice at once in a process);
+    # until then the sender's first looks at the outbox fail and are retried.
+    task = asyncio.create_task(run_worker(settings, stop, upgrade=False), name="worker")
     try:
         yield
     finally:

@@ -92,6 +92,17 @@ class Settings(BaseSettings):
         """The one-time sign-in link to the web console (`/web` in chat, `ketnoi staff
         login-link`); without KETNOI_PUBLIC_URL it points at this machine's `ketnoi serve`."""
         return f"{self.base_url}/admin/login?token={token}"
+    # The outbox sender (bot.worker): pacing per bot token, leases, scheduled jobs.
+    telegram_broadcast_rate: float = 25.0  # messages per second, all chats together
+    telegram_chat_rate: float = 1.0  # messages per second to one chat
+    outbox_batch: int = 50  # rows claimed at a time
+    outbox_lanes: int = 8  # messages in flight at once per bot token (to different chats)
+    outbox_lease_seconds: float = 60.0  # a dead sender's claimed rows are resent after this
+    sender_lease_seconds: float = 10.0  # a standby sender takes over after this
+    outbox_max_attempts: int = 8
+    jobs_interval: float = 60.0  # seconds between runs of reminders, digests and news
+    digest_weekday: int = 0  # 0 = Monday ... 6 = Sunday (local time)
+    digest_hour: int = 8  # local hour of the weekly digest
 
 
 @lru_cache(maxsize=1)

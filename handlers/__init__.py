@@ -136,6 +136,7 @@ def routers() -> list[Router]:
         training,
     )
     from handlers.knowledge import consult
+    from handlers.staff import broadcasts as staff_broadcasts
     from handlers.staff import reports, web_link, whoami
 
     return [
@@ -155,4 +156,5 @@ def routers() -> list[Router]:
         whoami.router,
         reports.router,
         web_link.router,
+        staff_broadcasts.router,
     ]

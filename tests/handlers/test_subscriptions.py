@@ -32,6 +32,7 @@ async def test_subscribe_with_buttons(app: App) -> None:
     await chat.press_label("Bảo quản sau thu hoạch")
     assert "tỉnh/thành phố" in chat.text
     await chat.press_label("Toàn quốc")
+    await chat.press_label("Mọi loại sự kiện")
     assert "Bảo quản sau thu hoạch" in chat.text and "Toàn quốc" in chat.text
     await chat.press_label("Xác nhận")
     assert "Em đã đăng ký nhận tin" in chat.text
@@ -44,11 +45,13 @@ async def test_subscribe_typing_several_sectors_and_provinces(app: App) -> None:
     await chat.say("dang ky nhan tin")
     await chat.say("chế biến nông sản, thủy sản")
     await chat.say("Bắc Giang, Hà Nội")
+    await chat.say("hội thảo, techmart")
     assert "Bắc Ninh" in chat.text and "Hà Nội" in chat.text
     await chat.say("ok")
     [sub] = await _subs(app)
     assert set(sub.sectors) == {"agri_processing", "aquaculture"}
     assert set(sub.provinces) == {"bac_ninh", "ha_noi"}
+    assert sub.event_kinds == ["techmart", "workshop"]
 
 
 async def test_resubscribing_updates_the_one_subscription(app: App) -> None:
@@ -57,6 +60,7 @@ async def test_resubscribing_updates_the_one_subscription(app: App) -> None:
         await chat.say("dang ky nhan tin")
         await chat.press_label(sector)
         await chat.press_label("Toàn quốc")
+        await chat.press_label("Mọi loại sự kiện")
         await chat.press_label("Xác nhận")
     [sub] = await _subs(app)
     assert sub.sectors == ["energy"]
@@ -67,6 +71,7 @@ async def test_unsubscribe_in_one_message(app: App) -> None:
     await chat.say("dang ky nhan tin")
     await chat.press_label("Tất cả lĩnh vực")
     await chat.press_label("Toàn quốc")
+    await chat.press_label("Mọi loại sự kiện")
     await chat.press_label("Xác nhận")
     await chat.say("huy nhan tin")
     assert "Em đã hủy đăng ký nhận tin" in chat.text
@@ -97,6 +102,7 @@ async def test_unsubscribe_in_another_form_keeps_that_form(app: App) -> None:
     await chat.say("dang ky nhan tin")
     await chat.press_label("Dược liệu")
     await chat.press_label("Toàn quốc")
+    await chat.press_label("Mọi loại sự kiện")
     await chat.press_label("Xác nhận")
     await chat.press("consult:ip:tm")  # a consultation form, first question open
     await chat.say("huy nhan tin")
@@ -113,6 +119,7 @@ async def test_bare_cancel_word_does_not_unsubscribe(app: App) -> None:
     await chat.say("dang ky nhan tin")
     await chat.press_label("Dược liệu")
     await chat.press_label("Toàn quốc")
+    await chat.press_label("Mọi loại sự kiện")
     await chat.press_label("Xác nhận")
     await chat.say("hủy")
     [sub] = await _subs(app)
@@ -123,6 +130,8 @@ async def test_bare_cancel_word_does_not_unsubscribe(app: App) -> None:
 async def test_sector_and_province_in_the_message_are_not_asked_again(app: App) -> None:
     chat = Chat(app)
     await chat.say("dang ky nhan tin ve cong nghe bao quan sau thu hoach o bac giang")
+    assert "loại sự kiện nào" in chat.text
+    await chat.press_label("Mọi loại sự kiện")
     assert "Anh/chị sẽ nhận tin về" in chat.text
     assert "Bảo quản sau thu hoạch" in chat.text and "Bắc Ninh" in chat.text
     await chat.press_label("Xác nhận")
@@ -130,3 +139,24 @@ async def test_sector_and_province_in_the_message_are_not_asked_again(app: App) 
     assert sub.sectors == ["post_harvest"] and sub.provinces == ["bac_ninh"]
     await chat.say("dang ky nhan tin")
     assert "đang nhận tin về: bảo quản sau thu hoạch, Bắc Ninh" in chat.text
+
+
+async def test_dangkynhantin_command_and_news_alerts_switch(app: App) -> None:
+    chat = Chat(app)
+    await chat.say("/dangkynhantin")
+    assert "lĩnh vực" in chat.text
+    await chat.press_label("Dược liệu")
+    await chat.press_label("Toàn quốc")
+    await chat.press_label("Hội thảo")
+    await chat.press_label("Xác nhận")
+    assert "bản tin tổng hợp mỗi tuần" in chat.text
+    [sub] = await _subs(app)
+    assert sub.event_kinds == ["workshop"] and sub.notify_new
+    await chat.press_label("Chỉ nhận bản tin tuần")
+    assert "chỉ gửi anh/chị bản tin tổng hợp" in chat.text
+    [sub] = await _subs(app)
+    assert not sub.notify_new
+    await chat.say("/dulieu")
+    assert "loại sự kiện: Hội thảo" in chat.text and "chỉ bản tin tuần" in chat.text
+    await chat.say("/huynhantin")
+    assert "Em đã hủy đăng ký nhận tin" in chat.text

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, get_settings
+from bot.incoming_text import clean
 from bot.types import ContentKind, Incoming, Outgoing
 from handlers import routers
 from handlers.base import Context, Services
@@ -101,6 +102,7 @@ class App:
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Answer one message (never raises; [] only for an already processed update)."""
+        incoming = clean(incoming)
         try:
             async with self.locks.hold((incoming.channel, str(incoming.chat_id))):
                 return await self._turn(incoming)

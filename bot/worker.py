@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 
 from aiolimiter import AsyncLimiter
 
-from bot.sqlite_writes import serialize_sqlite_writes
 from bot.types import ChannelSender, SendResult, outgoing_from_dict
 from storage.db import Database
 from storage.repos import outbox, sender_leases
@@ -88,7 +87,6 @@ class ChannelWorker:
         self._limiter = AsyncLimiter(1, 1.0 / self.pacing.rate)
         self._window: deque[float] = deque(maxlen=max(1, int(self.pacing.rate)))
         self._window_lock = asyncio.Lock()
-        serialize_sqlite_writes(self.db)  # SQLite: outcomes queue here, not in its busy handler
         self._last_to_chat: dict[str, float] = {}
         self._paused_until = 0.0
         self._active = False

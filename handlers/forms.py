@@ -32,7 +32,7 @@ Choice = tuple[str, Any]  # (button label, slot value)
 ChoicesFn = Callable[[Context, Values], Sequence[Choice] | Awaitable[Sequence[Choice]]]
 
 CONFIRM, EDIT = "@confirm", "@edit"
-FREE_TEXT = (parsers.text, parsers.short_text)
+FREE_TEXT = (parsers.text, parsers.short_text, parsers.organisation, parsers.person_name)
 
 
 @dataclass(frozen=True)

@@ -70,4 +70,5 @@ def build_application(
     )
     if processor is not None:
         builder = builder.concurrent_updates(processor)
-    return builder.build()
+    # No PTB updater: `bot.telegram.polling.Poller` polls, and the webhook feeds the queue itself.
+    return builder.updater(None).build()

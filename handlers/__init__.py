@@ -134,7 +134,7 @@ def routers() -> list[Router]:
         training,
     )
     from handlers.knowledge import consult
-    from handlers.staff import whoami
+    from handlers.staff import broadcasts, whoami
 
     return [
         menu.router,
@@ -151,4 +151,5 @@ def routers() -> list[Router]:
         technology.router,
         training.router,
         whoami.router,
+        broadcasts.router,
     ]

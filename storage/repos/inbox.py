@@ -20,11 +20,10 @@ from storage.models import InboxUpdate
 from storage.sqltypes import utcnow
 
 
-async def store(db: Database, channel: str, updates: Sequence[tuple[str, Any]]) -> int:
-    """Keep (update id, raw JSON) pairs; one already stored is left as it is. Returns how many
-    were new."""
+async def store(db: Database, channel: str, updates: Sequence[tuple[str, Any]]) -> None:
+    """Keep (update id, raw JSON) pairs; one already stored is left as it is."""
     if not updates:
-        return 0
+        return
     now = utcnow()
     rows = {str(update_id): {"channel": channel, "update_id": str(update_id), "raw": raw,
                              "status": "new", "received_at": now}
@@ -33,8 +32,7 @@ async def store(db: Database, channel: str, updates: Sequence[tuple[str, Any]]) 
     stmt = dialect_insert(InboxUpdate).on_conflict_do_nothing(
         index_elements=["channel", "update_id"])
     async with db.transaction() as s:
-        result = await s.execute(stmt, list(rows.values()))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        await s.execute(stmt, list(rows.values()))
 
 
 async def unhandled(db: Database, channel: str, *, limit: int = 10_000) -> list[tuple[str, Any]]:

@@ -121,9 +121,8 @@ async def test_technology_passing_review_is_news(db: Database) -> None:
 
 
 async def test_forgetting_a_user_empties_their_outbox_rows(db: Database) -> None:
-    from storage.repos.dialogue2_extra import forget_user
-
     from storage.repos import outbox
+    from storage.repos.privacy import forget_user
 
     [a] = await _add(db, _user("51"))
     await outbox.post(db, [outbox.Envelope("reply", "telegram", "51", {"text": "SĐT 0912345678"},

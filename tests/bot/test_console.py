@@ -139,12 +139,16 @@ def test_invalid_utf8_on_stdin_is_answered_and_logged(db_env: str) -> None:
     assert out.count("> ") == 3 and "\ufffd" in out
 
     async def logged() -> list[tuple[str, str]]:
+        from sqlalchemy import select
+
         from storage.db import Database
-        from storage.repos import messages
+        from storage.models import MessageLog
 
         db = Database(db_env)
         async with db.session() as s:
-            rows = await messages.recent(s, "console", "u-bytes", limit=50)
+            rows = (await s.execute(select(MessageLog).where(
+                MessageLog.channel == "console", MessageLog.chat_id == "u-bytes")
+                .order_by(MessageLog.id))).scalars().all()
         await db.dispose()
         return [(r.direction, r.text) for r in rows]
 

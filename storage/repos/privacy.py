@@ -137,10 +137,21 @@ def redact_demand_texts(user: User, demands: list[Demand]) -> None:
     """A demand's text keeps the need, not the person: their names and contacts are cut."""
     strings = _personal_strings(user, demands)
     for d in demands:
-        text = d.raw_text or ""
+        d.raw_text = _scrub(d.raw_text or "", strings)
+        d.details = _scrub(dict(d.details or {}), strings)
+
+
+def _scrub(value: Any, strings: list[str]) -> Any:
+    """`value` (text, or JSON data) with each personal string replaced."""
+    if isinstance(value, str):
         for s in strings:
-            text = re.sub(re.escape(s), demands_repo.REDACTED, text, flags=re.IGNORECASE)
-        d.raw_text = text
+            value = re.sub(re.escape(s), demands_repo.REDACTED, value, flags=re.IGNORECASE)
+        return demands_repo.redact_contacts(value)
+    if isinstance(value, dict):
+        return {k: _scrub(v, strings) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, strings) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.bot.fake_telegram import FakeTelegram  # noqa: E402
 from tests.bot.telegram.kill import BotProcess, run_dialogues  # noqa: E402
 from tests.bot.telegram.server import BackgroundServer  # noqa: E402
-from tests.handlers.support import copy_db, shared_template  # noqa: E402
+from tests.handlers.chat import copy_db  # noqa: E402
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -29,7 +29,7 @@ async def main(args: argparse.Namespace) -> None:
     server = BackgroundServer(api.app)
     url = await server.start()
     db_path = Path(tempfile.mkdtemp(prefix="ketnoi-kill-")) / "ketnoi.db"
-    copy_db(shared_template(), db_path)
+    copy_db(db_path)
     bot = BotProcess(db_path, url, api)
     started = time.perf_counter()
     await bot.start()

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from bot import metrics
 from bot.config import Settings, get_settings
 from bot.incoming_text import clean
 from bot.types import (
@@ -112,7 +114,8 @@ class App:
         if search is None:
             search = _make_search(db)
         services = Services(
-            db=db, nlu=nlu, states=states or state_stores.for_database(db), search=search, settings=settings
+            db=db, nlu=metrics.TimedNlu(nlu), states=states or state_stores.for_database(db),
+            search=metrics.TimedSearch(search) if search else search, settings=settings
         )
         app = cls(services, Dispatcher(routers()))
         app.inactive = await users.inactive_accounts(db)
@@ -131,20 +134,28 @@ class App:
         update that was committed re-sends only its replies not recorded as sent. Never raises.
         """
         incoming = clean(incoming)
+        started = time.perf_counter()
         try:
-            async with self.locks.hold((incoming.channel, str(incoming.chat_id))):
-                result, shown = await self._turn(incoming, queue=deliver is not None)
-                if deliver is None:
-                    return [] if result.duplicate else shown
-                queued = result.unsent if result.duplicate else result.queued
-                await self._deliver(queued, deliver)
-                return [outgoing_from_dict(q.payload) for q in queued]
+            replies = await self._answer(incoming, deliver)
         except Exception:
             log.exception("failed to handle a message from %s:%s", incoming.channel,
                           incoming.chat_id)
             if deliver is not None:  # nothing committed: the inbox keeps the update for later
                 await _quietly(deliver([Outgoing(APOLOGY)]))
-            return [Outgoing(APOLOGY)]
+            replies = [Outgoing(APOLOGY)]
+        outcome = ("duplicate" if not replies
+                   else "error" if any(r.text == APOLOGY for r in replies) else "replied")
+        metrics.update_handled(incoming.channel, outcome, time.perf_counter() - started)
+        return replies
+
+    async def _answer(self, incoming: Incoming, deliver: Deliver | None) -> list[Outgoing]:
+        async with self.locks.hold((incoming.channel, str(incoming.chat_id))):
+            result, shown = await self._turn(incoming, queue=deliver is not None)
+            if deliver is None:
+                return [] if result.duplicate else shown
+            queued = result.unsent if result.duplicate else result.queued
+            await self._deliver(queued, deliver)
+            return [outgoing_from_dict(q.payload) for q in queued]
 
     async def _deliver(self, queued: list[QueuedReply], deliver: Deliver) -> None:
         if not queued:

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(default_factory=default_database_url)
+    redis_url: str | None = None  # checked by /healthz when set
     nlu_backend: str = "embedded"  # "embedded" | "rasa"
     nlu_model_dir: Path = Field(default_factory=lambda: data_dir() / "nlu-model")
     nlu_threshold: float | None = None  # overrides the fallback threshold chosen at training
@@ -52,6 +53,26 @@ class Settings(BaseSettings):
     # Group chats: "ignore" (default) or "mention" (answer only when addressed: @bot, a command,
     # a reply to the bot, a press on its buttons).
     group_chats: Literal["ignore", "mention"] = "ignore"
+    # Zalo Bot Platform (bot/zalo/bot_platform.py)
+    zalo_bot_token: str | None = None
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_bot_webhook_secret: str | None = None
+    zalo_bot_poll_timeout: int = 30  # seconds getUpdates waits for an update
+    # Zalo Official Account (bot/zalo/oa.py, bot/zalo/tokens.py)
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None  # the OA Secret Key of the Webhook page: signatures
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_buttons: Literal["template", "text"] = "template"
+    zalo_oa_redirect_uri: str | None = None  # the callback URL registered for OAuth consent
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_app_secret: str | None = None  # the app's secret: header secret_key of OAuth calls
+    zalo_token_key: str | None = None  # Fernet key encrypting the OA token pair at rest
+    zalo_token_refresh_margin: float = 3600.0  # refresh the access token this long before expiry
+    # Both Zalo channels: HTTP timeout and the backoff after a failed call (short in tests).
+    zalo_http_timeout: float = 10.0
+    zalo_retry_delay: float = 1.0
+    zalo_retry_max_delay: float = 30.0
+    zalo_typing_after: float = 1.0  # show "typing" when a reply takes longer than this
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = LOCAL_TZ.key  # replies show local times in this zone

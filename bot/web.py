@@ -1,7 +1,7 @@
-"""The ASGI app behind `ketnoi serve`: GET /healthz plus one webhook route per chat channel.
+"""The ASGI app behind `ketnoi serve`: GET /healthz, GET /metrics, one webhook route per channel.
 
-Each channel is a `WebChannel` (its routes, start, stop); Telegram is one, Zalo can be added the
-same way. Channels are started before the HTTP server so a bad token fails with a clear message
+Each channel is a `WebChannel` (its routes, start, stop): Telegram, the Zalo Bot Platform and the
+Zalo OA, each served when its settings are there. Channels are started before the HTTP server so a bad token fails with a clear message
 instead of a half-started server.
 """
 
@@ -17,10 +17,12 @@ from typing import Any, Protocol
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import metrics
 from bot.config import Settings
+from bot.health import Health, database_of
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,21 @@ class _Server(uvicorn.Server):
         yield
 
 
-def create_web_app(channels: Sequence[WebChannel]) -> Starlette:
-    async def healthz(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "channels": {c.name: c.status() for c in channels}})
+def create_web_app(channels: Sequence[WebChannel], health: Health | None = None) -> Starlette:
+    """`health`: what /healthz checks besides the channels (the database, Redis)."""
+    checks = health or Health(None)
+    checks.channels = lambda: {c.name: c.status() for c in channels}
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    async def healthz(_request: Request) -> JSONResponse:
+        ok, body = await checks.report()
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    async def metrics_page(_request: Request) -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]),
+                               Route("/metrics", metrics_page, methods=["GET"])]
     for channel in channels:
         routes.extend(channel.routes())
     return Starlette(routes=routes)
@@ -73,7 +85,38 @@ def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]
         channels.append(TelegramWebhook(channel, secret))
     else:
         log.warning("KETNOI_TELEGRAM_TOKEN is not set: /telegram/webhook is not served")
+    channels.extend(zalo_channels(settings, core))
     return channels
+
+
+def zalo_channels(settings: Settings, core: object) -> list[WebChannel]:
+    """/zalo-bot/webhook with KETNOI_ZALO_BOT_TOKEN, /zalo-oa/webhook with KETNOI_ZALO_OA_APP_ID."""
+    from bot.zalo import setup
+    from bot.zalo.webhook import ZaloBotWebhook, ZaloOAWebhook
+
+    channels: list[WebChannel] = []
+    if settings.zalo_bot_token:
+        secret = setup.check_bot_secret(settings.zalo_bot_webhook_secret)
+        channels.append(ZaloBotWebhook(setup.bot_channel(settings, core), secret))  # type: ignore[arg-type]
+    if settings.zalo_oa_app_id or settings.zalo_oa_secret_key:
+        app_id, key = setup.check_oa(settings)
+        channels.append(ZaloOAWebhook(setup.oa_channel(settings, core), app_id, key))
+    return channels
+
+
+def check_settings(settings: Settings) -> None:
+    """Fail on bad channel settings before the slow start of the core."""
+    from bot.telegram import check_secret, check_token
+    from bot.zalo import setup
+
+    if settings.telegram_token:
+        check_token(settings.telegram_token)
+        check_secret(settings.telegram_webhook_secret)
+    if settings.zalo_bot_token:
+        setup.check_bot_token(settings.zalo_bot_token)
+        setup.check_bot_secret(settings.zalo_bot_webhook_secret)
+    if settings.zalo_oa_app_id or settings.zalo_oa_secret_key:
+        setup.check_oa(settings)
 
 
 async def serve(
@@ -83,20 +126,18 @@ async def serve(
     core_factory: CoreFactory | None = None,
 ) -> None:
     """Run the web app until SIGINT/SIGTERM (uvicorn handles the signals)."""
-    from bot.telegram import check_secret, check_token
     from bot.telegram.runner import close_core, create_core
 
-    if settings.telegram_token:  # fail on bad settings before the slow start of the core
-        check_token(settings.telegram_token)
-        check_secret(settings.telegram_webhook_secret)
+    check_settings(settings)
     core = await (core_factory or create_core)(settings)
     channels: list[WebChannel] = []
     try:
         channels = channels_from_settings(settings, core)
         for channel in channels:
             await channel.start()
+        health = Health(database_of(core), settings.redis_url)
         config = uvicorn.Config(
-            create_web_app(channels),
+            create_web_app(channels, health),
             host=host or settings.host,
             port=port or settings.port,
             lifespan="off",

@@ -4,5 +4,17 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
+from nlu.api import EmbeddedBackend
+
 # Tests never talk to real chat APIs; adapters get local fake servers explicitly.
 os.environ.pop("KETNOI_TELEGRAM_TOKEN", None)
+
+
+@pytest.fixture(scope="session")
+def nlu() -> EmbeddedBackend:
+    """One trained NLU engine for the whole test session."""
+    from tests.handlers.chat import shared_nlu
+
+    return shared_nlu()

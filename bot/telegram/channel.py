@@ -16,6 +16,7 @@ from telegram import BotCommand, CallbackQuery, ChatMember, ReplyKeyboardRemove,
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot import metrics
 from bot.telegram.convert import (
     CHANNEL,
     Chunk,
@@ -53,6 +54,8 @@ Deliver = Callable[[list[Outgoing]], Awaitable[list[SendResult]]]
 
 class Core(Protocol):
     """What the adapter needs from the dialogue core (`bot.app.App`)."""
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]: ...
 
     async def answer(self, incoming: Incoming, deliver: Deliver | None = None
                      ) -> list[Outgoing]: ...
@@ -279,6 +282,8 @@ class TelegramChannel:
             chat_id,
             lambda: bot.send_message(chat_id=chat_id, text=chunk.text, reply_markup=chunk.markup),
         )
+        if outcome.status is not SendStatus.SENT:
+            metrics.send_error(CHANNEL, outcome.status.value)
         return outcome.status
 
     def _plan(self, chat_id: str, replies: list[Outgoing]) -> list[tuple[int, Chunk]]:

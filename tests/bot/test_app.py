@@ -12,21 +12,26 @@ from sqlalchemy import select
 
 from bot.app import APOLOGY, TOO_LONG, App
 from bot.types import ContentKind, Incoming
-from storage.models import MessageLog, User
-from tests.handlers.support import Chat, fresh_app, make_app, shared_nlu, sqlite_url
-from tests.handlers.test_find_technology import ACCEPTANCE
+from nlu.api import EmbeddedBackend
+from storage.models import MessageLog
+from tests.handlers.chat import ACCEPTANCE, Bot, Chat
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
-    app = await fresh_app(tmp_path)
-    yield app
-    await app.close()
+async def bot(tmp_path: Path, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
+    bot = await Bot.open(tmp_path, nlu)
+    yield bot
+    await bot.close()
 
 
 @pytest.fixture
-def chat(app: App) -> Chat:
-    return Chat(app)
+def app(bot: Bot) -> App:
+    return bot.app
+
+
+@pytest.fixture
+def chat(bot: Bot) -> Chat:
+    return bot.chat()
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
@@ -67,11 +72,11 @@ async def test_shared_contact_fills_the_contact_question(chat: Chat) -> None:
     assert "Liên hệ: 0912345678" in chat.text
 
 
-async def test_shared_contact_outside_a_form_is_remembered(chat: Chat, app: App) -> None:
+async def test_shared_contact_outside_a_form_is_remembered(chat: Chat, bot: Bot) -> None:
     await chat.send("0987654321", ContentKind.CONTACT)
     assert "đã lưu số điện thoại 0987654321" in chat.text
-    async with app.services.db.session() as s:
-        user = (await s.execute(select(User).where(User.external_id == "u1"))).scalar_one()
+    user = await bot.user("u1")
+    assert user is not None
     assert user.phone == "0987654321"
 
 
@@ -133,40 +138,30 @@ async def test_every_incoming_gets_an_answer(app: App) -> None:
         assert APOLOGY not in [r.text for r in replies], (text, kind)
 
 
-async def test_messages_are_logged_both_ways(app: App, chat: Chat) -> None:
+async def test_messages_are_logged_both_ways(app: App, bot: Bot, chat: Chat) -> None:
     await chat.send("xin chào")
     await app.flush()  # state and log are written behind the reply
-    async with app.services.db.session() as s:
-        rows = list((await s.execute(select(MessageLog).order_by(MessageLog.id))).scalars())
+    rows = await bot.rows(MessageLog)
     assert [r.direction for r in rows] == ["in", "out"]
     assert rows[0].intent == "greet" and rows[0].text == "xin chào"
 
 
-async def test_mark_user_inactive(app: App, chat: Chat) -> None:
+async def test_mark_user_inactive(app: App, bot: Bot, chat: Chat) -> None:
     await chat.send("0987654321", ContentKind.CONTACT)  # creates the user row
     await app.mark_user_inactive("console", "u1")
     await app.mark_user_inactive("console", "nobody")  # unknown user: no error
-    async with app.services.db.session() as s:
-        user = (await s.execute(select(User).where(User.external_id == "u1"))).scalar_one()
+    user = await bot.user("u1")
+    assert user is not None
     assert user.active is False
 
 
-async def test_a_user_who_writes_again_is_active_again_even_after_a_restart(
-    tmp_path: Path,
-) -> None:
-    first = await fresh_app(tmp_path)
-    await Chat(first).send("0987654321", ContentKind.CONTACT)
-    await first.mark_user_inactive("console", "u1")
-    await first.close()
-
-    second = await make_app(sqlite_url(tmp_path / "ketnoi.db"), shared_nlu())  # same file
-    try:
-        await Chat(second).send("xin chào")
-        async with second.services.db.session() as s:
-            user = (await s.execute(select(User).where(User.external_id == "u1"))).scalar_one()
-        assert user.active is True
-    finally:
-        await second.close()
+async def test_a_user_who_writes_again_is_active_again_even_after_a_restart(bot: Bot) -> None:
+    await bot.chat().send("0987654321", ContentKind.CONTACT)
+    await bot.app.mark_user_inactive("console", "u1")
+    await bot.restart()  # the same file
+    await bot.chat().send("xin chào")
+    user = await bot.user("u1")
+    assert user is not None and user.active is True
 
 
 async def test_chat_locks_are_released(app: App, chat: Chat) -> None:
@@ -183,9 +178,9 @@ async def test_generic_database_state_store_also_survives_a_restart(tmp_path: Pa
     from bot.config import Settings
     from storage.db import Database
     from storage.state.sql import SqlStateStore
-    from tests.handlers.support import copy_db, shared_nlu, shared_template
+    from tests.handlers.chat import copy_db, shared_nlu
 
-    url = copy_db(shared_template(), tmp_path / "generic.db")
+    url = copy_db(tmp_path / "generic.db")
 
     async def start() -> App:
         db = Database(url)

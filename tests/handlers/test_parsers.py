@@ -83,18 +83,3 @@ def test_pick_from_a_closed_list() -> None:
     assert parse("mua ban") == "sale" and parse("sale") == "sale"
     with pytest.raises(Invalid, match="hình thức"):
         parse("tặng")
-
-
-async def test_memory_state_store_keeps_copies() -> None:
-    from storage.state import DialogueState, MemoryStateStore
-
-    store = MemoryStateStore()
-    state = DialogueState(form="find_technology", values={"province": {"id": "bac_ninh"}})
-    await store.save("console", "c1", state)
-    state.values["province"]["id"] = "ha_noi"  # later changes do not leak into the store
-    loaded = await store.load("console", "c1")
-    assert loaded.values == {"province": {"id": "bac_ninh"}} and loaded.form == "find_technology"
-    assert await store.begin_turn("console", "c1", "7") is not None
-    assert await store.begin_turn("console", "c1", "7") is None  # a re-delivered update
-    await store.clear("console", "c1")
-    assert (await store.load("console", "c1")).is_empty

@@ -14,7 +14,7 @@ from bot.app import App
 from bot.types import Incoming, Outgoing, SendResult
 from storage.models import Base, Demand, MessageLog, User
 from storage.repos import inbox, privacy, registrations, staff, subscriptions
-from tests.handlers.support import Chat, fresh_app
+from tests.handlers.chat import Chat, fresh_app
 
 CHAT = "8123456789"
 NAME, ORG = "Trần Thị Hoa", "Công ty TNHH Hoa Sen Bắc Giang"
@@ -37,7 +37,7 @@ async def seed_everywhere(app: App) -> User:
     """A demand typed with the person's name and phone, through the inbox and the outbox; an
     event registration, a subscription, a staff record, a handoff note."""
     db = app.services.db
-    chat = Chat(app, user=CHAT, channel="telegram", name=NAME)
+    chat = Chat(app, CHAT, name=NAME, channel="telegram")
     first = (f"toi la {NAME}, sdt {PHONE}, cty minh o bac giang can cong nghe say vai thieu, "
              "kinh phi khoang 500 trieu")
     raw = {"update_id": 1, "message": {"from": {"id": int(CHAT), "first_name": NAME},
@@ -89,7 +89,7 @@ async def test_forgetting_leaves_nothing_personal_in_any_column(app: App) -> Non
 
 
 async def test_old_message_log_lines_are_purged(app: App) -> None:
-    await Chat(app, user="u-old", channel="console").send("xin chào")
+    await Chat(app, "u-old").send("xin chào")
     db = app.services.db
     assert (await privacy.purge_older_than(db, datetime.now(UTC) - timedelta(days=365))
             ).messages == 0

@@ -12,7 +12,7 @@ import pytest
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.telegram.kill import DIALOGUE, BotProcess, run_dialogues
 from tests.bot.telegram.server import BackgroundServer
-from tests.handlers.support import copy_db, shared_template
+from tests.handlers.chat import copy_db
 
 KILLS = 50
 
@@ -24,7 +24,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[tuple[BotProcess, Path]]:
     server = BackgroundServer(api.app)
     url = await server.start()
     db_path = tmp_path / "ketnoi.db"
-    copy_db(shared_template(), db_path)
+    copy_db(db_path)
     process = BotProcess(db_path, url, api)
     await process.start()
     yield process, db_path

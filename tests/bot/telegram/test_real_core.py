@@ -14,7 +14,7 @@ from bot.telegram import TelegramChannel
 from bot.telegram.runner import start_polling, stop_polling
 from storage.models import EventRegistration, ProcessedUpdate, User
 from tests.bot.fake_telegram import FakeTelegram
-from tests.handlers.support import fresh_app
+from tests.handlers.chat import fresh_app
 
 
 @pytest.fixture

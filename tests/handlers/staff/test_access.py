@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.types import ContentKind
 from handlers.staff.access import NOT_STAFF, is_gated
+from storage.models import Event, Staff, Subscription, Technology
 from storage.repos import staff
-from tests.handlers.support import Chat
+from tests.handlers.chat import Bot
 
 
 def staff_commands(app: App) -> list[str]:
@@ -20,46 +20,40 @@ def staff_buttons(app: App) -> list[str]:
                   if is_gated(handler))
 
 
-def test_every_staff_module_handler_is_gated(app: App) -> None:
+def test_every_staff_module_handler_is_gated(bot: Bot) -> None:
     """A handler registered by a module under handlers/staff/ must sit behind the gate."""
-    for router in app.dispatcher.routers:
+    for router in bot.app.dispatcher.routers:
         handlers = [*router.commands.values(), *router.buttons.values(),
                     *router.intents.values()]
         modules = {h.__module__ for h in handlers}
         if any(m.startswith("handlers.staff.") for m in modules):
             assert all(is_gated(h) for h in handlers), router.name
-    assert "canbo" in staff_commands(app)
+    assert "canbo" in staff_commands(bot.app)
 
 
-async def _snapshot(app: App) -> tuple[int, ...]:
+async def _snapshot(bot: Bot) -> tuple[int, ...]:
     """Row counts of the tables a staff command could change."""
-    from sqlalchemy import func, select
-
-    from storage.models import Event, Staff, Subscription, Technology
-
-    async with app.services.db.session() as s:
-        return tuple([(await s.execute(select(func.count()).select_from(m))).scalar_one()
-                      for m in (Staff, Subscription, Event, Technology)])
+    return tuple([len(await bot.rows(m)) for m in (Staff, Subscription, Event, Technology)])
 
 
-async def test_non_staff_refused_for_every_staff_command(app: App) -> None:
-    chat = Chat(app, user="555", channel="telegram")
-    before = await _snapshot(app)
-    commands = staff_commands(app)
+async def test_non_staff_refused_for_every_staff_command(bot: Bot) -> None:
+    chat = bot.chat("555", channel="telegram")
+    before = await _snapshot(bot)
+    commands = staff_commands(bot.app)
     assert commands
     for command in commands:
         await chat.send(f"/{command} 1")
         assert chat.text.startswith(NOT_STAFF[:40]), command
         assert chat.buttons, command  # the main menu, so the user can carry on
-    for prefix in staff_buttons(app):
-        await chat.send("", ContentKind.BUTTON, f"{prefix}:1")
+    for prefix in staff_buttons(bot.app):
+        await chat.press_payload(f"{prefix}:1")
         assert chat.text.startswith(NOT_STAFF[:40]), prefix
-    assert await _snapshot(app) == before
+    assert await _snapshot(bot) == before
 
 
-async def test_removed_staff_is_refused_again(app: App) -> None:
-    db = app.services.db
-    chat = Chat(app, user="777", channel="telegram")
+async def test_removed_staff_is_refused_again(bot: Bot) -> None:
+    db = bot.db
+    chat = bot.chat("777", channel="telegram")
     await staff.add(db, "telegram", "777", point="DKN-BN", name="Trần Minh")
     await chat.send("/canbo")
     assert "Trần Minh" in chat.text and "DKN-BN" in chat.text and "/guitin" in chat.text
@@ -69,8 +63,8 @@ async def test_removed_staff_is_refused_again(app: App) -> None:
 
 
 @pytest.mark.parametrize("channel", ["console", "zalo"])
-async def test_staff_of_one_channel_is_not_staff_on_another(app: App, channel: str) -> None:
-    await staff.add(app.services.db, "telegram", "888", point="DKN-TW")
-    chat = Chat(app, user="888", channel=channel)
+async def test_staff_of_one_channel_is_not_staff_on_another(bot: Bot, channel: str) -> None:
+    await staff.add(bot.db, "telegram", "888", point="DKN-TW")
+    chat = bot.chat("888", channel=channel)
     await chat.send("/canbo")
     assert chat.text.startswith(NOT_STAFF[:40])

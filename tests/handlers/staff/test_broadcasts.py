@@ -10,7 +10,7 @@ from bot.types import ContentKind
 from storage.repos import outbox, staff
 from storage.sqltypes import utcnow
 from tests.bot.outbox.support import add_subscribers
-from tests.handlers.support import Chat
+from tests.handlers.chat import Chat
 
 
 async def _staff_chat(app: App, point: str = "DKN-TW") -> Chat:

@@ -6,7 +6,9 @@ content on SQLite and PostgreSQL, console lines of any bytes, import rows) with 
 profile, then prints how many inputs each entry point took and every failure with hypothesis'
 smallest falsifying example.
 
-    .venv/bin/python benchmarks/fuzz.py [--examples 400] [-k EXPR] [--seed N]
+    .venv/bin/python benchmarks/fuzz.py [--examples 400] [-k EXPR] [--seed N] [--suite]
+
+--suite runs the test suite's own budget (the "suite" profile) to show what `make test` tries.
 
 PostgreSQL runs come from KETNOI_TEST_POSTGRES_URL (skipped when unreachable). Exit code 1 when
 something was found.
@@ -36,13 +38,11 @@ class Findings:
         self.skipped = 0
 
     def pytest_runtest_logreport(self, report: Any) -> None:
-        if report.when != "call" and not report.failed:
-            if report.skipped:
-                self.skipped += 1
-            return
         if report.failed:
             self.failed.append((report.nodeid, _falsifying(report.longreprtext)))
-        elif report.passed:
+        elif report.skipped:
+            self.skipped += 1
+        elif report.passed and report.when == "call":
             self.passed += 1
 
 
@@ -59,8 +59,9 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=400, help="inputs per fuzz test")
     parser.add_argument("-k", default=None, help="only the fuzz tests matching this expression")
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed (reproduce a run)")
+    parser.add_argument("--suite", action="store_true", help="the test suite's budget instead")
     args = parser.parse_args()
-    os.environ["KETNOI_FUZZ_PROFILE"] = "fuzz"
+    os.environ["KETNOI_FUZZ_PROFILE"] = "suite" if args.suite else "fuzz"
     os.environ["KETNOI_FUZZ_EXAMPLES"] = str(args.examples)
     options = ["-q", "-p", "no:cacheprovider", "--no-header", "-rN", str(ROOT / "tests/fuzz")]
     if args.k:
@@ -74,7 +75,8 @@ def main() -> int:
 
     from tests.fuzz.tally import TRIED
 
-    print(f"\nfuzz: {args.examples} examples per test, {seconds:.0f} s")
+    budget = "the test suite's budget" if args.suite else f"{args.examples} examples per test"
+    print(f"\nfuzz: {budget}, {seconds:.0f} s")
     print(f"{'entry point':<36} {'inputs tried':>12}")
     for entry, count in sorted(TRIED.items()):
         print(f"{entry:<36} {count:>12}")

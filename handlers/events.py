@@ -159,7 +159,7 @@ async def on_button(ctx: Context) -> None:
         await register(ctx, arg)
     elif action == "unreg" and arg:
         await cancel_registration(ctx, arg)
-    elif action == "more" and arg.isdigit():
-        await show_events(ctx, ctx.state.data.get("ev_filters") or {}, int(arg))
+    elif action == "more" and (offset := parsers.whole_number(arg)) is not None:
+        await show_events(ctx, ctx.state.data.get("ev_filters") or {}, offset)
     else:
         await show_events(ctx, {"kind": None, "province": None, "sector": None})

@@ -70,6 +70,16 @@ def person_name(value: str) -> str:
         raise Invalid(f"{exc} Anh/chị cho em xin họ tên, ví dụ “Nguyễn Thị Lan”.") from None
 
 
+def whole_number(value: str, largest: int = 2**31 - 1) -> int | None:
+    """'12' → 12; None for anything else ("²" and "١" count as digits for str.isdigit, and a
+    forged button can carry a number no database id reaches)."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
+        return None
+    number = int(value)
+    return number if number <= largest else None
+
+
 # --- contact ----------------------------------------------------------------------------------
 _PHONE_CHARS = re.compile(r"[\s.\-()]")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")

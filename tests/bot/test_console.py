@@ -136,23 +136,11 @@ def test_invalid_utf8_on_stdin_is_answered_and_logged(db_env: str) -> None:
     out = chat.stdout.decode("utf-8")
     assert out.count("> ") == 3 and "\ufffd" in out
 
-    async def logged() -> list[tuple[str, str]]:
-        from sqlalchemy import select
+    import sqlite3
 
-        from storage.db import Database
-        from storage.models import MessageLog
-
-        db = Database(db_env)
-        async with db.session() as s:
-            rows = (await s.execute(select(MessageLog).where(
-                MessageLog.channel == "console", MessageLog.chat_id == "u-bytes")
-                .order_by(MessageLog.id))).scalars().all()
-        await db.dispose()
-        return [(r.direction, r.text) for r in rows]
-
-    import asyncio
-
-    log = asyncio.run(logged())
+    with sqlite3.connect(db_env.split(":///", 1)[1]) as conn:
+        log = conn.execute("select direction, text from message_log where chat_id = 'u-bytes' "
+                           "order by id").fetchall()
     incoming = [text for direction, text in log if direction == "in"]
     assert len(incoming) == 3 and incoming[1].startswith("\ufffd\ufffd c\ufffdn")
     assert [d for d, _ in log].count("out") >= 3

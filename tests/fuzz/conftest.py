@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import text
 
-# The storage tests' databases (SQLite, then PostgreSQL) for the import fuzz.
-from tests.storage.conftest import db, empty_db  # noqa: F401
+from bot.app import App
+from bot.config import Settings
+from storage.seed import seed_database
+from tests.handlers.chat import fresh_app, shared_nlu
 
-COMMON = {
+# db, empty_db: the storage tests' databases (SQLite, then PostgreSQL) for the import fuzz.
+from tests.storage.conftest import _pg_database, db, empty_db  # noqa: F401
+
+COMMON: dict[str, Any] = {
     "deadline": None,  # a real bot answers through HTTP and a database: no per-input deadline
     # One bot (server, database) serves every input of a test, as in production.
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -51,3 +59,22 @@ def errors() -> Iterator[ErrorLog]:
     root.addHandler(handler)
     yield handler
     root.removeHandler(handler)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[App]:
+    """The real core on the seeded demo catalog, kept for every input of a test."""
+    if request.param == "sqlite":
+        app = await fresh_app(tmp_path)
+        yield app
+        await app.close()
+        return
+    pg, admin = await _pg_database()
+    await pg.upgrade()
+    await seed_database(pg)
+    app = await App.create(Settings(database_url=str(pg.url)), db=pg, nlu=shared_nlu())
+    yield app
+    await app.close()
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA "{pg.schema}" CASCADE'))
+    await admin.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from sqlalchemy import String, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import (
@@ -35,24 +36,24 @@ async def problems(db: Database) -> list[str]:
     return found
 
 
-async def _too_long(s: object) -> list[str]:
+async def _too_long(s: AsyncSession) -> list[str]:
     """SQLite stores any length; PostgreSQL would have refused what exceeds String(n)."""
     found = []
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
             limit = getattr(column.type, "length", None)
             if isinstance(column.type, String) and limit:
-                longest = (await s.execute(select(func.max(func.length(column))))).scalar()  # type: ignore[attr-defined]
+                longest = (await s.execute(select(func.max(func.length(column))))).scalar()
                 if longest is not None and longest > limit:
                     found.append(f"{table.name}.{column.name}: {longest} characters > {limit}")
     return found
 
 
-async def _demand_history(s: object) -> list[str]:
+async def _demand_history(s: AsyncSession) -> list[str]:
     found = []
-    demands = (await s.execute(select(Demand.id, Demand.status))).all()  # type: ignore[attr-defined]
+    demands = (await s.execute(select(Demand.id, Demand.status))).all()
     changes = (await s.execute(select(DemandStatusChange.demand_id, DemandStatusChange.new_status)
-                               .order_by(DemandStatusChange.id))).all()  # type: ignore[attr-defined]
+                               .order_by(DemandStatusChange.id))).all()
     last = {demand_id: status for demand_id, status in changes}
     for demand_id, status in demands:
         if last.get(demand_id) != status:
@@ -61,9 +62,9 @@ async def _demand_history(s: object) -> list[str]:
     return found
 
 
-async def _overbooked(s: object) -> list[str]:
-    taken = Counter((await s.execute(select(EventRegistration.event_id))).scalars())  # type: ignore[attr-defined]
-    capacity = dict((await s.execute(select(Event.id, Event.capacity))).all())  # type: ignore[attr-defined]
+async def _overbooked(s: AsyncSession) -> list[str]:
+    taken = Counter((await s.execute(select(EventRegistration.event_id))).scalars())
+    capacity = dict((await s.execute(select(Event.id, Event.capacity))).all())
     return [f"event {event_id}: {count} registrations for {capacity[event_id]} seats"
             for event_id, count in taken.items()
             if capacity.get(event_id) is not None and count > capacity[event_id]]

@@ -27,7 +27,7 @@ MEANINGFUL = (
     "cho tôi gặp cán bộ", "xác nhận", "bỏ qua", "quay lại", "hủy", "sửa", "đồng ý", "không",
     "chưa biết", "chua biet", "0912345678", "+84 912 345 678", "abc123", "lan@congty.vn",
     "Công ty TNHH Minh Phát", "Nguyễn Thị Lan", "Hà Nội", "Hà Tây", "500 triệu", "1,5 tỷ",
-    "99999999999999999999 tỷ", "1", "2", "3", "99", "0", "-1", "👍", "", " ", "\n",
+    "99999999999999999999 tỷ", "1", "2", "3", "99", "0", "-1", "²", "👍", "", " ", "\n",
     "\x1b[A", "\x00", "a\x00b", "ﾟ∀ﾟ", "Ｃｏｎｇ　ｔｙ", "cong nghe" * 500,
 )
 # Everything a keyboard (or a broken client) can produce, except lone surrogates: JSON over
@@ -51,7 +51,8 @@ PREFIXES = (
 SUFFIXES = st.one_of(
     st.just(""), st.integers(-5, 50).map(str), st.integers(2**31, 2**70).map(str),
     st.sampled_from(["SK-001", "sk-001", "SK-999", "find_technology", "events", "../..", "%s",
-                     "None", "null", "0x10", "1e9", "１", "need:0", "sector:99"]),
+                     "None", "null", "0x10", "1e9", "１", "need:0", "sector:99", "²", "٣",
+                     "1:²", "12345678901234567890"]),
     st.text(st.characters(min_codepoint=33, max_codepoint=126), max_size=40),
 )
 payloads = st.one_of(
@@ -136,7 +137,7 @@ def other_update(draw: st.DrawFn) -> dict[str, Any]:
 
 
 json_leaf = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False),  # JSON has neither
     any_text, st.just(""), st.just([]), st.just({}),
 )
 

@@ -5,8 +5,6 @@ PostgreSQL. Every message gets a reply, no handler crashes, the database stays c
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,16 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import APOLOGY, App
-from bot.config import Settings
 from bot.console import Console, read_line
 from bot.types import ContentKind, Outgoing
-from storage.seed import seed
 from tests.fuzz import strategies as fz
 from tests.fuzz.conftest import ErrorLog
 from tests.fuzz.consistency import problems
 from tests.fuzz.tally import tried
-from tests.handlers.support import Chat, fresh_app, shared_nlu
-from tests.storage.conftest import _pg_database
+from tests.handlers.chat import Chat
 
 KINDS = [k for k in ContentKind if k not in (ContentKind.TEXT, ContentKind.BUTTON,
                                              ContentKind.COMMAND, ContentKind.CONTACT)]
@@ -34,28 +29,6 @@ ACTIONS = st.lists(st.one_of(
     st.tuples(st.just("kind"), st.sampled_from(KINDS)),
     st.tuples(st.just("contact"), st.one_of(st.just("+84912345678"), fz.any_text)),
 ), min_size=1, max_size=8)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[App]:
-    if request.param == "sqlite":
-        app = await fresh_app(tmp_path)
-        yield app
-        await app.close()
-        return
-    db, admin = await _pg_database()
-    await db.upgrade()
-    async with db.session() as s:
-        await seed(s)
-        await s.commit()
-    app = await App.create(Settings(database_url=str(db.url)), db=db, nlu=shared_nlu())  # type: ignore[arg-type]
-    yield app
-    await app.close()
-    async with admin.engine.begin() as conn:
-        from sqlalchemy import text
-
-        await conn.execute(text(f'DROP SCHEMA "{db.schema}" CASCADE'))
-    await admin.dispose()
 
 
 async def act(chat: Chat, action: tuple[str, Any]) -> list[Outgoing]:
@@ -83,6 +56,7 @@ def check_replies(replies: list[Outgoing], errors: ErrorLog, what: object) -> No
 async def test_any_dialogue_is_answered_and_keeps_the_database_consistent(
     app: App, errors: ErrorLog, actions: list[tuple[str, Any]]
 ) -> None:
+    errors.records.clear()  # one example's findings are its own
     chat = Chat(app, user=f"fz{fz.next_id()}", channel="telegram", name="Lan")
     for action in actions:
         tried(f"dialogue ({app.services.db.dialect})")
@@ -91,12 +65,16 @@ async def test_any_dialogue_is_answered_and_keeps_the_database_consistent(
     assert await problems(app.services.db) == []
 
 
-@given(raw=st.lists(st.binary(max_size=120), min_size=1, max_size=4))
+LINES = st.one_of(st.binary(max_size=120), fz.texts.map(lambda t: t.encode("utf-8", "replace")))
+
+
+@given(raw=st.lists(LINES, min_size=1, max_size=5))
 async def test_console_lines_of_any_bytes_are_answered(
     app: App, errors: ErrorLog, raw: list[bytes]
 ) -> None:
     if app.services.db.dialect != "sqlite":
         pytest.skip("the console's own database is the local SQLite file")
+    errors.records.clear()
     stdin = io.TextIOWrapper(io.BytesIO(b"\n".join(raw) + b"\n"), encoding="utf-8")
     console = Console(app, f"fzc{fz.next_id()}")
     while (line := read_line(stdin)) != "":

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import App
 from bot.incoming_text import clean
 from bot.types import Incoming
 from handlers import parsers
 from handlers.parsers import Invalid
-from tests.handlers.support import Chat
-from tests.handlers.test_find_technology import demands_in
+from tests.handlers.chat import Bot, Chat
 
 
 @pytest.mark.parametrize("typed", ["1", "2", "  3 ", "-", "\ufffd[A", "A"])
@@ -57,7 +55,7 @@ def test_an_absurd_amount_is_questioned() -> None:
     assert parsers.money("5000 tỷ") == 5 * 10**12
 
 
-async def test_budget_unknown_in_a_dialogue(chat: Chat, app: App) -> None:
+async def test_budget_unknown_in_a_dialogue(chat: Chat, bot: Bot) -> None:
     await chat.send("cần giải pháp tiết kiệm điện cho nhà xưởng ở Thái Bình")
     while "Kinh phí dự kiến" not in chat.text:  # sector/product questions depend on the NLU
         await chat.press("Bỏ qua") if chat.has_button("Bỏ qua") else await chat.send("Năng lượng")
@@ -70,5 +68,5 @@ async def test_budget_unknown_in_a_dialogue(chat: Chat, app: App) -> None:
     await chat.press("Đồng ý")
     assert "Kinh phí dự kiến: chưa xác định" in chat.text
     await chat.press("Xác nhận")
-    [demand] = await demands_in(app)
+    [demand] = await bot.demands()
     assert demand.budget is None and "nhu cầu số" in chat.text

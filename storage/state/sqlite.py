@@ -188,7 +188,7 @@ class SqliteStateStore(SqlStateStore):
                     queued = await self.commit_turn(unit, channel, chat_id, update_id, outcome)
                 else:
                     async with self.lock.hold():
-                        queued = self._write(lambda c: self._commit_fast(
+                        queued = await self._write(lambda c: self._commit_fast(
                             c, channel, chat_id, update_id, outcome))
         except AlreadyProcessed:
             assert update_id is not None
@@ -226,7 +226,7 @@ class SqliteStateStore(SqlStateStore):
             return
         now = _stamp(utcnow())
         async with self.lock.hold():
-            self._write(lambda c: c.executemany(
+            await self._write(lambda c: c.executemany(
                 _SENT.sql, [_SENT.args(row_id=i, mid=m, at=now) for i, m in sent]))
 
     def _turn_writes(self, channel: str, chat_id: str, state: DialogueState | None,

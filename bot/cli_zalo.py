@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from bot.cli_telegram import _configure_logging, run_async
+from bot.cli_telegram import NO_WORKER_HELP, _configure_logging, run_async
 from bot.config import get_settings
 
 bot_app = typer.Typer(help="Quản lý bot Zalo Bot Platform (manage the Zalo bot).")
@@ -34,11 +34,28 @@ def _settings() -> Any:
     return settings
 
 
-def run_zalo_bot() -> None:
+async def _with_worker(coroutine: Coroutine[Any, Any, None], settings: Any, worker: bool) -> None:
+    """The outbox sender and the scheduled jobs beside the bot, once the token looks usable."""
+    from bot.worker_service import in_process
+    from bot.zalo.setup import check_bot_token
+
+    try:
+        check_bot_token(settings.zalo_bot_token)
+    except Exception:
+        coroutine.close()
+        raise
+    async with in_process(settings, worker):
+        await coroutine
+
+
+def run_zalo_bot(
+    no_worker: bool = typer.Option(False, "--no-worker", help=NO_WORKER_HELP),
+) -> None:
     """Long-poll the Zalo Bot Platform (needs KETNOI_ZALO_BOT_TOKEN); Ctrl-C stops."""
     from bot.zalo.runner import run_polling
 
-    _run(run_polling(_settings()))
+    settings = _settings()
+    _run(_with_worker(run_polling(settings), settings, not no_worker))
 
 
 @bot_app.command("set-webhook")

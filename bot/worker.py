@@ -65,7 +65,6 @@ class Stats:
     retried: int = 0
     rate_limited: int = 0  # answers asking to slow down (429)
     takeovers: int = 0
-    started_sending_at: float | None = None
 
 
 @dataclass
@@ -220,14 +219,13 @@ class ChannelWorker:
         if wait > 0:  # this chat had a message less than a second ago: later, not now
             return self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
                 seconds=wait), count_attempt=False))
-        pause = self._paused_until - time.monotonic()
-        if pause > 0:
-            await asyncio.sleep(pause)
         async with self._limiter:
+            # Checked after waiting for the turn: a 429 that another lane got meanwhile pauses
+            # this message too.
+            while (pause := self._paused_until - time.monotonic()) > 0:
+                await asyncio.sleep(pause)
             await self._sliding_window()
             self._last_to_chat[row.recipient] = time.monotonic()
-            if self.stats.started_sending_at is None:
-                self.stats.started_sending_at = time.monotonic()
             try:
                 result = await self.sender.send(row.recipient, outgoing_from_dict(row.payload))
             except Exception as error:  # a sender bug must not stop the queue

@@ -378,6 +378,8 @@ class SenderLease(Base):
     owner: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
     taken_from: Mapped[str | None] = mapped_column(String(64))  # the holder before `owner`
+
+
 class ChannelToken(Base):
     """An OAuth token pair of a channel account (the Zalo OA), kept encrypted by the caller.
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database
 from storage.models import Subscription, User
 from storage.sqltypes import utcnow
 
@@ -103,14 +102,3 @@ async def stop_all(db: Database, user: User) -> int:
     """Stop every subscription of the user; returns how many were active."""
     async with db.transaction() as s:
         return await deactivate_all(s, user)
-
-
-async def set_notify(db: Database, user: User, on: bool) -> bool:
-    """Turn the news sent at once (new events, approved technologies) on or off for the user's
-    active subscription; False when they have none."""
-    async with db.transaction() as s:
-        result = await s.execute(
-            update(Subscription).where(Subscription.user_id == user.id, Subscription.active)
-            .values(notify_new=on, updated_at=utcnow())
-            .execution_options(synchronize_session=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -110,7 +110,6 @@ class Unit:
         self.db = db
         self.task = asyncio.current_task()
         self._stack: AsyncExitStack | None = None
-        self._token: contextvars.Token[Any] | None = None
         self.session: AsyncSession | None = None  # the open transaction's session, if any
 
     async def open(self) -> AsyncSession:
@@ -120,27 +119,26 @@ class Unit:
         try:
             if self.db.write_lock is not None:
                 await stack.enter_async_context(self.db.write_lock.hold())
-            s = await stack.enter_async_context(self.db.sessionmaker())
-            await stack.enter_async_context(s.begin())
+            s = await stack.enter_async_context(self.db._begin())  # also the ambient session
         except BaseException:
             await stack.aclose()
             raise
         self._stack, self.session = stack, s
-        self._token = _AMBIENT.set((self.db, self.task, s))
         return s
 
     async def close(self, error: BaseException | None = None) -> None:
         """Commit (no error) or roll back the open transaction, if any."""
         stack, self._stack, self.session = self._stack, None, None
-        if self._token is not None:
-            _AMBIENT.reset(self._token)
-            self._token = None
         if stack is None:
             return
         if error is None:
             await stack.aclose()
-        else:
+            return
+        try:
             await stack.__aexit__(type(error), error, error.__traceback__)
+        except BaseException as raised:
+            if raised is not error:
+                raise
 
     async def rollback(self) -> None:
         """Forget the effects written so far (a handler failed); the unit goes on."""

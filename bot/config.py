@@ -50,9 +50,6 @@ class Settings(BaseSettings):
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_secret: str | None = None
-    # Group chats: "ignore" (default) or "mention" (answer only when addressed: @bot, a command,
-    # a reply to the bot, a press on its buttons).
-    group_chats: Literal["ignore", "mention"] = "ignore"
     # Zalo Bot Platform (bot/zalo/bot_platform.py)
     zalo_bot_token: str | None = None
     zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
@@ -73,6 +70,9 @@ class Settings(BaseSettings):
     zalo_retry_delay: float = 1.0
     zalo_retry_max_delay: float = 30.0
     zalo_typing_after: float = 1.0  # show "typing" when a reply takes longer than this
+    # Group chats: "ignore" (default) or "mention" (answer only when addressed: @bot, a command,
+    # a reply to the bot, a press on its buttons).
+    group_chats: Literal["ignore", "mention"] = "ignore"
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = LOCAL_TZ.key  # replies show local times in this zone

@@ -93,7 +93,7 @@ async def test_unsubscribe_in_another_form_keeps_that_form(bot: Bot) -> None:
     await chat.press("Toàn quốc")
     await chat.press("Mọi loại sự kiện")
     await chat.press("Xác nhận")
-    await chat.press("consult:ip:tm")  # a consultation form, first question open
+    await chat.press_payload("consult:ip:tm")  # a consultation form, first question open
     await chat.send("huy nhan tin")
     assert "Em đã hủy đăng ký nhận tin" in chat.text
     assert "Mình tiếp tục" in chat.text

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import APOLOGY, App  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.types import ContentKind, Incoming, Outgoing  # noqa: E402
+from bot.types import ContentKind, Incoming, Outgoing, SendResult  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.seed import seed  # noqa: E402
 
@@ -62,6 +64,14 @@ def next_incoming(user: str, step: str, last: list[Outgoing]) -> Incoming:
     return Incoming("bench", user, user, text=step, kind=kind)
 
 
+UPDATE_IDS = itertools.count(1)
+
+
+async def delivered(replies: list[Outgoing]) -> list[SendResult]:
+    """A channel that sends at once (the network is not what this benchmark measures)."""
+    return [SendResult("sent") for _ in replies]
+
+
 async def simulate_user(app: App, index: int, think: tuple[float, float], rng: random.Random,
                         latencies: list[float], errors: list[str],
                         by_step: dict[str, list[float]]) -> None:
@@ -70,9 +80,10 @@ async def simulate_user(app: App, index: int, think: tuple[float, float], rng: r
     last: list[Outgoing] = []
     for step in script:
         await asyncio.sleep(rng.uniform(*think))
-        incoming = next_incoming(user, step, last)
+        incoming = replace(next_incoming(user, step, last), update_id=next(UPDATE_IDS))
         started = time.perf_counter()
-        last = await app.handle(incoming)
+        # As a channel does: the replies are committed with the turn, then sent and recorded.
+        last = await app.answer(incoming, delivered)
         latencies.append((time.perf_counter() - started) * 1000)
         by_step.setdefault(step[:40], []).append(latencies[-1])
         if not last or any(r.text == APOLOGY for r in last):

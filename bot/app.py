@@ -1,9 +1,13 @@
-"""The channel-agnostic core: `App.handle(Incoming) -> list[Outgoing]`.
+"""The channel-agnostic core: `App.answer(Incoming, deliver)` and `App.handle(Incoming)`.
 
-One message: drop duplicates (channel, update_id) → lock the chat (messages of one chat are
-handled in order, different chats concurrently) → load its state → dispatch to the handlers →
-save the state and log both directions. `handle` never raises: an unexpected error is logged and
-answered with an apology, and the chat's state is left as it was before the message.
+One update: lock the chat (messages of one chat are handled in order, different chats
+concurrently) → drop it if it was processed (re-sending its unsent replies) → load the state →
+dispatch to the handlers → commit, in one transaction, their effects, the update as processed
+(and done in the inbox), the state, the log of both directions and the replies as outbox rows →
+send the replies at once and record each one sent. Channels store updates in the inbox
+(`receive`) before acknowledging them, and hand back at start what a previous run left
+(`unhandled`, `resend_pending`). Never raises: an unexpected error is answered with an apology,
+the handlers' effects are rolled back and the chat's state is left as it was.
 """
 
 from __future__ import annotations
@@ -11,26 +15,40 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from bot import metrics
 from bot.config import Settings, get_settings
 from bot.incoming_text import clean
-from bot.types import ContentKind, Incoming, Outgoing
+from bot.types import (
+    ContentKind,
+    Incoming,
+    Outgoing,
+    SendResult,
+    outgoing_from_dict,
+    outgoing_to_dict,
+)
 from handlers import routers
 from handlers.base import Context, Services
 from handlers.dispatch import Dispatcher
 from storage import state as state_stores
 from storage.db import Database
-from storage.repos import users
+from storage.repos import inbox, outbox, users
+from storage.repos.outbox import QueuedReply
 from storage.state import DialogueState, LogLine, StateStore
+from storage.state.base import TurnOutcome, TurnResult
 
 if TYPE_CHECKING:
     from nlu.api import NluBackend
 
 log = logging.getLogger(__name__)
+
+# Sends a turn's replies in order, one result per reply (the channel adapter's job).
+Deliver = Callable[[list[Outgoing]], Awaitable[list[SendResult]]]
+# The same for replies left from an earlier run: (recipient, replies).
+SendTo = Callable[[str, list[Outgoing]], Awaitable[list[SendResult]]]
 
 MAX_TEXT = 2000  # longer messages are cut (and answered); nobody types a 10,000-char demand
 APOLOGY = (
@@ -104,29 +122,104 @@ class App:
         return app
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
-        """Answer one message (never raises; [] only for an already processed update)."""
+        """Answer one message and return the replies for the caller to show (the console,
+        tools, tests); nothing is queued. Never raises; [] for an already processed update."""
+        return await self.answer(incoming)
+
+    async def answer(self, incoming: Incoming, deliver: Deliver | None = None) -> list[Outgoing]:
+        """Handle one update exactly once; with `deliver`, send its replies after the commit.
+
+        The turn's effects, the update id as processed and its replies (outbox rows) commit
+        together; then `deliver` sends them at once and each one sent is recorded. A redelivered
+        update that was committed re-sends only its replies not recorded as sent. Never raises.
+        """
         incoming = clean(incoming)
         started = time.perf_counter()
         try:
-            async with self.locks.hold((incoming.channel, str(incoming.chat_id))):
-                replies = await self._turn(incoming)
+            replies = await self._answer(incoming, deliver)
         except Exception:
             log.exception("failed to handle a message from %s:%s", incoming.channel,
                           incoming.chat_id)
+            if deliver is not None:  # nothing committed: the inbox keeps the update for later
+                await _quietly(deliver([Outgoing(APOLOGY)]))
             replies = [Outgoing(APOLOGY)]
         outcome = ("duplicate" if not replies
                    else "error" if any(r.text == APOLOGY for r in replies) else "replied")
         metrics.update_handled(incoming.channel, outcome, time.perf_counter() - started)
         return replies
 
-    async def _turn(self, incoming: Incoming) -> list[Outgoing]:
+    async def _answer(self, incoming: Incoming, deliver: Deliver | None) -> list[Outgoing]:
+        async with self.locks.hold((incoming.channel, str(incoming.chat_id))):
+            result, shown = await self._turn(incoming, queue=deliver is not None)
+            if deliver is None:
+                return [] if result.duplicate else shown
+            queued = result.unsent if result.duplicate else result.queued
+            await self._deliver(queued, deliver)
+            return [outgoing_from_dict(q.payload) for q in queued]
+
+    async def _deliver(self, queued: list[QueuedReply], deliver: Deliver) -> None:
+        if not queued:
+            return
+        results = await deliver([outgoing_from_dict(q.payload) for q in queued])
+        sent = [(q.id, r.message_id) for q, r in zip(queued, results, strict=False)
+                if r.status == "sent"]
+        await self.services.states.mark_sent(sent)
+
+    async def resend_pending(self, channel: str, send: SendTo) -> int:
+        """Send the replies a previous run committed but did not record as sent (it died in
+        between); returns how many were sent. Called at start, before new updates."""
+        count = 0
+        for recipient, queued in await outbox.pending_replies(self.services.db, channel):
+            async def to_recipient(replies: list[Outgoing], to: str = recipient
+                                   ) -> list[SendResult]:
+                return await send(to, replies)
+
+            async with self.locks.hold((channel, recipient)):
+                await self._deliver(queued, to_recipient)
+            count += len(queued)
+        return count
+
+    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]]) -> None:
+        """Store delivered updates (id, raw JSON) before the channel is told they arrived."""
+        await inbox.store(self.services.db, channel, updates)
+
+    async def unhandled(self, channel: str) -> list[tuple[str, Any]]:
+        """Stored updates not handled yet (a previous run stopped first), oldest first."""
+        return await inbox.unhandled(self.services.db, channel)
+
+    async def ignored(self, channel: str, update_id: str) -> None:
+        """An update the adapter deliberately does not answer: done in the inbox."""
+        await inbox.mark_done(self.services.db, channel, update_id)
+
+    async def _turn(self, incoming: Incoming, *,
+                    queue: bool) -> tuple[TurnResult, list[Outgoing]]:
         channel, chat_id = incoming.channel, str(incoming.chat_id)
         update_id = str(incoming.update_id) if incoming.update_id is not None else None
-        state = await self.services.states.begin_turn(channel, chat_id, update_id)
-        if state is None:
-            return []
         if (channel, str(incoming.user_id)) in self.inactive:
             await self._set_active(channel, str(incoming.user_id), True)
+
+        shown: list[Outgoing] = []
+
+        async def body(state: DialogueState) -> TurnOutcome:
+            replies, ctx, failed = await self._dispatch(incoming, state)
+            shown[:] = replies
+            lines = [LogLine("in", incoming.payload or ctx.text or f"[{incoming.kind}]",
+                             str(incoming.user_id), ctx.intent,
+                             ctx.confidence if ctx.nlu else None)]
+            lines += [LogLine("out", r.text) for r in replies]
+            user_id = None
+            if queue and not failed:
+                user_id = (await ctx.user()).id
+            return TurnOutcome(None if failed else ctx.state, lines,
+                               [outgoing_to_dict(r) for r in replies] if queue else [],
+                               user_id, failed)
+
+        return await self.services.states.run_turn(channel, chat_id, update_id, body), shown
+
+    async def _dispatch(self, incoming: Incoming,
+                        state: DialogueState) -> tuple[list[Outgoing], Context, bool]:
+        """The handlers' replies; `failed` when one raised (its effects are then rolled back and
+        the chat's state is left as it was before the message)."""
         text = (incoming.text or "").strip()
         replies: list[Outgoing] = []
         if len(text) > MAX_TEXT and incoming.kind in (ContentKind.TEXT, ContentKind.COMMAND):
@@ -135,21 +228,10 @@ class App:
         ctx = Context(incoming, self.services, state, self.dispatcher, text)
         try:
             await self.dispatcher.dispatch(ctx)
-            replies.extend(ctx.replies or [Outgoing("Dạ, anh/chị cần em hỗ trợ gì thêm ạ?")])
-            new_state: DialogueState | None = ctx.state
         except Exception:
-            log.exception("handler error for %s:%s", channel, chat_id)
-            replies.append(Outgoing(APOLOGY))
-            new_state = None  # keep the state from before this message
-        lines = [LogLine("in", incoming.payload or ctx.text or f"[{incoming.kind}]",
-                         str(incoming.user_id), ctx.intent,
-                         ctx.confidence if ctx.nlu else None)]
-        lines += [LogLine("out", r.text) for r in replies]
-        try:
-            await self.services.states.end_turn(channel, chat_id, new_state, lines)
-        except Exception:  # the handlers' work is done; an unsaved step beats a lost answer
-            log.exception("could not save the state of %s:%s", channel, chat_id)
-        return replies
+            log.exception("handler error for %s:%s", incoming.channel, incoming.chat_id)
+            return [*replies, Outgoing(APOLOGY)], ctx, True
+        return [*replies, *(ctx.replies or [Outgoing("Dạ, anh/chị cần em hỗ trợ gì thêm ạ?")])], ctx, False
 
     async def mark_user_inactive(self, channel: str, user_id: str) -> None:
         """The user blocked the bot (or left): stop sending them anything proactive."""
@@ -176,6 +258,13 @@ class App:
         if closer is not None:
             await closer()
         await self.services.db.dispose()
+
+
+async def _quietly(action: Awaitable[object]) -> None:
+    try:
+        await action
+    except Exception:
+        log.exception("could not send the apology")
 
 
 async def _warm_up(nlu: NluBackend) -> None:

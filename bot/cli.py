@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from bot import cli_broadcast, cli_chat, cli_report, cli_staff, cli_storage, cli_telegram, cli_zalo
+from bot import (
+    cli_broadcast,
+    cli_chat,
+    cli_report,
+    cli_staff,
+    cli_storage,
+    cli_telegram,
+    cli_users,
+    cli_zalo,
+)
 
 HELP = "ketnoi: trợ lý kết nối cung cầu công nghệ (chatbot for technology supply-demand connection)."
 app = typer.Typer(name="ketnoi", help=HELP, no_args_is_help=True, add_completion=False)
 
-for module in (cli_storage, cli_chat, cli_telegram, cli_staff, cli_report, cli_broadcast):
+for module in (cli_storage, cli_chat, cli_telegram, cli_staff, cli_report, cli_broadcast, cli_users):
     module.register(app)
 cli_zalo.register(app, cli_telegram.run_app)
 

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     jobs_interval: float = 60.0  # seconds between runs of reminders, digests and news
     digest_weekday: int = 0  # 0 = Monday ... 6 = Sunday (local time)
     digest_hour: int = 8  # local hour of the weekly digest
+    # Message log lines (and handled inbox updates, finished replies) older than this are purged
+    # by the scheduled jobs: they hold what people typed.
+    message_log_days: int = 365
 
 
 @lru_cache(maxsize=1)

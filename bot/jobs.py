@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -22,7 +22,7 @@ from handlers.news_render import (
     reminder_message,
 )
 from storage.db import Database
-from storage.repos import news, outbox
+from storage.repos import news, outbox, privacy
 from storage.repos.outbox import Envelope
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ class JobReport:
     reminders: int = 0
     notices: int = 0
     digests: int = 0
+    purged: int = 0  # message log lines past KETNOI_MESSAGE_LOG_DAYS
 
 
 async def queue_reminders(db: Database, now: datetime, tz: ZoneInfo) -> int:
@@ -87,9 +88,11 @@ async def run_jobs(db: Database, settings: Settings, now: datetime | None = None
     """Run every job once at `now` (tests pass a fixed clock)."""
     now = now or datetime.now(UTC)
     tz = ZoneInfo(settings.timezone)
+    purged = await privacy.purge_older_than(db, now - timedelta(days=settings.message_log_days))
     return JobReport(reminders=await queue_reminders(db, now, tz),
                      notices=await queue_notices(db, now, tz),
-                     digests=await queue_digests(db, now, tz, settings))
+                     digests=await queue_digests(db, now, tz, settings),
+                     purged=purged.messages)
 
 
 async def run_jobs_forever(db: Database, settings: Settings, stop: asyncio.Event) -> None:

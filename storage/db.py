@@ -9,6 +9,12 @@ storage functions compose (a whole turn of the dialogue can run in one transacti
 escaping an inner block aborts the outer one too; catch domain errors outside the outermost block.
 Other tasks (even ones created inside the block) never see the ambient session.
 
+A `unit()` goes one step further for a whole turn of the dialogue: the first `transaction()`
+inside it opens a transaction that stays open until the unit ends, so every effect of the turn
+and its bookkeeping (the update marked processed, the state, the replies) commit together. A turn
+that writes nothing through SQLAlchemy opens no transaction at all (the SQLite fast path then
+writes its bookkeeping on its own connection).
+
 SQLite allows one writer: a transaction that reads and then writes fails at once with "database
 is locked" when another connection wrote meanwhile, and SQLite's busy handler waits in steps of
 milliseconds. So on SQLite every `transaction()` of the process first takes `write_lock`, an
@@ -21,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +103,55 @@ _AMBIENT: contextvars.ContextVar[tuple[Database, asyncio.Task[Any] | None, Async
     contextvars.ContextVar("ketnoi_ambient_transaction", default=None))
 
 
+class Unit:
+    """A unit of work: its transaction opens at the first `transaction()` of the task inside it."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.task = asyncio.current_task()
+        self._stack: AsyncExitStack | None = None
+        self.session: AsyncSession | None = None  # the open transaction's session, if any
+
+    async def open(self) -> AsyncSession:
+        if self.session is not None:
+            return self.session
+        stack = AsyncExitStack()
+        try:
+            if self.db.write_lock is not None:
+                await stack.enter_async_context(self.db.write_lock.hold())
+            s = await stack.enter_async_context(self.db._begin())  # also the ambient session
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack, self.session = stack, s
+        return s
+
+    async def close(self, error: BaseException | None = None) -> None:
+        """Commit (no error) or roll back the open transaction, if any."""
+        stack, self._stack, self.session = self._stack, None, None
+        if stack is None:
+            return
+        if error is None:
+            await stack.aclose()
+            return
+        try:
+            await stack.__aexit__(type(error), error, error.__traceback__)
+        except BaseException as raised:
+            if raised is not error:
+                raise
+
+    async def rollback(self) -> None:
+        """Forget the effects written so far (a handler failed); the unit goes on."""
+        await self.close(_RolledBack())
+
+
+class _RolledBack(Exception):
+    """Rolls a unit's transaction back without an error of its own."""
+
+
+_UNIT: contextvars.ContextVar[Unit | None] = contextvars.ContextVar("ketnoi_unit", default=None)
+
+
 class Database:
     """`Database(url)`; `async with db.session() as s`; `async with db.transaction() as s`.
 
@@ -162,12 +217,35 @@ class Database:
         if ambient is not None:
             yield ambient
             return
+        unit = _UNIT.get()
+        if unit is not None and unit.db is self and unit.task is asyncio.current_task():
+            yield await unit.open()
+            return
         if self.write_lock is None:
             async with self._begin() as s:
                 yield s
             return
         async with self.write_lock.hold(), self._begin() as s:
             yield s
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        """A unit of work (see the module docstring): committed when the block ends normally,
+        rolled back when it raises."""
+        unit = Unit(self)
+        token = _UNIT.set(unit)
+        try:
+            yield unit
+        except BaseException as error:
+            _UNIT.reset(token)
+            await unit.close(error)
+            raise
+        _UNIT.reset(token)
+        await unit.close()
+
+    def in_transaction(self) -> bool:
+        """Whether this task has a transaction open on this database."""
+        return self._ambient() is not None
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncSession]:

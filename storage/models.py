@@ -295,6 +295,23 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class InboxUpdate(Base):
+    """An update a channel delivered, stored before the channel is told it arrived (the webhook's
+    200, the polling offset), so a process that dies loses nothing acknowledged. "new" until the
+    turn that handles it commits, then "done" in that same transaction."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),
+                      Index("ix_inbox_pending", "status", "channel", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_id: Mapped[str] = mapped_column(String(128))
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the update as the channel sent it
+    status: Mapped[str] = mapped_column(String(8), default="new")  # new | done
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class MessageLog(Base):
     __tablename__ = "message_log"
 
@@ -341,6 +358,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_queue", "status", "channel", "priority", "not_before", "id"),
+        Index("ix_outbox_update", "channel", "update_id"),
         UniqueConstraint("dedupe_key"),
     )
 
@@ -362,6 +380,8 @@ class OutboxMessage(Base):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(200))  # jobs that run twice send once
+    # A reply: the update that produced it (a redelivered update re-sends only unsent replies).
+    update_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from telegram import BotCommand, CallbackQuery, ChatMember, ReplyKeyboardRemove, Update
@@ -30,7 +31,7 @@ from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.polling import Poller
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, Sleep
 from bot.telegram.setup import build_application, invalid_token_error, unreachable_error
-from bot.types import Attachment, Incoming, Outgoing
+from bot.types import Attachment, Incoming, Outgoing, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,26 @@ APOLOGY = (
 )
 
 
+Deliver = Callable[[list[Outgoing]], Awaitable[list[SendResult]]]
+
+
 class Core(Protocol):
     """What the adapter needs from the dialogue core (`bot.app.App`)."""
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]: ...
+
+    async def answer(self, incoming: Incoming, deliver: Deliver | None = None
+                     ) -> list[Outgoing]: ...
+
+    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]]) -> None: ...
+
+    async def unhandled(self, channel: str) -> list[tuple[str, Any]]: ...
+
+    async def ignored(self, channel: str, update_id: str) -> None: ...
+
+    async def resend_pending(
+        self, channel: str, send: Callable[[str, list[Outgoing]], Awaitable[list[SendResult]]]
+    ) -> int: ...
 
     async def mark_user_inactive(self, channel: str, user_id: str) -> None: ...
 
@@ -98,6 +115,24 @@ class TelegramChannel:
             raise unreachable_error(self.api_url, error) from error
         await self.set_commands()
         await self.application.start()
+        await self.resume()
+
+    async def resume(self) -> None:
+        """What a previous run left: replies committed but not sent, then updates stored in the
+        inbox but not handled (they go through the update queue like new ones)."""
+        sent = await self.core.resend_pending(CHANNEL, self._send_to)
+        stored = await self.core.unhandled(CHANNEL)
+        for _update_id, data in stored:
+            reading = read_update(data, self.application.bot)
+            if reading.update is not None:
+                await self.application.update_queue.put(reading.update)
+        if sent or stored:
+            log.info("telegram: resumed %d unsent replies and %d stored updates", sent,
+                     len(stored))
+
+    async def store(self, batch: Sequence[tuple[str, Any]]) -> None:
+        """Keep updates in the inbox before Telegram is told they arrived (raises if it can't)."""
+        await self.core.receive(CHANNEL, batch)
 
     async def stop(self) -> None:
         if self.application.running:
@@ -119,6 +154,7 @@ class TelegramChannel:
             log_skipped(reading, "webhook")
             self.count_skipped()
         else:
+            await self.store([(str(reading.update.update_id), data)])
             await self.application.update_queue.put(reading.update)
         return reading
 
@@ -141,25 +177,34 @@ class TelegramChannel:
         log.error("error outside update handling: %r (update %r)", context.error, update)
 
     async def handle_update(self, update: Update) -> None:
+        incoming = await self._incoming(update)
+        if incoming is None:
+            await self.core.ignored(CHANNEL, str(update.update_id))
+            return
+        self.sender.unblock(incoming.chat_id)  # a user who writes to the bot can receive again
+        query = update.callback_query
+
+        async def deliver(replies: list[Outgoing]) -> list[SendResult]:
+            if query is not None:
+                await self._answer(query)
+            return await self.send_replies(incoming.chat_id, incoming.user_id, replies)
+
+        await self.core.answer(incoming, deliver)
+
+    async def _incoming(self, update: Update) -> Incoming | None:
+        """The core's view of the update; None for what the bot does not answer."""
         if update.my_chat_member is not None:
             await self._on_membership(update)
-            return
+            return None
         if not self._may_answer(update):
-            return
+            return None
         chat_key = str(update.effective_chat.id) if update.effective_chat else ""
         incoming = update_to_incoming(update, self.registry, self._reply_labels.get(chat_key),
                                       bot_username=self._identity()[0])
         if incoming is None:
             log.info("telegram update %s: nothing the bot answers (edit, service message...)",
                      update.update_id)
-            return
-        self.sender.unblock(incoming.chat_id)  # a user who writes to the bot can receive again
-        replies = await self.core.handle(incoming)
-        if not replies:
-            return  # a duplicate already answered (or nothing to say)
-        if update.callback_query is not None:
-            await self._answer(update.callback_query)
-        await self.deliver(incoming.chat_id, incoming.user_id, replies)
+        return incoming
 
     def _may_answer(self, update: Update) -> bool:
         """Private chats always; groups only when KETNOI_GROUP_CHATS=mention and addressed."""
@@ -205,17 +250,31 @@ class TelegramChannel:
 
     async def deliver(self, chat_id: str, user_id: str, replies: list[Outgoing]) -> SendStatus:
         """Send replies in order; stop at a block (and mark the user), apologise once on failure."""
-        failed = False
-        for chunk in self._plan(chat_id, replies):
+        results = await self.send_replies(chat_id, user_id, replies)
+        if any(r.status == "blocked" for r in results):
+            return SendStatus.BLOCKED
+        return SendStatus.FAILED if any(r.status != "sent" for r in results) else SendStatus.SENT
+
+    async def send_replies(self, chat_id: str, user_id: str,
+                           replies: list[Outgoing]) -> list[SendResult]:
+        """Send replies in order, one result per reply (sent only when all its parts were);
+        stop at a block (and mark the user), apologise once on failure."""
+        results = [SendResult("sent") for _ in replies]
+        for index, chunk in self._plan(chat_id, replies):
             outcome = await self._send(chat_id, chunk)
             if outcome is SendStatus.BLOCKED:
                 await self._mark_inactive(user_id)
-                return outcome
-            failed = failed or outcome is SendStatus.FAILED
-        if failed:
+                results[index:] = [SendResult("blocked", reason="blocked")
+                                   for _ in results[index:]]
+                return results
+            if outcome is not SendStatus.SENT:
+                results[index] = SendResult("failed", reason=str(outcome))
+        if any(r.status != "sent" for r in results):
             await self._send(chat_id, Chunk(APOLOGY))
-            return SendStatus.FAILED
-        return SendStatus.SENT
+        return results
+
+    async def _send_to(self, chat_id: str, replies: list[Outgoing]) -> list[SendResult]:
+        return await self.send_replies(chat_id, chat_id, replies)  # private chats: user = chat
 
     async def _send(self, chat_id: str, chunk: Chunk) -> SendStatus:
         bot = self.application.bot
@@ -241,9 +300,11 @@ class TelegramChannel:
         return await bot.send_document(chat_id=chat_id, document=source,
                                        filename=attachment.filename)
 
-    def _plan(self, chat_id: str, replies: list[Outgoing]) -> list[Chunk]:
-        """Render replies; open or close the share-phone keyboard for this chat."""
-        chunks = [chunk for reply in replies for chunk in render(reply, self.registry)]
+    def _plan(self, chat_id: str, replies: list[Outgoing]) -> list[tuple[int, Chunk]]:
+        """Render replies (each part with its reply's index); open or close the share-phone
+        keyboard for this chat."""
+        chunks = [(index, chunk) for index, reply in enumerate(replies)
+                  for chunk in render(reply, self.registry)]
         asking = [reply for reply in replies if reply.request_contact]
         if asking:
             self._keyboard_open.add(chat_id)
@@ -252,9 +313,9 @@ class TelegramChannel:
             }
         elif chat_id in self._keyboard_open:
             # The remove marker needs a message without an inline keyboard; wait if none.
-            for index, chunk in enumerate(chunks):
-                if chunk.markup is None:
-                    chunks[index] = Chunk(chunk.text, ReplyKeyboardRemove())
+            for position, (index, chunk) in enumerate(chunks):
+                if chunk.markup is None and chunk.attachment is None:
+                    chunks[position] = (index, Chunk(chunk.text, ReplyKeyboardRemove()))
                     self._keyboard_open.discard(chat_id)
                     self._reply_labels.pop(chat_id, None)
                     break

@@ -4,7 +4,9 @@ PTB's own updater confirms updates by adding one to the last update's id: an upd
 not a number stops its loop for good, and one PTB cannot build makes it fetch the same batch again
 forever, in both cases without a word to the user. Here every raw update of a batch is checked on
 its own (`inbound.read_update`): those that fit go to the application's update queue, the others
-are logged with their id and skipped, and the offset moves past every numeric id seen.
+are logged with their id and skipped, and the offset moves past every numeric id seen, but only
+once the batch is stored in the inbox (`store`): an update Telegram considers delivered is never
+only in this process's memory.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram.error import InvalidToken, RetryAfter, TelegramError
@@ -22,6 +24,7 @@ from telegram.warnings import PTBUserWarning
 from bot.telegram.inbound import MAX_UPDATE_ID, log_skipped, read_update, update_id_of
 
 log = logging.getLogger(__name__)
+Store = Callable[[Sequence[tuple[str, Any]]], Awaitable[None]]
 
 MAX_BACKOFF = 30.0  # seconds between attempts while Telegram keeps failing
 # getUpdates goes through `do_api_request` on purpose: it returns the raw JSON, one update at a
@@ -42,12 +45,14 @@ class Poller:
         allowed_updates: Sequence[str],
         on_error: Callable[[TelegramError], None],
         on_skip: Callable[[], None] = lambda: None,
+        store: Store | None = None,
     ) -> None:
         self.application = application
         self.timeout = timeout
         self.allowed_updates = list(allowed_updates)
         self.on_error = on_error
         self.on_skip = on_skip
+        self.store = store  # the inbox: a batch is stored before its offset is confirmed
         self.offset = 0
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -90,8 +95,14 @@ class Poller:
                 failures += 1
                 await self._pause(min(MAX_BACKOFF, 0.5 * 2 ** min(failures, 6)))
                 continue
+            try:
+                await self._accept(batch)
+            except Exception:  # not stored: keep the offset, Telegram sends the batch again
+                log.exception("telegram polling: could not store a batch of updates")
+                failures += 1
+                await self._pause(min(MAX_BACKOFF, 0.5 * 2 ** min(failures, 6)))
+                continue
             failures = 0
-            await self._accept(batch)
 
     async def _fetch(self, timeout: int) -> object:
         return await self.application.bot.do_api_request(
@@ -108,11 +119,15 @@ class Poller:
         if not isinstance(batch, list):
             log.warning("telegram polling: getUpdates answered %.200r, not a list", batch)
             return
+        readings = [(data, read_update(data, self.application.bot)) for data in batch]
+        fit = [(data, r.update) for data, r in readings if r.update is not None]
+        if self.store is not None and fit:
+            await self.store([(str(update.update_id), data) for data, update in fit])
+        # Only now may the next getUpdates confirm them: they are safe in the inbox.
         ids = [i for i in map(_as_update_id, batch) if i is not None]
         if ids:
             self.offset = max(self.offset, max(ids) + 1)
-        for data in batch:
-            reading = read_update(data, self.application.bot)
+        for _data, reading in readings:
             if reading.update is None:
                 log_skipped(reading, "polling")
                 self.on_skip()

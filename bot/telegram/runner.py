@@ -62,6 +62,7 @@ async def start_polling(channel: TelegramChannel, poll_timeout: int = POLL_TIMEO
         allowed_updates=ALLOWED_UPDATES,
         on_error=_on_poll_error,
         on_skip=channel.count_skipped,
+        store=channel.store,
     )
     await channel.poller.start()
 

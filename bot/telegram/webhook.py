@@ -19,7 +19,8 @@ MAX_BODY = 1 << 20  # updates are a few KiB; anything near this is not from Tele
 
 
 class TelegramWebhook:
-    """POST /telegram/webhook: checks the secret, queues the update, answers 200 at once.
+    """POST /telegram/webhook: checks the secret, stores the update in the inbox, queues it and
+    answers 200 (503 when it could not be stored, so Telegram sends it again).
 
     Processing happens in PTB's update queue (the same path as polling), so a slow reply never
     makes Telegram time out and re-send the update. A body that is not a Telegram update is
@@ -69,7 +70,11 @@ class TelegramWebhook:
             log.warning("telegram webhook: body is not JSON (%s): %.200r", error, body)
             self.channel.count_skipped()
             return JSONResponse({"ok": False, "error": "malformed update"}, status_code=400)
-        reading = await self.channel.feed(data)
+        try:
+            reading = await self.channel.feed(data)
+        except Exception:  # not stored in the inbox: Telegram must send it again
+            log.exception("telegram webhook: could not store the update")
+            return JSONResponse({"ok": False, "error": "try again"}, status_code=503)
         if not reading.fits:  # logged with its id by feed(); Telegram shows the 400 in getWebhookInfo
             return JSONResponse({"ok": False, "error": "malformed update"}, status_code=400)
         return JSONResponse({"ok": True})

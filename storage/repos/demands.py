@@ -158,6 +158,11 @@ async def attach_matches(
     return demand
 
 
+def redact_contacts(text: str) -> str:
+    """Phone numbers and e-mail addresses in free text, replaced."""
+    return _EMAIL_RE.sub(REDACTED, _PHONE_RE.sub(REDACTED, text))
+
+
 async def anonymise_user(session: AsyncSession, user: User) -> int:
     """Erase a user's contact data from the user row and every demand; returns demands touched."""
     user.display_name = None

@@ -35,6 +35,9 @@ PRIORITY = {"reply": 0, "staff_alert": 10, "handoff": 10, "reminder": 30, "notic
 # What a subscriber stops at once with /huynhantin (replies and staff relays are not news).
 NEWS_KINDS = ("broadcast", "notice", "digest", "reminder")
 INSERT_CHUNK = 1000
+# Replies are sent at once by the process that handled the update; the worker sends only those
+# still pending after this grace (that process died, or the immediate send failed).
+REPLY_GRACE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,14 @@ class Envelope:
     broadcast_id: int | None = None
     dedupe_key: str | None = None  # a job that runs twice enqueues once
     priority: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedReply:
+    """A reply in the outbox: its row id and serialised `Outgoing`."""
+
+    id: int
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,15 @@ def _row(env: Envelope, now: datetime) -> dict[str, Any]:
             "user_id": env.user_id, "payload": env.payload, "status": "pending", "attempts": 0,
             "not_before": env.not_before or now, "broadcast_id": env.broadcast_id,
             "dedupe_key": env.dedupe_key, "created_at": now}
+
+
+def reply_rows(channel: str, chat_id: str, update_id: str | None, user_id: int | None,
+               payloads: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outbox rows for a turn's replies (kind "reply", first in line), in order."""
+    now = utcnow()
+    return [{**_row(Envelope("reply", channel, chat_id, payload, user_id=user_id,
+                             not_before=now + REPLY_GRACE), now), "update_id": update_id}
+            for payload in payloads]
 
 
 async def enqueue(session: AsyncSession, envelopes: Iterable[Envelope]) -> int:
@@ -349,3 +369,16 @@ async def forget_user(session: AsyncSession, user_id: int) -> int:
             .values(recipient="", payload={}, user_id=None, message_id=None)
             .execution_options(synchronize_session=False))
     return int((await session.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def pending_replies(db: Database, channel: str) -> list[tuple[str, list[QueuedReply]]]:
+    """Replies of `channel` still pending, per recipient in order: [(recipient, [QueuedReply])]."""
+    stmt = (select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.payload)
+            .where(OutboxMessage.status == "pending", OutboxMessage.channel == channel,
+                   OutboxMessage.kind == "reply")
+            .order_by(OutboxMessage.id))
+    per_chat: dict[str, list[QueuedReply]] = {}
+    async with db.session() as s:
+        for row in await s.execute(stmt):
+            per_chat.setdefault(row.recipient, []).append(QueuedReply(row.id, row.payload))
+    return list(per_chat.items())

@@ -10,10 +10,12 @@ SQLite file, writing behind the reply.
 from __future__ import annotations
 
 import abc
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from storage.repos import users
+from storage.repos.outbox import QueuedReply
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -86,6 +88,33 @@ class LogLine:
     confidence: float | None = None
 
 
+@dataclass(slots=True)
+class TurnOutcome:
+    """What handling one update produced, to be committed in one transaction."""
+
+    state: DialogueState | None  # None: leave the chat's state as it was
+    log: list[LogLine]
+    # Serialised replies to queue in the outbox (kind "reply"); empty when the caller shows
+    # them itself (the console, tools).
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    user_id: int | None = None  # the sender's users.id (the replies' owner, for erasure)
+    failed: bool = False  # a handler raised: its effects are rolled back, the rest is kept
+
+
+@dataclass(slots=True)
+class TurnResult:
+    """`duplicate`: the update was handled before (`unsent`: its replies not yet sent);
+    otherwise `outcome` was committed and `queued` are its replies' outbox rows, in order."""
+
+    duplicate: bool
+    outcome: TurnOutcome | None = None
+    queued: list[QueuedReply] = field(default_factory=list)
+    unsent: list[QueuedReply] = field(default_factory=list)
+
+
+TurnBody = Callable[[DialogueState], Awaitable[TurnOutcome]]
+
+
 class StateStore(abc.ABC):
     """Where `DialogueState` lives, keyed by (channel, chat id).
 
@@ -125,6 +154,24 @@ class StateStore(abc.ABC):
         """Keep the new state (None: leave it as it was); this base class keeps no log."""
         if state is not None:
             await self.save(channel, chat_id, state)
+
+    async def run_turn(self, channel: str, chat_id: str, update_id: str | None,
+                       body: TurnBody) -> TurnResult:
+        """Handle one update exactly once: `body` gets the chat's state and returns what to keep.
+
+        This base class keeps states only (no outbox): the database-backed stores commit the
+        body's effects, the processed update id, the state, the log and the replies together.
+        """
+        state = await self.begin_turn(channel, chat_id, update_id)
+        if state is None:
+            return TurnResult(duplicate=True)
+        outcome = await body(state)
+        await self.end_turn(channel, chat_id, outcome.state, outcome.log)
+        return TurnResult(duplicate=False, outcome=outcome)
+
+    async def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+        """Record replies as delivered: (outbox row id, the channel's message id)."""
+        return None
 
     async def user(self, db: Database, channel: str, external_id: str, name: str | None) -> User:
         """The sender's `User` (created on first contact), detached from any session.

@@ -15,14 +15,30 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database
-from storage.models import ConversationState, MessageLog, ProcessedUpdate
+from storage.db import Database, Unit
+from storage.models import (
+    ConversationState,
+    InboxUpdate,
+    MessageLog,
+    OutboxMessage,
+    ProcessedUpdate,
+)
+from storage.repos import outbox
 from storage.sqltypes import utcnow
-from storage.state.base import MAX_LOGGED_TEXT, DialogueState, LogLine, StateStore
+from storage.state.base import (
+    MAX_LOGGED_TEXT,
+    DialogueState,
+    LogLine,
+    QueuedReply,
+    StateStore,
+    TurnBody,
+    TurnOutcome,
+    TurnResult,
+)
 
 # The per-message statements, written once: this store executes them through SQLAlchemy, and
 # `storage.state.sqlite` runs the same statements compiled for plain sqlite3.
@@ -35,6 +51,23 @@ _KEY = (ConversationState.channel == bindparam("channel"),
 READ_STATE = select(ConversationState.slots).where(*_KEY)
 DELETE_STATE = delete(ConversationState).where(*_KEY)
 LOG_LINES = insert(MessageLog)
+WAS_PROCESSED = select(ProcessedUpdate.id).where(ProcessedUpdate.channel == bindparam("channel"),
+                                                 ProcessedUpdate.update_id == bindparam("update_id"))
+INBOX_DONE = (update(InboxUpdate)
+              .where(InboxUpdate.channel == bindparam("in_channel"),
+                     InboxUpdate.update_id == bindparam("in_update"), InboxUpdate.status == "new")
+              .values(status="done"))
+UNSENT_REPLIES = (select(OutboxMessage.id, OutboxMessage.payload)
+                  .where(OutboxMessage.channel == bindparam("channel"),
+                         OutboxMessage.update_id == bindparam("update_id"),
+                         OutboxMessage.kind == "reply",
+                         or_(OutboxMessage.status == "pending",
+                             OutboxMessage.status == "claimed"))
+                  .order_by(OutboxMessage.id))
+
+
+class AlreadyProcessed(Exception):
+    """Another turn committed this update first: this one rolls back."""
 
 
 def upsert_state(dialect_insert: Any) -> Any:
@@ -99,6 +132,67 @@ class SqlStateStore(StateStore):
                     return None
         return await self.load(channel, chat_id)
 
+    async def run_turn(self, channel: str, chat_id: str, update_id: str | None,
+                       body: TurnBody) -> TurnResult:
+        """The body's effects, the update marked processed (and done in the inbox), the state,
+        the log and the replies (outbox rows) commit in one transaction, or none of them."""
+        if update_id is not None and await self.was_processed(channel, update_id):
+            return TurnResult(duplicate=True, unsent=await self.unsent(channel, update_id))
+        state = await self.load(channel, chat_id)
+        try:
+            async with self.db.unit() as unit:
+                outcome = await body(state)
+                if outcome.failed:
+                    await unit.rollback()
+                queued = await self.commit_turn(unit, channel, chat_id, update_id, outcome)
+        except AlreadyProcessed:
+            assert update_id is not None
+            return TurnResult(duplicate=True, unsent=await self.unsent(channel, update_id))
+        self._remember_outcome(channel, chat_id, outcome)
+        return TurnResult(duplicate=False, outcome=outcome, queued=queued)
+
+    def _remember_outcome(self, channel: str, chat_id: str, outcome: TurnOutcome) -> None:
+        if outcome.state is not None:
+            raw = None if outcome.state.is_empty else outcome.state.to_json()
+            self._remember((channel, chat_id), _copy(raw))
+
+    async def commit_turn(self, unit: Unit, channel: str, chat_id: str, update_id: str | None,
+                          outcome: TurnOutcome) -> list[QueuedReply]:
+        """Write the turn's bookkeeping in the unit's transaction (opened if need be)."""
+        s = await unit.open()
+        if update_id is not None:
+            stmt = record_update(self._insert).values(
+                channel=channel, update_id=update_id, processed_at=utcnow())
+            if (await s.execute(stmt)).rowcount == 0:  # type: ignore[attr-defined]
+                raise AlreadyProcessed(update_id)
+            await s.execute(INBOX_DONE, {"in_channel": channel, "in_update": update_id})
+        batch = [_Write((channel, chat_id), outcome.state is not None,
+                        None if outcome.state is None or outcome.state.is_empty
+                        else outcome.state.to_json(), outcome.log, None)]
+        await self._write_batch(s, batch)
+        if not outcome.replies:
+            return []
+        rows = outbox.reply_rows(channel, chat_id, update_id, outcome.user_id, outcome.replies)
+        ids = (await s.execute(insert(OutboxMessage).returning(
+            OutboxMessage.id, sort_by_parameter_order=True), rows)).scalars().all()
+        return [QueuedReply(i, r["payload"]) for i, r in zip(ids, rows, strict=True)]
+
+    async def was_processed(self, channel: str, update_id: str) -> bool:
+        async with self.db.session() as s:
+            found = await s.execute(WAS_PROCESSED, {"channel": channel, "update_id": update_id})
+            return found.first() is not None
+
+    async def unsent(self, channel: str, update_id: str) -> list[QueuedReply]:
+        """The replies of a handled update that are not recorded as sent."""
+        async with self.db.session() as s:
+            rows = await s.execute(UNSENT_REPLIES, {"channel": channel, "update_id": update_id})
+            return [QueuedReply(row.id, row.payload) for row in rows]
+
+    async def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+        if sent:
+            await outbox.record(self.db, "", [outbox.Outcome(row_id, "sent", message_id)
+                                              for row_id, message_id in sent])
+
     async def end_turn(
         self, channel: str, chat_id: str, state: DialogueState | None, log: list[LogLine]
     ) -> None:
@@ -122,11 +216,11 @@ class SqlStateStore(StateStore):
             except Exception as exc:
                 for w in batch:
                     self._cache.pop(w.key, None)  # the database is the truth again
-                    if not w.done.done():
+                    if w.done is not None and not w.done.done():
                         w.done.set_exception(exc)
                 continue
             for w in batch:
-                if not w.done.done():
+                if w.done is not None and not w.done.done():
                     w.done.set_result(None)
 
     async def _write_batch(self, s: AsyncSession, batch: list[_Write]) -> None:
@@ -169,4 +263,4 @@ class _Write:
     has_state: bool  # False: only log lines (the state is left as it was)
     raw: dict[str, Any] | None  # the state as JSON; None deletes the row
     log: list[LogLine]
-    done: asyncio.Future[None]
+    done: asyncio.Future[None] | None

@@ -23,21 +23,34 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, select
+from sqlalchemy import Boolean, bindparam, insert, select, update
 from sqlalchemy.dialects import sqlite
 
 from storage import busy
 from storage.db import Database
-from storage.models import User
+from storage.models import OutboxMessage, User
+from storage.repos import outbox
 from storage.sqltypes import UTCDateTime, utcnow
-from storage.state.base import MAX_LOGGED_TEXT, DialogueState, LogLine
+from storage.state.base import (
+    MAX_LOGGED_TEXT,
+    DialogueState,
+    LogLine,
+    QueuedReply,
+    TurnBody,
+    TurnOutcome,
+    TurnResult,
+)
 from storage.state.sql import (
     DELETE_STATE,
+    INBOX_DONE,
     LOG_COLUMNS,
     LOG_LINES,
     READ_STATE,
     STATE_COLUMNS,
+    UNSENT_REPLIES,
     UPDATE_COLUMNS,
+    WAS_PROCESSED,
+    AlreadyProcessed,
     SqlStateStore,
     _copy,
     record_update,
@@ -74,6 +87,31 @@ _NEW_USER = _sql(sqlite.insert(User).on_conflict_do_nothing(
 _READ_USER = _sql(select(User).where(User.channel == bindparam("channel"),
                                      User.external_id == bindparam("external_id")),
                   ("channel", "external_id"))
+
+
+class _Prepared:
+    """A statement compiled for sqlite3 whose parameters are given by name (literals of the
+    statement, like a status, keep their compiled value)."""
+
+    def __init__(self, statement: Any, columns: list[str] | None = None) -> None:
+        compiled = statement.compile(dialect=sqlite.dialect(), column_keys=columns)
+        self.sql = compiled.string
+        self.order = list(compiled.positiontup or [])
+        self.defaults = dict(compiled.params)
+
+    def args(self, **values: Any) -> tuple[Any, ...]:
+        return tuple(values[k] if k in values else self.defaults[k] for k in self.order)
+
+
+_WAS_PROCESSED = _Prepared(WAS_PROCESSED)
+_INBOX_DONE = _Prepared(INBOX_DONE)
+_UNSENT = _Prepared(UNSENT_REPLIES)
+_REPLY_COLUMNS = list(outbox.reply_rows("", "", None, None, [{}])[0])
+_NEW_REPLY = _Prepared(insert(OutboxMessage), _REPLY_COLUMNS)
+_SENT = _Prepared(update(OutboxMessage)
+                  .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.status != "sent")
+                  .values(status="sent", message_id=bindparam("mid"), sent_at=bindparam("at"),
+                          reason=None, lease_owner=None, lease_expires_at=None))
 
 
 def sqlite_file(db: Database) -> Path | None:
@@ -131,9 +169,68 @@ class SqliteStateStore(SqlStateStore):
                 return None
         return await self.load(channel, chat_id)
 
-    async def end_turn(
-        self, channel: str, chat_id: str, state: DialogueState | None, log: list[LogLine]
-    ) -> None:
+    async def run_turn(self, channel: str, chat_id: str, update_id: str | None,
+                       body: TurnBody) -> TurnResult:
+        """As `SqlStateStore.run_turn`; a turn whose handlers wrote nothing through SQLAlchemy
+        (most turns) commits its bookkeeping in one sqlite3 transaction, before any reply is sent
+        (a reply the user saw is never lost, and the commit is a WAL append, no fsync)."""
+        if update_id is not None and self.conn.execute(
+                _WAS_PROCESSED.sql, _WAS_PROCESSED.args(channel=channel, update_id=update_id)
+        ).fetchone():
+            return TurnResult(duplicate=True, unsent=self._unsent(channel, update_id))
+        state = await self.load(channel, chat_id)
+        try:
+            async with self.db.unit() as unit:
+                outcome = await body(state)
+                if outcome.failed:
+                    await unit.rollback()
+                if unit.session is not None:  # the handlers' effects: one transaction with them
+                    queued = await self.commit_turn(unit, channel, chat_id, update_id, outcome)
+                else:
+                    async with self.lock.hold():
+                        queued = await self._write(lambda c: self._commit_fast(
+                            c, channel, chat_id, update_id, outcome))
+        except AlreadyProcessed:
+            assert update_id is not None
+            return TurnResult(duplicate=True, unsent=self._unsent(channel, update_id))
+        self._remember_outcome(channel, chat_id, outcome)
+        return TurnResult(duplicate=False, outcome=outcome, queued=queued)
+
+    def _commit_fast(self, c: sqlite3.Connection, channel: str, chat_id: str,
+                     update_id: str | None, outcome: TurnOutcome) -> list[QueuedReply]:
+        now = _stamp(utcnow())
+        if update_id is not None:
+            if not c.execute(_DEDUPE, (channel, update_id, now)).rowcount:
+                raise AlreadyProcessed(update_id)
+            c.execute(_INBOX_DONE.sql, _INBOX_DONE.args(in_channel=channel, in_update=update_id))
+        self._turn_writes(channel, chat_id, outcome.state, outcome.log)(c)
+        queued = []
+        for row in outbox.reply_rows(channel, chat_id, update_id, outcome.user_id,
+                                     outcome.replies):
+            values = {k: (_stamp(v) if isinstance(v, datetime) else v) for k, v in row.items()}
+            values["payload"] = json.dumps(row["payload"], ensure_ascii=False)
+            cursor = c.execute(_NEW_REPLY.sql, _NEW_REPLY.args(**values))
+            queued.append(QueuedReply(int(cursor.lastrowid or 0), row["payload"]))
+        return queued
+
+    def _unsent(self, channel: str, update_id: str) -> list[QueuedReply]:
+        rows = self.conn.execute(_UNSENT.sql, _UNSENT.args(channel=channel, update_id=update_id))
+        return [QueuedReply(row_id, json.loads(payload)) for row_id, payload in rows]
+
+    async def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+        """Recorded at once (a lost record would send the reply again after a crash)."""
+        if not sent:
+            return
+        if self.db.in_transaction():
+            await super().mark_sent(sent)
+            return
+        now = _stamp(utcnow())
+        async with self.lock.hold():
+            await self._write(lambda c: c.executemany(
+                _SENT.sql, [_SENT.args(row_id=i, mid=m, at=now) for i, m in sent]))
+
+    def _turn_writes(self, channel: str, chat_id: str, state: DialogueState | None,
+                     log: list[LogLine]) -> Callable[[sqlite3.Connection], None]:
         key = (channel, chat_id)
         raw = None if state is None or state.is_empty else state.to_json()
         now = _stamp(utcnow())
@@ -149,6 +246,14 @@ class SqliteStateStore(SqlStateStore):
             if rows:
                 c.executemany(_LOG, rows)
 
+        return write
+
+    async def end_turn(
+        self, channel: str, chat_id: str, state: DialogueState | None, log: list[LogLine]
+    ) -> None:
+        key = (channel, chat_id)
+        raw = None if state is None or state.is_empty else state.to_json()
+        write = self._turn_writes(channel, chat_id, state, log)
         if state is not None:
             self._remember(key, _copy(raw))  # the cache answers this chat's next message
         self._queue.append((key, write))
@@ -172,6 +277,8 @@ class SqliteStateStore(SqlStateStore):
 
     async def user(self, db: Database, channel: str, external_id: str, name: str | None) -> User:
         """Known users are a plain read; new ones one INSERT OR IGNORE (no aiosqlite thread hop)."""
+        if db.in_transaction():  # the turn wrote: read through its transaction, which sees it
+            return await super().user(db, channel, external_id, name)
         found = self.read_user(channel, external_id) or await self.create_user(
             channel, external_id, name)
         return found if found is not None else await super().user(db, channel, external_id, name)
@@ -199,6 +306,8 @@ class SqliteStateStore(SqlStateStore):
 
     async def create_user(self, channel: str, external_id: str, name: str | None) -> User | None:
         """Insert the user on first contact (race-safe: INSERT OR IGNORE) and read it back."""
+        if self.db.in_transaction():  # this task's open transaction holds SQLite's write lock
+            return None
         now = _stamp(utcnow())
         async with self.lock.hold():
             await self._write(lambda c: c.execute(

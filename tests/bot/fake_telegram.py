@@ -106,6 +106,9 @@ class FakeTelegram:
         self.on_call: Callable[[Call], None] | None = None  # e.g. a benchmark's reply watcher
         self.limits: RateLimits | None = None  # flood control, off unless a test sets it
         self.blocked_chats: set[str] = set()  # chats that answer 403 to every message
+        # As Telegram does: an update served by getUpdates stays pending until a later call's
+        # offset confirms it (off by default: served updates are dropped at once).
+        self.confirm_by_offset = False
         self.app = Starlette(
             routes=[
                 Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
@@ -310,6 +313,11 @@ class FakeTelegram:
 
     async def _get_updates(self, params: dict[str, Any]) -> list[Any]:
         timeout = min(float(params.get("timeout", 0) or 0), 10.0)
+        if self.confirm_by_offset:
+            offset = int(params.get("offset", 0) or 0)
+            self.pending = [u for u in self.pending
+                            if not (isinstance(u, dict) and isinstance(u.get("update_id"), int)
+                                    and u["update_id"] < offset)]
         if not self.pending and timeout > 0 and not self.closing:
             try:
                 async with self.changed:
@@ -318,6 +326,8 @@ class FakeTelegram:
                     )
             except TimeoutError:
                 pass
+        if self.confirm_by_offset:
+            return list(self.pending)
         served, self.pending = self.pending, []
         return served
 

@@ -4,11 +4,8 @@ matches and their buttons."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
-import pytest
-
-from handlers.base import Context
+from bot.types import ContentKind, Incoming, Outgoing, SendResult
 from tests.handlers.chat import ACCEPTANCE, Bot, Chat, finish_contact
 
 
@@ -37,25 +34,35 @@ async def test_acceptance_dialogue_asks_only_what_is_missing(any_bot: Bot) -> No
     assert demand.details["phone"] == "0912345678" and demand.details["consent"] is True
 
 
-async def test_demand_is_committed_before_the_confirmation(
-    chat: Chat, bot: Bot, monkeypatch: pytest.MonkeyPatch
+async def test_demand_and_its_confirmation_are_committed_before_it_is_sent(
+    chat: Chat, bot: Bot
 ) -> None:
-    """At the moment the confirmation text is produced, another connection sees the demand."""
-    seen: list[int] = []
-    original, path = Context.say, bot.path
+    """When the confirmation leaves, another connection sees the demand and the reply queued
+    for it, from one commit (a crash before the send then loses nothing the user was told)."""
+    seen: list[tuple[int, int]] = []
+    path = bot.path
     assert path is not None  # a SQLite file
 
-    def spying_say(self: Context, text: str, *args: Any, **kw: Any) -> None:
-        if "nhu cầu số" in text:
-            with sqlite3.connect(path) as other:
-                seen.append(other.execute("SELECT count(*) FROM demands").fetchone()[0])
-        original(self, text, *args, **kw)
+    async def deliver(replies: list[Outgoing]) -> list[SendResult]:
+        with sqlite3.connect(path) as other:
+            demands = other.execute("SELECT count(*) FROM demands").fetchone()[0]
+            queued = other.execute("SELECT count(*) FROM outbox WHERE kind = 'reply' "
+                                   "AND status = 'pending' AND update_id = 'u-confirm'"
+                                   ).fetchone()[0]
+        seen.append((demands, queued))
+        return [SendResult("sent") for _ in replies]
 
     await chat.send(ACCEPTANCE)
     await finish_contact(chat)
-    monkeypatch.setattr(Context, "say", spying_say)
-    await chat.press("Xác nhận")
-    assert seen == [1] and "nhu cầu số 1" in chat.text
+    [button] = [b for b in chat.buttons if b.label == "Xác nhận"]
+    press = Incoming("console", "u1", "u1", text=button.label, kind=ContentKind.BUTTON,
+                     payload=button.payload, update_id="u-confirm")
+    replies = await bot.app.answer(press, deliver)
+    assert "nhu cầu số 1" in replies[0].text
+    assert seen == [(1, len(replies))]
+    with sqlite3.connect(path) as other:  # each reply recorded as sent
+        assert other.execute("SELECT status FROM outbox WHERE update_id = 'u-confirm'"
+                             ).fetchall() == [("sent",)] * len(replies)
 
 
 async def test_menu_start_asks_everything_and_skip_optional(chat: Chat, bot: Bot) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
 
 from bot.telegram import RetryPolicy, TelegramChannel
 from bot.telegram.runner import start_polling, stop_polling
-from bot.types import Button, ContentKind, Incoming, Outgoing
+from bot.types import Button, ContentKind, Incoming, Outgoing, SendResult
 from tests.bot.fake_telegram import TOKEN, FakeTelegram
 from tests.bot.telegram.server import BackgroundServer
 
@@ -21,9 +21,10 @@ MENU = (
 
 
 class ScriptedCore:
-    """Test double of `bot.app.App` (same `handle` / `mark_user_inactive` signatures).
+    """Test double of `bot.app.App` (same `answer` / inbox / `mark_user_inactive` signatures).
 
-    Like the real core it answers each (channel, update_id) once and returns [] for a repeat.
+    Like the real core it answers each (channel, update_id) once and does nothing for a repeat;
+    its inbox is a dict (update id → raw JSON, and whether it was handled).
     """
 
     def __init__(self) -> None:
@@ -31,15 +32,39 @@ class ScriptedCore:
         self.received: list[Incoming] = []
         self.inactive: list[tuple[str, str]] = []
         self.script: Callable[[Incoming], list[Outgoing]] = self.default_script
+        self.inbox: dict[str, Any] = {}
+        self.done: set[str] = set()
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         if incoming.update_id is not None:
-            key = (incoming.channel, incoming.update_id)
+            key = (incoming.channel, str(incoming.update_id))
             if key in self.seen:
                 return []
             self.seen.add(key)
+            self.done.add(str(incoming.update_id))
         self.received.append(incoming)
         return self.script(incoming)
+
+    async def answer(self, incoming: Incoming,
+                     deliver: Callable[[list[Outgoing]], Awaitable[list[SendResult]]] | None = None
+                     ) -> list[Outgoing]:
+        replies = await self.handle(incoming)  # tests may replace `handle`
+        if deliver is not None and replies:
+            await deliver(replies)
+        return replies
+
+    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]]) -> None:
+        for update_id, raw in updates:
+            self.inbox.setdefault(update_id, raw)
+
+    async def unhandled(self, channel: str) -> list[tuple[str, Any]]:
+        return [(k, v) for k, v in self.inbox.items() if k not in self.done]
+
+    async def ignored(self, channel: str, update_id: str) -> None:
+        self.done.add(update_id)
+
+    async def resend_pending(self, channel: str, send: Any) -> int:
+        return 0
 
     async def mark_user_inactive(self, channel: str, user_id: str) -> None:
         self.inactive.append((channel, user_id))

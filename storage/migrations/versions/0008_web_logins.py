@@ -1,7 +1,7 @@
 """web logins: one-time sign-in links to the staff web console
 
 Revision ID: web_logins
-Revises: outbox
+Revises: inbox
 Create Date: 2026-11-30 18:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'web_logins'
-down_revision: str | None = 'outbox'
+down_revision: str | None = 'inbox'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,67 @@
+"""The inbox: each update a channel delivers, stored before the channel is told it arrived.
+
+The webhook stores an update before answering 200; polling stores a batch before it confirms it
+(the next getUpdates offset). The turn that handles an update marks its row "done" in the same
+transaction as its effects (`storage.state`), so at start the rows still "new" are exactly the
+acknowledged updates nobody handled yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.db import Database
+from storage.models import InboxUpdate
+from storage.sqltypes import utcnow
+
+
+async def store(db: Database, channel: str, updates: Sequence[tuple[str, Any]]) -> None:
+    """Keep (update id, raw JSON) pairs; one already stored is left as it is."""
+    if not updates:
+        return
+    now = utcnow()
+    rows = {str(update_id): {"channel": channel, "update_id": str(update_id), "raw": raw,
+                             "status": "new", "received_at": now}
+            for update_id, raw in updates}
+    dialect_insert: Any = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    stmt = dialect_insert(InboxUpdate).on_conflict_do_nothing(
+        index_elements=["channel", "update_id"])
+    async with db.transaction() as s:
+        await s.execute(stmt, list(rows.values()))
+
+
+async def unhandled(db: Database, channel: str, *, limit: int = 10_000) -> list[tuple[str, Any]]:
+    """Stored updates of `channel` not handled yet, oldest first: (update id, raw JSON)."""
+    stmt = (select(InboxUpdate.update_id, InboxUpdate.raw)
+            .where(InboxUpdate.status == "new", InboxUpdate.channel == channel)
+            .order_by(InboxUpdate.id).limit(limit))
+    async with db.session() as s:
+        return [(row.update_id, row.raw) for row in await s.execute(stmt)]
+
+
+async def backlog(db: Database) -> int:
+    """How many stored updates wait to be handled (all channels)."""
+    stmt = select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "new")
+    async with db.session() as s:
+        return int((await s.execute(stmt)).scalar_one())
+
+
+async def mark_done(db: Database, channel: str, update_id: str) -> None:
+    """An update the channel adapter deliberately ignores (an edit, a group message) is done."""
+    stmt = (update(InboxUpdate).where(InboxUpdate.channel == channel,
+                                      InboxUpdate.update_id == str(update_id))
+            .values(status="done"))
+    async with db.transaction() as s:
+        await s.execute(stmt)
+
+
+async def purge_older_than(db: Database, when: datetime) -> int:
+    """Forget handled updates received before `when` (their raw JSON holds personal data)."""
+    stmt = delete(InboxUpdate).where(InboxUpdate.received_at < when, InboxUpdate.status == "done")
+    async with db.transaction() as s:
+        return int((await s.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,46 @@
+"""Exactly once at any crash instant: a real bot process SIGKILLed at random points of demand
+dialogues, restarted each time, with Telegram redelivering what it did not confirm."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.telegram.kill import DIALOGUE, BotProcess, run_dialogues
+from tests.bot.telegram.server import BackgroundServer
+from tests.handlers.chat import copy_db
+
+KILLS = 50
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[tuple[BotProcess, Path]]:
+    api = FakeTelegram()
+    api.confirm_by_offset = True
+    server = BackgroundServer(api.app)
+    url = await server.start()
+    db_path = tmp_path / "ketnoi.db"
+    copy_db(db_path)
+    process = BotProcess(db_path, url, api)
+    await process.start()
+    yield process, db_path
+    await process.stop()
+    await api.close()
+    await server.stop()
+
+
+async def test_killed_at_random_points_every_demand_once_every_reply_delivered(
+        bot: tuple[BotProcess, Path]) -> None:
+    process, db_path = bot
+    chats = 12  # 60 updates, 50 of them followed by a kill
+    found = await run_dialogues(process, db_path, chats, KILLS, random.Random(9))
+    print(found.summary())
+    assert found.kills == KILLS and chats * len(DIALOGUE) >= KILLS
+    assert found.lost == []  # every step got its reply, at least once
+    assert found.demands == {chat: 1 for chat in range(chats)}  # each confirmed demand once
+    # A reply repeats only when the kill fell between its delivery and its "sent" record.
+    assert found.repeats <= found.in_flight

@@ -38,15 +38,15 @@ async def seed_everywhere(app: App) -> User:
     event registration, a subscription, a staff record, a handoff note."""
     db = app.services.db
     chat = Chat(app, CHAT, name=NAME, channel="telegram")
-    first = (f"toi la {NAME}, sdt {PHONE}, cty minh o bac giang can cong nghe say vai thieu, "
-             "kinh phi khoang 500 trieu")
+    first = (f"toi la {NAME}, sdt {PHONE}, email {EMAIL}, cty minh o bac giang can cong nghe "
+             "say vai thieu, kinh phi khoang 500 trieu")
     raw = {"update_id": 1, "message": {"from": {"id": int(CHAT), "first_name": NAME},
                                        "chat": {"id": int(CHAT)}, "text": first}}
     await inbox.store(db, "telegram", [("1", raw)])
     await app.answer(Incoming("telegram", CHAT, CHAT, text=first, user_name=NAME,
                               update_id="1"), _sent)
-    for text in (ORG, EMAIL):
-        await chat.send(text)
+    # Name, phone and email in the first message fill the contact; the organisation is asked.
+    await chat.send(ORG)
     await chat.press("Đồng ý")
     await chat.press("Xác nhận")
     async with db.session() as s:

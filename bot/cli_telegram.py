@@ -46,14 +46,39 @@ def _run(coroutine: Coroutine[Any, Any, None]) -> None:
         pass
 
 
+NO_WORKER_HELP = "Không chạy bộ gửi tin và việc định kỳ trong tiến trình này (dùng `ketnoi worker`)"
+
+
+async def _with_worker(coroutine: Coroutine[Any, Any, None], worker: bool, *,
+                       webhook: bool = False) -> None:
+    """Run the outbox sender and the scheduled jobs beside the bot, so one command is enough
+    (started only once the Telegram settings are known to be usable)."""
+    from bot.telegram import check_secret, check_token
+    from bot.worker_service import in_process
+
+    settings = get_settings()
+    try:
+        if settings.telegram_token or not webhook:  # polling needs a token; serve only if set
+            check_token(settings.telegram_token)
+            if webhook:
+                check_secret(settings.telegram_webhook_secret)
+    except Exception:
+        coroutine.close()
+        raise
+    async with in_process(settings, worker):
+        await coroutine
+
+
 @run_app.command("telegram")
-def run_telegram() -> None:
+def run_telegram(
+    no_worker: bool = typer.Option(False, "--no-worker", help=NO_WORKER_HELP),
+) -> None:
     """Long-poll Telegram (needs KETNOI_TELEGRAM_TOKEN); Ctrl-C stops."""
     from bot.telegram.runner import run_polling
 
     settings = get_settings()
     _configure_logging(settings.log_level)
-    _run(run_polling(settings))
+    _run(_with_worker(run_polling(settings), not no_worker))
 
 
 @telegram_app.command("set-webhook")
@@ -89,13 +114,14 @@ def webhook_info() -> None:
 def serve(
     host: str = typer.Option(None, help="default: KETNOI_HOST"),
     port: int = typer.Option(None, help="default: KETNOI_PORT"),
+    no_worker: bool = typer.Option(False, "--no-worker", help=NO_WORKER_HELP),
 ) -> None:
     """Run the web app: GET /healthz, POST /telegram/webhook."""
     from bot.web import serve as serve_web
 
     settings = get_settings()
     _configure_logging(settings.log_level)
-    _run(serve_web(settings, host, port))
+    _run(_with_worker(serve_web(settings, host, port), not no_worker, webhook=True))
 
 
 def register(app: typer.Typer) -> None:

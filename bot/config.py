@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = LOCAL_TZ.key  # replies show local times in this zone
+    # The outbox sender (bot.worker): pacing per bot token, leases, scheduled jobs.
+    telegram_broadcast_rate: float = 25.0  # messages per second, all chats together
+    telegram_chat_rate: float = 1.0  # messages per second to one chat
+    outbox_batch: int = 50  # rows claimed at a time
+    outbox_lanes: int = 8  # messages in flight at once per bot token (to different chats)
+    outbox_lease_seconds: float = 60.0  # a dead sender's claimed rows are resent after this
+    sender_lease_seconds: float = 10.0  # a standby sender takes over after this
+    outbox_max_attempts: int = 8
+    jobs_interval: float = 60.0  # seconds between runs of reminders, digests and news
+    digest_weekday: int = 0  # 0 = Monday ... 6 = Sunday (local time)
+    digest_hour: int = 8  # local hour of the weekly digest
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 
 class ContentKind(StrEnum):
@@ -98,3 +98,39 @@ class ChannelSender(Protocol):
     channel: str
 
     async def send(self, recipient: str, message: Outgoing) -> SendResult: ...
+
+
+def outgoing_to_dict(message: Outgoing) -> dict[str, object]:
+    """A JSON-ready copy of `message`, as stored in the outbox (files as base64)."""
+    import base64
+
+    return {
+        "text": message.text,
+        "buttons": [[b.label, b.payload] for b in message.buttons],
+        "link": message.link,
+        "request_contact": message.request_contact,
+        "attachments": [
+            {"kind": a.kind, "filename": a.filename, "url": a.url,
+             "data": base64.b64encode(a.data).decode("ascii")}
+            for a in message.attachments
+        ],
+    }
+
+
+def outgoing_from_dict(data: dict[str, Any]) -> Outgoing:
+    """The `Outgoing` stored by `outgoing_to_dict` (unknown keys are ignored)."""
+    import base64
+
+    buttons = data.get("buttons") or []
+    attachments = data.get("attachments") or []
+    return Outgoing(
+        text=str(data.get("text") or ""),
+        buttons=tuple(Button(str(b[0]), str(b[1])) for b in buttons),
+        link=data.get("link") or None,
+        request_contact=bool(data.get("request_contact")),
+        attachments=tuple(
+            Attachment(kind=a["kind"], filename=a["filename"], url=a.get("url"),
+                       data=base64.b64decode(a.get("data") or ""))
+            for a in attachments
+        ),
+    )

@@ -133,6 +133,7 @@ def routers() -> list[Router]:
         training,
     )
     from handlers.knowledge import consult
+    from handlers.staff import broadcasts as staff_broadcasts
     from handlers.staff import whoami
 
     return [
@@ -150,4 +151,5 @@ def routers() -> list[Router]:
         technology.router,
         training.router,
         whoami.router,
+        staff_broadcasts.router,
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.types import Button
 from handlers.base import Context, Router
+from handlers.news_render import KIND_LABELS
 from handlers.office_hours import local_tz
 from handlers.ui import TYPE_LABELS, bullet_list, intent_button, main_menu
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
@@ -45,7 +46,10 @@ def render(data: privacy.UserData, ctx: Context) -> str:
     if subs:
         parts.append("Đăng ký nhận tin:\n" + bullet_list([
             f"Lĩnh vực: {_names(s.sectors, SECTOR_BY_ID, 'tất cả')}; "
-            f"địa bàn: {_names(s.provinces, PROVINCE_BY_ID, 'toàn quốc')}" for s in subs]))
+            f"địa bàn: {_names(s.provinces, PROVINCE_BY_ID, 'toàn quốc')}; "
+            f"loại sự kiện: {', '.join(KIND_LABELS.get(k, k) for k in s.event_kinds) or 'tất cả'}"
+            f"; báo tin mới ngay: {'có' if s.notify_new else 'không, chỉ bản tin tuần'}"
+            for s in subs]) + "\n(Gõ /huynhantin để ngừng nhận tin.)")
     if data.offers:
         parts.append("Công nghệ anh/chị chào bán:\n" + bullet_list(
             [f"{t.code} · {t.title}" for t in data.offers[:10]]))

@@ -13,6 +13,7 @@ from bot.types import Button
 from handlers import parsers
 from handlers.base import Context, Router
 from handlers.forms import CANCEL_WORDS, Form, Slot
+from handlers.news_render import KIND_LABELS, KIND_WORDS
 from handlers.ui import intent_button, main_menu
 from nlu.normalize import plain
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID, SECTORS, find_sector
@@ -52,6 +53,28 @@ def parse_provinces(value: str) -> list[str]:
         raise parsers.Invalid("Em chưa nhận ra tỉnh/thành phố ạ. Anh/chị gõ tên tỉnh (nhiều tỉnh "
                               "cách nhau bởi dấu phẩy) hoặc chọn “Toàn quốc”.")
     return found
+
+
+def parse_kinds(value: str) -> list[str]:
+    """'hội thảo, techmart' → ['techmart', 'workshop']; 'tất cả' → ['*']."""
+    folded = plain(value)
+    if _ALL_WORDS.search(folded) or "moi loai" in folded:
+        return [ALL]
+    found = sorted({kind for word, kind in KIND_WORDS.items() if word in folded})
+    if not found:
+        raise parsers.Invalid("Em chưa nhận ra loại sự kiện ạ. Anh/chị chọn một nút bên dưới, "
+                              "hoặc gõ ví dụ: “hội thảo, techmart”.")
+    return found
+
+
+def show_kinds(ids: list[str]) -> str:
+    if not ids or ALL in ids:
+        return "Mọi loại sự kiện"
+    return ", ".join(KIND_LABELS.get(i, i) for i in ids)
+
+
+def _kind_choices(ctx: Context, values: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [("Mọi loại sự kiện", [ALL])] + [(label, [kind]) for kind, label in KIND_LABELS.items()]
 
 
 def show_sectors(ids: list[str]) -> str:
@@ -100,13 +123,16 @@ async def _province_choices(ctx: Context, values: dict[str, Any]) -> list[tuple[
 async def _save(ctx: Context, values: dict[str, Any]) -> None:
     sectors = [s for s in values.get("sectors", []) if s != ALL]
     provinces = [p for p in values.get("provinces", []) if p != ALL]
+    kinds = [k for k in values.get("event_kinds", []) if k != ALL]
     user = await ctx.user()
-    await subs_repo.start(ctx.db, user, sectors=sectors, provinces=provinces)
+    await subs_repo.start(ctx.db, user, sectors=sectors, provinces=provinces, event_kinds=kinds)
     ctx.state.clear_form()
     ctx.say(f"Em đã đăng ký nhận tin cho anh/chị: {show_sectors(sectors).lower()}, "
-            f"{show_provinces(provinces)}. Khi có công nghệ hoặc sự kiện mới phù hợp, em sẽ nhắn "
-            "anh/chị. Muốn dừng, anh/chị chỉ cần nhắn “hủy nhận tin”.",
-            [Button("Xem sự kiện sắp tới", "ev:list"), Button("Hủy nhận tin", "sub:off")])
+            f"{show_provinces(provinces)}, {show_kinds(kinds).lower()}. Khi có công nghệ hoặc sự "
+            "kiện mới phù hợp, em sẽ nhắn anh/chị ngay, và gửi bản tin tổng hợp mỗi tuần. "
+            "Muốn dừng, anh/chị chỉ cần nhắn “hủy nhận tin” hoặc gõ /huynhantin.",
+            [Button("Xem sự kiện sắp tới", "ev:list"),
+             Button("Chỉ nhận bản tin tuần", "sub:quiet"), Button("Hủy nhận tin", "sub:off")])
 
 
 SUBSCRIBE_FORM = router.form(Form(
@@ -123,6 +149,9 @@ SUBSCRIBE_FORM = router.form(Form(
         Slot("provinces", "Địa bàn", "Anh/chị quan tâm tin ở tỉnh/thành phố nào ạ? Chọn “Toàn "
              "quốc”, hoặc gõ tên tỉnh (nhiều tỉnh cách nhau bởi dấu phẩy).", parse_provinces,
              choices=_province_choices, prefill=_prefill_provinces, show=show_provinces),
+        Slot("event_kinds", "Loại sự kiện", "Anh/chị muốn nhận tin về loại sự kiện nào ạ? Chọn "
+             "một nút, hoặc gõ nhiều loại cách nhau bởi dấu phẩy.", parse_kinds,
+             choices=_kind_choices, show=show_kinds),
     ),
 ))
 
@@ -134,7 +163,8 @@ async def subscribe(ctx: Context) -> None:
     if current:
         sub = current[0]
         ctx.say(f"Anh/chị đang nhận tin về: {show_sectors(sub.sectors).lower()}, "
-                f"{show_provinces(sub.provinces)}. Em sẽ cập nhật theo lựa chọn mới ạ.")
+                f"{show_provinces(sub.provinces)}, {show_kinds(sub.event_kinds).lower()}. "
+                "Em sẽ cập nhật theo lựa chọn mới ạ.")
     await ctx.start_form(SUBSCRIBE_FORM.name)
 
 
@@ -165,9 +195,32 @@ async def unsubscribe_command(ctx: Context) -> None:
     await unsubscribe_now(ctx)
 
 
+@router.command("dangkynhantin")
+async def subscribe_command(ctx: Context) -> None:
+    await subscribe(ctx)
+
+
+async def set_news_alerts(ctx: Context, on: bool) -> None:
+    """Opt in or out of the messages sent as soon as a matching item is published."""
+    changed = await subs_repo.set_notify(ctx.db, await ctx.user(), on)
+    if not changed:
+        ctx.say("Anh/chị chưa đăng ký nhận tin ạ. Anh/chị có muốn đăng ký không?",
+                [intent_button("subscribe", "Đăng ký nhận tin"), *main_menu()[:2]])
+    elif on:
+        ctx.say("Dạ, em sẽ báo anh/chị ngay khi có sự kiện hoặc công nghệ mới phù hợp, kèm bản "
+                "tin tuần ạ.", [Button("Chỉ nhận bản tin tuần", "sub:quiet")])
+    else:
+        ctx.say("Dạ, từ giờ em chỉ gửi anh/chị bản tin tổng hợp mỗi tuần (và nhắc lịch sự kiện "
+                "đã đăng ký) ạ.", [Button("Báo tin mới ngay", "sub:alerts"),
+                                   Button("Hủy nhận tin", "sub:off")])
+
+
 @router.button("sub")
 async def on_button(ctx: Context) -> None:
-    if ctx.args[:1] == ["off"]:
+    action = ctx.args[:1]
+    if action == ["off"]:
         await unsubscribe_now(ctx)
+    elif action in (["quiet"], ["alerts"]):
+        await set_news_alerts(ctx, action == ["alerts"])
     else:
         await ctx.start_form(SUBSCRIBE_FORM.name)

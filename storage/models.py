@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -250,6 +251,8 @@ class Subscription(Timestamped, Base):
     provinces: Mapped[list[str]] = mapped_column(default=list)  # empty list: everywhere
     event_kinds: Mapped[list[str]] = mapped_column(default=list)  # empty list: every kind
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Told at once when a matching event is published or a technology approved (opt-out).
+    notify_new: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ConversationState(Base):
@@ -287,6 +290,74 @@ class MessageLog(Base):
     intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+OUTBOX_STATUSES = ("pending", "claimed", "sent", "failed", "skipped")
+BROADCAST_STATUSES = ("scheduled", "sending", "done", "cancelled")
+
+
+class Broadcast(Base):
+    """A message staff sent to an audience of subscribers (one outbox row per recipient)."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(160))  # "telegram:123" or "cli"
+    connection_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connection_points.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)  # sectors, provinces, kinds
+    send_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """One message to deliver: a reply, a staff alert, a reminder, a digest or a broadcast.
+
+    Lower `priority` goes first. A sender claims pending rows (status "claimed", a lease), sends,
+    and records the outcome; a claim whose lease expired goes back to pending.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_queue", "status", "channel", "priority", "not_before", "id"),
+        UniqueConstraint("dedupe_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    channel: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(128))  # the channel's chat id
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a serialised Outgoing
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))  # jobs that run twice send once
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class SenderLease(Base):
+    """Which process sends for a bot token right now (one active sender per token)."""
+
+    __tablename__ = "sender_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    taken_from: Mapped[str | None] = mapped_column(String(64))  # the holder before `owner`
 
 
 def _refresh_search_text(_mapper: Any, _connection: Any, target: Technology | Expert) -> None:

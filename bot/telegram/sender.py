@@ -57,9 +57,11 @@ class Outcome:
 class ReliableSender:
     """Runs one Bot API call with the retry rules above; never raises TelegramError."""
 
-    def __init__(self, policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep,
+                 give_up_level: int = logging.WARNING) -> None:
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._give_up_level = give_up_level  # the outbox retries above it: INFO there
         self.blocked: set[str] = set()  # chat ids that answered 403
 
     def unblock(self, chat_id: str) -> None:
@@ -81,9 +83,9 @@ class ReliableSender:
             except TelegramError as error:
                 delay = self._delay_for(error, attempt)
                 if delay is None:
-                    log.warning(
-                        "giving up on chat %s after %d attempt(s): %r", chat_id, attempt, error
-                    )
+                    log.log(self._give_up_level,
+                            "giving up on chat %s after %d attempt(s): %r", chat_id, attempt,
+                            error)
                     return Outcome(SendStatus.FAILED, attempt, error)
                 log.info("retrying chat %s in %.2fs after %r", chat_id, delay, error)
                 await self._sleep(delay)

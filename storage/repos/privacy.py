@@ -114,6 +114,9 @@ async def forget_user(session: AsyncSession, user: User) -> Forgotten:
         registrations=await delete_registrations(session, user),
         messages=await delete_messages(session, user),
     )
+    from storage.repos.outbox import forget_user as forget_in_outbox
+
+    await forget_in_outbox(session, user.id)
     user.province = None
     await session.flush()
     return forgotten

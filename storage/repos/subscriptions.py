@@ -39,7 +39,14 @@ async def subscribe(
 
 
 async def deactivate_all(session: AsyncSession, user: User) -> int:
-    """Turn off every subscription of the user; returns how many were active."""
+    """Turn off every subscription of the user; returns how many were active.
+
+    News not yet sent to them (broadcasts, reminders, digests) is skipped as "unsubscribed" in
+    the same transaction, also in the middle of a broadcast.
+    """
+    from storage.repos.outbox import NEWS_KINDS, skip_pending
+
+    await skip_pending(session, reason="unsubscribed", user_id=user.id, kinds=NEWS_KINDS)
     stmt = (update(Subscription)
             .where(Subscription.user_id == user.id, Subscription.active)
             .values(active=False, updated_at=utcnow()))
@@ -66,6 +73,17 @@ async def active_matching(
     return out
 
 
+async def set_notify(db: Database, user: User, on: bool) -> bool:
+    """Turn the news sent at once (new events, approved technologies) on or off for the user's
+    active subscription; False when they have none."""
+    async with db.transaction() as s:
+        result = await s.execute(
+            update(Subscription).where(Subscription.user_id == user.id, Subscription.active)
+            .values(notify_new=on, updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 # --- taking the Database: each owns its transaction ------------------------------------------
 async def current(db: Database, user: User) -> list[Subscription]:
     async with db.session() as s:
@@ -73,10 +91,11 @@ async def current(db: Database, user: User) -> list[Subscription]:
 
 
 async def start(db: Database, user: User, *, sectors: Iterable[str] = (),
-                provinces: Iterable[str] = ()) -> Subscription:
+                provinces: Iterable[str] = (), event_kinds: Iterable[str] = ()) -> Subscription:
     """Subscribe the user (or change their active subscription)."""
     async with db.transaction() as s:
-        return await subscribe(s, user, sectors=sectors, provinces=provinces)
+        return await subscribe(s, user, sectors=sectors, provinces=provinces,
+                               event_kinds=event_kinds)
 
 
 async def stop_all(db: Database, user: User) -> int:

@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,33 @@ class Failure:
     times: int = 1
 
 
+@dataclass
+class RateLimits:
+    """Telegram's flood control as the fake enforces it on sendMessage: at most `overall`
+    messages in any second and one message per `chat_interval` seconds to a chat; beyond that
+    the answer is 429 with retry_after, and the message is not delivered."""
+
+    overall: int = 30
+    chat_interval: float = 1.0
+    retry_after: int = 1
+    accepted: deque[float] = field(default_factory=deque)
+    last_to_chat: dict[str, float] = field(default_factory=dict)
+    refused: int = 0
+
+    def refuse(self, chat_id: str) -> bool:
+        now = time.monotonic()
+        while self.accepted and self.accepted[0] <= now - 1.0:
+            self.accepted.popleft()
+        last = self.last_to_chat.get(chat_id)
+        if len(self.accepted) >= self.overall or (
+                last is not None and now - last < self.chat_interval):
+            self.refused += 1
+            return True
+        self.accepted.append(now)
+        self.last_to_chat[chat_id] = now
+        return False
+
+
 def user(user_id: int, name: str = "Lan") -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "vi"}
 
@@ -76,6 +104,8 @@ class FakeTelegram:
         self._changed: asyncio.Condition | None = None
         self.closing = False
         self.on_call: Callable[[Call], None] | None = None  # e.g. a benchmark's reply watcher
+        self.limits: RateLimits | None = None  # flood control, off unless a test sets it
+        self.blocked_chats: set[str] = set()  # chats that answer 403 to every message
         self.app = Starlette(
             routes=[
                 Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
@@ -210,6 +240,8 @@ class FakeTelegram:
         call = Call(method, params)
         self.calls.append(call)
         failure = self._take_failure(method, call.chat_id)
+        if failure is None and method == "sendMessage":
+            failure = self._flood_or_block(call.chat_id)
         if failure is not None:
             call.status = failure.status
             response = _failure_response(failure)
@@ -221,6 +253,20 @@ class FakeTelegram:
             _echo(call)
         await self._notify()
         return response
+
+    def _flood_or_block(self, chat_id: str) -> Failure | None:
+        if chat_id in self.blocked_chats:
+            return Failure("sendMessage", 403)
+        if self.limits is not None and self.limits.refuse(chat_id):
+            return Failure("sendMessage", 429, retry_after=self.limits.retry_after)
+        return None
+
+    def delivered(self) -> dict[str, int]:
+        """How many messages each chat received (successful sendMessage calls)."""
+        out: dict[str, int] = {}
+        for call in self.sent():
+            out[call.chat_id] = out.get(call.chat_id, 0) + 1
+        return out
 
     def _take_failure(self, method: str, chat_id: str) -> Failure | None:
         for failure in self.failures:

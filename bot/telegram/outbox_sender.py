@@ -1,0 +1,68 @@
+"""Telegram's `ChannelSender`: one `Outgoing` to one chat, one attempt, a plain verdict.
+
+The error rules are those of `bot.telegram.sender.ReliableSender` (429 → retry after the time
+Telegram asks, network errors and 5xx → retry, 403 → blocked, other 4xx → failed); here it makes
+a single attempt, because retries and pacing belong to the outbox sender (`bot.worker`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.telegram.convert import CHANNEL, PayloadRegistry, render
+from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, retry_after_seconds
+from bot.types import Outgoing, SendResult
+
+
+def make_bot(token: str, api_url: str, *, connections: int = 8) -> Bot:
+    """A PTB Bot for sending only, with room for several messages in flight."""
+    api = api_url.rstrip("/")
+    request = HTTPXRequest(connection_pool_size=connections)
+    return Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot", request=request)
+
+
+class TelegramSender:
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot, registry: PayloadRegistry | None = None) -> None:
+        self.bot = bot
+        self.registry = registry or PayloadRegistry()
+        self._once = ReliableSender(RetryPolicy(max_attempts=1), give_up_level=logging.INFO)
+
+    async def send(self, recipient: str, message: Outgoing) -> SendResult:
+        chunks = render(message, self.registry)
+        if not chunks:
+            return SendResult("failed", reason="empty message")
+        message_id: str | None = None
+        for chunk in chunks:
+            box: dict[str, Any] = {}
+
+            async def action(text: str = chunk.text, markup: Any = chunk.markup,
+                             box: dict[str, Any] = box) -> None:
+                sent = await self.bot.send_message(chat_id=recipient, text=text,
+                                                   reply_markup=markup)
+                box["id"] = str(sent.message_id)
+
+            outcome = await self._once.call(recipient, action)
+            if outcome.status is SendStatus.BLOCKED:
+                self._once.unblock(recipient)  # the database remembers; they may come back
+                return SendResult("blocked", reason="blocked")
+            if outcome.status is not SendStatus.SENT:
+                return verdict(outcome.error)
+            message_id = box.get("id")
+        return SendResult("sent", message_id=message_id)
+
+
+def verdict(error: TelegramError | None) -> SendResult:
+    """What a failed single attempt means for the outbox."""
+    if isinstance(error, RetryAfter):
+        return SendResult("retry", retry_after=retry_after_seconds(error),
+                          reason="rate limited (429)")
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        return SendResult("retry", reason=f"network: {error}"[:200])
+    return SendResult("failed", reason=str(error or "unknown error")[:200])

@@ -1,0 +1,287 @@
+"""The outbox sender: one loop per bot token, above the channels' `ChannelSender`s.
+
+Everything about retries, pacing and reporting lives here once: a channel sender only says
+sent / retry / blocked / failed for one message. Per token, one process sends at a time (a lease
+in the database, renewed while it works); another started beside it stands by and takes over
+when the lease runs out. Each claimed row is sent, then its outcome is committed, so a restart
+resumes where the last one stopped (a message whose request reached the platform just before
+the process died, with its outcome not yet committed, is the one that can be sent again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import zlib
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from aiolimiter import AsyncLimiter
+
+from bot.types import ChannelSender, SendResult, outgoing_from_dict
+from storage.db import Database
+from storage.repos import outbox, sender_leases
+from storage.repos.outbox import Claimed, Outcome
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How fast one bot token may send (Telegram: ~30/s overall, ~1/s to one chat)."""
+
+    rate: float = 25.0  # messages per second, all chats together
+    chat_interval: float = 1.0  # seconds between two messages to one chat
+    max_attempts: int = 8  # a message still refused after this many tries is reported failed
+    backoff: float = 2.0  # seconds before retrying a network error (doubles, up to 5 minutes)
+    # No more than `rate` sends in any second plus this margin: requests arrive with some jitter,
+    # and a message counted in the wrong second costs a 429 and a full second's pause.
+    window_margin: float = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class Leases:
+    row_seconds: float = 60.0  # a claimed row returns to pending this long after its sender died
+    sender_seconds: float = 10.0  # a standby takes over this long after the active sender died
+    batch: int = 50
+    idle_poll: float = 0.5  # seconds between looks at an empty outbox
+
+
+def process_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{id(object()) & 0xFFFF:x}"
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    rate_limited: int = 0  # answers asking to slow down (429)
+    takeovers: int = 0
+
+
+@dataclass
+class ChannelWorker:
+    """Sends the outbox rows of one channel through `sender`, paced per bot token."""
+
+    db: Database
+    sender: ChannelSender
+    lease_name: str  # one per bot token, e.g. "telegram:<bot id>"
+    pacing: Pacing = field(default_factory=Pacing)
+    leases: Leases = field(default_factory=Leases)
+    owner: str = field(default_factory=process_id)
+    lanes: int = 8  # messages in flight at once (each to different chats)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    stats: Stats = field(default_factory=Stats)
+
+    def __post_init__(self) -> None:
+        # One message per 1/rate seconds, no bursts: a bucket of one.
+        self._limiter = AsyncLimiter(1, 1.0 / self.pacing.rate)
+        self._window: deque[float] = deque(maxlen=max(1, int(self.pacing.rate)))
+        self._window_lock = asyncio.Lock()
+        self._last_to_chat: dict[str, float] = {}
+        self._paused_until = 0.0
+        self._active = False
+        self._outcomes: asyncio.Queue[tuple[Outcome, asyncio.Future[None]] | None] = (
+            asyncio.Queue())
+        self._batch: list[int] = []
+        self._gone: set[int] = set()
+        self._gone_checked = 0.0
+        self._blocked: set[str] = set()  # recipients who blocked the bot during this batch
+
+    @property
+    def channel(self) -> str:
+        return self.sender.channel
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set; finish the messages in flight, give the rest back."""
+        await self._renew()
+        renew = asyncio.create_task(self._keep_lease(stop))
+        try:
+            while not stop.is_set():
+                if not self._active:
+                    await _wait(stop, min(1.0, self.leases.sender_seconds / 3))
+                    continue
+                rows = await outbox.claim(self.db, self.channel, self.owner,
+                                          limit=self.leases.batch,
+                                          lease_seconds=self.leases.row_seconds, now=self.clock())
+                if not rows:
+                    await _wait(stop, self.leases.idle_poll)
+                    continue
+                await self._send_batch(rows, stop)
+        finally:
+            renew.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renew
+            await self._stand_down()
+
+    async def _keep_lease(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await _wait(stop, self.leases.sender_seconds / 3)
+            if not stop.is_set():
+                await self._renew()
+
+    async def _renew(self) -> None:
+        try:
+            lease = await sender_leases.acquire(self.db, self.lease_name, self.owner,
+                                                seconds=self.leases.sender_seconds)
+            # Claims of a sender that died (any token) go back once their own lease ran out;
+            # those of the sender we take over from, at once.
+            resumed = await outbox.reclaim_expired(self.db, self.channel, owner=lease.taken_from)
+        except Exception:
+            log.exception("could not renew the sender lease %s", self.lease_name)
+            lease, resumed = sender_leases.Lease(False), 0
+        if lease.held and not self._active:
+            self.stats.takeovers += 1
+            log.info("sending for %s (%s, after %s); resumed %d claimed message(s)",
+                     self.lease_name, self.owner, lease.taken_from or "nobody", resumed)
+        elif not lease.held and self._active:
+            log.warning("lost the sender lease %s: standing by", self.lease_name)
+        self._active = lease.held
+
+    async def _stand_down(self) -> None:
+        self._active = False
+        with contextlib.suppress(Exception):
+            await outbox.release_claims(self.db, self.owner)
+            await sender_leases.release(self.db, self.lease_name, self.owner)
+
+    async def _send_batch(self, rows: list[Claimed], stop: asyncio.Event) -> None:
+        # Lanes by chat: one chat's messages stay in order, different chats go in parallel.
+        lanes: list[list[Claimed]] = [[] for _ in range(max(1, self.lanes))]
+        for row in rows:
+            lanes[zlib.crc32(row.recipient.encode()) % len(lanes)].append(row)
+        self._batch = [row.id for row in rows]
+        self._gone, self._gone_checked, self._blocked = set(), time.monotonic(), set()
+        recorder = asyncio.create_task(self._recorder())
+        try:
+            await asyncio.gather(*(self._send_lane(lane, stop) for lane in lanes if lane))
+        finally:
+            await self._outcomes.put(None)
+            await recorder
+
+    async def _send_lane(self, rows: list[Claimed], stop: asyncio.Event) -> None:
+        for row in rows:
+            if stop.is_set() or not self._active:
+                return  # left claimed: given back by _stand_down, or reclaimed by the next owner
+            committed = await self.deliver(row)
+            if committed is not None:
+                # The next message of this lane waits for this outcome's commit: at a crash,
+                # at most one sent-but-unrecorded message per lane can be sent again.
+                await committed
+
+    async def _recorder(self) -> None:
+        """Group commit: outcomes that arrive while one commit runs go in the next one, so a
+        slow disk costs batching, not sending speed (at 25 msg/s each commit holds one)."""
+        done = False
+        while not done:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty():
+                batch.append(self._outcomes.get_nowait())
+            done = None in batch
+            items = [item for item in batch if item is not None]
+            if items:
+                try:
+                    await outbox.record(self.db, self.owner, [o for o, _ in items])
+                except Exception:  # the rows stay claimed and are resent after their lease
+                    log.exception("could not record %d outbox outcome(s)", len(items))
+            for _, committed in items:
+                if not committed.done():
+                    committed.set_result(None)
+
+    async def _still_ours(self, row: Claimed) -> bool:
+        """Rows unsubscribed, cancelled or blocked since the claim are not sent (checked for the
+        whole batch at most every 0.2 s, not per message)."""
+        if row.recipient in self._blocked:
+            return False
+        if row.kind not in outbox.NEWS_KINDS:
+            return True
+        if time.monotonic() - self._gone_checked > 0.2:
+            self._gone_checked = time.monotonic()
+            self._gone = await outbox.no_longer_mine(self.db, self._batch, self.owner)
+        return row.id not in self._gone
+
+    async def deliver(self, row: Claimed) -> asyncio.Future[None] | None:
+        """Send one claimed row; its outcome goes to the next group commit (the future)."""
+        if not await self._still_ours(row):
+            return None
+        wait = self._chat_wait(row.recipient)
+        if wait > 0:  # this chat had a message less than a second ago: later, not now
+            return self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
+                seconds=wait), count_attempt=False))
+        pause = self._paused_until - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        async with self._limiter:
+            await self._sliding_window()
+            self._last_to_chat[row.recipient] = time.monotonic()
+            try:
+                result = await self.sender.send(row.recipient, outgoing_from_dict(row.payload))
+            except Exception as error:  # a sender bug must not stop the queue
+                log.exception("sender %s raised for outbox row %s", self.channel, row.id)
+                result = SendResult("failed", reason=f"error: {error!r}"[:200])
+        return self._settle(row, result)
+
+    async def _sliding_window(self) -> None:
+        async with self._window_lock:
+            if self.pacing.rate >= 2 and len(self._window) == self._window.maxlen:
+                wait = self._window[0] + 1.0 + self.pacing.window_margin - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            self._window.append(time.monotonic())
+
+    def _outcome(self, outcome: Outcome) -> asyncio.Future[None]:
+        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.put_nowait((outcome, committed))
+        return committed
+
+    def _chat_wait(self, recipient: str) -> float:
+        last = self._last_to_chat.get(recipient)
+        if last is None:
+            return 0.0
+        return max(0.0, last + self.pacing.chat_interval - time.monotonic())
+
+    def _settle(self, row: Claimed, result: SendResult) -> asyncio.Future[None]:
+        if result.status == "sent":
+            self.stats.sent += 1
+            return self._outcome(Outcome(row.id, "sent", result.message_id))
+        if result.status == "blocked":
+            self.stats.blocked += 1
+            self._blocked.add(row.recipient)
+            return self._outcome(Outcome(row.id, "blocked", channel=self.channel,
+                                         recipient=row.recipient))
+        if result.status == "retry":
+            return self._retry(row, result)
+        self.stats.failed += 1
+        return self._outcome(Outcome(row.id, "failed", reason=result.reason or "failed"))
+
+    def _retry(self, row: Claimed, result: SendResult) -> asyncio.Future[None]:
+        if result.retry_after is not None:
+            # A flood wait is for the whole token: every lane pauses, not just this message.
+            self.stats.rate_limited += 1
+            self._paused_until = max(self._paused_until,
+                                     time.monotonic() + result.retry_after)
+        if row.attempts >= self.pacing.max_attempts:
+            self.stats.failed += 1
+            return self._outcome(Outcome(row.id, "failed", reason=f"gave up after "
+                                         f"{row.attempts} attempts: {result.reason}"))
+        self.stats.retried += 1
+        delay = (result.retry_after if result.retry_after is not None
+                 else min(300.0, self.pacing.backoff * 2 ** (row.attempts - 1)))
+        return self._outcome(Outcome(row.id, "retry", reason=result.reason,
+                                     not_before=self.clock() + timedelta(seconds=delay)))
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

@@ -1,0 +1,351 @@
+"""The outbox: every outgoing message (replies, staff alerts, reminders, digests, broadcasts).
+
+Writers add rows with `enqueue(session, ...)` inside their own transaction (a broadcast and its
+rows, a turn's effects and its replies commit together) or with `post(db, ...)`. A sender claims
+due rows of one channel in priority order (`claim`: `FOR UPDATE SKIP LOCKED` on PostgreSQL; on
+SQLite the single UPDATE ... RETURNING is atomic, one writer at a time), sends them, and records
+each outcome (`mark_sent` / `mark_failed` / `mark_skipped` / `retry_later`), only while it still
+holds the row's lease. A claim whose lease expired goes back to pending (`reclaim_expired`).
+`storage.repos.sender_leases` keeps one active sender per bot token.
+
+Replies (kind "reply", first in line): the core enqueues them in the transaction of the turn
+that produced them with `not_before` a few seconds ahead, sends them at once after the commit
+and records `mark_sent` (which needs no claim); only replies whose immediate send failed are
+left for the sender, after that grace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+from storage.models import OutboxMessage, User
+from storage.sqltypes import utcnow
+
+# Lower goes first: a user waiting for an answer before staff, staff before bulk news.
+PRIORITY = {"reply": 0, "staff_alert": 10, "handoff": 10, "reminder": 30, "notice": 40,
+            "digest": 50, "broadcast": 60}
+# What a subscriber stops at once with /huynhantin (replies and staff relays are not news).
+NEWS_KINDS = ("broadcast", "notice", "digest", "reminder")
+INSERT_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A message to queue: `payload` is a serialised `bot.types.Outgoing`."""
+
+    kind: str
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    user_id: int | None = None
+    not_before: datetime | None = None
+    broadcast_id: int | None = None
+    dedupe_key: str | None = None  # a job that runs twice enqueues once
+    priority: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    kind: str
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
+    user_id: int | None
+    broadcast_id: int | None
+
+
+@dataclass(slots=True)
+class Counts:
+    """Rows of one broadcast (or of everything) by status, and failures/skips by reason."""
+
+    sent: int = 0
+    pending: int = 0  # pending or claimed
+    failed: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.pending + sum(self.failed.values()) + sum(self.skipped.values())
+
+
+def _row(env: Envelope, now: datetime) -> dict[str, Any]:
+    return {"kind": env.kind, "priority": PRIORITY.get(env.kind, 100) if env.priority is None
+            else env.priority, "channel": env.channel, "recipient": str(env.recipient),
+            "user_id": env.user_id, "payload": env.payload, "status": "pending", "attempts": 0,
+            "not_before": env.not_before or now, "broadcast_id": env.broadcast_id,
+            "dedupe_key": env.dedupe_key, "created_at": now}
+
+
+async def enqueue(session: AsyncSession, envelopes: Iterable[Envelope]) -> int:
+    """Add rows in the caller's transaction (bulk insert); returns how many were added.
+
+    Rows with a `dedupe_key` already queued are left out, so jobs are idempotent.
+    """
+    now = utcnow()
+    rows = [_row(env, now) for env in envelopes]
+    keys = [r["dedupe_key"] for r in rows if r["dedupe_key"]]
+    if keys:
+        known: set[str] = set()
+        for start in range(0, len(keys), 500):
+            stmt = select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.dedupe_key.in_(keys[start:start + 500]))
+            known.update(k for k in (await session.execute(stmt)).scalars() if k)
+        seen: set[str] = set()
+        kept = []
+        for r in rows:
+            key = r["dedupe_key"]
+            if key and (key in known or key in seen):
+                continue
+            if key:
+                seen.add(key)
+            kept.append(r)
+        rows = kept
+    for start in range(0, len(rows), INSERT_CHUNK):
+        await session.execute(insert(OutboxMessage), rows[start:start + INSERT_CHUNK])
+    return len(rows)
+
+
+async def post(db: Database, envelopes: Iterable[Envelope]) -> int:
+    """`enqueue` in a transaction of its own; a concurrent duplicate `dedupe_key` adds nothing."""
+    try:
+        async with db.transaction() as s:
+            return await enqueue(s, envelopes)
+    except IntegrityError:
+        return 0
+
+
+def _claimed(row: Any) -> Claimed:
+    return Claimed(row.id, row.kind, row.channel, row.recipient, row.payload, row.attempts,
+                   row.user_id, row.broadcast_id)
+
+
+async def claim(
+    db: Database, channel: str, owner: str, *, limit: int = 50, lease_seconds: float = 60.0,
+    now: datetime | None = None,
+) -> list[Claimed]:
+    """Take up to `limit` due rows of `channel`, highest priority first, leased to `owner`."""
+    now = now or utcnow()
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.status == "pending", OutboxMessage.channel == channel,
+                  OutboxMessage.not_before <= now)
+           .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit)
+           .with_for_update(skip_locked=True))
+    stmt = (update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
+            .values(status="claimed", lease_owner=owner,
+                    lease_expires_at=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.channel,
+                       OutboxMessage.recipient, OutboxMessage.payload, OutboxMessage.attempts,
+                       OutboxMessage.user_id, OutboxMessage.broadcast_id)
+            .execution_options(synchronize_session=False))
+    async with db.transaction() as s:
+        rows = (await s.execute(stmt)).all()
+    return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
+
+
+def _mine(row_id: int, owner: str) -> Any:
+    return and_(OutboxMessage.id == row_id, OutboxMessage.status == "claimed",
+                OutboxMessage.lease_owner == owner)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed row: sent | failed | skipped | retry | blocked."""
+
+    row_id: int
+    status: str
+    message_id: str | None = None
+    reason: str | None = None
+    not_before: datetime | None = None  # retry: when to try again
+    count_attempt: bool = True  # retry: False when the row was only put off (chat pacing)
+    channel: str = ""  # blocked: whose other messages to skip
+    recipient: str = ""
+
+
+_RELEASED = {"lease_owner": None, "lease_expires_at": None}
+
+
+async def _apply(session: AsyncSession, owner: str, o: Outcome, now: datetime) -> bool:
+    if o.status == "sent":
+        # The truth wins: a row cancelled, skipped or reclaimed while its message was in flight
+        # is recorded as sent too, so nobody sends it again.
+        where: Any = and_(OutboxMessage.id == o.row_id, OutboxMessage.status != "sent")
+        values: dict[str, Any] = {"status": "sent", "message_id": o.message_id, "sent_at": now,
+                                  "reason": None}
+    elif o.status == "retry":
+        where, values = _mine(o.row_id, owner), {"status": "pending", "reason": o.reason,
+                                                  "not_before": o.not_before or now}
+        if not o.count_attempt:
+            values["attempts"] = OutboxMessage.attempts - 1
+    else:
+        where = _mine(o.row_id, owner)
+        values = {"status": "failed" if o.status in ("failed", "blocked") else "skipped",
+                  "reason": ("blocked" if o.status == "blocked" else o.reason or o.status)[:300]}
+    result = await session.execute(update(OutboxMessage).where(where)
+                                   .values(**values, **_RELEASED)
+                                   .execution_options(synchronize_session=False))
+    if o.status == "blocked":
+        await _blocked(session, o.channel, o.recipient, now)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _blocked(session: AsyncSession, channel: str, recipient: str, now: datetime) -> None:
+    """The recipient blocked the bot: skip their other messages, mark the user inactive (no
+    news until they write again)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.recipient == recipient,
+               OutboxMessage.status.in_(("pending", "claimed")))
+        .values(status="skipped", reason="blocked", **_RELEASED)
+        .execution_options(synchronize_session=False))
+    await session.execute(
+        update(User).where(User.channel == channel, User.external_id == recipient)
+        .values(active=False, updated_at=now).execution_options(synchronize_session=False))
+
+
+async def record(db: Database, owner: str, outcomes: Sequence[Outcome]) -> list[bool]:
+    """Record several outcomes in one transaction (the sender's group commit). Except "sent",
+    an outcome counts only while `owner` still holds the row; each flag says if it counted."""
+    now = utcnow()
+    async with db.transaction() as s:
+        return [await _apply(s, owner, o, now) for o in outcomes]
+
+
+async def mark_sent(db: Database, row_id: int, owner: str, message_id: str | None = None) -> bool:
+    return (await record(db, owner, [Outcome(row_id, "sent", message_id)]))[0]
+
+
+async def mark_failed(db: Database, row_id: int, owner: str, reason: str) -> bool:
+    return (await record(db, owner, [Outcome(row_id, "failed", reason=reason)]))[0]
+
+
+async def mark_skipped(db: Database, row_id: int, owner: str, reason: str) -> bool:
+    return (await record(db, owner, [Outcome(row_id, "skipped", reason=reason)]))[0]
+
+
+async def retry_later(db: Database, row_id: int, owner: str, not_before: datetime,
+                      reason: str | None = None, *, count_attempt: bool = True) -> bool:
+    """Back to pending until `not_before` (rate limited, network trouble, chat pacing)."""
+    return (await record(db, owner, [Outcome(row_id, "retry", reason=reason,
+                                             not_before=not_before,
+                                             count_attempt=count_attempt)]))[0]
+
+
+async def mark_blocked(db: Database, row_id: int, owner: str, channel: str,
+                       recipient: str) -> bool:
+    return (await record(db, owner, [Outcome(row_id, "blocked", channel=channel,
+                                             recipient=recipient)]))[0]
+
+
+async def no_longer_mine(db: Database, row_ids: Sequence[int], owner: str) -> set[int]:
+    """Which of these rows this owner no longer holds (cancelled, unsubscribed, reclaimed)."""
+    if not row_ids:
+        return set()
+    stmt = select(OutboxMessage.id).where(OutboxMessage.id.in_(row_ids),
+                                          OutboxMessage.status == "claimed",
+                                          OutboxMessage.lease_owner == owner)
+    async with db.session() as s:
+        held = set((await s.execute(stmt)).scalars())
+    return set(row_ids) - held
+
+
+async def reclaim_expired(db: Database, channel: str | None = None, *,
+                          now: datetime | None = None, owner: str | None = None) -> int:
+    """Claims whose lease ran out go back to pending (their sender died); returns how many.
+
+    `owner`: also every claim of that owner, whatever its lease (used by a sender that just took
+    the token over from it, so the dead sender's rows are resumed at once).
+    """
+    now = now or utcnow()
+    condition = OutboxMessage.lease_expires_at < now
+    if owner is not None:
+        condition = or_(condition, OutboxMessage.lease_owner == owner)
+    stmt = update(OutboxMessage).where(OutboxMessage.status == "claimed", condition)
+    if channel is not None:
+        stmt = stmt.where(OutboxMessage.channel == channel)
+    stmt = stmt.values(status="pending", lease_owner=None, lease_expires_at=None,
+                       reason="resumed after an interrupted sender")
+    async with db.transaction() as s:
+        result = await s.execute(stmt.execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def skip_pending(session: AsyncSession, *, reason: str, user_id: int | None = None,
+                       broadcast_id: int | None = None,
+                       kinds: Sequence[str] | None = None) -> int:
+    """Skip what is not sent yet (pending, or claimed but not sent) for a user or a broadcast."""
+    stmt = update(OutboxMessage).where(OutboxMessage.status.in_(("pending", "claimed")))
+    if user_id is not None:
+        stmt = stmt.where(OutboxMessage.user_id == user_id)
+    if broadcast_id is not None:
+        stmt = stmt.where(OutboxMessage.broadcast_id == broadcast_id)
+    if kinds is not None:
+        stmt = stmt.where(OutboxMessage.kind.in_(kinds))
+    stmt = stmt.values(status="skipped", reason=reason, lease_owner=None, lease_expires_at=None)
+    result = await session.execute(stmt.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def counts(db: Database, broadcast_id: int | None = None) -> Counts:
+    stmt = select(OutboxMessage.status, OutboxMessage.reason, func.count()).group_by(
+        OutboxMessage.status, OutboxMessage.reason)
+    if broadcast_id is not None:
+        stmt = stmt.where(OutboxMessage.broadcast_id == broadcast_id)
+    out = Counts()
+    async with db.session() as s:
+        for status, reason, n in (await s.execute(stmt)).all():
+            if status == "sent":
+                out.sent += n
+            elif status in ("pending", "claimed"):
+                out.pending += n
+            else:
+                table = out.failed if status == "failed" else out.skipped
+                key = reason or "unknown"
+                table[key] = table.get(key, 0) + n
+    return out
+
+
+async def next_due(db: Database, channel: str) -> datetime | None:
+    """When the earliest pending row of `channel` becomes due (None: nothing pending)."""
+    stmt = select(func.min(OutboxMessage.not_before)).where(
+        OutboxMessage.status == "pending", OutboxMessage.channel == channel)
+    async with db.session() as s:
+        value = (await s.execute(stmt)).scalar_one_or_none()
+    if isinstance(value, str):  # min() over a column loses the type decorator on SQLite
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+async def release_claims(db: Database, owner: str) -> int:
+    """Put this owner's unsent claims back (a clean stop), so the next sender starts at once."""
+    stmt = (update(OutboxMessage)
+            .where(OutboxMessage.status == "claimed", OutboxMessage.lease_owner == owner)
+            .values(status="pending", lease_owner=None, lease_expires_at=None,
+                    attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False))
+    async with db.transaction() as s:
+        return int((await s.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def forget_user(session: AsyncSession, user_id: int) -> int:
+    """Erase a user from the outbox: nothing more goes out to them, and their rows keep only
+    the anonymous figures (kind, status, reason) that broadcast reports count."""
+    await skip_pending(session, reason="forgotten", user_id=user_id)
+    stmt = (update(OutboxMessage).where(OutboxMessage.user_id == user_id)
+            .values(recipient="", payload={}, user_id=None, message_id=None)
+            .execution_options(synchronize_session=False))
+    return int((await session.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,31 @@
+"""Fixtures: a migrated SQLite database (or both engines via tests.storage) and the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.telegram.server import BackgroundServer
+from tests.storage.conftest import create_schema, db, empty_db  # noqa: F401  (both engines)
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    await create_schema(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[tuple[FakeTelegram, str]]:
+    api = FakeTelegram()
+    server = BackgroundServer(api.app)
+    url = await server.start()
+    yield api, url
+    await api.close()
+    await server.stop()

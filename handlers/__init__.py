@@ -134,6 +134,7 @@ def routers() -> list[Router]:
     )
     from handlers.knowledge import consult
     from handlers.staff import broadcasts as staff_broadcasts
+    from handlers.staff import demands as staff_demands
     from handlers.staff import whoami
 
     return [
@@ -152,4 +153,5 @@ def routers() -> list[Router]:
         training.router,
         whoami.router,
         staff_broadcasts.router,
+        staff_demands.router,
     ]

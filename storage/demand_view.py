@@ -34,6 +34,9 @@ async def demand_dict(s: AsyncSession, demand: Demand) -> dict[str, Any]:
         "type": demand.type,
         "status": demand.status,
         "status_name": STATUS_NAMES.get(demand.status, demand.status),
+        "outcome": demand.outcome,
+        "assigned_to": demand.assigned_to,
+        "assigned_name": demand.assigned_name,
         "need": details.get("need") or demand.raw_text,
         "sector": demand.sector,
         "sector_name": sector.name if sector else None,
@@ -67,12 +70,16 @@ async def demand_dict(s: AsyncSession, demand: Demand) -> dict[str, Any]:
 
 
 # --- taking the Database ---------------------------------------------------------------------
-async def demand_records(db: Database, status: str | None = None,
-                         limit: int = 1000) -> list[dict[str, Any]]:
-    """Demands (newest first, optionally of one status) as JSON-ready dicts."""
+async def demand_records(db: Database, status: str | None = None, limit: int = 1000,
+                         point: str | None = None) -> list[dict[str, Any]]:
+    """Demands (newest first, optionally of one status and of one connection point: code or
+    province) as JSON-ready dicts."""
+    from storage.repos.staff import resolve_point
+
     async with db.session() as s:
-        return [await demand_dict(s, d) for d in await demands.list_all(s, status=status,
-                                                                         limit=limit)]
+        point_id = (await resolve_point(s, point)).id if point else None
+        found = await demands.list_all(s, status=status, limit=limit, point_id=point_id)
+        return [await demand_dict(s, d) for d in found]
 
 
 async def demand_record(db: Database, demand_id: int) -> dict[str, Any]:

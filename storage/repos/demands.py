@@ -101,9 +101,11 @@ async def list_for_user(session: AsyncSession, user: User | int, limit: int = 20
 
 async def list_all(
     session: AsyncSession, status: str | Iterable[str] | None = None, limit: int = 100,
-    offset: int = 0,
+    offset: int = 0, point_id: int | None = None,
 ) -> list[Demand]:
     stmt = select(Demand).order_by(Demand.created_at.desc(), Demand.id.desc())
+    if point_id is not None:
+        stmt = stmt.where(Demand.connection_point_id == point_id)
     if status is not None:
         statuses = [status] if isinstance(status, str) else list(status)
         for s in statuses:

@@ -60,7 +60,7 @@ async def test_alert_take_propose_connect_close(bot: Bot) -> None:
     assert demand.status == "closed" and demand.outcome == "deal"
     steps = [(h.new_status, h.changed_by) for h in await bot.rows(DemandStatusChange)]
     assert [s for s, _ in steps] == ["new", "assigned", "proposed", "connected", "closed"]
-    assert all("telegram:900 (Lan)" == by for _, by in steps[1:])
+    assert all(by == "telegram:900 (Lan)" for _, by in steps[1:])
     updates = [outgoing_from_dict(r.payload).text for r in await _outbox(bot, "update", "u1")]
     assert len(updates) == 4 and "đã ký kết" in updates[-1]
     assert len(await bot.rows(AuditEntry)) == 4

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from bot import cli_broadcast, cli_chat, cli_pipeline, cli_staff, cli_storage, cli_telegram
+from bot import (
+    cli_broadcast,
+    cli_chat,
+    cli_offers,
+    cli_pipeline,
+    cli_staff,
+    cli_storage,
+    cli_telegram,
+)
 
 app = typer.Typer(
     name="ketnoi",
@@ -13,7 +21,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (cli_storage, cli_chat, cli_pipeline, cli_telegram, cli_staff, cli_broadcast):
+for module in (cli_storage, cli_chat, cli_pipeline, cli_offers, cli_telegram, cli_staff,
+               cli_broadcast):
     module.register(app)
 
 

@@ -135,6 +135,7 @@ def routers() -> list[Router]:
     from handlers.knowledge import consult
     from handlers.staff import broadcasts as staff_broadcasts
     from handlers.staff import demands as staff_demands
+    from handlers.staff import offers as staff_offers
     from handlers.staff import whoami
 
     return [
@@ -154,4 +155,5 @@ def routers() -> list[Router]:
         whoami.router,
         staff_broadcasts.router,
         staff_demands.router,
+        staff_offers.router,
     ]

@@ -239,5 +239,5 @@ async def _close(ctx: Context, values: dict[str, Any]) -> None:
 CLOSE_FORM = router.form(Form(
     name="demand_close", title="việc đóng yêu cầu", confirm=False, on_done=_close,
     slots=(Slot("note", "Ghi chú", "Anh/chị ghi chú ngắn về kết quả (hoặc bấm Bỏ qua) ạ.",
-                parsers.short_text, required=False),),
+                parsers.short_text, required=False, switchable=False),),
 ))

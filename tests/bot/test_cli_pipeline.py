@@ -88,3 +88,29 @@ def test_assign_status_list_and_audit(cli: tuple[CliRunner, str]) -> None:
         ("cli (dòng lệnh)", "assigned"), ("cli (dòng lệnh)", "closed")]
     assert runner.invoke(app, ["audit", "--since", "yesterday"]).exit_code == 2
     assert "demand.status" in runner.invoke(app, ["audit"]).output
+
+
+def test_offers_list_approve_reject(cli: tuple[CliRunner, str]) -> None:
+    runner, url = cli
+
+    async def offer() -> None:
+        from storage.repos import catalog
+
+        db = Database(url)
+        for title in ("Máy bóc vỏ hạt điều", "Lò sấy hạt tiêu"):
+            await catalog.offer_technology(db, None, title=title, summary="", description="",
+                                           sector=None, keywords=[], provider="Viện")
+        await db.dispose()
+
+    asyncio.run(offer())
+    waiting = json.loads(runner.invoke(app, ["offers", "list", "--json"]).output)
+    ours = [o for o in waiting if o["provider"] == "Viện"]  # the fixture has one pending too
+    codes = [o["code"] for o in ours]
+    assert [o["title"] for o in ours] == ["Máy bóc vỏ hạt điều", "Lò sấy hạt tiêu"]
+    assert runner.invoke(app, ["offers", "approve", codes[0]]).exit_code == 0
+    out = runner.invoke(app, ["offers", "reject", codes[1], "--reason", "Thiếu hồ sơ"])
+    assert out.exit_code == 0, out.output
+    assert runner.invoke(app, ["offers", "approve", codes[1]]).exit_code == 1  # decided already
+    assert "hạt" not in runner.invoke(app, ["offers", "list"]).output
+    actions = [a["action"] for a in json.loads(runner.invoke(app, ["audit", "--json"]).output)]
+    assert actions == ["offer.approve", "offer.reject"]

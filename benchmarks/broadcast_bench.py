@@ -57,6 +57,19 @@ async def start_worker(args: argparse.Namespace, db_url: str, api_url: str
         stdout=asyncio.subprocess.DEVNULL)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def rate_between(times: list[float], first: int, last: int) -> float:
     """Messages per second delivered between the first-th and last-th delivery."""
     if last <= first:
@@ -65,9 +78,10 @@ def rate_between(times: list[float], first: int, last: int) -> float:
 
 
 async def wait_for_count(api: FakeTelegram, count: int, watch: asyncio.subprocess.Process,
-                         peak: list[int]) -> None:
+                         peak: list[int], cpu: list[float]) -> None:
     while len(api.sent()) < count:
         peak[0] = max(peak[0], memory_kib(watch.pid)[1])
+        cpu[0] = cpu_seconds(watch.pid)
         if watch.returncode is not None:
             raise RuntimeError(f"the worker exited with {watch.returncode}")
         await asyncio.sleep(0.2)
@@ -90,10 +104,11 @@ async def main(args: argparse.Namespace) -> None:
     print(f"subscribers: {n}; outbox rows written with the broadcast: {info.recipients} "
           f"in {creation:.2f} s ({info.recipients / creation:,.0f} rows/s)")
 
-    peak = [0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load_average()}")
+    peak, cpu = [0], [0.0]
     first = await start_worker(args, db_url, api_url)
     kill_at = int(n * args.kill_at)
-    await wait_for_count(api, kill_at, first, peak)
+    await wait_for_count(api, kill_at, first, peak, cpu)
     first.send_signal(signal.SIGKILL)
     killed = time.perf_counter()
     await first.wait()
@@ -101,16 +116,18 @@ async def main(args: argparse.Namespace) -> None:
     print(f"first worker: {len(before)} delivered, sustained "
           f"{rate_between(before, min(50, len(before) - 1), len(before) - 1):.2f} msg/s "
           f"(ceiling {args.ceiling}, configured {args.rate}); peak memory "
-          f"{peak[0] / 1024:.1f} MiB; SIGKILLed")
+          f"{peak[0] / 1024:.1f} MiB; CPU {1000 * cpu[0] / max(1, len(before)):.1f} ms per "
+          "message (start-up included); SIGKILLed")
 
     spawned = time.perf_counter()
     second = await start_worker(args, db_url, api_url)
-    await wait_for_count(api, len(before) + 1, second, peak)
+    await wait_for_count(api, len(before) + 1, second, peak, cpu)
     resumed = time.perf_counter()
     print(f"resume: next message {resumed - killed:.2f} s after the kill "
           f"({resumed - spawned:.2f} s after the new process started)")
     while (await outbox.counts(db, info.id)).pending:
         peak[0] = max(peak[0], memory_kib(second.pid)[1])
+        cpu[0] = cpu_seconds(second.pid)
         await asyncio.sleep(0.5)
     second_peak = memory_kib(second.pid)[1]
     second.send_signal(signal.SIGTERM)
@@ -123,6 +140,8 @@ async def main(args: argparse.Namespace) -> None:
     delivered = api.delivered()
     lost = sum(1 for c in chats if c not in delivered)
     duplicated = sum(v - 1 for v in delivered.values())
+    print(f"second worker CPU: {1000 * cpu[0] / max(1, len(times) - len(before)):.1f} ms per "
+          f"message; load average now {load_average()}")
     print(f"whole run: {len(times)} delivered, {overall:.2f} msg/s including the restart; "
           f"429 answers: {api.limits.refused}; lost: {lost}; duplicated: {duplicated}")
     counts = await outbox.counts(db, info.id)

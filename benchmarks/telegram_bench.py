@@ -11,6 +11,9 @@ Goal: p50 ≤ 15 ms, p99 ≤ 60 ms.
 
 --core echo answers instantly (the adapter's own cost); --core real runs bot.app.App on a seeded
 temporary SQLite database. --burst sends every chat's first message in the same instant.
+--profile DIR samples the bot process with py-spy (`pip install py-spy`) and writes one collapsed
+stack file per mode (`DIR/webhook.txt`, for flamegraph.pl or speedscope) plus the top functions by
+own and total time (`DIR/webhook.top.txt`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -210,10 +214,18 @@ async def measure(
     command = [sys.executable, __file__, "--role", mode, "--api", api, "--core", args.core]
     command += ["--port", str(port), "--db", str(tmp / f"{mode}.db"), "--stats", str(stats)]
     proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    spy: subprocess.Popen[bytes] | None = None
     try:
         await wait_ready(fake, mode, port, proc)
+        if args.profile:  # attached once ready: start-up (seeding, model loading) is not sampled
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+            py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+            spy = subprocess.Popen([py_spy, "record", "--format", "raw", "--rate", "250",
+                                    "--nonblocking", "--pid", str(proc.pid),
+                                    "-o", str(Path(args.profile) / f"{mode}.txt")])
         limits = httpx.Limits(max_connections=args.chats, max_keepalive_connections=args.chats)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as web:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
+                                     timeout=60) as web:  # a loaded machine is slow, not broken
             load = Load(fake, mode, web if mode == "webhook" else None)
             await load.say(1, "xin chào")  # warm-up: model, index, connections
             load.latencies.clear()
@@ -223,6 +235,9 @@ async def measure(
             latencies = load.latencies
             own_cpu = (time.process_time() - cpu_before) / len(latencies) * 1000
     finally:
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            await asyncio.to_thread(spy.wait, 30)
         proc.send_signal(signal.SIGINT)
         try:  # in a thread: the fake API must keep answering while the bot shuts down
             await asyncio.to_thread(proc.wait, 30)
@@ -231,7 +246,31 @@ async def measure(
         await fake.close()
         await server.stop()
     cpu = float(stats.read_text()) if stats.exists() else float("nan")
+    if args.profile:
+        summarise_profile(Path(args.profile) / f"{mode}.txt")
     return latencies, cpu, own_cpu
+
+
+def summarise_profile(path: Path, top: int = 40) -> None:
+    """Top functions of a py-spy collapsed-stack file by own ("self") and total samples."""
+    own: dict[str, int] = {}
+    total: dict[str, int] = {}
+    samples = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n, frames = int(count), stack.split(";")
+        samples += n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for frame in set(frames):
+            total[frame] = total.get(frame, 0) + n
+    lines = [f"{samples} samples"]
+    for title, table in (("own", own), ("total", total)):
+        lines.append(f"\n-- by {title} time")
+        for frame, n in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+            lines.append(f"{n / max(samples, 1) * 100:6.1f}%  {frame}")
+    path.with_suffix(".top.txt").write_text("\n".join(lines) + "\n")
 
 
 def _free_port() -> int:
@@ -277,6 +316,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--burst", action="store_true")
     parser.add_argument("--core", choices=["echo", "real"], default="echo")
     parser.add_argument("--modes", nargs="+", default=["polling", "webhook"])
+    parser.add_argument("--profile", metavar="DIR", help="sample the bot process with py-spy")
     # internal: the bot process
     parser.add_argument("--role", choices=["polling", "webhook"], help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)

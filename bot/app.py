@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from bot import metrics
 from bot.config import Settings, get_settings
 from bot.types import ContentKind, Incoming, Outgoing
 from handlers import routers
@@ -93,7 +95,8 @@ class App:
         if search is None:
             search = _make_search(db)
         services = Services(
-            db=db, nlu=nlu, states=states or state_stores.for_database(db), search=search, settings=settings
+            db=db, nlu=metrics.TimedNlu(nlu), states=states or state_stores.for_database(db),
+            search=metrics.TimedSearch(search) if search else search, settings=settings
         )
         app = cls(services, Dispatcher(routers()))
         app.inactive = await users.inactive_accounts(db)
@@ -101,13 +104,18 @@ class App:
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Answer one message (never raises; [] only for an already processed update)."""
+        started = time.perf_counter()
         try:
             async with self.locks.hold((incoming.channel, str(incoming.chat_id))):
-                return await self._turn(incoming)
+                replies = await self._turn(incoming)
         except Exception:
             log.exception("failed to handle a message from %s:%s", incoming.channel,
                           incoming.chat_id)
-            return [Outgoing(APOLOGY)]
+            replies = [Outgoing(APOLOGY)]
+        outcome = ("duplicate" if not replies
+                   else "error" if any(r.text == APOLOGY for r in replies) else "replied")
+        metrics.update_handled(incoming.channel, outcome, time.perf_counter() - started)
+        return replies
 
     async def _turn(self, incoming: Incoming) -> list[Outgoing]:
         channel, chat_id = incoming.channel, str(incoming.chat_id)

@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KETNOI_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///var/ketnoi.db"
+    redis_url: str | None = None  # checked by /healthz when set
     nlu_backend: str = "embedded"  # "embedded" | "rasa"
     nlu_model_dir: Path = Path("var/nlu-model")
     nlu_threshold: float | None = None  # overrides the fallback threshold chosen at training

@@ -1,4 +1,4 @@
-"""The ASGI app behind `ketnoi serve`: GET /healthz plus one webhook route per chat channel.
+"""The ASGI app behind `ketnoi serve`: GET /healthz, GET /metrics, one webhook route per channel.
 
 Each channel is a `WebChannel` (its routes, start, stop); Telegram is one, Zalo can be added the
 same way. Channels are started before the HTTP server so a bad token fails with a clear message
@@ -17,10 +17,12 @@ from typing import Any, Protocol
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import metrics
 from bot.config import Settings
+from bot.health import Health, database_of
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,21 @@ class _Server(uvicorn.Server):
         yield
 
 
-def create_web_app(channels: Sequence[WebChannel]) -> Starlette:
-    async def healthz(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "channels": {c.name: c.status() for c in channels}})
+def create_web_app(channels: Sequence[WebChannel], health: Health | None = None) -> Starlette:
+    """`health`: what /healthz checks besides the channels (the database, Redis)."""
+    checks = health or Health(None)
+    checks.channels = lambda: {c.name: c.status() for c in channels}
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    async def healthz(_request: Request) -> JSONResponse:
+        ok, body = await checks.report()
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    async def metrics_page(_request: Request) -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]),
+                               Route("/metrics", metrics_page, methods=["GET"])]
     for channel in channels:
         routes.extend(channel.routes())
     return Starlette(routes=routes)
@@ -93,8 +105,9 @@ async def serve(
         channels = channels_from_settings(settings, core)
         for channel in channels:
             await channel.start()
+        health = Health(database_of(core), settings.redis_url)
         config = uvicorn.Config(
-            create_web_app(channels),
+            create_web_app(channels, health),
             host=host or settings.host,
             port=port or settings.port,
             lifespan="off",

@@ -219,10 +219,11 @@ class ChannelWorker:
         if wait > 0:  # this chat had a message less than a second ago: later, not now
             return self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
                 seconds=wait), count_attempt=False))
-        pause = self._paused_until - time.monotonic()
-        if pause > 0:
-            await asyncio.sleep(pause)
         async with self._limiter:
+            # Checked after waiting for the turn: a 429 that another lane got meanwhile pauses
+            # this message too.
+            while (pause := self._paused_until - time.monotonic()) > 0:
+                await asyncio.sleep(pause)
             await self._sliding_window()
             self._last_to_chat[row.recipient] = time.monotonic()
             try:

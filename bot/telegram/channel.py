@@ -15,6 +15,7 @@ from telegram import BotCommand, CallbackQuery, ChatMember, ReplyKeyboardRemove,
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot import metrics
 from bot.telegram.convert import (
     CHANNEL,
     Chunk,
@@ -179,6 +180,8 @@ class TelegramChannel:
             chat_id,
             lambda: bot.send_message(chat_id=chat_id, text=chunk.text, reply_markup=chunk.markup),
         )
+        if outcome.status is not SendStatus.SENT:
+            metrics.send_error(CHANNEL, outcome.status.value)
         return outcome.status
 
     def _plan(self, chat_id: str, replies: list[Outgoing]) -> list[Chunk]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.types import Button, outgoing_to_dict
 from handlers import parsers
 from handlers.base import Context, Router
 from handlers.forms import Form, Slot
 from handlers.news_render import KIND_LABELS, KIND_WORDS, broadcast_message, report_lines
+from handlers.office_hours import local_tz
 from handlers.staff.access import current_member, staff_only
 from handlers.ui import main_menu
 from nlu.normalize import plain
@@ -31,10 +31,6 @@ from storage.repos.staff import StaffMember
 router = Router("staff_broadcasts")
 
 MIN_TEXT, MAX_TEXT = 10, 3000
-
-
-def local_tz(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(getattr(ctx.services.settings, "timezone", None) or "Asia/Ho_Chi_Minh")
 
 
 def parse_content(value: str) -> dict[str, str]:

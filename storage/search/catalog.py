@@ -5,28 +5,20 @@ the best answer); `strict=True` turns them into filters (the CLI's `--province`/
 A province named in the query itself ("sấy vải ở Bắc Giang") is a boost too. Unknown province
 or sector: ignored as a boost, `InvalidValue` (Vietnamese message) as a filter.
 
-Each kind has its own in-memory index, rebuilt when the catalog changes. A `count(*),
-max(updated_at), max(id)` stamp of the table tells whether it changed since the build; it is
-checked at once after any catalog write made through the ORM in this process (a session hook
-bumps a generation counter), and otherwise at most every `recheck_seconds` (writes by another
-process, e.g. `ketnoi import` while the bot runs, show up within that delay).
+Each kind has its own in-memory index (`storage.search.index`), rebuilt in the background when
+the catalog changes while the previous one keeps answering (`storage.search.refresh`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import math
-import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from nlu.taxonomy import find_province, find_sector
 from storage import convert as cv
@@ -34,10 +26,9 @@ from storage.errors import InvalidValue
 from storage.models import Event, Expert, Technology
 from storage.search.hits import Hit, reason, sector_name
 from storage.search.index import BM25Index, Fields
+from storage.search.refresh import CatalogIndexes
 from storage.search.text import (
-    EXPERT_WEIGHTS,
     KIND_NOISE,
-    TECH_WEIGHTS,
     province_words,
     provinces_in_query,
     query_terms,
@@ -87,43 +78,6 @@ def resolve_event_kind(value: str | None) -> str | None:
                            "techdemo, techfest, workshop, training, connection_session.") from None
 
 
-@dataclass(slots=True)
-class _Built:
-    stamp: tuple[Any, ...]
-    index: BM25Index
-    generation: int
-    checked_at: float
-
-
-_CATALOG_MODELS = (Technology, Expert, Event)
-_generation = itertools.count(1)
-_current_generation = 0
-
-
-def catalog_generation() -> int:
-    return _current_generation
-
-
-def _bump() -> None:
-    global _current_generation
-    _current_generation = next(_generation)
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _ctx: Any) -> None:
-    """Note catalog writes; bump now and again at commit, when other sessions can see them."""
-    if any(isinstance(o, _CATALOG_MODELS)
-           for o in itertools.chain(session.new, session.dirty, session.deleted)):
-        session.info["catalog_changed"] = True
-        _bump()
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop("catalog_changed", False):
-        _bump()
-
-
 @asynccontextmanager
 async def _reading(source: AsyncSession | Database) -> AsyncIterator[AsyncSession]:
     """The session given, or one of the `Database` given (the dialogue passes its database)."""
@@ -140,40 +94,19 @@ class CatalogSearch:
     Each search takes a session, or the `Database` (then it opens its own session to read)."""
 
     def __init__(self, recheck_seconds: float = 5.0) -> None:
-        self.recheck_seconds = recheck_seconds
-        self._built: dict[str, _Built] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.indexes = CatalogIndexes(recheck_seconds)
         self._event_fields: dict[tuple[int, datetime], Fields] = {}
 
     def invalidate(self) -> None:
-        self._built.clear()
-
-    async def _stamp(self, session: AsyncSession, model: Any) -> tuple[Any, ...]:
-        stmt = select(func.count(model.id), func.max(model.updated_at), func.max(model.id))
-        return tuple((await session.execute(stmt)).one())
+        self.indexes.invalidate()
 
     async def index_for(self, session: AsyncSession, kind: str) -> BM25Index:
-        """The index of `kind` ("technology" | "expert"), rebuilt if the table changed."""
-        model = Technology if kind == "technology" else Expert
-        built = self._built.get(kind)
-        generation, now = catalog_generation(), time.monotonic()
-        if (built is not None and built.generation == generation
-                and now - built.checked_at < self.recheck_seconds):
-            return built.index
-        stamp = await self._stamp(session, model)
-        if built is not None and built.stamp == stamp:
-            built.generation, built.checked_at = generation, now
-            return built.index
-        lock = self._locks.setdefault(kind, asyncio.Lock())
-        if built is not None and lock.locked():
-            return built.index  # a rebuild is under way: answer from the previous index
-        async with lock:
-            built = self._built.get(kind)
-            if built is None or built.stamp != stamp:
-                index = await (_build_technologies(session) if kind == "technology"
-                               else _build_experts(session))
-                built = self._built[kind] = _Built(stamp, index, generation, now)
-            return built.index
+        """The index of `kind` ("technology" | "expert"); see `storage.search.refresh`."""
+        return await self.indexes.get(session, kind)
+
+    async def wait_rebuilds(self) -> None:
+        """Return once background index rebuilds under way have been swapped in."""
+        await self.indexes.wait_rebuilds()
 
     async def everything(
         self, source: AsyncSession | Database, query: str, *, technologies: int = 5,
@@ -316,33 +249,3 @@ def _hit(kind: str, row: Any, score: float, matched: tuple[str, ...],
     return Hit(kind, row, score, reason(words, matched, texts, row.sectors or [], row.province,
                                         extra),
                matched)
-
-
-async def _build_technologies(session: AsyncSession) -> BM25Index:
-    stmt = (select(Technology.id, Technology.search_text, Technology.sector, Technology.province)
-            .where(Technology.status == "published").order_by(Technology.id))
-    rows = list((await session.execute(stmt)).all())
-    missing = {r.id for r in rows if not r.search_text}
-    computed = await _compute_missing(session, Technology, missing)
-    fields = (row_fields(computed.get(r.id, r.search_text), TECH_WEIGHTS,
-                         (sector_words(r.sector), province_words(r.province))) for r in rows)
-    # The build is CPU-bound (seconds at 100,000 rows): a thread keeps other chats answered.
-    return await asyncio.to_thread(
-        BM25Index, [r.id for r in rows], fields, [[r.sector] if r.sector else [] for r in rows],
-        [[r.province] if r.province else [] for r in rows])
-
-
-async def _build_experts(session: AsyncSession) -> BM25Index:
-    experts = list((await session.execute(select(Expert).order_by(Expert.id))).scalars())
-    fields = (row_fields(e.search_text or search_text(e.search_fields()), EXPERT_WEIGHTS,
-                         (province_words(e.province),)) for e in experts)
-    return BM25Index([e.id for e in experts], fields, [e.sectors or [] for e in experts],
-                     [[e.province] if e.province else [] for e in experts])
-
-
-async def _compute_missing(session: AsyncSession, model: Any, ids: set[int]) -> dict[int, str]:
-    """Search words of rows written without them (raw SQL, rows older than the column)."""
-    if not ids:
-        return {}
-    rows = (await session.execute(select(model).where(model.id.in_(ids)))).scalars()
-    return {r.id: search_text(r.search_fields()) for r in rows}

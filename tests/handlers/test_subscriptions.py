@@ -149,3 +149,16 @@ async def test_dangkynhantin_command_and_news_alerts_switch(bot: Bot) -> None:
     assert "loại sự kiện: Hội thảo" in chat.text and "chỉ bản tin tuần" in chat.text
     await chat.send("/huynhantin")
     assert "Em đã hủy đăng ký nhận tin" in chat.text
+
+
+async def test_ngung_nhan_tin_stops_everything(bot: Bot) -> None:
+    chat = bot.chat()
+    await chat.send("/dangkynhantin")
+    await chat.press("Tất cả lĩnh vực")
+    await chat.press("Toàn quốc")
+    await chat.press("Mọi loại sự kiện")
+    await chat.press("Xác nhận")
+    await chat.send("ngừng nhận tin")
+    assert "Em đã hủy đăng ký nhận tin" in chat.text
+    [sub] = await bot.rows(Subscription)
+    assert not sub.active

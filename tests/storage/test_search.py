@@ -92,18 +92,48 @@ async def test_empty_query_with_filter_lists_matching_rows(small_catalog: Databa
 
 
 async def test_index_follows_catalog_changes(small_catalog: Database) -> None:
+    """After a write the previous index answers while the new one is built in the background."""
     search = CatalogSearch()
     async with small_catalog.session() as s:
         assert [h.code for h in await search.technologies(s, "tách hạt sen")] == []
         s.add(Technology(code="T-100", title="Máy tách hạt sen tự động", sector="mechanics",
                          status="published"))
         await s.commit()
-        assert [h.code for h in await search.technologies(s, "tach hat sen")] == ["T-100"]
+        assert await search.technologies(s, "tach hat sen") == []  # stale, not blocked
+        await search.wait_rebuilds()
+        hits = await search.technologies(s, "tach hat sen")
+        assert [h.code for h in hits] == ["T-100"] and "tách hạt sen" in hits[0].reason.lower()
         tech = await catalog.get_technology(s, "T-100")
         assert tech is not None
         tech.status = "archived"
         await s.commit()
+        await search.technologies(s, "tách hạt sen")
+        await search.wait_rebuilds()
         assert await search.technologies(s, "tách hạt sen") == []
+
+
+async def test_failed_rebuild_keeps_the_previous_index(
+        small_catalog: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage.search import refresh
+
+    search = CatalogSearch()
+    async with small_catalog.session() as s:
+        before = [h.code for h in await search.technologies(s, "sấy vải thiều")]
+        assert before
+        s.add(Technology(code="T-101", title="Lò sấy vải thiều mini", status="published"))
+        await s.commit()
+
+        async def broken(_session: object, _kind: str) -> None:
+            raise RuntimeError("database went away")
+
+        monkeypatch.setattr(refresh, "build", broken)
+        assert [h.code for h in await search.technologies(s, "sấy vải thiều")] == before
+        await search.wait_rebuilds()
+        assert [h.code for h in await search.technologies(s, "sấy vải thiều")] == before
+        monkeypatch.undo()
+        await search.technologies(s, "sấy vải thiều")
+        await search.wait_rebuilds()
+        assert "T-101" in [h.code for h in await search.technologies(s, "sấy vải thiều")]
 
 
 async def test_experts(small_catalog: Database) -> None:
@@ -141,3 +171,23 @@ async def test_empty_catalog(db: Database) -> None:
         assert await search.technologies(s, "sấy vải thiều") == []
         assert await search.experts(s, "sấy", sector="post_harvest") == []
         assert await search.events(s, "hội thảo") == []
+
+
+async def test_large_catalog_rebuilt_in_its_own_process(
+        small_catalog: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process-built index (own connection, same schema) answers like one built here."""
+    from storage.search import refresh
+
+    monkeypatch.setattr(refresh, "OWN_PROCESS_ROWS", 0)
+    search = CatalogSearch()
+    async with small_catalog.session() as s:
+        await search.technologies(s, "sấy vải thiều")
+        s.add(Technology(code="T-102", title="Máy tách hạt sen", status="published"))
+        await s.commit()
+        await search.technologies(s, "tách hạt sen")
+        await search.wait_rebuilds()
+        assert [h.code for h in await search.technologies(s, "tách hạt sen")] == ["T-102"]
+        there = await search.technologies(s, "sấy vải thiều", province="Bắc Giang")
+        here = await CatalogSearch().technologies(s, "sấy vải thiều", province="Bắc Giang")
+    assert there and [(h.code, h.score, h.reason) for h in there] == [
+        (h.code, h.score, h.reason) for h in here]

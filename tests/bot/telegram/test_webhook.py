@@ -119,7 +119,8 @@ async def test_webhook_answers_before_the_reply_is_computed(
 async def test_healthz(web: httpx.AsyncClient) -> None:
     response = await web.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "channels": {"telegram": "running"}}
+    body = response.json()
+    assert body["status"] == "ok" and body["channels"] == {"telegram": "running"}
 
 
 async def test_webhook_needs_a_secret_when_telegram_is_configured(core: ScriptedCore) -> None:

@@ -114,3 +114,16 @@ def test_offers_list_approve_reject(cli: tuple[CliRunner, str]) -> None:
     assert "hạt" not in runner.invoke(app, ["offers", "list"]).output
     actions = [a["action"] for a in json.loads(runner.invoke(app, ["audit", "--json"]).output)]
     assert actions == ["offer.approve", "offer.reject"]
+
+
+def test_broadcasts_are_audited(cli: tuple[CliRunner, str]) -> None:
+    runner, _ = cli
+    out = runner.invoke(app, ["broadcast", "create", "--text", "Mời dự hội thảo chế biến",
+                              "--yes", "--json"])
+    assert out.exit_code == 0, out.output
+    created = json.loads(out.output)["id"]
+    assert runner.invoke(app, ["broadcast", "cancel", str(created)]).exit_code == 0
+    entries = json.loads(runner.invoke(app, ["audit", "--json"]).output)
+    assert [(e["action"], e["target"]) for e in entries] == [
+        ("broadcast.create", f"broadcast:{created}"), ("broadcast.cancel", f"broadcast:{created}")]
+    assert entries[0]["details"]["text"] == "Mời dự hội thảo chế biến"

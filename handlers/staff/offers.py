@@ -42,6 +42,8 @@ async def _decide(ctx: Context, member: StaffMember, key: str | int, approve: bo
     except StorageError as exc:
         ctx.say(f"Dạ, {exc}", [("Danh sách chờ duyệt", "dt:list")])
         return
+    if approve:  # searchable by the next query here; other processes rebuild within seconds
+        ctx.services.search.invalidate()
     done = "đã duyệt, công nghệ có trong danh mục và kết quả tìm kiếm" if approve else "đã từ chối"
     ctx.say(f"Dạ, {offer.code} {done}; người chào bán đã được báo.",
             [("Danh sách chờ duyệt", "dt:list")])

@@ -12,6 +12,7 @@ from bot import (
     cli_staff,
     cli_storage,
     cli_telegram,
+    cli_zalo,
 )
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 for module in (cli_storage, cli_chat, cli_pipeline, cli_offers, cli_telegram, cli_staff,
                cli_broadcast):
     module.register(app)
+cli_zalo.register(app, cli_telegram.run_app)
 
 
 def main() -> None:

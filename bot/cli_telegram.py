@@ -36,10 +36,11 @@ def run_async(coroutine: Coroutine[Any, Any, None]) -> None:
 def _run(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run a command; configuration errors are printed (Vietnamese + English), exit code 2."""
     from bot.telegram import TelegramConfigError
+    from bot.zalo.errors import ZaloConfigError
 
     try:
         run_async(coroutine)
-    except TelegramConfigError as error:
+    except (TelegramConfigError, ZaloConfigError) as error:
         typer.echo(f"Lỗi / Error: {error}", err=True)
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
@@ -116,7 +117,7 @@ def serve(
     port: int = typer.Option(None, help="default: KETNOI_PORT"),
     no_worker: bool = typer.Option(False, "--no-worker", help=NO_WORKER_HELP),
 ) -> None:
-    """Run the web app: GET /healthz, POST /telegram/webhook."""
+    """Run the web app: GET /healthz, POST /telegram/webhook, /zalo-bot/webhook, /zalo-oa/webhook."""
     from bot.web import serve as serve_web
 
     settings = get_settings()

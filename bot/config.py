@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -25,6 +26,26 @@ class Settings(BaseSettings):
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_secret: str | None = None
+    # Zalo Bot Platform (bot/zalo/bot_platform.py)
+    zalo_bot_token: str | None = None
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_bot_webhook_secret: str | None = None
+    zalo_bot_poll_timeout: int = 30  # seconds getUpdates waits for an update
+    # Zalo Official Account (bot/zalo/oa.py, bot/zalo/tokens.py)
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None  # the OA Secret Key of the Webhook page: signatures
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_buttons: Literal["template", "text"] = "template"
+    zalo_oa_redirect_uri: str | None = None  # the callback URL registered for OAuth consent
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_app_secret: str | None = None  # the app's secret: header secret_key of OAuth calls
+    zalo_token_key: str | None = None  # Fernet key encrypting the OA token pair at rest
+    zalo_token_refresh_margin: float = 3600.0  # refresh the access token this long before expiry
+    # Both Zalo channels: HTTP timeout and the backoff after a failed call (short in tests).
+    zalo_http_timeout: float = 10.0
+    zalo_retry_delay: float = 1.0
+    zalo_retry_max_delay: float = 30.0
+    zalo_typing_after: float = 1.0  # show "typing" when a reply takes longer than this
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = LOCAL_TZ.key  # replies show local times in this zone

@@ -1,6 +1,7 @@
 """The console channel: a terminal (or a pipe) talking to `App.handle`.
 
-Buttons are printed as numbered choices; typing the number presses the button. When stdin is
+Buttons are printed as numbered choices (`bot.render`, shared with the Zalo channels); typing the
+number presses the button, resolved by the core from the chat's state. When stdin is
 not a terminal, every line is one message and each answer is printed and flushed before the next
 line is read, so a dialogue can be scripted (`printf '...\\n...\\n' | ketnoi chat --user u1`).
 """
@@ -13,7 +14,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TextIO
 
 from bot.app import App
-from bot.types import Button, ContentKind, Incoming, Outgoing
+from bot.render import numbered_texts
+from bot.types import ContentKind, Incoming, Outgoing
 
 CHANNEL = "console"
 HINT = (
@@ -31,38 +33,19 @@ class Console:
         self.app = app
         self.user_id = user_id
         self.name = name
-        self.buttons: list[Button] = []
 
     def incoming(self, line: str) -> Incoming:
         text = line.rstrip("\r\n")
-        stripped = text.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
-            button = self.buttons[int(stripped) - 1]
-            return self._make(button.label, ContentKind.BUTTON, button.payload)
-        kind = ContentKind.COMMAND if stripped.startswith("/") else ContentKind.TEXT
-        return self._make(text, kind, None)
-
-    def _make(self, text: str, kind: ContentKind, payload: str | None) -> Incoming:
+        kind = ContentKind.COMMAND if text.strip().startswith("/") else ContentKind.TEXT
         return Incoming(CHANNEL, self.user_id, self.user_id, text=text, user_name=self.name,
-                        payload=payload, kind=kind)
+                        kind=kind, numbered=True)
 
     async def send(self, line: str) -> list[Outgoing]:
-        replies = await self.app.handle(self.incoming(line))
-        self.buttons = [b for r in replies for b in r.buttons]
-        return replies
+        return await self.app.handle(self.incoming(line))
 
     @staticmethod
     def render(replies: list[Outgoing]) -> str:
-        blocks, number = [], 0
-        for reply in replies:
-            lines = [reply.text]
-            if reply.link:
-                lines.append(f"🔗 {reply.link}")
-            for button in reply.buttons:
-                number += 1
-                lines.append(f"  [{number}] {button.label}")
-            blocks.append("\n".join(lines))
-        return "\n\n".join(blocks)
+        return "\n\n".join(numbered_texts(replies))
 
 
 def run_console(

@@ -47,6 +47,8 @@ class Incoming:
     kind: ContentKind = ContentKind.TEXT
     update_id: str | None = None  # channel's id of this event, for exactly-once handling
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The channel shows choices as numbered lines (`bot.render`): a bare "2" picks the second.
+    numbered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

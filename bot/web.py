@@ -1,7 +1,7 @@
 """The ASGI app behind `ketnoi serve`: GET /healthz, GET /metrics, one webhook route per channel.
 
-Each channel is a `WebChannel` (its routes, start, stop); Telegram is one, Zalo can be added the
-same way. Channels are started before the HTTP server so a bad token fails with a clear message
+Each channel is a `WebChannel` (its routes, start, stop): Telegram, the Zalo Bot Platform and the
+Zalo OA, each served when its settings are there. Channels are started before the HTTP server so a bad token fails with a clear message
 instead of a half-started server.
 """
 
@@ -83,7 +83,38 @@ def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]
         channels.append(TelegramWebhook(channel, secret))
     else:
         log.warning("KETNOI_TELEGRAM_TOKEN is not set: /telegram/webhook is not served")
+    channels.extend(zalo_channels(settings, core))
     return channels
+
+
+def zalo_channels(settings: Settings, core: object) -> list[WebChannel]:
+    """/zalo-bot/webhook with KETNOI_ZALO_BOT_TOKEN, /zalo-oa/webhook with KETNOI_ZALO_OA_APP_ID."""
+    from bot.zalo import setup
+    from bot.zalo.webhook import ZaloBotWebhook, ZaloOAWebhook
+
+    channels: list[WebChannel] = []
+    if settings.zalo_bot_token:
+        secret = setup.check_bot_secret(settings.zalo_bot_webhook_secret)
+        channels.append(ZaloBotWebhook(setup.bot_channel(settings, core), secret))  # type: ignore[arg-type]
+    if settings.zalo_oa_app_id or settings.zalo_oa_secret_key:
+        app_id, key = setup.check_oa(settings)
+        channels.append(ZaloOAWebhook(setup.oa_channel(settings, core), app_id, key))
+    return channels
+
+
+def check_settings(settings: Settings) -> None:
+    """Fail on bad channel settings before the slow start of the core."""
+    from bot.telegram import check_secret, check_token
+    from bot.zalo import setup
+
+    if settings.telegram_token:
+        check_token(settings.telegram_token)
+        check_secret(settings.telegram_webhook_secret)
+    if settings.zalo_bot_token:
+        setup.check_bot_token(settings.zalo_bot_token)
+        setup.check_bot_secret(settings.zalo_bot_webhook_secret)
+    if settings.zalo_oa_app_id or settings.zalo_oa_secret_key:
+        setup.check_oa(settings)
 
 
 async def serve(
@@ -93,12 +124,9 @@ async def serve(
     core_factory: CoreFactory | None = None,
 ) -> None:
     """Run the web app until SIGINT/SIGTERM (uvicorn handles the signals)."""
-    from bot.telegram import check_secret, check_token
     from bot.telegram.runner import close_core, create_core
 
-    if settings.telegram_token:  # fail on bad settings before the slow start of the core
-        check_token(settings.telegram_token)
-        check_secret(settings.telegram_webhook_secret)
+    check_settings(settings)
     core = await (core_factory or create_core)(settings)
     channels: list[WebChannel] = []
     try:

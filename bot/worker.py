@@ -113,9 +113,15 @@ class ChannelWorker:
                 if not self._active:
                     await _wait(stop, min(1.0, self.leases.sender_seconds / 3))
                     continue
-                rows = await outbox.claim(self.db, self.channel, self.owner,
-                                          limit=self.leases.batch,
-                                          lease_seconds=self.leases.row_seconds, now=self.clock())
+                try:
+                    rows = await outbox.claim(self.db, self.channel, self.owner,
+                                              limit=self.leases.batch,
+                                              lease_seconds=self.leases.row_seconds,
+                                              now=self.clock())
+                except Exception:  # the database is away or not migrated yet: look again
+                    log.exception("could not claim outbox rows for %s", self.lease_name)
+                    await _wait(stop, 1.0)
+                    continue
                 if not rows:
                     await _wait(stop, self.leases.idle_poll)
                     continue

@@ -32,6 +32,19 @@ def telegram_sender(settings: Settings, connections: int = 8) -> ChannelSender |
     return TelegramSender(make_bot(token, settings.telegram_api_url, connections=connections))
 
 
+def zalo_senders(settings: Settings, db: Database) -> list[ChannelSender]:
+    """The Zalo Bot Platform's sender with KETNOI_ZALO_BOT_TOKEN, the OA's with
+    KETNOI_ZALO_OA_APP_ID (window errors come back as failed "outside the Zalo window")."""
+    from bot.zalo import setup
+
+    senders: list[ChannelSender] = []
+    if settings.zalo_bot_token:
+        senders.append(setup.bot_sender(settings))
+    if settings.zalo_oa_app_id:
+        senders.append(setup.oa_outbox_sender(settings, db))
+    return senders
+
+
 def pacing(settings: Settings, channel: str) -> Pacing:
     # Telegram's figures; other channels take the same unless they get their own settings.
     return Pacing(rate=max(0.1, settings.telegram_broadcast_rate),
@@ -64,6 +77,7 @@ class Worker:
         if senders is None:
             connections = max(1, settings.outbox_lanes)
             senders = [s for s in (telegram_sender(settings, connections),) if s is not None]
+            senders += zalo_senders(settings, db)
         workers = [
             ChannelWorker(db, sender, lease_name(sender.channel, _token_of(settings, sender)),
                           pacing(settings, sender.channel), leases(settings),
@@ -76,7 +90,7 @@ class Worker:
         from bot.jobs import run_jobs_forever
 
         if not self.workers:
-            log.warning("no channel to send on (KETNOI_TELEGRAM_TOKEN is not set): only the "
+            log.warning("no channel to send on (no Telegram or Zalo token is set): only the "
                         "scheduled jobs run; messages wait in the outbox")
         tasks = [asyncio.create_task(w.run(stop), name=f"sender {w.lease_name}")
                  for w in self.workers]
@@ -93,7 +107,9 @@ class Worker:
 
 
 def _token_of(settings: Settings, sender: ChannelSender) -> str | None:
-    return settings.telegram_token if sender.channel == "telegram" else None
+    tokens = {"telegram": settings.telegram_token, "zalo-bot": settings.zalo_bot_token,
+              "zalo-oa": settings.zalo_oa_app_id}
+    return tokens.get(sender.channel)
 
 
 async def _close_sender(sender: ChannelSender) -> None:
@@ -113,12 +129,14 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None, *,
+                     upgrade: bool = True) -> None:
     """`ketnoi worker`: send and run jobs until SIGTERM/SIGINT (or `stop`)."""
     stop = stop or stop_on_signals()
     db = Database(settings.database_url)
     try:
-        await db.upgrade()
+        if upgrade:
+            await db.upgrade()
         worker = Worker.from_settings(settings, db)
         log.info("worker started: %s", ", ".join(w.lease_name for w in worker.workers) or
                  "jobs only")
@@ -134,7 +152,9 @@ async def in_process(settings: Settings, enabled: bool = True) -> AsyncIterator[
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(settings, stop), name="worker")
+    # The bot beside it migrates the database (Alembic cannot run twice at once in a process);
+    # until then the sender's first looks at the outbox fail and are retried.
+    task = asyncio.create_task(run_worker(settings, stop, upgrade=False), name="worker")
     try:
         yield
     finally:

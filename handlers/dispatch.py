@@ -74,7 +74,7 @@ class Dispatcher:
             return await self.on_command(ctx)
         if not ctx.text:
             return await self.on_unreadable(ctx, "Dạ, em chưa nhận được nội dung tin nhắn ạ.")
-        payload = _typed_button(ctx.text, last_buttons)
+        payload = _typed_button(ctx.text, last_buttons, inc.numbered)
         if payload is None and pending:
             payload = _typed_yes_no(ctx.text, pending)
         if payload is not None:
@@ -173,7 +173,12 @@ class Dispatcher:
                 main_menu())
 
 
-def _typed_button(text: str, buttons: list[list[str]]) -> str | None:
+def _typed_button(text: str, buttons: list[list[str]], numbered: bool = False) -> str | None:
+    """The payload of the button the user typed: its label, or its number where choices are
+    shown numbered (the buttons of the last answer live in the chat's state, not the adapter)."""
+    number = re.fullmatch(r"\s*(\d{1,2})\s*[.)]?\s*", text) if numbered else None
+    if number is not None and 1 <= int(number.group(1)) <= len(buttons):
+        return buttons[int(number.group(1)) - 1][1]
     key = parsers.words_key(text)
     if not key:
         return None

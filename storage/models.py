@@ -380,6 +380,25 @@ class SenderLease(Base):
     taken_from: Mapped[str | None] = mapped_column(String(64))  # the holder before `owner`
 
 
+class ChannelToken(Base):
+    """An OAuth token pair of a channel account (the Zalo OA), kept encrypted by the caller.
+
+    The refresh token is single-use and rotates, so the row is locked while it is spent and the
+    new pair is written in the same transaction; `version` grows with every new pair.
+    """
+
+    __tablename__ = "channel_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(128), unique=True)  # e.g. "zalo-oa:<app id>"
+    access_token: Mapped[str] = mapped_column(Text, default="")
+    refresh_token: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    pending_verifier: Mapped[str | None] = mapped_column(Text)  # PKCE, between consent and code
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 def _refresh_search_text(_mapper: Any, _connection: Any, target: Technology | Expert) -> None:
     """Recompute the stored search words whenever a technology or expert is written."""
     from storage.search.text import search_text

@@ -23,6 +23,7 @@ from telegram import (
     Update,
 )
 
+from bot.render import split_text as render_split
 from bot.types import Button, ContentKind, Incoming, Outgoing
 
 CHANNEL = "telegram"
@@ -241,48 +242,5 @@ def _units(text: str) -> int:
 
 
 def split_text(text: str, limit: int = MAX_TEXT_UNITS) -> list[str]:
-    """Split at line boundaries so every part fits; a line too long is split at spaces."""
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        for piece in _fit_line(line, limit):
-            candidate = f"{current}\n{piece}" if current else piece
-            if current and _units(candidate) > limit:
-                parts.append(current)
-                current = piece
-            else:
-                current = candidate
-    if current.strip() or not parts:
-        parts.append(current)
-    return [p for p in parts if p.strip()] or [text[:1] or " "]
-
-
-def _fit_line(line: str, limit: int) -> list[str]:
-    if _units(line) <= limit:
-        return [line]
-    pieces: list[str] = []
-    current = ""
-    for word in line.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if _units(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        while _units(word) > limit:  # a single "word" longer than a message: hard cut
-            head, word = _cut(word, limit)
-            pieces.append(head)
-        current = word
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _cut(word: str, room: int) -> tuple[str, str]:
-    """The longest prefix of `word` within `room` UTF-16 units (never splitting a character)."""
-    used = 0
-    for index, char in enumerate(word):
-        used += _units(char)
-        if used > room:
-            return word[:index], word[index:]
-    return word, ""
+    """Split at line boundaries so every part fits Telegram's limit (counted in UTF-16 units)."""
+    return render_split(text, limit, _units)

@@ -48,7 +48,7 @@ def test_piped_chat_then_demands_list_json(db_env: str) -> None:
     assert out.count("> ") >= len(ACCEPTANCE_LINES)  # every line echoed and answered
     assert "tỉnh/thành phố nào" not in out  # never asked what the user already said
     assert "Công nghệ phù hợp" in out and "Chuyên gia có thể tư vấn" in out
-    assert "Sự kiện sắp tới" in out and "[1] Quan tâm" in out
+    assert "Sự kiện sắp tới" in out and "1. Quan tâm" in out
     listed = runner.invoke(cli, ["demands", "list", "--json"])
     assert listed.exit_code == 0, listed.output
     [demand] = json.loads(listed.output)
@@ -87,16 +87,14 @@ def test_real_ketnoi_chat_process_piped(db_env: str) -> None:
     assert (demand["province"], demand["budget"]) == ("Bắc Ninh", 500_000_000)
 
 
-def test_numbers_press_buttons_and_render_numbers_them() -> None:
+def test_render_numbers_buttons_across_replies_and_lines_say_so() -> None:
     console = Console(app=None, user_id="u1")  # type: ignore[arg-type]
     replies = [Outgoing("A", (Button("Có", "x:yes"), Button("Không", "x:no"))),
                Outgoing("B", (Button("Gặp cán bộ", "menu:human_handoff"),))]
-    console.buttons = [b for r in replies for b in r.buttons]
     rendered = Console.render(replies)
-    assert "  [1] Có" in rendered and "  [3] Gặp cán bộ" in rendered
-    pressed = console.incoming("3")
-    assert (pressed.kind, pressed.payload) == (ContentKind.BUTTON, "menu:human_handoff")
-    assert console.incoming("4").kind == ContentKind.TEXT  # no such button: plain text
+    assert "1. Có" in rendered and "3. Gặp cán bộ" in rendered
+    typed = console.incoming("3")  # the core maps the number to the button (tests/handlers)
+    assert (typed.kind, typed.text, typed.numbered) == (ContentKind.TEXT, "3", True)
     assert console.incoming("/help").kind == ContentKind.COMMAND
     assert console.incoming("500 triệu").text == "500 triệu"
 
@@ -122,6 +120,6 @@ def test_interactive_session_leaves_cleanly(tmp_path: Path, monkeypatch: pytest.
     run_console(lambda: fresh_app(tmp_path), "tty-user", "Lan", stdin=FakeTty(), stdout=out)
     text = out.getvalue()
     assert "Gõ tin nhắn" in text and "em chào anh/chị Lan" in text  # greeted at start
-    assert "[1] Tìm công nghệ" in text
+    assert "1. Tìm công nghệ" in text
     assert "chuyên gia tư vấn về vấn đề gì" in text  # "2" pressed "Tìm chuyên gia"
     assert text.rstrip().endswith(BYE)

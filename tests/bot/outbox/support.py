@@ -65,7 +65,9 @@ async def running(*workers: ChannelWorker) -> AsyncIterator[asyncio.Event]:
         stop.set()
         await asyncio.gather(*tasks)
         for w in workers:
-            await w.sender.bot.shutdown()  # type: ignore[attr-defined]
+            bot = getattr(w.sender, "bot", None)  # Telegram's PTB Bot holds connections
+            if bot is not None:
+                await bot.shutdown()
 
 
 async def until_done(db: Database, timeout: float = 60.0) -> None:

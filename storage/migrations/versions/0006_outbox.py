@@ -1,7 +1,7 @@
 """outbox: one table for every outgoing message, broadcasts, sender leases
 
 Revision ID: outbox
-Revises: staff_roles
+Revises: channel_tokens
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -17,7 +17,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 TS = sa.DateTime(timezone=True)
 
 revision: str = 'outbox'
-down_revision: str | None = 'staff_roles'
+down_revision: str | None = 'channel_tokens'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

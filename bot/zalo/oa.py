@@ -1,0 +1,229 @@
+"""The Zalo Official Account channel: webhook events in, consultation (cs) messages out.
+
+`ZaloOASender` is the channel's `ChannelSender`. Zalo answers HTTP 200 with `error != 0` when it
+refuses a message; the codes become `SendResult`s: -216/-220 (token invalid or expired) refresh
+the token once and resend; -213/-227 (not a follower, banned or inactive) → blocked; -230/-232
+(no interaction within the window) → failed, not retried; -234 (22:00-06:00) → retry at 06:00;
+-32 (rate limit) → retry after a backoff; anything else → failed with the code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from bot import metrics
+from bot.chat_tasks import ChatTasks
+from bot.types import Outgoing, SendResult
+from bot.zalo.bot_platform import APOLOGY, Core
+from bot.zalo.convert import (
+    OA_CHANNEL,
+    Message,
+    OAEvent,
+    numbered_messages,
+    oa_event,
+    template_messages,
+)
+from bot.zalo.delivery import RetryPolicy, Sleep, with_retries
+from bot.zalo.tokens import TokenError, TokenKeeper
+
+log = logging.getLogger(__name__)
+
+OUTSIDE_WINDOW = "outside the Zalo window"
+TOKEN_CODES = (-216, -220)
+BLOCKED_CODES = (-213, -227)
+WINDOW_CODES = (-230, -232)
+QUIET_HOURS = -234
+RATE_LIMIT = -32
+INVALID_PARAMETER = -201
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class Followers(Protocol):
+    async def follow(self, user_id: str, name: str | None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CsAnswer:
+    error: int
+    message: str = ""
+    message_id: str | None = None
+
+
+class ZaloOAClient:
+    """`POST <api>/v3.0/oa/message/cs` with header `access_token`."""
+
+    def __init__(self, api_url: str, timeout: float = 10.0,
+                 http: httpx.AsyncClient | None = None) -> None:
+        self.url = f"{api_url.rstrip('/')}/v3.0/oa/message/cs"
+        self._http = http or httpx.AsyncClient(
+            timeout=timeout, limits=httpx.Limits(max_connections=100, max_keepalive_connections=50))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def send_cs(self, token: str, user_id: str, message: dict[str, Any]) -> CsAnswer:
+        """One cs message; error 0 is success. Network trouble and 5xx come back as error 1."""
+        body = {"recipient": {"user_id": user_id}, "message": message}
+        try:
+            response = await self._http.post(self.url, json=body, headers={"access_token": token})
+            answer = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            return CsAnswer(1, type(error).__name__)
+        if not isinstance(answer, dict):
+            return CsAnswer(1, f"HTTP {response.status_code}")
+        try:
+            code = int(str(answer.get("error", 1 if response.status_code >= 400 else 0)))
+        except ValueError:
+            code = 1
+        data = answer.get("data")
+        data = data if isinstance(data, dict) else {}
+        return CsAnswer(code, str(answer.get("message") or "")[:200],
+                        str(data.get("message_id") or "") or None)
+
+
+def seconds_until_morning(now: datetime) -> float:
+    """Seconds until 06:00 in Vietnam, when Zalo accepts messages again."""
+    local = now.astimezone(VIETNAM)
+    morning = datetime.combine(local.date(), time(6, 0), VIETNAM)
+    if local >= morning:
+        morning += timedelta(days=1)
+    return (morning - local).total_seconds()
+
+
+def oa_message(part: Message) -> dict[str, Any]:
+    message: dict[str, Any] = {"text": part.text}
+    if part.buttons:
+        message["attachment"] = {"type": "template", "payload": {"buttons": [
+            {"title": title[:100], "type": "oa.query.hide", "payload": payload}
+            for title, payload in part.buttons]}}
+    return message
+
+
+class ZaloOASender:
+    channel = OA_CHANNEL
+
+    def __init__(self, client: ZaloOAClient, tokens: TokenKeeper,
+                 buttons: Literal["template", "text"] = "template", backoff: float = 1.0,
+                 clock: Any = lambda: datetime.now(UTC)) -> None:
+        self.client = client
+        self.tokens = tokens
+        self.buttons = buttons
+        self.backoff = backoff
+        self.clock = clock
+
+    def render(self, replies: list[Outgoing]) -> list[Message]:
+        if self.buttons == "template":
+            return template_messages(replies)
+        return numbered_messages(replies, photos=False)
+
+    async def send(self, recipient: str, message: Outgoing) -> SendResult:
+        result = SendResult("sent")
+        for part in self.render([message]):
+            result = await self.send_part(recipient, part)
+            if result.status != "sent":
+                return result
+        return result
+
+    async def send_part(self, user_id: str, part: Message) -> SendResult:
+        try:
+            token = await self.tokens.access_token()
+            answer = await self.client.send_cs(token, user_id, oa_message(part))
+            if answer.error in TOKEN_CODES:  # refresh once (or take another process's) and resend
+                log.info("zalo-oa: access token refused (%d), refreshing", answer.error)
+                token = await self.tokens.refresh(stale=token)
+                answer = await self.client.send_cs(token, user_id, oa_message(part))
+        except TokenError as error:
+            log.error("zalo-oa: no usable access token: %s", error)
+            return SendResult("failed", reason="no Zalo OA token")
+        if answer.error == INVALID_PARAMETER and part.buttons:
+            # Query buttons are not shown in the current cs docs: this OA refuses them, so choices
+            # go as numbered text from now on (and typed numbers are read as answers).
+            log.warning("zalo-oa: buttons refused (-201); choices are sent as numbered text")
+            self.buttons = "text"
+            return await self.send_part(user_id, _as_numbered(part))
+        return self._result(answer, user_id)
+
+    def _result(self, answer: CsAnswer, user_id: str) -> SendResult:
+        code = answer.error
+        if code == 0:
+            return SendResult("sent", message_id=answer.message_id)
+        reason = f"zalo-oa {code}: {answer.message}"
+        if code in BLOCKED_CODES:
+            return SendResult("blocked", reason=reason)
+        if code in WINDOW_CODES:
+            log.info("zalo-oa: user %s is outside the interaction window (%d)", user_id, code)
+            return SendResult("failed", reason=OUTSIDE_WINDOW)
+        if code == QUIET_HOURS:
+            return SendResult("retry", retry_after=seconds_until_morning(self.clock()),
+                              reason=reason)
+        if code in (RATE_LIMIT, 1):
+            return SendResult("retry", reason=reason)
+        log.warning("zalo-oa: message to %s refused: %s", user_id, reason)
+        return SendResult("failed", reason=reason)
+
+
+def _as_numbered(part: Message) -> Message:
+    lines = [part.text] + [f"{n}. {title}" for n, (title, _) in enumerate(part.buttons, 1)]
+    return Message("\n".join(lines))
+
+
+class ZaloOAChannel:
+    def __init__(self, core: Core, sender: ZaloOASender, followers: Followers, *,
+                 policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep,
+                 max_concurrent: int = 256) -> None:
+        self.core = core
+        self.sender = sender
+        self.followers = followers
+        self.policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self.tasks = ChatTasks(max_concurrent)
+
+    def submit(self, body: dict[str, Any]) -> None:
+        """Queue one webhook event; the user's earlier events are handled first."""
+        event = oa_event(body, numbered=self.sender.buttons == "text")
+        if event is not None:
+            self.tasks.submit(event.user_id, lambda: self.handle(event))
+
+    async def handle(self, event: OAEvent) -> None:
+        if event.action == "unfollow":
+            await self.core.mark_user_inactive(OA_CHANNEL, event.user_id)
+            return
+        if event.action == "follow":
+            await self.followers.follow(event.user_id, event.user_name)
+        if event.incoming is None:
+            return
+        replies = await self.core.handle(event.incoming)
+        if replies:
+            await self.deliver(event.user_id, replies)
+
+    async def deliver(self, user_id: str, replies: list[Outgoing]) -> SendResult:
+        failed = False
+        for part in self.sender.render(replies):
+            result = await self._send(user_id, part)
+            if result.status == "blocked":
+                await self.core.mark_user_inactive(OA_CHANNEL, user_id)
+                return result
+            failed = failed or result.status != "sent"
+        if failed:
+            await self._send(user_id, Message(APOLOGY))
+            return SendResult("failed")
+        return SendResult("sent")
+
+    async def _send(self, user_id: str, part: Message) -> SendResult:
+        result = await with_retries(lambda: self.sender.send_part(user_id, part), self.policy,
+                                    self._sleep, f"zalo-oa user {user_id}")
+        if result.status != "sent":
+            metrics.send_error(OA_CHANNEL, result.status)
+        return result
+
+    async def stop(self) -> None:
+        await self.tasks.drain()
+        await self.sender.client.aclose()
+        await self.sender.tokens.oauth.aclose()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import metrics
 from bot.config import Settings, get_settings
+from bot.incoming_text import clean
 from bot.types import ContentKind, Incoming, Outgoing
 from handlers import routers
 from handlers.base import Context, Services
@@ -104,6 +105,7 @@ class App:
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Answer one message (never raises; [] only for an already processed update)."""
+        incoming = clean(incoming)
         started = time.perf_counter()
         try:
             async with self.locks.hold((incoming.channel, str(incoming.chat_id))):

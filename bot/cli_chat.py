@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import typer
 
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 
 demands_app = typer.Typer(help="Xem các nhu cầu đã ghi nhận (list and show stored demands).",
                           no_args_is_help=True)
@@ -25,7 +26,19 @@ def chat(
 
     settings = get_settings()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    run_console(lambda: App.create(settings), user, name)
+    run_console(lambda: App.create(settings), user, name, starting=starting_lines(settings))
+
+
+def starting_lines(settings: Settings) -> list[str]:
+    """What the start-up will do: open the database, and train the NLU only when it must."""
+    from bot.console import STARTING, TRAINING
+    from nlu.training import DEFAULT_DATA_DIR, is_fresh
+    from storage.location import describe
+
+    lines = [STARTING.format(database=describe(settings.database_url))]
+    if not is_fresh(Path(settings.nlu_model_dir).resolve(), [DEFAULT_DATA_DIR]):
+        lines.append(TRAINING)
+    return lines
 
 
 async def _load(fn: Any, *args: Any) -> Any:
@@ -68,7 +81,17 @@ def list_cmd(
     except StorageError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    typer.echo(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else table(rows))
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif rows:
+        typer.echo(table(rows))
+    if not rows:  # say where we looked: an empty list from the wrong file looks like lost data
+        from storage.location import describe
+
+        filtered = f" có trạng thái “{status}”" if status else ""
+        typer.echo(f"Chưa có yêu cầu nào{filtered} trong cơ sở dữ liệu "
+                   f"{describe(get_settings().database_url)} (KETNOI_DATABASE_URL).",
+                   err=as_json)
 
 
 @demands_app.command("show")

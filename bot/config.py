@@ -1,4 +1,10 @@
-"""Settings from environment variables prefixed KETNOI_ (and an optional .env file)."""
+"""Settings from environment variables prefixed KETNOI_ (and an optional .env file).
+
+Files live in one absolute place whatever the current folder: `var/` of the source checkout
+(where `make chat` runs), or the user's data folder for an installed package
+(~/.local/share/ketnoi on Linux). A relative folder would make `ketnoi demands list`, run from
+another folder, silently create an empty database and report no demands.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,36 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.convert import LOCAL_TZ
 
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def data_dir() -> Path:
+    """Where ketnoi keeps its database and NLU model unless told otherwise."""
+    if (PROJECT_DIR / "pyproject.toml").is_file() and (PROJECT_DIR / "bot").is_dir():
+        return PROJECT_DIR / "var"
+    return Path(platformdirs.user_data_dir("ketnoi", appauthor=False))
+
+
+def default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{data_dir() / 'ketnoi.db'}"
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KETNOI_", env_file=".env", extra="ignore")
+    # The project's .env wherever ketnoi is started from; one in the current folder wins.
+    model_config = SettingsConfigDict(
+        env_prefix="KETNOI_", env_file=(PROJECT_DIR / ".env", ".env"), extra="ignore"
+    )
 
-    database_url: str = "sqlite+aiosqlite:///var/ketnoi.db"
+    database_url: str = Field(default_factory=default_database_url)
     redis_url: str | None = None  # checked by /healthz when set
     nlu_backend: str = "embedded"  # "embedded" | "rasa"
-    nlu_model_dir: Path = Path("var/nlu-model")
+    nlu_model_dir: Path = Field(default_factory=lambda: data_dir() / "nlu-model")
     nlu_threshold: float | None = None  # overrides the fallback threshold chosen at training
     nlu_ambiguity_threshold: float | None = None  # same for the top-2 margin
     rasa_url: str = "http://127.0.0.1:5005"
@@ -46,6 +70,9 @@ class Settings(BaseSettings):
     zalo_retry_delay: float = 1.0
     zalo_retry_max_delay: float = 30.0
     zalo_typing_after: float = 1.0  # show "typing" when a reply takes longer than this
+    # Group chats: "ignore" (default) or "mention" (answer only when addressed: @bot, a command,
+    # a reply to the bot, a press on its buttons).
+    group_chats: Literal["ignore", "mention"] = "ignore"
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = LOCAL_TZ.key  # replies show local times in this zone
@@ -65,3 +92,4 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+

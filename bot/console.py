@@ -4,14 +4,17 @@ Buttons are printed as numbered choices (`bot.render`, shared with the Zalo chan
 number presses the button, resolved by the core from the chat's state. When stdin is
 not a terminal, every line is one message and each answer is printed and flushed before the next
 line is read, so a dialogue can be scripted (`printf '...\\n...\\n' | ketnoi chat --user u1`).
+Input is read as bytes and decoded as UTF-8 with invalid bytes replaced (a file saved in another
+encoding, a terminal in a legacy code page): such a line is answered like any other.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from collections.abc import Callable, Coroutine
-from typing import Any, TextIO
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, BinaryIO, TextIO
 
 from bot.app import App
 from bot.render import numbered_texts
@@ -23,7 +26,11 @@ HINT = (
     "Ctrl-D hoặc Ctrl-C để thoát."
 )
 BYE = "Tạm biệt anh/chị!"
-STARTING = "Đang khởi động trợ lý (lần đầu có thể mất khoảng một phút để huấn luyện mô hình)..."
+STARTING = "Đang mở trợ lý ketnoi ({database})..."
+TRAINING = (
+    "Em đang huấn luyện mô hình hiểu tiếng Việt (lần đầu chạy, hoặc dữ liệu huấn luyện vừa thay "
+    "đổi); việc này mất khoảng một phút và chỉ làm một lần..."
+)
 
 
 class Console:
@@ -54,14 +61,24 @@ def run_console(
     name: str | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    starting: Sequence[str] = (),
 ) -> None:
-    """Run the chat loop until end of input, Ctrl-D or Ctrl-C; `create()` builds the App."""
+    """Run the chat loop until end of input, Ctrl-D or Ctrl-C; `create()` builds the App.
+
+    `starting` says what the start-up is doing: shown in a terminal; piped, only a message
+    about a long step goes to stderr, so the transcript on stdout stays clean.
+    """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
+    for stream in (stdin, stdout):
+        _replace_undecodable(stream)
     with asyncio.Runner() as runner:
-        if interactive:
-            _write(stdout, STARTING)
+        for line in starting:
+            if interactive:
+                _write(stdout, line)
+            elif line == TRAINING:
+                _write(sys.stderr, line)
         app: App = runner.run(create())
         console = Console(app, user_id, name)
         try:
@@ -86,13 +103,29 @@ def _loop(runner: asyncio.Runner, console: Console, stdin: TextIO, stdout: TextI
             if not line.strip():
                 continue
         else:
-            line = stdin.readline()
+            line = read_line(stdin)
             if line == "":  # end of input
                 return
         replies = runner.run(console.send(line))
         if not interactive:
             _write(stdout, f"> {line.rstrip()}")
         _write(stdout, Console.render(replies) + ("" if interactive else "\n"))
+
+
+def read_line(stdin: TextIO) -> str:
+    """One line as bytes from the underlying buffer (when there is one), decoded leniently."""
+    buffer: BinaryIO | None = getattr(stdin, "buffer", None)
+    if buffer is None:
+        return stdin.readline()
+    return buffer.readline().decode("utf-8", errors="replace")
+
+
+def _replace_undecodable(stream: TextIO) -> None:
+    """`input()` and `print` go through the text layer: make it replace, not raise."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(OSError, ValueError):  # already read from: keep its settings
+            reconfigure(encoding="utf-8", errors="replace")
 
 
 def _write(stdout: TextIO, text: str) -> None:

@@ -79,7 +79,9 @@ def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]
     if settings.telegram_token:
         token = check_token(settings.telegram_token)
         secret = check_secret(settings.telegram_webhook_secret)
-        channel = TelegramChannel(core, token, settings.telegram_api_url)  # type: ignore[arg-type]
+        channel = TelegramChannel(
+            core, token, settings.telegram_api_url, group_chats=settings.group_chats  # type: ignore[arg-type]
+        )
         channels.append(TelegramWebhook(channel, secret))
     else:
         log.warning("KETNOI_TELEGRAM_TOKEN is not set: /telegram/webhook is not served")

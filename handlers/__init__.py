@@ -77,7 +77,7 @@ it on your router; start it from a handler with `await ctx.start_form(name, valu
         name="event_registration", title="đăng ký sự kiện", on_done=save,
         intent="ask_events",                          # intents in related_intents never ask to switch
         slots=(
-            Slot("name", "Họ tên", "Anh/chị cho em xin họ tên người tham dự ạ?", parsers.short_text),
+            Slot("name", "Họ tên", "Anh/chị cho em xin họ tên người tham dự ạ?", parsers.person_name),
             Slot("contact", "Liên hệ", "Số điện thoại hoặc email của anh/chị ạ?", parsers.contact,
                  show=parsers.show_contact, choices=known_contact_choices),  # [(label, value)]
             Slot("note", "Ghi chú", "Anh/chị có ghi chú gì không ạ?", required=False),
@@ -98,7 +98,8 @@ if true. Optional slots get a "Bỏ qua" button. The engine handles "hủy"/"th�
 "bỏ qua" (skip optional), "quay lại" (previous question), the summary with "Xác nhận" / "Sửa" /
 "Hủy" (`confirm=False` to go straight to `on_done`), "Sửa" → pick a field, and a high-confidence
 different domain intent → "switch?" question. Parsers ready in `handlers.parsers`: text,
-short_text, phone, email, contact, consent, money, province, sector, pick({id: label}, what).
+short_text, organisation, person_name, phone, email, contact, consent, money, province, sector,
+pick({id: label}, what).
 Known contact data of the user: `handlers.contact.contact_choices` / `organisation_choices`.
 
 State (`storage.state.DialogueState`) lives in storage's `conversation_states`, so a form

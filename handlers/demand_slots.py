@@ -113,7 +113,7 @@ BUDGET = Slot(
 )
 ORGANISATION = Slot(
     "organisation", "Đơn vị", "Anh/chị cho em xin tên doanh nghiệp, hợp tác xã hoặc đơn vị ạ?",
-    parsers.short_text, choices=organisation_choices, switch_min_words=7,
+    parsers.organisation, choices=organisation_choices, switch_min_words=7,
 )
 CONTACT = Slot(
     "contact", "Liên hệ",

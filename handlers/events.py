@@ -92,12 +92,12 @@ CONTACT_FORM = router.form(Form(
     on_done=_contact_done,
     slots=(
         Slot("name", "Họ tên", "Để đăng ký, anh/chị cho em xin họ tên người tham dự ạ.",
-             parsers.short_text, switchable=False),
+             parsers.person_name, switchable=False),
         Slot("contact", "Liên hệ", "Anh/chị cho em xin số điện thoại hoặc email để Ban tổ chức gửi "
              "thông tin sự kiện ạ.", parsers.contact, entity=None, show=parsers.show_contact,
              request_contact=True),
         Slot("organisation", "Đơn vị", "Anh/chị công tác ở đơn vị nào ạ? (có thể bỏ qua)",
-             parsers.short_text, required=False),
+             parsers.organisation, required=False),
     ),
 ))
 
@@ -159,7 +159,7 @@ async def on_button(ctx: Context) -> None:
         await register(ctx, arg)
     elif action == "unreg" and arg:
         await cancel_registration(ctx, arg)
-    elif action == "more" and arg.isdigit():
-        await show_events(ctx, ctx.state.data.get("ev_filters") or {}, int(arg))
+    elif action == "more" and (offset := parsers.whole_number(arg)) is not None:
+        await show_events(ctx, ctx.state.data.get("ev_filters") or {}, offset)
     else:
         await show_events(ctx, {"kind": None, "province": None, "sector": None})

@@ -32,7 +32,7 @@ Choice = tuple[str, Any]  # (button label, slot value)
 ChoicesFn = Callable[[Context, Values], Sequence[Choice] | Awaitable[Sequence[Choice]]]
 
 CONFIRM, EDIT = "@confirm", "@edit"
-FREE_TEXT = (parsers.text, parsers.short_text)
+FREE_TEXT = (parsers.text, parsers.short_text, parsers.organisation, parsers.person_name)
 
 
 @dataclass(frozen=True)
@@ -274,14 +274,15 @@ class FormEngine:
 
     async def _on_choice(self, ctx: Context, form: Form, rest: str) -> None:
         st = ctx.state
-        slot_name, _, index = rest.rpartition(":")
+        slot_name, _, index_text = rest.rpartition(":")
         slot = form.slot(slot_name)
-        if slot is None or slot_name != st.awaiting or not index.isdigit():
+        index = parsers.whole_number(index_text)
+        if slot is None or slot_name != st.awaiting or index is None:
             ctx.say("Nút này thuộc câu hỏi trước rồi ạ.")
             return await self.resume(ctx, form)
-        if int(index) >= len(st.choices):
+        if index >= len(st.choices):
             return await self.resume(ctx, form)
-        value = st.choices[int(index)][1]
+        value = st.choices[index][1]
         if slot.parse_choices:
             try:
                 value = await maybe_await(slot.parse(str(value)))

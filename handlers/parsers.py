@@ -34,6 +34,52 @@ def short_text(value: str) -> str:
     return cleaned
 
 
+# --- names -------------------------------------------------------------------------------------
+UNREADABLE = "\ufffd"  # what the channels put where a byte or a control character could not be read
+
+
+def _readable(value: str, what: str) -> str:
+    cleaned = short_text(value)
+    if UNREADABLE in cleaned or any(ord(ch) < 32 for ch in cleaned):
+        raise Invalid(
+            f"Em chưa đọc được một vài ký tự trong {what} (có thể do bảng mã hoặc phím điều "
+            "khiển). Anh/chị gõ lại giúp em ạ."
+        )
+    if sum(ch.isalpha() for ch in cleaned) < 2:
+        raise Invalid(f"“{cleaned[:20]}” chưa phải là {what} ạ.")
+    return cleaned
+
+
+def organisation(value: str) -> str:
+    """An organisation's name: letters, not a lone number or a key pressed by mistake."""
+    try:
+        return _readable(value, "tên đơn vị")
+    except Invalid as exc:
+        raise Invalid(f"{exc} Anh/chị ghi giúp em tên doanh nghiệp, hợp tác xã hoặc đơn vị "
+                      "(ví dụ “Công ty TNHH Minh Phát”, “HTX Rau sạch An Lạc”).") from None
+
+
+def person_name(value: str) -> str:
+    """A person's name: letters only (a phone number or an email is not a name)."""
+    if len(value) > 100 or re.search(r"[\d@]", value):
+        raise Invalid("Phần này em cần họ tên người tham dự thôi ạ (ví dụ “Nguyễn Thị Lan”); số "
+                      "điện thoại hoặc email em sẽ hỏi ngay sau.")
+    try:
+        return _readable(value, "họ tên")
+    except Invalid as exc:
+        raise Invalid(f"{exc} Anh/chị cho em xin họ tên, ví dụ “Nguyễn Thị Lan”.") from None
+
+
+def whole_number(value: str, largest: int = 2**31 - 1) -> int | None:
+    """'12' → 12; None for anything else ("²" and "١" count as digits for str.isdigit, and a
+    forged button can carry a number no database id reaches)."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
+        return None
+    number = int(value)
+    return number if number <= largest else None
+
+
 # --- contact ----------------------------------------------------------------------------------
 _PHONE_CHARS = re.compile(r"[\s.\-()]")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
@@ -171,17 +217,40 @@ def parse_money(value: str) -> int | None:
     return int(round(total)) if total > 0 else None
 
 
-def money(value: str) -> int:
+MAX_MONEY = 10**15  # a million billion đồng: larger is a typo, and would not fit the database
+_UNKNOWN_AMOUNT = re.compile(
+    r"\b(?:chua|khong|ko|k|cung chua)\s+(?:biet|ro|xac dinh|tinh|tinh toan|du tru|nghi toi)\b"
+)
+
+
+def unknown_amount(value: str) -> bool:
+    """"chưa biết", "chua biet a", "em cũng chưa rõ": the user does not know the amount yet."""
+    key = words_key(value)
+    return (len(key.split()) <= 8 and not re.search(r"\d", key)
+            and _UNKNOWN_AMOUNT.search(key) is not None)
+
+
+def money(value: str) -> int | None:
+    """An amount in VND; None when the user says it is not known yet ("chưa biết")."""
+    if unknown_amount(value):
+        return None
     amount = parse_money(value)
     if amount is None:
         raise Invalid(
             "Em chưa đọc được số tiền ạ. Anh/chị ghi giúp em dạng “500 triệu”, “1,5 tỷ”, "
-            "hoặc chọn “Bỏ qua” nếu chưa xác định."
+            "hoặc gõ “chưa biết” nếu chưa xác định."
+        )
+    if amount > MAX_MONEY:
+        raise Invalid(
+            f"Số tiền {show_money(amount)} lớn bất thường nên em sợ mình ghi nhầm ạ. Anh/chị "
+            "kiểm tra lại giúp em (ví dụ “500 triệu”, “1,5 tỷ”)."
         )
     return amount
 
 
-def show_money(amount: int) -> str:
+def show_money(amount: int | None) -> str:
+    if amount is None:
+        return "chưa xác định"
     if amount >= 10**9:
         billions = amount / 10**9
         return f"{billions:.3g}".replace(".", ",") + " tỷ đồng"

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from handlers import demand_slots as ds
+from handlers import parsers
 from handlers.base import Context, Router
 from handlers.contact import contact_fields
 from handlers.forms import Form
@@ -133,7 +134,8 @@ async def find_expert(ctx: Context) -> None:
 
 
 def _ints(args: list[str]) -> list[int] | None:
-    return [int(a) for a in args] if args and all(a.isdigit() for a in args) else None
+    numbers = [parsers.whole_number(a) for a in args]
+    return [n for n in numbers if n is not None] if args and None not in numbers else None
 
 
 async def _stale(ctx: Context) -> None:

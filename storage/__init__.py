@@ -9,8 +9,9 @@ Database (`storage.db`)
     await db.dispose()
   A transaction (or session) opened while the same task has one open joins it, so storage
   functions compose into one transaction. SQLite: parent directory created, WAL, foreign keys
-  on, 10 s busy timeout, real SAVEPOINTs, and one writer at a time (`db.write_lock`, taken by
-  every `transaction()` of the process).
+  on, real SAVEPOINTs, and one writer at a time (`db.write_lock`, taken by every
+  `transaction()` of the process); write transactions BEGIN IMMEDIATE and wait for other
+  processes' writers (5 s busy timeout, then jittered retries for up to a minute: `storage.busy`).
 
 Models (`storage.models`): User, Technology, Expert, Event, EventRegistration, Demand,
 DemandStatusChange, ConnectionPoint, Subscription, ConversationState, ProcessedUpdate, MessageLog.

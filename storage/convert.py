@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nlu.normalize import plain
+from nlu.patterns import phone_digits
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID, find_province, find_sector
 
 # Vietnam has one time zone: the default of the `timezone` setting (bot.config) and the zone of
@@ -68,6 +69,24 @@ def text(value: Any) -> str:
 
 def optional_text(value: Any) -> str | None:
     return text(value) or None
+
+
+_INTERNATIONAL_PHONE = re.compile(r"\+\d[\d .\-()]{6,24}")
+_HOTLINE = re.compile(r"1[89]00[ .]?\d{2}[ .]?\d{2}(?:[ .]?\d{2})?")
+
+
+def phone(value: Any) -> str:
+    """A phone cell as written, if it is one: a Vietnamese mobile or landline, a 1800/1900
+    hotline, or an international number starting with "+" (foreign experts)."""
+    raw = text(value)
+    if not raw:
+        return ""
+    digits = re.sub(r"\D", "", raw)
+    if (phone_digits(raw) is not None or _HOTLINE.fullmatch(raw)
+            or (_INTERNATIONAL_PHONE.fullmatch(raw) and 8 <= len(digits) <= 15)):
+        return raw
+    raise ValueError(f"số điện thoại “{raw[:40]}” không hợp lệ (ví dụ 0912345678, "
+                     "024 3825 1234, 1900 1234 hoặc +84 912 345 678)")
 
 
 def text_list(value: Any) -> list[str]:

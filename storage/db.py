@@ -12,7 +12,8 @@ Other tasks (even ones created inside the block) never see the ambient session.
 SQLite allows one writer: a transaction that reads and then writes fails at once with "database
 is locked" when another connection wrote meanwhile, and SQLite's busy handler waits in steps of
 milliseconds. So on SQLite every `transaction()` of the process first takes `write_lock`, an
-asyncio lock re-entrant per task, and waits its turn cheaply in asyncio instead.
+asyncio lock re-entrant per task, and waits its turn cheaply in asyncio instead; it then begins
+IMMEDIATE, waiting for writers of other processes (see `storage.busy`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from storage import busy
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_MS = busy.BUSY_TIMEOUT_MS
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -57,7 +60,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Writes take the write lock up front (see storage.busy); reads stay deferred, never blocked.
+    immediate = conn.get_execution_options().get(busy.WRITE)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class TaskLock:
@@ -166,6 +171,10 @@ class Database:
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncSession]:
+        if self.dialect == "sqlite":
+            async with self._begin_immediate() as s:
+                yield s
+            return
         async with self.sessionmaker() as s, s.begin():
             token = _AMBIENT.set((self, asyncio.current_task(), s))
             try:
@@ -173,10 +182,45 @@ class Database:
             finally:
                 _AMBIENT.reset(token)
 
+    @asynccontextmanager
+    async def _begin_immediate(self) -> AsyncIterator[AsyncSession]:
+        """SQLite: BEGIN IMMEDIATE, tried again while another process writes."""
+        async with self.sessionmaker() as s:
+
+            async def start() -> None:
+                try:
+                    await s.connection(execution_options={busy.WRITE: True})
+                except Exception:
+                    await s.rollback()  # the next attempt begins afresh
+                    raise
+
+            await busy.retry_when_locked(start)
+            token = _AMBIENT.set((self, asyncio.current_task(), s))
+            try:
+                yield s
+            except BaseException:
+                await s.rollback()
+                raise
+            else:
+                await s.commit()
+            finally:
+                _AMBIENT.reset(token)
+
     async def upgrade(self, revision: str = "head") -> None:
-        """Bring the schema to `revision` (Alembic, run on this engine's connection)."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
+        """Bring the schema to `revision` (Alembic, run on this engine's connection).
+
+        On SQLite as a write transaction (see storage.busy): two processes starting on a new
+        file at once migrate one after the other instead of failing.
+        """
+
+        async def run() -> None:
+            async with self.engine.connect() as conn:
+                if self.dialect == "sqlite":
+                    conn = await conn.execution_options(**{busy.WRITE: True})
+                async with conn.begin():
+                    await conn.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
+
+        await busy.retry_when_locked(run, "migration")
 
     async def downgrade(self, revision: str = "base") -> None:
         async with self.engine.begin() as conn:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import BigInteger, String
+
 from nlu.normalize import plain
 from storage import convert as cv
 from storage.models import Event, Expert, Technology
@@ -82,7 +84,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         _c("price_max", "Giá đến (VNĐ)", "giá đến", "giá tối đa", "price_max", convert=_price),
         _c("provider", "Đơn vị cung cấp", "nhà cung cấp", "đơn vị", "provider"),
         _c("contact_name", "Người liên hệ", "contact_name"),
-        _c("contact_phone", "Điện thoại", "số điện thoại", "sđt", "phone"),
+        _c("contact_phone", "Điện thoại", "số điện thoại", "sđt", "phone", convert=cv.phone),
         _c("contact_email", "Email", "thư điện tử", "e-mail"),
         PROVINCE,
         _c("status", "Trạng thái", "status", convert=cv.status),
@@ -101,7 +103,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         PROVINCE,
         _c("country", "Quốc gia", "nước", "country"),
         _c("contact_email", "Email", "thư điện tử", "e-mail"),
-        _c("contact_phone", "Điện thoại", "số điện thoại", "sđt", "phone"),
+        _c("contact_phone", "Điện thoại", "số điện thoại", "sđt", "phone", convert=cv.phone),
         _c("consent_contact", "Đồng ý liên hệ", "consent_contact", convert=_consent),
     ),
     "events": (
@@ -150,6 +152,7 @@ def clean(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"thiếu “{col.header}”")
         try:
             values[col.key] = col.convert(value)
+            _check_fits(kind, col.key, values[col.key])
         except ValueError as exc:
             raise ValueError(f"cột “{col.header}”: {exc}") from None
     values["code"] = values["code"].upper()
@@ -166,6 +169,44 @@ def clean(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     else:
         _check_event_dates(values)
     return values
+
+
+# Limits of cells stored in JSON (the others come from the column's String(n); Text gets
+# MAX_TEXT_CELL): a 40,000-character title is a paste gone wrong, and PostgreSQL would refuse it.
+MAX_TEXT_CELL = 20_000
+MAX_LIST_ITEM = 200
+JSON_LIMITS = {"contact_name": 200, "contact_phone": 32, "contact_email": 254}
+
+
+def _limit(kind: str, key: str) -> int | None:
+    if key in JSON_LIMITS:
+        return JSON_LIMITS[key]
+    column = MODELS[kind].__table__.columns.get(key)
+    if column is None or not isinstance(column.type, String):
+        return MAX_LIST_ITEM if column is not None else None
+    return column.type.length or MAX_TEXT_CELL
+
+
+def _check_fits(kind: str, key: str, value: Any) -> None:
+    """Text within its column's length, numbers within its integer type."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        column = MODELS[kind].__table__.columns.get(key)
+        biggest = 2**63 - 1 if isinstance(getattr(column, "type", None), BigInteger) else 2**31 - 1
+        if value > biggest:
+            raise ValueError(f"số {value} quá lớn")
+        return
+    limit = _limit(kind, key)
+    if limit is None:
+        return
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, str) and len(item) > limit:
+            what = "một mục dài" if isinstance(value, list) else "dài"
+            raise ValueError(f"{what} {_count(len(item))} ký tự, tối đa {_count(limit)} ký tự")
+
+
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", ".")  # 40.000, as Vietnamese write it
 
 
 def _check_prices(values: dict[str, Any]) -> None:

@@ -20,11 +20,14 @@ from bot.telegram.convert import (
     CHANNEL,
     Chunk,
     PayloadRegistry,
+    addressed_to_bot,
     render,
     reply_keyboard_labels,
     update_to_incoming,
 )
+from bot.telegram.inbound import Reading, log_skipped, read_update
 from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.polling import Poller
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, Sleep
 from bot.telegram.setup import build_application, invalid_token_error, unreachable_error
 from bot.types import Incoming, Outgoing
@@ -63,9 +66,11 @@ class TelegramChannel:
         policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         max_concurrent_updates: int = 256,
+        group_chats: str = "ignore",
     ) -> None:
         self.core = core
         self.api_url = api_url
+        self.group_chats = group_chats  # "ignore" | "mention" (KETNOI_GROUP_CHATS)
         self.sender = ReliableSender(policy, sleep)
         self.registry = PayloadRegistry()
         self.processor = PerChatUpdateProcessor(max_concurrent_updates)
@@ -76,6 +81,10 @@ class TelegramChannel:
         self.application.add_error_handler(self._on_error)
         self._reply_labels: dict[str, dict[str, str]] = {}  # chat → labels of its reply keyboard
         self._keyboard_open: set[str] = set()  # chats showing the share-phone keyboard
+        self.poller: Poller | None = None  # set while long polling
+        # Raw updates taken in: handled (answered or deliberately ignored) and skipped as unfit.
+        self.handled = 0
+        self.skipped = 0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -103,12 +112,18 @@ class TelegramChannel:
         if outcome.status is not SendStatus.SENT:
             log.warning("could not set the command menu: %r", outcome.error)
 
-    async def feed(self, data: dict[str, Any]) -> None:
-        """Queue one webhook update for processing (raises on a payload that is not an Update)."""
-        update = Update.de_json(data, self.application.bot)
-        if update is None:
-            raise ValueError("empty update")
-        await self.application.update_queue.put(update)
+    async def feed(self, data: object) -> Reading:
+        """Queue one webhook update for processing; one that does not fit is logged and skipped."""
+        reading = read_update(data, self.application.bot)
+        if reading.update is None:
+            log_skipped(reading, "webhook")
+            self.count_skipped()
+        else:
+            await self.application.update_queue.put(reading.update)
+        return reading
+
+    def count_skipped(self) -> None:
+        self.skipped += 1
 
     # ------------------------------------------------------------ inbound
 
@@ -119,6 +134,8 @@ class TelegramChannel:
             # One bad update must never stop polling or the webhook: log it and apologise.
             log.exception("failed to handle Telegram update %s", update.update_id)
             await self._apologise(update)
+        finally:
+            self.handled += 1
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error outside update handling: %r (update %r)", context.error, update)
@@ -127,9 +144,14 @@ class TelegramChannel:
         if update.my_chat_member is not None:
             await self._on_membership(update)
             return
+        if not self._may_answer(update):
+            return
         chat_key = str(update.effective_chat.id) if update.effective_chat else ""
-        incoming = update_to_incoming(update, self.registry, self._reply_labels.get(chat_key))
+        incoming = update_to_incoming(update, self.registry, self._reply_labels.get(chat_key),
+                                      bot_username=self._identity()[0])
         if incoming is None:
+            log.info("telegram update %s: nothing the bot answers (edit, service message...)",
+                     update.update_id)
             return
         self.sender.unblock(incoming.chat_id)  # a user who writes to the bot can receive again
         replies = await self.core.handle(incoming)
@@ -138,6 +160,27 @@ class TelegramChannel:
         if update.callback_query is not None:
             await self._answer(update.callback_query)
         await self.deliver(incoming.chat_id, incoming.user_id, replies)
+
+    def _may_answer(self, update: Update) -> bool:
+        """Private chats always; groups only when KETNOI_GROUP_CHATS=mention and addressed."""
+        chat = update.effective_chat
+        if chat is None or chat.type == "private":
+            return True
+        username, bot_id = self._identity()
+        if self.group_chats == "mention" and (
+            update.callback_query is not None or addressed_to_bot(update, username, bot_id)
+        ):
+            return True
+        log.info("telegram update %s in %s chat %s ignored (KETNOI_GROUP_CHATS=%s)",
+                 update.update_id, chat.type, chat.id, self.group_chats)
+        return False
+
+    def _identity(self) -> tuple[str | None, int | None]:
+        """The bot's @username and id (known once getMe answered at start)."""
+        try:
+            return self.application.bot.username, self.application.bot.id
+        except RuntimeError:  # not initialised: no getMe yet
+            return None, None
 
     async def _on_membership(self, update: Update) -> None:
         """In a private chat, "kicked" means the user blocked the bot; "member" means unblocked."""

@@ -7,6 +7,7 @@ is testable on plain PTB objects.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -77,12 +78,17 @@ class Chunk:
 
 
 def update_to_incoming(
-    update: Update, registry: PayloadRegistry, reply_labels: dict[str, str] | None = None
+    update: Update,
+    registry: PayloadRegistry,
+    reply_labels: dict[str, str] | None = None,
+    *,
+    bot_username: str | None = None,
 ) -> Incoming | None:
     """Translate one update; None for updates the bot does not answer (edits, channel posts...).
 
     `reply_labels` maps the labels of a reply keyboard currently shown in this chat to payloads,
-    so pressing such a button arrives as a button press rather than free text.
+    so pressing such a button arrives as a button press rather than free text. In a group,
+    "@bot_username" is taken out of the text (it only says who is addressed).
     """
     if update.callback_query is not None:
         return _callback_to_incoming(update, update.callback_query, registry)
@@ -99,6 +105,8 @@ def update_to_incoming(
     )
     if message.text is not None:
         text = message.text
+        if message.chat.type != "private" and bot_username:
+            text = _without_mention(text, bot_username)
         if reply_labels and text in reply_labels:
             return replace(base, text=text, payload=reply_labels[text], kind=ContentKind.BUTTON)
         command = _command_line(message)
@@ -141,6 +149,34 @@ def _label_for(query: CallbackQuery, data: str) -> str:
                 if button.callback_data == data:
                     return button.text
     return ""
+
+
+def addressed_to_bot(update: Update, bot_username: str | None, bot_id: int | None) -> bool:
+    """In a group: a command, an @mention of the bot, or a reply to one of its messages."""
+    message = update.message
+    if message is None:
+        return False
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return True
+    text = message.text or message.caption or ""
+    for entity in message.entities or message.caption_entities or ():
+        word = text[entity.offset : entity.offset + entity.length]
+        if entity.type == MessageEntity.BOT_COMMAND and (
+            "@" not in word
+            or (bot_username is not None and word.split("@", 1)[1].lower() == bot_username.lower())
+        ):
+            return True
+        if entity.type == MessageEntity.MENTION and bot_username is not None and (
+            word.lower() == f"@{bot_username.lower()}"
+        ):
+            return True
+    return False
+
+
+def _without_mention(text: str, bot_username: str) -> str:
+    cleaned = re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(cleaned.split()) if cleaned != text else text
 
 
 def _command_line(message: Message) -> str | None:

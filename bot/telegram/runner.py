@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, Tel
 
 from bot.config import Settings
 from bot.telegram.channel import Core, TelegramChannel
+from bot.telegram.polling import Poller
 from bot.telegram.setup import (
     ALLOWED_UPDATES,
     TelegramConfigError,
@@ -43,7 +44,7 @@ async def close_core(core: Core) -> None:
 
 
 def _on_poll_error(error: TelegramError) -> None:
-    # PTB retries getUpdates itself; we only keep a trace of why.
+    # The poller retries getUpdates itself; we only keep a trace of why.
     if isinstance(error, Conflict):
         log.error(
             "Telegram reports a conflict: another process polls with this token (or a webhook "
@@ -55,17 +56,20 @@ def _on_poll_error(error: TelegramError) -> None:
 
 async def start_polling(channel: TelegramChannel, poll_timeout: int = POLL_TIMEOUT) -> None:
     await channel.start()
-    updater = channel.application.updater
-    assert updater is not None  # built with the default updater
-    await updater.start_polling(
-        timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES, error_callback=_on_poll_error
+    channel.poller = Poller(
+        channel.application,
+        timeout=poll_timeout,
+        allowed_updates=ALLOWED_UPDATES,
+        on_error=_on_poll_error,
+        on_skip=channel.count_skipped,
     )
+    await channel.poller.start()
 
 
 async def stop_polling(channel: TelegramChannel) -> None:
-    updater = channel.application.updater
-    if updater is not None and updater.running:
-        await updater.stop()
+    if channel.poller is not None:
+        await channel.poller.stop()
+        channel.poller = None
     await channel.stop()
 
 
@@ -78,7 +82,8 @@ async def run_polling(
     token = check_token(settings.telegram_token)
     stop = stop or _stop_on_signals()
     core = await core_factory(settings)
-    channel = TelegramChannel(core, token, settings.telegram_api_url)
+    channel = TelegramChannel(core, token, settings.telegram_api_url,
+                              group_chats=settings.group_chats)
     try:
         await start_polling(channel)
         log.info("polling Telegram at %s", settings.telegram_api_url)

@@ -76,4 +76,6 @@ def build_application(
     if processor is not None:
         builder = builder.concurrent_updates(processor)
     builder = builder.connection_pool_size(SEND_CONNECTIONS).pool_timeout(SEND_QUEUE_SECONDS)
-    return builder.build()
+    # No PTB updater: `bot.telegram.polling.Poller` polls (its long getUpdates holds one of the
+    # connections above), and the webhook feeds the queue itself.
+    return builder.updater(None).build()

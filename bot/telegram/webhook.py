@@ -22,7 +22,9 @@ class TelegramWebhook:
     """POST /telegram/webhook: checks the secret, queues the update, answers 200 at once.
 
     Processing happens in PTB's update queue (the same path as polling), so a slow reply never
-    makes Telegram time out and re-send the update.
+    makes Telegram time out and re-send the update. A body that is not a Telegram update is
+    logged with its id and answered 400; a well-formed update the bot does not answer (an edit)
+    is logged and answered 200.
     """
 
     name = "telegram"
@@ -63,10 +65,11 @@ class TelegramWebhook:
             return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
         try:
             data = json.loads(body)
-            if not isinstance(data, dict):
-                raise ValueError("an update is a JSON object")
-            await self.channel.feed(data)
-        except Exception as error:  # any undecodable update: reject it, keep serving
-            log.warning("telegram webhook: malformed update rejected: %r; body %.200r", error, body)
+        except ValueError as error:  # not JSON (nor UTF-8): not from Telegram
+            log.warning("telegram webhook: body is not JSON (%s): %.200r", error, body)
+            self.channel.count_skipped()
+            return JSONResponse({"ok": False, "error": "malformed update"}, status_code=400)
+        reading = await self.channel.feed(data)
+        if not reading.fits:  # logged with its id by feed(); Telegram shows the 400 in getWebhookInfo
             return JSONResponse({"ok": False, "error": "malformed update"}, status_code=400)
         return JSONResponse({"ok": True})

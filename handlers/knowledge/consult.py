@@ -89,7 +89,7 @@ CONSULT_FORM = router.form(Form(
     slots=(
         Slot("question", "Nội dung cần tư vấn", _question_prompt, parsers.short_text, recap=False),
         Slot("organisation", "Đơn vị", "Anh/chị cho em xin tên doanh nghiệp/đơn vị ạ.",
-             parsers.short_text, prefill=_prefill_org),
+             parsers.organisation, prefill=_prefill_org),
         Slot("province", "Tỉnh/thành phố", "Doanh nghiệp của anh/chị ở tỉnh/thành phố nào ạ?",
              parsers.province, entity="province", show=parsers.show_province, echo=True,
              from_entity=lambda e: {"id": e.get("id"), "mentioned": e.get("mentioned", "")}

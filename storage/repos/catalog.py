@@ -15,10 +15,15 @@ from storage.sqltypes import utcnow
 if TYPE_CHECKING:
     from storage.db import Database
 
+MAX_ID = 2**31 - 1  # integer primary keys; PostgreSQL refuses a larger number in the query
+
 
 async def _by_code_or_id(session: AsyncSession, model: Any, key: str | int) -> Any:
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        return await session.get(model, int(key))
+    """By numeric id or by code; a forged button may carry any text ("²", 30 digits)."""
+    if isinstance(key, str) and key.isascii() and key.isdigit():
+        key = int(key)
+    if isinstance(key, int):
+        return await session.get(model, key) if 0 < key <= MAX_ID else None
     stmt = select(model).where(model.code == key.strip().upper())
     return (await session.execute(stmt)).scalar_one_or_none()
 

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Boolean, bindparam, select
 from sqlalchemy.dialects import sqlite
 
+from storage import busy
 from storage.db import Database
 from storage.models import User
 from storage.sqltypes import UTCDateTime, utcnow
@@ -44,7 +45,9 @@ from storage.state.sql import (
 )
 
 log = logging.getLogger(__name__)
-BUSY_TIMEOUT_S = 2.0  # only another process (an import, a seed) can hold the lock that long
+# Another process (an import, a second bot) may hold the write lock: this connection's own wait
+# blocks the event loop, so it is short, and longer waits happen in asyncio (storage.busy).
+BUSY_TIMEOUT_S = 0.05
 _DEFAULT_ROLE = User.__table__.c.role.default.arg
 USER_COLUMNS = ("channel", "external_id", "display_name", "role", "active", "created_at",
                 "updated_at")
@@ -122,7 +125,7 @@ class SqliteStateStore(SqlStateStore):
     ) -> DialogueState | None:
         if update_id is not None:
             async with self.lock.hold():
-                added = self._write(lambda c: c.execute(
+                added = await self._write(lambda c: c.execute(
                     _DEDUPE, (channel, str(update_id), _stamp(utcnow()))).rowcount)
             if not added:
                 return None
@@ -161,7 +164,7 @@ class SqliteStateStore(SqlStateStore):
             async with self.lock.hold():
                 batch, self._queue = self._queue, []
                 try:
-                    self._write(lambda c, todo=batch: [write(c) for _, write in todo])
+                    await self._write(lambda c, todo=batch: [write(c) for _, write in todo])
                 except Exception:  # keep serving: the database is the truth for these chats
                     log.exception("could not save %d conversation turns", len(batch))
                     for key, _ in batch:
@@ -198,19 +201,28 @@ class SqliteStateStore(SqlStateStore):
         """Insert the user on first contact (race-safe: INSERT OR IGNORE) and read it back."""
         now = _stamp(utcnow())
         async with self.lock.hold():
-            self._write(lambda c: c.execute(
+            await self._write(lambda c: c.execute(
                 _NEW_USER, (channel, external_id, name, _DEFAULT_ROLE, 1, now, now)))
         return self.read_user(channel, external_id)
 
-    def _write(self, action: Any) -> Any:
+    async def _write(self, action: Any) -> Any:
+        """One short write transaction, tried again while another process writes."""
+
+        async def once() -> Any:
+            return self._transact(action)
+
+        return await busy.retry_when_locked(once, "conversation state write")
+
+    def _transact(self, action: Any) -> Any:
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")  # fails at once when locked: nothing to undo
         try:
             result = action(conn)
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
         return result
 
     async def close(self) -> None:

@@ -97,7 +97,7 @@ class FakeTelegram:
         self.echo = echo  # print every call (standalone mode)
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
-        self.pending: list[dict[str, Any]] = []
+        self.pending: list[Any] = []
         self.queued_at: dict[int, float] = {}  # update_id → perf_counter when queued
         self._ids = itertools.count(first_update_id)
         self._message_ids = itertools.count(1)
@@ -129,10 +129,13 @@ class FakeTelegram:
     def next_update_id(self) -> int:
         return next(self._ids)
 
-    async def push(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue an update for getUpdates (as is: pushing one twice redelivers it)."""
+    async def push(self, update: Any) -> Any:
+        """Queue an update for getUpdates (as is: pushing one twice redelivers it).
+
+        Anything JSON goes, so tests can also send what Telegram never would."""
         self.pending.append(update)
-        self.queued_at.setdefault(update["update_id"], time.perf_counter())
+        if isinstance(update, dict) and isinstance(update.get("update_id"), int):
+            self.queued_at.setdefault(update["update_id"], time.perf_counter())
         await self._notify()
         return update
 
@@ -298,7 +301,7 @@ class FakeTelegram:
         call.status = 404
         return _error(404, "Not Found: method not found")
 
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _get_updates(self, params: dict[str, Any]) -> list[Any]:
         timeout = min(float(params.get("timeout", 0) or 0), 10.0)
         if not self.pending and timeout > 0 and not self.closing:
             try:

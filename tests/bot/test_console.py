@@ -67,7 +67,7 @@ def test_piped_chat_then_demands_list_json(db_env: str) -> None:
 def test_demands_commands_errors(db_env: str) -> None:
     runner = CliRunner()
     empty = runner.invoke(cli, ["demands", "list"])
-    assert empty.exit_code == 0 and "Chưa có yêu cầu nào" in empty.output
+    assert empty.exit_code == 0 and "Chưa có yêu cầu nào trong cơ sở dữ liệu" in empty.output
     assert runner.invoke(cli, ["demands", "list", "--status", "bogus"]).exit_code == 2
     missing = runner.invoke(cli, ["demands", "show", "999"])
     assert missing.exit_code == 1
@@ -123,3 +123,71 @@ def test_interactive_session_leaves_cleanly(tmp_path: Path, monkeypatch: pytest.
     assert "1. Tìm công nghệ" in text
     assert "chuyên gia tư vấn về vấn đề gì" in text  # "2" pressed "Tìm chuyên gia"
     assert text.rstrip().endswith(BYE)
+
+
+def test_invalid_utf8_on_stdin_is_answered_and_logged(db_env: str) -> None:
+    """Bytes that are not UTF-8 (a file saved in Windows-1258) are replaced, not a traceback."""
+    env = {**os.environ, "KETNOI_DATABASE_URL": db_env}
+    exe = Path(sys.executable).with_name("ketnoi")
+    lines = b"xin ch\xe0o\n\xff\xfe c\xe1n c\xf4ng ngh\xea\nc\xe1m \xf4n\n"
+    chat = subprocess.run([str(exe), "chat", "--user", "u-bytes"], input=lines,
+                          capture_output=True, env=env, cwd=ROOT, timeout=300)
+    assert chat.returncode == 0 and b"Traceback" not in chat.stderr, chat.stderr
+    out = chat.stdout.decode("utf-8")
+    assert out.count("> ") == 3 and "\ufffd" in out
+
+    import sqlite3
+
+    with sqlite3.connect(db_env.split(":///", 1)[1]) as conn:
+        log = conn.execute("select direction, text from message_log where chat_id = 'u-bytes' "
+                           "order by id").fetchall()
+    incoming = [text for direction, text in log if direction == "in"]
+    assert len(incoming) == 3 and incoming[1].startswith("\ufffd\ufffd c\ufffdn")
+    assert [d for d, _ in log].count("out") >= 3
+
+
+def test_start_says_which_database_and_trains_only_when_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli_chat import starting_lines
+    from bot.config import Settings
+    from bot.console import TRAINING
+    from nlu.api import default_model_dir
+
+    shared_nlu()  # a trained model in the default folder
+    trained = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/k.db",
+                       nlu_model_dir=default_model_dir())
+    [opening] = starting_lines(trained)
+    assert str(tmp_path / "k.db") in opening
+    untrained = Settings(database_url="sqlite+aiosqlite:///k.db", nlu_model_dir=tmp_path / "m")
+    lines = starting_lines(untrained)
+    assert lines[1] == TRAINING and "huấn luyện" in TRAINING
+    monkeypatch.chdir(tmp_path)
+    assert str(tmp_path / "k.db") in starting_lines(untrained)[0]  # resolved, absolute
+
+
+def test_default_database_does_not_depend_on_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import Settings
+
+    monkeypatch.delenv("KETNOI_DATABASE_URL", raising=False)
+    here = Settings().database_url
+    monkeypatch.chdir(tmp_path)
+    assert Settings().database_url == here
+    path = Path(here.split(":///", 1)[1])
+    assert path.is_absolute() and path.name == "ketnoi.db"
+
+
+def test_help_and_empty_list_say_which_database(db_env: str, tmp_path: Path) -> None:
+    env = {**os.environ, "KETNOI_DATABASE_URL": db_env, "COLUMNS": "200"}
+    exe = Path(sys.executable).with_name("ketnoi")
+    where = db_env.split(":///", 1)[1]
+    shown = subprocess.run([str(exe), "--help"], capture_output=True, text=True, env=env,
+                           cwd=tmp_path, timeout=120)
+    def squeezed(text: str) -> str:  # the help box wraps long paths
+        return "".join(ch for ch in text if not ch.isspace() and ch != "│")
+
+    assert squeezed(f"database: SQLite {where}") in squeezed(shown.stdout)
+    empty = CliRunner().invoke(cli, ["demands", "list"])
+    assert empty.exit_code == 0 and f"trong cơ sở dữ liệu SQLite {where}" in empty.output

@@ -187,3 +187,38 @@ async def test_import_into_fresh_database_matches_seed(sqlite_db: Database,
     assert report.counts.created == 3
     assert tanaka.foreign and tanaka.country == "Nhật Bản" and tanaka.province is None
     assert tanaka.languages == ["ja", "en"] and tanaka.contact == {"email": "tanaka@u-tokyo.example"}
+
+
+async def test_oversized_fields_and_invalid_phones_are_row_errors(db: Database,
+                                                                  tmp_path: Path) -> None:
+    rows: list[list[Any]] = [TECH_HEADER,
+            tech_row("CN-OK1", phone="024 3825 1234"),
+            tech_row("CN-LONG", "Máy sấy " * 5000),  # a 40,000-character paste
+            tech_row("CN-ABC", phone="abc123"),
+            tech_row("CN-SHORT", phone="12345"),
+            tech_row("CN-" + "X" * 40),
+            tech_row("CN-HOT", phone="1900 1234"),
+            tech_row("CN-INT", phone="+1 617 555 0100"),
+            tech_row("CN-RICH", high=10**30)]
+    report = await _import(db, "technologies", write_xlsx(tmp_path / "big.xlsx", rows))
+    lines = {e.line: e.reason for e in report.errors}
+    assert set(lines) == {3, 4, 5, 6, 9}
+    # Excel keeps at most 32.767 characters of a cell
+    assert "“Tên công nghệ”: dài 32.767 ký tự, tối đa 300 ký tự" in lines[3]
+    assert "số điện thoại “abc123” không hợp lệ" in lines[4]
+    assert "số điện thoại “12345”" in lines[5]
+    assert "“Mã”" in lines[6] and "tối đa 32" in lines[6]
+    assert "quá lớn" in lines[9]
+    async with db.session() as s:
+        codes = set((await s.execute(select(Technology.code))).scalars())
+    assert codes == {"CN-OK1", "CN-HOT", "CN-INT"}
+
+
+async def test_a_40000_character_csv_title_is_a_row_error(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "cn.csv"
+    path.write_text("Mã;Tên công nghệ;Lĩnh vực\nCN-1;" + "x" * 40_000 + ";agri_processing\n"
+                    "CN-2;Máy sấy;agri_processing\n", encoding="utf-8")
+    report = await _import(db, "technologies", path)
+    assert [(e.line, e.reason) for e in report.errors] == [
+        (2, "cột “Tên công nghệ”: dài 40.000 ký tự, tối đa 300 ký tự")]
+    assert report.counts.created == 1

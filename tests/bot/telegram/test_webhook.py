@@ -167,3 +167,32 @@ async def test_webhook_info_reports_what_telegram_knows(fake: FakeTelegram) -> N
     info = await webhook_info(settings)
     assert info["url"] is None and info["pending_update_count"] == 0
     assert [c.method for c in fake.calls] == ["getMe", "getWebhookInfo"]
+
+
+async def test_unfit_updates_are_refused_with_their_id_logged_and_service_goes_on(
+    fake: FakeTelegram, web: httpx.AsyncClient, core: ScriptedCore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.bot.telegram.test_unfit_updates import unfit_updates
+
+    for what, update in unfit_updates(fake):
+        assert (await post(web, update)).status_code == 400, what
+    lines = [r.getMessage() for r in caplog.records if "webhook: update" in r.getMessage()]
+    assert len(lines) == len(unfit_updates(fake)) and "'abc' skipped" in lines[0]
+    await post(web, fake.message(808, "xin chào"))
+    await fake.wait_sent(808)
+    assert [i.chat_id for i in core.received] == ["808"]
+
+
+async def test_an_edit_is_acknowledged_logged_and_not_answered(
+    fake: FakeTelegram, web: httpx.AsyncClient, core: ScriptedCore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO", logger="bot.telegram")
+    edit = fake.message(809, "sửa lại")
+    edit["edited_message"] = edit.pop("message")
+    assert (await post(web, edit)).status_code == 200  # Telegram must not send it again
+    assert any(f"update {edit['update_id']} skipped" in r.getMessage() for r in caplog.records)
+    await post(web, fake.message(809, "xin chào"))
+    await fake.wait_sent(809)
+    assert [i.text for i in core.received] == ["xin chào"]

@@ -67,7 +67,7 @@ def test_assign_status_list_and_audit(cli: tuple[CliRunner, str]) -> None:
     assert listed.exit_code == 0, listed.output
     assert [d["id"] for d in json.loads(listed.output)] == [demand_id]
     other = runner.invoke(app, ["demands", "list", "--point", "P-TW", "--json"])
-    assert json.loads(other.output) == []
+    assert json.loads(other.stdout) == []  # the empty-list hint goes to stderr
     out = runner.invoke(app, ["demands", "assign", str(demand_id), "--staff", "telegram:900"])
     assert out.exit_code == 0, out.output
     assert "Cán bộ đang xử lý" in out.output and "Lan" in out.output

@@ -7,6 +7,11 @@ the build time comes from the first, untraced one): "kept" is what the built ind
 answers, "peak" the most the build needed at once (rows read, intermediate arrays).
 
 Run: .venv/bin/python benchmarks/search_bench.py [--sizes 3000 100000] [--queries 300] [--url URL]
+
+With --relevance it measures quality instead, on labelled needs (benchmarks/data/
+search_relevance.yml) against the demo catalog: nDCG@5 of the technologies and precision@3 of
+the experts the bot shows, for the query the bot builds from the need (nlu/query.py) and, for
+comparison, for the message's words as typed.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import math
 import random
 import statistics
 import sys
@@ -27,7 +33,7 @@ from sqlalchemy import delete, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlu.normalize import plain  # noqa: E402
+from nlu.normalize import plain, search_words  # noqa: E402
 from nlu.taxonomy import PROVINCES  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Technology  # noqa: E402
@@ -180,6 +186,60 @@ async def main(sizes: list[int], n_queries: int, url: str | None, schema: str | 
         await db.dispose()
 
 
+RELEVANCE = Path(__file__).resolve().parent / "data" / "search_relevance.yml"
+
+
+def ndcg(ranked: list[str], grades: dict[str, int], k: int = 5) -> float:
+    dcg = sum((2 ** grades.get(c, 0) - 1) / math.log2(i + 2) for i, c in enumerate(ranked[:k]))
+    ideal = sorted(grades.values(), reverse=True)[:k]
+    best = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / best if best else 1.0 if not ranked else 0.0
+
+
+def typed_words(text: str) -> str:
+    """The message's words as typed (what reached the search before need queries)."""
+    return " ".join(w for w in search_words(text) if not w[:1].isdigit())
+
+
+async def relevance(url: str | None) -> None:
+    import yaml
+
+    from handlers.matching import EXPERTS_SHOWN, relevant_experts
+    from nlu.query import need_query
+
+    needs = yaml.safe_load(RELEVANCE.read_text(encoding="utf-8"))["needs"]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
+        await db.upgrade()
+        async with db.transaction() as s:
+            await seed(s)
+        search = CatalogSearch()
+        print(f"{len(needs)} labelled needs, demo catalog; technologies nDCG@5, experts "
+              f"precision@3 (relevant among those shown) and how many are shown.")
+        print(f"{'query':<28} | {'tech nDCG@5':>11} | {'expert P@3':>10} | {'shown':>5} | "
+              f"{'expert recall@3':>15}")
+        for label, build, cut in (("message words as typed", typed_words, False),
+                                  ("need query", need_query, False),
+                                  ("need query + expert cutoff", need_query, True)):
+            nd, prec, shown, rec = [], [], [], []
+            async with db.session() as s:
+                for need in needs:
+                    query = build(need["text"])
+                    techs = await search.technologies(s, query, k=5)
+                    experts = await search.experts(s, query, k=EXPERTS_SHOWN)
+                    if cut:
+                        experts = relevant_experts(experts)
+                    nd.append(ndcg([h.obj.code for h in techs], need["technologies"] or {}))
+                    codes = [h.obj.code for h in experts]
+                    good = len(set(codes) & set(need["experts"]))
+                    prec.append(good / len(codes) if codes else 0.0)
+                    shown.append(len(codes))
+                    rec.append(good / min(3, len(need["experts"])) if need["experts"] else 1.0)
+            print(f"{label:<28} | {statistics.fmean(nd):>11.3f} | {statistics.fmean(prec):>10.3f}"
+                  f" | {statistics.fmean(shown):>5.2f} | {statistics.fmean(rec):>15.3f}")
+        await db.dispose()
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[3000, 100_000])
@@ -187,5 +247,10 @@ if __name__ == "__main__":
     parser.add_argument("--url", help="database URL (default: a temporary SQLite file); the "
                         "demo catalog is seeded into it and the BN-* rows removed afterwards")
     parser.add_argument("--schema", help="PostgreSQL schema to use (it must exist)")
+    parser.add_argument("--relevance", action="store_true",
+                        help="measure nDCG@5 / precision@3 on the labelled needs instead")
     args = parser.parse_args()
-    asyncio.run(main(args.sizes, args.queries, args.url, args.schema))
+    if args.relevance:
+        asyncio.run(relevance(args.url))
+    else:
+        asyncio.run(main(args.sizes, args.queries, args.url, args.schema))

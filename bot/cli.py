@@ -9,6 +9,7 @@ from bot import (
     cli_chat,
     cli_offers,
     cli_pipeline,
+    cli_report,
     cli_staff,
     cli_storage,
     cli_telegram,
@@ -19,7 +20,7 @@ HELP = "ketnoi: trợ lý kết nối cung cầu công nghệ (chatbot for techn
 app = typer.Typer(name="ketnoi", help=HELP, no_args_is_help=True, add_completion=False)
 
 for module in (cli_storage, cli_chat, cli_pipeline, cli_offers, cli_telegram, cli_staff,
-               cli_broadcast):
+               cli_report, cli_broadcast):
     module.register(app)
 cli_zalo.register(app, cli_telegram.run_app)
 

@@ -52,10 +52,11 @@ async def _load(fn: Any, *args: Any) -> Any:
         await db.dispose()
 
 
-async def _list(db: Any, status: str | None, point: str | None) -> list[dict[str, Any]]:
+async def _list(db: Any, status: str | None, limit: int | None,
+                point: str | None) -> list[dict[str, Any]]:
     from storage.demand_view import demand_records
 
-    return await demand_records(db, status, point=point)
+    return await demand_records(db, status, limit, point=point)
 
 
 async def _show(db: Any, demand_id: int) -> dict[str, Any]:
@@ -71,13 +72,15 @@ def list_cmd(
     point: str | None = typer.Option(None, "--point", help="Mã điểm hoặc tỉnh (point code or "
                                      "province), e.g. DKN-BN."),
     as_json: bool = typer.Option(False, "--json", help="In dạng JSON (print JSON)."),
+    limit: int | None = typer.Option(None, "--limit", min=1,
+                                     help="Chỉ N nhu cầu mới nhất (mặc định: tất cả)."),
 ) -> None:
     """Liệt kê nhu cầu, mới nhất trước (list demands, newest first)."""
     from bot.demand_view import table
     from storage.errors import StorageError
 
     try:
-        rows = asyncio.run(_load(_list, status, point))
+        rows = asyncio.run(_load(_list, status, limit, point))
     except StorageError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc

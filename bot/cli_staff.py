@@ -1,4 +1,5 @@
-"""`ketnoi staff add|list|remove`: who works for which connection point."""
+"""`ketnoi staff add|list|remove|login-link`: who works for which connection point, and their
+one-time link to the web console."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import typer
 
 from bot.cli_storage import _run, dump_json
 from storage.db import Database
-from storage.repos import staff
+from storage.repos import staff, web_logins
 
 staff_app = typer.Typer(help="Cán bộ các điểm kết nối (staff of the connection points).",
                         no_args_is_help=True)
@@ -72,6 +73,27 @@ def remove_cmd(
     else:
         typer.echo(f"{channel}:{user_id} không phải cán bộ, không có gì thay đổi.")
         raise typer.Exit(1)
+
+
+@staff_app.command("login-link")
+def login_link_cmd(
+    channel: Annotated[str, typer.Argument(help="Kênh")],
+    user_id: Annotated[str, typer.Argument(help="Mã người dùng trên kênh")],
+) -> None:
+    """In đường dẫn đăng nhập trang quản trị (dùng một lần, trong 10 phút) cho một cán bộ."""
+    from bot.config import get_settings
+
+    async def work(db: Database) -> tuple[staff.StaffMember, str]:
+        return await web_logins.issue(db, channel, user_id)
+
+    settings = get_settings()
+    if not settings.secret_key:
+        typer.echo("Chưa đặt KETNOI_SECRET_KEY: `ketnoi serve` không mở trang quản trị (/admin).",
+                   err=True)
+        raise typer.Exit(1)
+    member, token = _run(work)
+    typer.echo(f"Đường dẫn đăng nhập cho {member.label} ({member.point}), dùng một lần trong "
+               f"10 phút:\n{settings.console_login_url(token)}")
 
 
 def register(app: typer.Typer) -> None:

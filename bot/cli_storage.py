@@ -91,8 +91,30 @@ def db_current() -> None:
 
 def seed_cmd(
     directory: Annotated[Path | None, typer.Option("--dir", help="Thư mục YAML")] = None,
+    history: Annotated[bool, typer.Option(
+        "--history", help="Thêm một năm hoạt động mẫu (nhu cầu, kết nối, sự kiện, người nhận "
+        "tin) để xem báo cáo")] = False,
+    remove_history: Annotated[bool, typer.Option(
+        "--remove-history", help="Xoá đúng phần hoạt động mẫu đã thêm bằng --history")] = False,
 ) -> None:
     """Nạp danh mục mẫu (công nghệ, chuyên gia, sự kiện, điểm kết nối); chạy lại không tạo trùng."""
+    from storage import history as synthetic
+
+    if remove_history:
+        removed = _run(synthetic.remove)
+        typer.echo(f"Đã xoá hoạt động mẫu: {removed.users} người dùng, {removed.demands} nhu cầu, "
+                   f"{removed.events} sự kiện, {removed.offers} công nghệ chào bán.")
+        return
+    _seed_catalog(directory)
+    if history:
+        added = _run(synthetic.add)
+        typer.echo(f"Đã thêm hoạt động mẫu một năm: {added.users} người dùng, {added.demands} "
+                   f"nhu cầu ({added.status_changes} lần đổi trạng thái), {added.events} sự kiện, "
+                   f"{added.registrations} lượt đăng ký, {added.subscriptions} người nhận tin, "
+                   f"{added.offers} công nghệ chào bán. Xoá bằng: ketnoi seed --remove-history")
+
+
+def _seed_catalog(directory: Path | None) -> None:
     from storage.seed import seed_database
 
     async def work(db: Database) -> Any:

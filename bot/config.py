@@ -76,6 +76,22 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = LOCAL_TZ.key  # replies show local times in this zone
+    # Signs short-lived links to report files and the web console's session cookie (/admin is
+    # not served without it).
+    secret_key: str | None = None
+    public_url: str | None = None  # where staff reach `ketnoi serve`; default http://HOST:PORT
+    report_link_ttl: int = 3600  # seconds a signed report link stays valid
+    admin_cookie_secure: bool = True  # False only for plain-http localhost
+    admin_session_hours: float = 8.0
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def console_login_url(self, token: str) -> str:
+        """The one-time sign-in link to the web console (`/web` in chat, `ketnoi staff
+        login-link`); without KETNOI_PUBLIC_URL it points at this machine's `ketnoi serve`."""
+        return f"{self.base_url}/admin/login?token={token}"
     # The outbox sender (bot.worker): pacing per bot token, leases, scheduled jobs.
     telegram_broadcast_rate: float = 25.0  # messages per second, all chats together
     telegram_chat_rate: float = 1.0  # messages per second to one chat

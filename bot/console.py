@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from bot.app import App
 from bot.render import numbered_texts
-from bot.types import ContentKind, Incoming, Outgoing
+from bot.types import Attachment, ContentKind, Incoming, Outgoing
 
 CHANNEL = "console"
 HINT = (
@@ -26,6 +28,7 @@ HINT = (
     "Ctrl-D hoặc Ctrl-C để thoát."
 )
 BYE = "Tạm biệt anh/chị!"
+FILES_DIR = Path("var/attachments")  # where files sent in the console chat are saved
 STARTING = "Đang mở trợ lý ketnoi ({database})..."
 TRAINING = (
     "Em đang huấn luyện mô hình hiểu tiếng Việt (lần đầu chạy, hoặc dữ liệu huấn luyện vừa thay "
@@ -36,10 +39,12 @@ TRAINING = (
 class Console:
     """Turns typed lines into `Incoming` and `Outgoing` into numbered text."""
 
-    def __init__(self, app: App, user_id: str, name: str | None = None) -> None:
+    def __init__(self, app: App, user_id: str, name: str | None = None,
+                 files_dir: Path = FILES_DIR) -> None:
         self.app = app
         self.user_id = user_id
         self.name = name
+        self.files_dir = files_dir
 
     def incoming(self, line: str) -> Incoming:
         text = line.rstrip("\r\n")
@@ -48,11 +53,37 @@ class Console:
                         kind=kind, numbered=True)
 
     async def send(self, line: str) -> list[Outgoing]:
-        return await self.app.handle(self.incoming(line))
+        return [self._save_files(r) for r in await self.app.handle(self.incoming(line))]
+
+    def _save_files(self, reply: Outgoing) -> Outgoing:
+        """A terminal shows no pictures: files are saved, and their path is shown as the link."""
+        if not any(a.data for a in reply.attachments):
+            return reply
+        saved: list[Attachment] = []
+        for attachment in reply.attachments:
+            if attachment.data:
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                path = self.files_dir / Path(attachment.filename).name
+                path.write_bytes(attachment.data)
+                attachment = replace(attachment, url=str(path))
+            saved.append(attachment)
+        return replace(reply, attachments=tuple(saved))
 
     @staticmethod
     def render(replies: list[Outgoing]) -> str:
-        return "\n\n".join(numbered_texts(replies))
+        return "\n\n".join(numbered_texts([_with_files(r) for r in replies]))
+
+
+def _with_files(reply: Outgoing) -> Outgoing:
+    """The reply's text followed by one line per file: its name and where it is."""
+    if not reply.attachments:
+        return reply
+    lines = [reply.text.strip()] if reply.text.strip() else []
+    for attachment in reply.attachments:
+        what = "Ảnh" if attachment.kind == "photo" else "Tệp"
+        where = f": {attachment.url}" if attachment.url else ""
+        lines.append(f"📎 {what} {Path(attachment.filename).name}{where}")
+    return replace(reply, text="\n".join(lines))
 
 
 def run_console(

@@ -1,4 +1,5 @@
-"""The ASGI app behind `ketnoi serve`: GET /healthz, GET /metrics, one webhook route per channel.
+"""The ASGI app behind `ketnoi serve`: GET /healthz, GET /metrics, one webhook route per channel,
+and the staff web console under /admin (`bot.admin`) when KETNOI_SECRET_KEY is set.
 
 Each channel is a `WebChannel` (its routes, start, stop): Telegram, the Zalo Bot Platform and the
 Zalo OA, each served when its settings are there. Channels are started before the HTTP server so a bad token fails with a clear message
@@ -18,7 +19,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from bot import metrics
 from bot.config import Settings
@@ -50,8 +51,12 @@ class _Server(uvicorn.Server):
         yield
 
 
-def create_web_app(channels: Sequence[WebChannel], health: Health | None = None) -> Starlette:
-    """`health`: what /healthz checks besides the channels (the database, Redis)."""
+def create_web_app(channels: Sequence[WebChannel], health: Health | None = None,
+                   extra: Sequence[BaseRoute] = (),
+                   admin: Starlette | None = None) -> Starlette:
+    """`health`: what /healthz checks besides the channels (the database, Redis); `extra`: more
+    routes (the report files); `admin`: the web console app (`bot.admin.create_admin_app`),
+    mounted at /admin."""
     checks = health or Health(None)
     checks.channels = lambda: {c.name: c.status() for c in channels}
 
@@ -67,7 +72,23 @@ def create_web_app(channels: Sequence[WebChannel], health: Health | None = None)
                                Route("/metrics", metrics_page, methods=["GET"])]
     for channel in channels:
         routes.extend(channel.routes())
+    routes.extend(extra)
+    if admin is not None:
+        routes.append(Mount("/admin", app=admin))
     return Starlette(routes=routes)
+
+
+def admin_from_settings(settings: Settings, core: object) -> Starlette | None:
+    """The web console, or None (with a warning) when KETNOI_SECRET_KEY is not set."""
+    db = database_of(core)
+    if not settings.secret_key or db is None:
+        log.warning("KETNOI_SECRET_KEY is not set: the web console (/admin) is not served")
+        return None
+    from bot.admin import create_admin_app
+
+    search = getattr(getattr(core, "services", None), "search", None)  # the bot's own index
+    return create_admin_app(db, settings.secret_key, secure_cookie=settings.admin_cookie_secure,
+                            session_hours=settings.admin_session_hours, search=search)
 
 
 def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]:
@@ -87,6 +108,13 @@ def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]
         log.warning("KETNOI_TELEGRAM_TOKEN is not set: /telegram/webhook is not served")
     channels.extend(zalo_channels(settings, core))
     return channels
+
+
+def _report_routes(settings: Settings, core: Any) -> list[BaseRoute]:
+    from bot.web_reports import report_routes
+
+    db = database_of(core)
+    return report_routes(settings, db) if db is not None else []
 
 
 def zalo_channels(settings: Settings, core: object) -> list[WebChannel]:
@@ -137,7 +165,8 @@ async def serve(
             await channel.start()
         health = Health(database_of(core), settings.redis_url)
         config = uvicorn.Config(
-            create_web_app(channels, health),
+            create_web_app(channels, health, _report_routes(settings, core),
+                           admin_from_settings(settings, core)),
             host=host or settings.host,
             port=port or settings.port,
             lifespan="off",

@@ -48,8 +48,10 @@ they own their transaction; handlers never open a session), `ctx.services.search
 (`storage.search.CatalogSearch`; pass `ctx.db`), `ctx.now()` (aware UTC datetime; tests may fix
 the clock).
 
-Replying: `ctx.say(text, buttons=[(label, payload), ...], link=None, request_contact=False)`; add
-buttons wherever a choice is offered. Payloads are short ASCII (≤ 64 bytes), `prefix:arg:arg`.
+Replying: `ctx.say(text, buttons=[(label, payload), ...], link=None, request_contact=False,
+attachments=(Attachment("photo", "x.png", data, url), ...))`; add buttons wherever a choice is
+offered. Channels upload attachments (Telegram), save them (console) or show their `url`.
+Payloads are short ASCII (≤ 64 bytes), `prefix:arg:arg`.
 Texts are polite Vietnamese (anh/chị, "Dạ, ..."). Shared labels/menus: `handlers.ui`
 (`main_menu()`, `intent_button(intent)`, `INTENT_LABELS`). Button `menu:<intent>` runs that
 intent's handler with empty text. Validate `ctx.args` yourself (payloads can be stale or forged):
@@ -137,7 +139,7 @@ def routers() -> list[Router]:
     from handlers.staff import broadcasts as staff_broadcasts
     from handlers.staff import demands as staff_demands
     from handlers.staff import offers as staff_offers
-    from handlers.staff import whoami
+    from handlers.staff import reports, web_link, whoami
 
     return [
         menu.router,
@@ -154,6 +156,8 @@ def routers() -> list[Router]:
         technology.router,
         training.router,
         whoami.router,
+        reports.router,
+        web_link.router,
         staff_broadcasts.router,
         staff_demands.router,
         staff_offers.router,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.types import Button, Incoming, Outgoing
+from bot.types import Attachment, Button, Incoming, Outgoing
 from storage.state import DialogueState, StateStore
 
 if TYPE_CHECKING:
@@ -106,10 +106,11 @@ class Context:
         *,
         link: str | None = None,
         request_contact: bool = False,
+        attachments: Sequence[Attachment] = (),
     ) -> None:
         """Queue a reply; its buttons join those the user can also press by typing a label."""
         btns = as_buttons(buttons)
-        self.replies.append(Outgoing(text, btns, link, request_contact))
+        self.replies.append(Outgoing(text, btns, link, request_contact, tuple(attachments)))
         self.state.buttons.extend([b.label, b.payload] for b in btns)
 
     def ask_yes_no(

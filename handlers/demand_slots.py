@@ -10,6 +10,7 @@ from handlers.base import Context
 from handlers.contact import contact_choices, organisation_choices
 from handlers.forms import Choice, Slot
 from nlu.normalize import search_words
+from nlu.query import contact_in
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID, SECTORS, find_sector
 
 MAX_SECTOR_BUTTONS = 5
@@ -111,14 +112,30 @@ BUDGET = Slot(
     from_entity=lambda e: int(e["value"]) if str(e.get("value", "")).isdigit() else None,
     show=parsers.show_money,
 )
+def organisation_prefill(ctx: Context, values: dict[str, Any]) -> str | None:
+    """"Cty TNHH Minh Phát" typed in the first message is not asked again."""
+    return contact_in(ctx.text).organisation if ctx.text else None
+
+
+def contact_prefill(ctx: Context, values: dict[str, Any]) -> dict[str, str] | None:
+    """A phone or email (and the name given with it) typed in the first message."""
+    found = contact_in(ctx.text) if ctx.text else None
+    if found is None or not (found.phone or found.email):
+        return None
+    fields = {"phone": found.phone, "email": found.email, "name": found.name}
+    return {k: v for k, v in fields.items() if v}
+
+
 ORGANISATION = Slot(
     "organisation", "Đơn vị", "Anh/chị cho em xin tên doanh nghiệp, hợp tác xã hoặc đơn vị ạ?",
     parsers.organisation, choices=organisation_choices, switch_min_words=7,
+    prefill=organisation_prefill,
 )
 CONTACT = Slot(
     "contact", "Liên hệ",
     "Anh/chị để lại số điện thoại hoặc email để cán bộ Trung tâm liên hệ ạ?",
     parsers.contact, choices=contact_choices, show=parsers.show_contact, request_contact=True,
+    prefill=contact_prefill,
 )
 CONSENT = Slot(
     "consent", "Đồng ý liên hệ",

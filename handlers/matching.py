@@ -7,11 +7,11 @@ from typing import Any
 
 from bot.types import Button
 from handlers.base import Context
-from handlers.demand_slots import GENERIC_WORDS
 from handlers.office_hours import local_tz
 from handlers.render import register_button, show_time, where
 from handlers.ui import MODE_NAMES, STAGE_NAMES, intent_button
 from nlu.normalize import search_words
+from nlu.query import need_terms
 from nlu.taxonomy import SECTOR_BY_ID
 from storage.models import Demand
 from storage.search import Hit
@@ -21,7 +21,6 @@ EXPERTS_SHOWN = 3
 EVENTS_SHOWN = 3
 
 
-
 @dataclass
 class Matches:
     technologies: list[Hit] = field(default_factory=list)
@@ -29,22 +28,22 @@ class Matches:
     events: list[Hit] = field(default_factory=list)
 
 
-# Words that describe the request rather than the technology ("kinh phí khoảng 500 triệu").
-NOISE_WORDS = frozenset(search_words(
-    "kinh phí khoảng tầm chừng ngân sách vốn đầu tư triệu tỷ tỉ nghìn ngàn đồng tr củ vnd "
-    "muốn mua cho hỏi ạ nhé ơi"
-)) | GENERIC_WORDS
+# An expert is shown only when their match is at least this share of the best one: fewer
+# experts rather than unrelated ones (measured by benchmarks/search_bench.py --relevance).
+EXPERT_MIN_SHARE = 0.7
 
 
 def demand_query(demand: Demand) -> str:
-    """The catalog query: the need without places, amounts and filler words, plus the product."""
-    text = demand.raw_text or ""
-    mentioned = (demand.details or {}).get("province_mentioned") or ""
-    place = set(search_words(mentioned))
-    words = [w for w in search_words(text)
-             if w not in NOISE_WORDS and w not in place and not w[:1].isdigit()]
-    words += search_words(demand.product or "")
+    """The catalog query: the need's content words (no names, contacts, organisations, places,
+    amounts or filler words, see nlu/query.py), plus the product."""
+    words = need_terms(demand.raw_text or "") + search_words(demand.product or "")
     return " ".join(dict.fromkeys(words))
+
+
+def relevant_experts(hits: list[Hit]) -> list[Hit]:
+    if not hits or hits[0].score <= 0:
+        return hits
+    return [h for h in hits if h.score >= EXPERT_MIN_SHARE * hits[0].score]
 
 
 async def find_matches(ctx: Context, demand: Demand, *, techs: int = TECH_PAGE) -> Matches:
@@ -55,7 +54,7 @@ async def find_matches(ctx: Context, demand: Demand, *, techs: int = TECH_PAGE) 
     technologies, experts, events = await search.everything(
         ctx.db, demand_query(demand), technologies=techs, experts=EXPERTS_SHOWN,
         events=EVENTS_SHOWN, province=demand.province, sector=demand.sector, now=ctx.now())
-    return Matches(technologies=technologies, experts=experts, events=events)
+    return Matches(technologies=technologies, experts=relevant_experts(experts), events=events)
 
 
 def short(text: str, limit: int = 30) -> str:

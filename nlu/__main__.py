@@ -8,16 +8,23 @@ import sys
 import time
 from pathlib import Path
 
+from nlu.engine import Engine
 from nlu.loader import NluDataError, load_data
-from nlu.training import DEFAULT_DATA_DIR, is_fresh, train_to_dir
+from nlu.store import DEFAULT_DATA_DIR, ModelError, default_model_dir, is_fresh
+from nlu.training import train_to_dir
 
 
 def _model_dir(arg: str | None) -> Path:
-    if arg:
-        return Path(arg)
-    from nlu.api import default_model_dir
+    return Path(arg) if arg else default_model_dir()
 
-    return default_model_dir()
+
+def _engine(args: argparse.Namespace) -> Engine:
+    """``--model DIR`` is served as stored (never written); without it the bot's own model is
+    used, retrained from nlu/data when that changed."""
+    from nlu.api import load_engine
+
+    return load_engine(_model_dir(args.model), train_if_needed=not args.model,
+                       threshold=args.threshold, ambiguity_threshold=args.ambiguity_threshold)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -36,10 +43,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from nlu.api import load_engine
-
-    engine = load_engine(_model_dir(args.model), threshold=args.threshold,
-                         ambiguity_threshold=args.ambiguity_threshold)
+    engine = _engine(args)
     sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
     if args.text is not None:
         print(json.dumps(engine.parse(args.text), ensure_ascii=False))
@@ -61,10 +65,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if not args.data:
             print("Cần --data FILE_OR_DIR hoặc --cv K", file=sys.stderr)
             return 2
-        from nlu.api import load_engine
-
-        engine = load_engine(_model_dir(args.model), threshold=args.threshold,
-                             ambiguity_threshold=args.ambiguity_threshold)
+        engine = _engine(args)
         data = load_data([Path(p) for p in args.data])
         results = evaluate(engine, data.examples, strip=args.strip_diacritics)
     summary = results.summary()
@@ -117,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except NluDataError as exc:
         print(f"Lỗi dữ liệu NLU: {exc}", file=sys.stderr)
+        return 1
+    except ModelError as exc:
+        print(str(exc), file=sys.stderr)
         return 1
     except BrokenPipeError:  # `... | head`: the reader left, nothing more to say
         sys.stderr.close()

@@ -1,7 +1,7 @@
 """Public NLU API used by the rest of ketnoi.
 
-``load_engine()`` returns the embedded engine (trained on first use or when the data changed);
-``make_backend(settings)`` returns an object with ``async parse(text) -> dict`` that either runs
+``load_engine()`` returns the embedded engine (the bot's own model is trained on first use or when
+``nlu/data`` changed; any other model is served as stored); ``make_backend(settings)`` returns an object with ``async parse(text) -> dict`` that either runs
 the embedded engine or calls a Rasa server, falling back to the embedded engine when Rasa fails.
 """
 
@@ -15,18 +15,25 @@ from typing import Any, Protocol
 import httpx
 
 from nlu.engine import Engine, FallbackConfig
-from nlu.training import DEFAULT_DATA_DIR, data_hash, is_fresh, train_to_dir
+from nlu.store import (
+    DEFAULT_DATA_DIR,
+    ModelError,
+    check_servable,
+    default_model_dir,
+    is_fresh,
+    read_meta,
+    retrain_command,
+    trained_on,
+)
+from nlu.training import train_to_dir
+
+__all__ = ["EmbeddedBackend", "ModelError", "NluBackend", "RasaBackend", "default_model_dir",
+           "load_engine", "make_backend"]
 
 log = logging.getLogger(__name__)
 
 _CACHE: dict[tuple[Path, float | None, float | None], Engine] = {}
 _LOCK = threading.Lock()
-
-
-def default_model_dir() -> Path:
-    from bot.config import get_settings
-
-    return Path(get_settings().nlu_model_dir)
 
 
 def load_engine(
@@ -36,31 +43,30 @@ def load_engine(
     threshold: float | None = None,
     ambiguity_threshold: float | None = None,
 ) -> Engine:
-    """The engine stored in ``model_dir`` (default: settings' ``nlu_model_dir``), cached per dir.
+    """The engine stored in ``model_dir`` (default ``KETNOI_NLU_MODEL_DIR``), cached per dir.
 
-    With ``train_if_needed`` it (re)trains when the model is missing or was trained on other data
-    or another engine version. ``threshold``/``ambiguity_threshold`` override the fallback values
-    chosen by cross-validation at training time.
+    Without ``train_if_needed`` the model is served exactly as stored and nothing is written; a
+    missing model or one pickled by another engine version raises ``ModelError`` naming the
+    command that retrains it. With ``train_if_needed`` (the bot's own model) it is (re)trained
+    from ``data`` (default ``nlu/data``) when missing, stale or from another engine version, but
+    only if it was trained on those same data paths: a model trained on other data is served as
+    it is. ``threshold``/``ambiguity_threshold`` override the fallback values chosen at training.
     """
     model_dir = Path(model_dir or default_model_dir()).resolve()
     paths = data or [DEFAULT_DATA_DIR]
     key = (model_dir, threshold, ambiguity_threshold)
     with _LOCK:
+        # A model without recorded data paths predates them (and was retrained by the bot anyway).
+        own = train_if_needed and ("data" not in read_meta(model_dir)
+                                   or trained_on(model_dir, paths))
         cached = _CACHE.get(key)
-        if cached is not None and (not train_if_needed or cached.data_hash == data_hash(paths)):
+        if cached is not None and (not own or is_fresh(model_dir, paths)):
             return cached
-        if train_if_needed and not is_fresh(model_dir, paths):
+        if own and not is_fresh(model_dir, paths):
             report = train_to_dir(paths, model_dir)
             log.info("NLU model trained: %d examples, %d intents, %.1fs",
                      report.examples, report.intents, report.seconds)
-        try:
-            engine = Engine.load(model_dir)
-        except Exception:  # a model pickled by other code: rebuild it rather than fail
-            if not train_if_needed:
-                raise
-            log.warning("NLU model in %s unreadable; retraining", model_dir)
-            train_to_dir(paths, model_dir)
-            engine = Engine.load(model_dir)
+        engine = _load_checked(model_dir)
         if threshold is not None or ambiguity_threshold is not None:
             fb = engine.fallback
             engine.fallback = FallbackConfig(
@@ -70,6 +76,15 @@ def load_engine(
             )
         _CACHE[key] = engine
         return engine
+
+
+def _load_checked(model_dir: Path) -> Engine:
+    meta = check_servable(model_dir)
+    try:
+        return Engine.load(model_dir)
+    except Exception as exc:  # pickled by other code despite the version: same remedy
+        raise ModelError(f"Không đọc được mô hình NLU trong {model_dir} ({exc}). Huấn luyện "
+                         f"lại bằng: {retrain_command(model_dir, meta)}") from exc
 
 
 class NluBackend(Protocol):
@@ -138,12 +153,14 @@ class RasaBackend:
             self._client = None
 
 
-def make_backend(settings: Any = None) -> NluBackend:
-    """Embedded engine by default; ``KETNOI_NLU_BACKEND=rasa`` uses ``KETNOI_RASA_URL``."""
-    if settings is None:
-        from bot.config import get_settings
+def make_backend(settings: Any) -> NluBackend:
+    """The backend the caller's settings ask for (nlu/ reads no settings of its own).
 
-        settings = get_settings()
+    ``settings`` has ``nlu_model_dir`` and optionally ``nlu_backend`` ("embedded" or "rasa"),
+    ``nlu_threshold``, ``nlu_ambiguity_threshold``, ``rasa_url`` and ``rasa_timeout``: the
+    ``KETNOI_NLU_*``/``KETNOI_RASA_*`` settings of the bot. Rasa answers fall back to the
+    embedded engine when the server fails.
+    """
     embedded = EmbeddedBackend(
         Path(settings.nlu_model_dir),
         threshold=getattr(settings, "nlu_threshold", None),

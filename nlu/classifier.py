@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from nlu.features import BLOCKS, FeatureConfig, block_weights, featurize, weigh
+from nlu.noise import noisy_copy
 from nlu.normalize import Normalized, normalize, strip_diacritics
 
 
@@ -29,6 +30,7 @@ class ClassifierConfig:
     model: str = "svm"  # "logreg" (multinomial) or "svm" (one-vs-rest LinearSVC)
     class_weight: str | None = None
     augment_stripped: bool = True
+    noise: bool = True  # one noisy copy per example (nlu/noise.py)
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -102,37 +104,69 @@ class IntentModel:
 
 
 def _matrix(
-    feats: list[dict[str, float]], vocab: dict[str, int], idf: list[float], cfg: FeatureConfig
+    feats: Sequence[dict[str, float]], vocab: dict[str, int], idf: list[float], cfg: FeatureConfig
 ) -> sparse.csr_matrix:
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    blocks = block_weights(cfg)
-    for i, f in enumerate(feats):
-        idx, v = weigh(f, vocab, idf, blocks)
-        rows.extend([i] * len(idx))
-        cols.extend(idx)
-        vals.extend(v)
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(feats), len(vocab)), dtype=np.float64)
+    """The rows of ``features.weigh`` for many texts at once (TF-IDF, L2 per block, weighted)."""
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    get = vocab.get
+    for f in feats:
+        for k, v in f.items():
+            j = get(k)
+            if j is not None:
+                indices.append(j)
+                data.append(v)
+        indptr.append(len(indices))
+    n = len(feats)
+    X = sparse.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64),
+                           np.asarray(indptr, dtype=np.int64)), shape=(n, len(vocab)))
+    if not X.nnz:
+        return X
+    X.data *= np.asarray(idf, dtype=np.float64)[X.indices]
+    block_of = np.zeros(len(vocab), dtype=np.int64)
+    for k, j in vocab.items():
+        block_of[j] = BLOCKS.index("w" if k[0] == "b" else k[0])
+    bw = block_weights(cfg)
+    block_w = np.asarray([bw[b] for b in BLOCKS], dtype=np.float64)
+    nb = len(BLOCKS)
+    key = np.repeat(np.arange(n), np.diff(X.indptr)) * nb + block_of[X.indices]
+    norms = np.sqrt(np.bincount(key, weights=X.data * X.data, minlength=n * nb))
+    X.data *= block_w[key % nb] / norms[key]
+    return X
+
+
+def augmented_rows(texts: Sequence[str], cfg: ClassifierConfig) -> list[tuple[int, str]]:
+    """(index of the example, text) of every training row: the examples, a diacritic-stripped
+    and a noisy copy of each (nlu/noise.py), so the ways people type are learnt."""
+    rows = list(enumerate(texts))
+    if cfg.augment_stripped:
+        for i, t in enumerate(texts):
+            s = stripped_copy(t)
+            if s != normalize(t).folded:
+                rows.append((i, s))
+    if cfg.noise:
+        for i, t in enumerate(texts):
+            n = noisy_copy(t)
+            if n != t:
+                rows.append((i, n))
+    return rows
 
 
 def augmented(texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig
               ) -> tuple[list[str], list[str]]:
-    """Add a diacritic-stripped copy of every example so both ways of typing are learnt."""
-    if not cfg.augment_stripped:
-        return list(texts), list(labels)
-    out_t, out_l = list(texts), list(labels)
-    for t, lab in zip(texts, labels, strict=True):
-        s = stripped_copy(t)
-        if s != normalize(t).folded:
-            out_t.append(s)
-            out_l.append(lab)
-    return out_t, out_l
+    rows = augmented_rows(texts, cfg)
+    return [t for _, t in rows], [labels[i] for i, _ in rows]
 
 
 def fit(texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig) -> IntentModel:
     texts_a, labels_a = augmented(texts, labels, cfg)
-    feats = [featurize(t, cfg.features) for t in texts_a]
+    return fit_features([featurize(t, cfg.features) for t in texts_a], labels_a, cfg)
+
+
+def fit_features(feats: Sequence[dict[str, float]], labels_a: Sequence[str],
+                 cfg: ClassifierConfig) -> IntentModel:
+    """Fit on already featurized (and augmented) examples: cross-validation featurizes once."""
     vocab: dict[str, int] = {}
     df: list[int] = []
     for f in feats:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pycrfsuite
@@ -14,25 +14,55 @@ from nlu.loader import Example
 from nlu.normalize import Token, normalize, tokenize
 
 
+def _shape(text: str) -> str:
+    if text.isdigit():
+        return "d"
+    if not text.isalpha():
+        return "m" if any(ch.isdigit() for ch in text) else "x"
+    if text.isupper():
+        return "U" if len(text) > 1 else "u"
+    return "T" if text[:1].isupper() else "a"
+
+
 def _word_feats(tok: Token, prefix: str) -> list[str]:
     p = tok.plain
-    shape = "d" if p.isdigit() else ("a" if p.isalpha() else "m")
-    feats = [f"{prefix}p={p}", f"{prefix}s={shape}", f"{prefix}suf={p[-3:]}"]
+    feats = [f"{prefix}p={p}", f"{prefix}s={_shape(tok.text)}"]
     if prefix == "":
-        feats += [f"f={tok.folded}", f"pre={p[:3]}", f"up={tok.text[:1].isupper()}"]
+        feats += [f"suf={p[-3:]}", f"pre={p[:3]}", f"marks={tok.folded != p}"]
+        if tok.folded != p:
+            feats.append(f"f={tok.folded}")
     return feats
 
 
-def sentence_features(tokens: Sequence[Token]) -> list[list[str]]:
+LexiconTags = Sequence[Sequence[str]]  # per token: "B-type"/"I-type" of lexicon matches
+
+
+def sentence_features(tokens: Sequence[Token], lexicon: LexiconTags | None = None
+                      ) -> list[list[str]]:
+    """Per token: the word, its shape and affixes, a +-2 window, syllable bigrams (Vietnamese
+    words are mostly two syllables) and lexicon membership of the token and its neighbours."""
+    n = len(tokens)
+    plains = [t.plain for t in tokens]
     out = []
     for i, tok in enumerate(tokens):
         feats = ["bias", *_word_feats(tok, "")]
-        feats += _word_feats(tokens[i - 1], "-1:") if i > 0 else ["BOS"]
-        feats += _word_feats(tokens[i + 1], "+1:") if i + 1 < len(tokens) else ["EOS"]
-        if i > 1:
-            feats.append(f"-2:p={tokens[i - 2].plain}")
-        if i + 2 < len(tokens):
-            feats.append(f"+2:p={tokens[i + 2].plain}")
+        for off in (-2, -1, 1, 2):
+            j = i + off
+            if 0 <= j < n:
+                feats += _word_feats(tokens[j], f"{off:+d}:") if abs(off) == 1 else [
+                    f"{off:+d}:p={plains[j]}"]
+            elif abs(off) == 1:
+                feats.append("BOS" if off < 0 else "EOS")
+        if i > 0:
+            feats.append(f"bg-={plains[i - 1]}_{plains[i]}")
+        if i + 1 < n:
+            feats.append(f"bg+={plains[i]}_{plains[i + 1]}")
+        if lexicon is not None:
+            feats += [f"L={t}" for t in lexicon[i]]
+            if i > 0:
+                feats += [f"-1:L={t}" for t in lexicon[i - 1]]
+            if i + 1 < n:
+                feats += [f"+1:L={t}" for t in lexicon[i + 1]]
         out.append(feats)
     return out
 
@@ -74,8 +104,9 @@ class CrfTagger:
         self._tagger = None
 
     @classmethod
-    def train(cls, examples: Sequence[Example], c2: float = 0.05,
-              skip: frozenset[str] = frozenset()) -> CrfTagger | None:
+    def train(cls, examples: Sequence[Example], c1: float = 0.05, c2: float = 0.01,
+              iterations: int = 15, skip: frozenset[str] = frozenset(), algorithm: str = "l2sgd",
+              lexicon: Callable[[list[Token]], LexiconTags] | None = None) -> CrfTagger | None:
         """Train on every example; entity types in ``skip`` are left unlabelled."""
         annotated = [e for e in examples if any(a.entity not in skip for a in e.entities)]
         if not annotated:
@@ -84,9 +115,14 @@ class CrfTagger:
         for ex in examples:
             toks = tokenize(ex.text)
             if toks:
-                trainer.append(sentence_features(toks), bio_labels(ex, toks, skip))
-        trainer.set_params({"c1": 0.05, "c2": c2, "max_iterations": 100,
-                            "feature.possible_transitions": True})
+                feats = sentence_features(toks, lexicon(toks) if lexicon else None)
+                trainer.append(feats, bio_labels(ex, toks, skip))
+        trainer.select(algorithm)
+        params: dict[str, object] = {"c2": c2, "max_iterations": iterations,
+                                     "feature.possible_transitions": True}
+        if algorithm == "lbfgs":
+            params["c1"] = c1
+        trainer.set_params(params)
         fd, path = tempfile.mkstemp(suffix=".crfsuite")
         os.close(fd)
         try:
@@ -105,11 +141,18 @@ class CrfTagger:
             self._tagger = tagger
         return self._tagger
 
-    def tag(self, tokens: Sequence[Token]) -> list[Tagged]:
+    def tag(self, tokens: Sequence[Token], lexicon: LexiconTags | None = None) -> list[Tagged]:
+        return self.tag_with_outside(tokens, lexicon)[0]
+
+    def tag_with_outside(self, tokens: Sequence[Token], lexicon: LexiconTags | None = None,
+                         asked: Iterable[int] = ()) -> tuple[list[Tagged], dict[int, float]]:
+        """The tagged spans, and for the ``asked`` token indices the probability that the token
+        is outside any entity (marginals cost time with many labels: only those asked)."""
         if not tokens:
-            return []
+            return [], {}
         tagger = self._get()
-        labels = tagger.tag(sentence_features(tokens))
+        labels = tagger.tag(sentence_features(tokens, lexicon))
+        outside = {k: float(tagger.marginal("O", k)) for k in asked if 0 <= k < len(labels)}
         out: list[Tagged] = []
         i = 0
         while i < len(labels):
@@ -124,7 +167,7 @@ class CrfTagger:
             conf = min(tagger.marginal(labels[k], k) for k in range(i, j))
             out.append(Tagged(ent, tokens[i].start, tokens[j - 1].end, float(conf)))
             i = j
-        return out
+        return out, outside
 
     def tag_text(self, text: str) -> list[Tagged]:
         return self.tag(tokenize(normalize(text)))

@@ -15,11 +15,9 @@ from nlu.extractors import EntityPipeline
 from nlu.features import known_word_ratio
 from nlu.fragments import FRAGMENT
 from nlu.normalize import normalize
+from nlu.store import ENGINE_VERSION, MODEL_FILE
 
-ENGINE_VERSION = "1.0.0"
 FALLBACK = "nlu_fallback"
-MODEL_FILE = "model.pkl"
-META_FILE = "meta.json"
 RANKING_SIZE = 10
 # Entities are looked for in this many leading characters (offsets stay those of the full text);
 # the classifier reads fewer still (features.MAX_CLASSIFY_CHARS).

@@ -49,10 +49,17 @@ class Results:
         real = [r["name"] for r in parsed["intent_ranking"] if r["name"] != FALLBACK]
         self.raw_pred.append(real[0] if real else FALLBACK)
         self.texts.append(text)
-        want = {(a.entity, a.start, a.end) for a in ex.entities}
         got = {(e["entity"], e["start"], e["end"]) for e in parsed["entities"]}
+        self.count_entities(self.entities, ex, got)
+
+    @staticmethod
+    def count_entities(scores: dict[str, PRF], ex: Example,
+                       got: set[tuple[str, int, int]]) -> None:
+        """Exact spans per type; only the types annotated in the example are scored (the data
+        annotates some entities of a message, not always all)."""
+        want = {(a.entity, a.start, a.end) for a in ex.entities}
         for ent in {x[0] for x in want}:
-            prf = self.entities.setdefault(ent, PRF())
+            prf = scores.setdefault(ent, PRF())
             prf.tp += len({x for x in want & got if x[0] == ent})
             prf.fn += len({x for x in want - got if x[0] == ent})
             prf.fp += len({x for x in got - want if x[0] == ent})
@@ -121,11 +128,29 @@ def cross_validate(data: TrainingData, folds: int, strip: bool = False,
     res = Results()
     skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     for train_idx, test_idx in skf.split(np.zeros(len(y)), y):
-        part = TrainingData([data.examples[i] for i in train_idx], data.synonyms,
-                            data.lookups, data.regexes)
+        part = data.subset([data.examples[i] for i in train_idx])
         engine = fit(part)
         evaluate(engine, [data.examples[i] for i in test_idx], strip, res)
     return res
+
+
+def entity_cross_validate(data: TrainingData, folds: int, seed: int = 7) -> dict[str, PRF]:
+    """Entity scores per type from the entity pipeline alone (no intent model): quick enough to
+    compare CRF settings (benchmarks/nlu_bench.py --tune-crf)."""
+    from sklearn.model_selection import KFold
+
+    from nlu.extractors import EntityPipeline
+    from nlu.normalize import normalize
+
+    scores: dict[str, PRF] = {}
+    examples = data.examples
+    for train_idx, test_idx in KFold(folds, shuffle=True, random_state=seed).split(examples):
+        pipe = EntityPipeline.build(data.subset([examples[i] for i in train_idx]))
+        for i in test_idx:
+            ex = examples[i]
+            got = {(e["entity"], e["start"], e["end"]) for e in pipe.extract(normalize(ex.text))}
+            Results.count_entities(scores, ex, got)
+    return scores
 
 
 def format_report(summary: dict[str, Any]) -> str:

@@ -1,5 +1,5 @@
 """Entity extraction: lookups (built-in + data), patterns (phone, email, tax code, money, data
-regexes) and a CRF for the remaining annotated types. Rule extractors win over the CRF."""
+regexes) and a CRF tagger trained on the data's annotations, with lexicon features."""
 
 from __future__ import annotations
 
@@ -9,29 +9,47 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlu.crf import CrfTagger
-from nlu.gazetteer import Gazetteer, is_single_marked
+from nlu.gazetteer import Gazetteer, Match, is_single_marked
 from nlu.lexicon import EVENT_KINDS, add_product, builtin_gazetteer, product_table
 from nlu.loader import TrainingData
-from nlu.money import find_amounts
+from nlu.money import find_amounts, money_view
 from nlu.normalize import Normalized, Token, plain, tokenize
 from nlu.patterns import find_patterns
+from nlu.pipeline import BUILTIN_TYPES, PipelineConfig
 from nlu.taxonomy import SECTOR_BY_ID, find_province, find_sector
 
-RULE_TYPES = frozenset(
-    {"province", "sector", "product", "budget", "phone", "email", "tax_code", "event_kind"}
-)
+RULE_TYPES = BUILTIN_TYPES
+# Types whose built-in patterns are exact (digits, "@"): the tagger never overrides them.
+PATTERN_TYPES = frozenset({"budget", "phone", "email", "tax_code"})
 LOOKUP = "LookupEntityExtractor"
 REGEX = "RegexEntityExtractor"
 CRF = "CRFEntityExtractor"
-_MIN_LEARNT_ASCII_WORD = 5  # shorter single ASCII words from data are too ambiguous to look up
+_MIN_LEARNT_ASCII_WORD = 5
+# The tagger reads this many leading tokens (a pasted 10,000-character text would cost a second);
+# the lexicons and patterns read the whole text.
+MAX_TAGGED_TOKENS = 400  # shorter single ASCII words from data are too ambiguous to look up
 
 
 @dataclass
 class EntityPipeline:
+    """Rules (lexicons, patterns, the data's regexes) and a CRF tagger, merged so that
+
+    - only the types the pipeline emits come out (``emit``: built-ins the data's config or
+      annotations ask for, plus the data's own lookup/regex names);
+    - for a type the tagger learnt from the data, the tagger decides where it is: a lexicon
+      match of that type counts only where the tagger saw it (and gives it its canonical value);
+    - no rule claims a span the tagger labels with another of the data's types.
+    """
+
     gazetteer: Gazetteer
     regexes: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     synonyms: dict[str, str] = field(default_factory=dict)  # plain variant → value
     crf: CrfTagger | None = None
+    emit: frozenset[str] | None = None  # None: everything (no training data)
+    # A lexicon match of a type the tagger learnt is dropped when the tagger is this sure that
+    # its words are outside any entity ("máy" alone is seldom the mechanics sector).
+    veto: float = 0.97
+    decides: frozenset[str] | None = None  # the types the tagger decides (None: all it learnt)
 
     @classmethod
     def build(cls, data: TrainingData | None = None, use_crf: bool = True) -> EntityPipeline:
@@ -39,39 +57,60 @@ class EntityPipeline:
         pipe = cls(g)
         if data is None:
             return pipe
+        config = data.config or PipelineConfig()
         # Like Rasa's EntitySynonymMapper: annotations whose value differs from the text count.
         learnt = {plain(a.text): a.value for e in data.examples for a in e.entities
                   if a.value != a.text}
         pipe.synonyms = learnt | {plain(k): v for k, v in data.synonyms.items()}
-        wanted = set(data.entity_types()) | RULE_TYPES
-        _learn_lookups(g, data, pipe.synonyms, wanted)
+        annotated = set(data.entity_types())
+        own = set(data.lookup_types()) if config.regex_entities else set()
+        pipe.emit = frozenset(config.builtin_types(annotated | set(data.lookup_types())) | own)
+        _learn_lookups(g, data, pipe.synonyms, set(pipe.emit) | annotated | RULE_TYPES)
         _learn_annotations(g, data)
         for name, patterns in data.regexes.items():
-            if name not in wanted:
+            if name not in pipe.emit:
                 continue  # a regex only used as an intent feature in Rasa
             for p in patterns:
                 try:
                     pipe.regexes.append((name, re.compile(p, re.IGNORECASE)))
                 except re.error:
                     continue
-        # The CRF only learns types no rule covers (free-form entities from other teams' data).
-        if use_crf and set(data.entity_types()) - RULE_TYPES:
-            pipe.crf = CrfTagger.train(data.examples, skip=RULE_TYPES)
+        pipe.veto = config.crf_veto
+        pipe.decides = config.tagger_decides
+        if use_crf and config.crf and annotated - PATTERN_TYPES:
+            pipe.crf = CrfTagger.train(
+                data.examples, c1=config.crf_c1, c2=config.crf_c2,
+                iterations=config.crf_iterations, algorithm=config.crf_algorithm, skip=PATTERN_TYPES, lexicon=g.tags)
         return pipe
 
     def extract(self, norm: Normalized) -> list[dict[str, Any]]:
         try:
             tokens = tokenize(norm)
-            rules = self._rules(norm, tokens)
-            crf = self._crf(norm, tokens, rules) if self.crf else []
+            matches = self.gazetteer.match(tokens)
+            rules = self._rules(norm, tokens, matches)
+            if self.emit is not None:
+                rules = [r for r in rules if r["entity"] in self.emit]
+            decides = self.decides if self.decides is not None else frozenset(
+                self.crf.entity_types if self.crf else ())
+            vetoable = [r for r in rules if r["entity"] in decides
+                        and r["entity"] not in PATTERN_TYPES]
+            asked = {i for r in vetoable for i in _token_indices(r, tokens)}
+            window = tokens[:MAX_TAGGED_TOKENS]
+            crf, outside = self._crf(norm, window, [m for m in matches if m.end <= len(window)],
+                                     asked) if self.crf else ([], {})
         except Exception:  # never let one odd message break a parse
             return []
-        return sorted(_dedupe(rules) + crf, key=lambda e: (e["start"], e["end"]))
+        if self.crf:
+            rules = [r for r in rules if r not in vetoable
+                     or _outside(r, tokens, outside) < self.veto]
+        merged = _merge(_dedupe(rules), crf, decides)
+        return sorted(merged, key=lambda e: (e["start"], e["end"]))
 
-    def _rules(self, norm: Normalized, tokens: list[Token]) -> list[dict[str, Any]]:
+    def _rules(self, norm: Normalized, tokens: list[Token],
+               matches: list[Match]) -> list[dict[str, Any]]:
         text = norm.original
         out: list[dict[str, Any]] = []
-        for m in self.gazetteer.match(tokens):
+        for m in matches:
             s, e = tokens[m.start].start, tokens[m.end - 1].end
             ent = _entity(m.entry.entity, m.entry.value, s, e, m.entry.extractor)
             extra = dict(m.entry.extra)
@@ -79,12 +118,13 @@ class EntityPipeline:
                 ent["mentioned"] = text[s:e]
                 ent.update(extra)
             out.append(ent)
+        view = money_view(norm)
         has_digit = any(ch.isdigit() for ch in norm.plain)
         for f in find_patterns(norm.plain) if has_digit or "@" in norm.plain else []:
             s, e = norm.span(f.start, f.end)
             value = text[s:e].strip() if f.entity == "email" else f.value
             out.append(_entity(f.entity, value, s, e, REGEX))
-        for a in find_amounts(norm.plain):
+        for a in find_amounts(view):
             s, e = norm.span(a.start, a.end)
             out.append(_entity("budget", a.value, s, e, REGEX))
         for name, rx in self.regexes:
@@ -93,15 +133,13 @@ class EntityPipeline:
                     out.append(_entity(name, rm.group(0), rm.start(), rm.end(), REGEX))
         return out
 
-    def _crf(self, norm: Normalized, tokens: list[Token],
-             rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _crf(self, norm: Normalized, tokens: list[Token], matches: list[Match], asked: set[int]
+             ) -> tuple[list[dict[str, Any]], dict[int, float]]:
         assert self.crf is not None
         out = []
-        for t in self.crf.tag(tokens):
-            if t.entity in RULE_TYPES:
-                continue
-            if any(r["start"] < t.end and t.start < r["end"] for r in rules):
-                continue
+        tagged, outside = self.crf.tag_with_outside(
+            tokens, self.gazetteer.tags(tokens, matches), asked)
+        for t in tagged:
             surface = norm.original[t.start : t.end]
             ent = _entity(t.entity, surface, t.start, t.end, CRF, t.confidence)
             mapped = self.synonyms.get(plain(surface))
@@ -109,7 +147,54 @@ class EntityPipeline:
                 ent["value"] = mapped
                 ent["processors"] = ["EntitySynonymMapper"]
             out.append(ent)
-        return out
+        return out, outside
+
+
+def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return bool(a["start"] < b["end"] and b["start"] < a["end"])
+
+
+def _token_indices(r: dict[str, Any], tokens: list[Token]) -> list[int]:
+    return [i for i, t in enumerate(tokens) if t.start >= r["start"] and t.end <= r["end"]]
+
+
+def _outside(r: dict[str, Any], tokens: list[Token], outside: dict[int, float]) -> float:
+    """How sure the tagger is that no token of the rule's span is in an entity."""
+    probs = [outside[i] for i in _token_indices(r, tokens) if i in outside]
+    return min(probs) if probs else 0.0
+
+
+def _merge(rules: list[dict[str, Any]], crf: list[dict[str, Any]],
+           decides: frozenset[str]) -> list[dict[str, Any]]:
+    """Rules and tagger output: a rule never claims a span the tagger gives another type; where
+    both agree on the type, the tagger's span keeps the rule's canonical value."""
+    out: list[dict[str, Any]] = []
+    used: set[int] = set()
+    for r in rules:
+        kind = r["entity"]
+        if any(_overlaps(r, c) and c["entity"] != kind for c in crf):
+            continue
+        same = [i for i, c in enumerate(crf) if c["entity"] == kind and _overlaps(r, c)]
+        if same and kind in decides and kind not in PATTERN_TYPES:  # the tagger's span
+            c = crf[same[0]]
+            r = r | {"start": c["start"], "end": c["end"]}
+        used.update(same)
+        out.append(r)
+    for i, c in enumerate(crf):
+        if i in used or any(_overlaps(c, o) for o in out):
+            continue
+        value = _crf_value(c)
+        if value is not None:
+            out.append(c | {"value": value})
+    return out
+
+
+def _crf_value(c: dict[str, Any]) -> Any:
+    """A tagger span of a built-in type needs a canonical value; other types keep their text."""
+    kind = c["entity"]
+    if kind not in RULE_TYPES or kind == "product":
+        return c["value"]
+    return _resolve(kind, str(c["value"]), {})
 
 
 def _entity(entity: str, value: Any, start: int, end: int, extractor: str,

@@ -103,6 +103,17 @@ class Gazetteer:
         return out
 
 
+    def tags(self, tokens: list[Token], matches: list[Match] | None = None) -> list[list[str]]:
+        """Per token the lexicon matches it is part of ("B-province", "I-product"): features
+        for the tagger."""
+        out: list[list[str]] = [[] for _ in tokens]
+        for m in self.match(tokens) if matches is None else matches:
+            out[m.start].append("B-" + m.entry.entity)
+            for i in range(m.start + 1, m.end):
+                out[i].append("I-" + m.entry.entity)
+        return out
+
+
 def _accept(e: Entry, tokens: list[Token], start: int, end: int) -> bool:
     span = tokens[start:end]
     for tok, want in zip(span, e.folded, strict=True):

@@ -17,6 +17,10 @@ _RESOURCES = Path(__file__).parent / "resources"
 
 # Province names that are also ordinary phrases ("hòa bình" = peace, "cao bằng" = as high as).
 _ORDINARY_PLACE_NAMES = frozenset({"hoa binh", "son la", "cao bang", "thai binh", "an giang"})
+# Old province names that are also a person's name or a mountain range ("Minh Hải", "dãy
+# Hoàng Liên Sơn").
+_HISTORIC_NEEDS_CUE = frozenset({"hoang lien son", "nam ha", "ha bac"})
+_HISTORIC_PERSON_NAMES = frozenset({"minh hai"})  # only after "ở", "tỉnh"...
 # Abbreviations that are also chat shorthand ("hn" = hôm nay) or brands ("HP").
 _AMBIGUOUS_ABBREVIATIONS = frozenset({"hn", "hp", "sg", "tth", "hcm", "tphcm", "brvt"})
 # Sector keywords too generic alone ("ai" = who, unless written "AI").
@@ -53,6 +57,10 @@ def _add_provinces(g: Gazetteer) -> None:
                 g.add("province", n, p.name, extra=extra,
                       needs_cue=" ".join(plain(n).split()) in _ORDINARY_PLACE_NAMES,
                       plain_needs_cue=is_single_marked(n))
+        for old in p.historic:  # some are also a person's or a mountain range's name
+            g.add("province", old, p.name, extra=extra,
+                  needs_cue=plain(old) in _HISTORIC_NEEDS_CUE,
+                  upper_or_cue=plain(old) in _HISTORIC_PERSON_NAMES)
         for alias in p.aliases:
             key = " ".join(plain(alias).replace(".", " ").split())
             g.add("province", alias, p.name, extra=extra,

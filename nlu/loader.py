@@ -14,9 +14,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from nlu.pipeline import PipelineConfig
 
 
 class NluDataError(ValueError):
@@ -48,6 +51,15 @@ class TrainingData:
     lookups: dict[str, list[str]] = field(default_factory=dict)
     regexes: dict[str, list[str]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    config: PipelineConfig | None = None  # the project's config.yml (None: defaults)
+
+    def subset(self, examples: list[Example]) -> TrainingData:
+        """The same data (lookups, synonyms, regexes, config) with other examples."""
+        return TrainingData(examples, self.synonyms, self.lookups, self.regexes, self.files,
+                            self.config)
+
+    def lookup_types(self) -> list[str]:
+        return sorted(set(self.lookups) | set(self.regexes))
 
     def merge(self, other: TrainingData) -> None:
         self.examples.extend(other.examples)
@@ -193,8 +205,13 @@ def data_files(paths: Iterable[Path]) -> list[Path]:
 
 def load_data(paths: Path | Iterable[Path]) -> TrainingData:
     """Load and merge every Rasa NLU file under ``paths`` (a file, a folder, or several)."""
-    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    from nlu.pipeline import config_file, load_config
+
+    items = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else list(paths))]
     data = TrainingData()
+    config = config_file(items)
     for f in data_files(items):
-        data.merge(load_file(f))
+        if f != config:
+            data.merge(load_file(f))
+    data.config = load_config(items)
     return data

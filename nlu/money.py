@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 UNITS: dict[str, int] = {
     "ty": 10**9, "ti": 10**9, "trieu": 10**6, "tr": 10**6, "cu": 10**6,
@@ -68,6 +69,41 @@ def _amount(m: re.Match[str]) -> int:
     elif tail:
         total += int(tail) * last_unit / 10 ** len(tail)
     return int(round(total))
+
+
+# The forms of money words as written with diacritics. In a message typed with diacritics a word
+# counts only in one of these forms ("bảy" is seven, "bay" is to fly; "năm" five, "Nam" a name);
+# units right after digits are unambiguous in any spelling ("500 ty", "2tr").
+_WRITTEN: dict[str, frozenset[str]] = {
+    "mot": frozenset({"một", "mốt"}), "hai": frozenset({"hai"}), "ba": frozenset({"ba"}),
+    "bon": frozenset({"bốn"}), "tu": frozenset({"tư"}), "nam": frozenset({"năm"}),
+    "lam": frozenset({"lăm"}), "sau": frozenset({"sáu"}), "bay": frozenset({"bảy", "bẩy"}),
+    "tam": frozenset({"tám"}), "chin": frozenset({"chín"}), "muoi": frozenset({"mười", "mươi"}),
+    "nua": frozenset({"nửa"}), "tram": frozenset({"trăm"}), "ruoi": frozenset({"rưỡi"}),
+    "ty": frozenset({"tỷ", "tỉ"}), "ti": frozenset({"tỷ", "tỉ"}), "trieu": frozenset({"triệu"}),
+    "nghin": frozenset({"nghìn"}), "ngan": frozenset({"ngàn"}), "cu": frozenset({"củ"}),
+    "dong": frozenset({"đồng"}), "d": frozenset({"đ"}),
+}
+_ANY_AFTER_DIGITS = frozenset({"ty", "ti", "trieu", "tr", "nghin", "ngan", "k", "cu", "dong",
+                               "vnd", "d"})
+_VIEW_WORD_RE = re.compile(r"\w+")
+
+
+def money_view(norm: Any) -> str:
+    """The text amounts are looked for in: the plain view when the message has no diacritics;
+    otherwise the plain view with money words not written as such masked (same length)."""
+    if norm.folded == norm.plain:
+        return str(norm.plain)
+    chars = list(norm.plain)
+    prev_digit = False
+    for m in _VIEW_WORD_RE.finditer(norm.folded):
+        word = m.group(0)
+        key = norm.plain[m.start() : m.end()]
+        forms = _WRITTEN.get(key)
+        if not (forms is None or word in forms or (prev_digit and key in _ANY_AFTER_DIGITS)):
+            chars[m.start() : m.end()] = "#" * (m.end() - m.start())
+        prev_digit = word[-1:].isdigit()
+    return "".join(chars)
 
 
 def find_amounts(plain_text: str) -> list[Amount]:

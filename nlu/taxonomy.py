@@ -1,7 +1,7 @@
 """Domain taxonomies shared by every package: sectors (stable ids) and provinces since 1 July 2025.
 
 Provinces follow Resolution 202/2025/QH15: 34 units; every pre-2025 province maps to the unit that
-absorbed it. Ids are stable ASCII slugs; names are the official Vietnamese names.
+absorbed it, and so do the provinces abolished earlier that lie within one unit (Hà Tây → Hà Nội). Ids are stable ASCII slugs; names are the official Vietnamese names.
 """
 
 from __future__ import annotations
@@ -61,10 +61,14 @@ class Province:
     name: str  # official name of the unit in force since 1 July 2025
     former: tuple[str, ...] = ()  # pre-2025 provinces merged into it (besides itself)
     aliases: tuple[str, ...] = ()  # abbreviations and common spellings
+    # Provinces abolished before 2008 that lie wholly within this unit today ("Hà Tây", merged
+    # into Hà Nội on 1 August 2008). Names split between two of today's units (Hải Hưng, Sông
+    # Bé, Nghệ Tĩnh...) are left out: they cannot say which unit is meant.
+    historic: tuple[str, ...] = ()
 
 
 PROVINCES: tuple[Province, ...] = (
-    Province("ha_noi", "Hà Nội", (), ("HN", "Hanoi", "TP Hà Nội", "thủ đô")),
+    Province("ha_noi", "Hà Nội", (), ("HN", "Hanoi", "TP Hà Nội", "thủ đô"), ("Hà Tây",)),
     Province("hue", "Huế", ("Thừa Thiên Huế",), ("TT Huế", "TTH", "TP Huế")),
     Province("lai_chau", "Lai Châu"),
     Province("dien_bien", "Điện Biên"),
@@ -75,16 +79,17 @@ PROVINCES: tuple[Province, ...] = (
     Province("nghe_an", "Nghệ An", (), ("xứ Nghệ",)),
     Province("ha_tinh", "Hà Tĩnh"),
     Province("cao_bang", "Cao Bằng"),
-    Province("tuyen_quang", "Tuyên Quang", ("Hà Giang",)),
-    Province("lao_cai", "Lào Cai", ("Yên Bái",)),
-    Province("thai_nguyen", "Thái Nguyên", ("Bắc Kạn", "Bắc Cạn")),
-    Province("phu_tho", "Phú Thọ", ("Vĩnh Phúc", "Hòa Bình")),
-    Province("bac_ninh", "Bắc Ninh", ("Bắc Giang",)),
+    Province("tuyen_quang", "Tuyên Quang", ("Hà Giang",), (), ("Hà Tuyên",)),
+    Province("lao_cai", "Lào Cai", ("Yên Bái",), (), ("Hoàng Liên Sơn",)),
+    Province("thai_nguyen", "Thái Nguyên", ("Bắc Kạn", "Bắc Cạn"), (), ("Bắc Thái",)),
+    Province("phu_tho", "Phú Thọ", ("Vĩnh Phúc", "Hòa Bình"), (), ("Vĩnh Phú",)),
+    Province("bac_ninh", "Bắc Ninh", ("Bắc Giang",), (), ("Hà Bắc",)),
     Province("hung_yen", "Hưng Yên", ("Thái Bình",)),
     Province("hai_phong", "Hải Phòng", ("Hải Dương",), ("HP", "TP Hải Phòng")),
-    Province("ninh_binh", "Ninh Bình", ("Hà Nam", "Nam Định")),
+    Province("ninh_binh", "Ninh Bình", ("Hà Nam", "Nam Định"), (), ("Hà Nam Ninh", "Nam Hà")),
     Province("quang_tri", "Quảng Trị", ("Quảng Bình",)),
-    Province("da_nang", "Đà Nẵng", ("Quảng Nam",), ("TP Đà Nẵng", "Danang", "ĐNẵng")),
+    Province("da_nang", "Đà Nẵng", ("Quảng Nam",), ("TP Đà Nẵng", "Danang", "ĐNẵng"),
+             ("Quảng Nam - Đà Nẵng", "Quảng Nam Đà Nẵng")),
     Province("quang_ngai", "Quảng Ngãi", ("Kon Tum", "Kontum")),
     Province("gia_lai", "Gia Lai", ("Bình Định",)),
     Province("khanh_hoa", "Khánh Hòa", ("Ninh Thuận",), ("Nha Trang",)),
@@ -100,7 +105,7 @@ PROVINCES: tuple[Province, ...] = (
     Province("can_tho", "Cần Thơ", ("Sóc Trăng", "Hậu Giang"), ("TP Cần Thơ",)),
     Province("vinh_long", "Vĩnh Long", ("Bến Tre", "Trà Vinh")),
     Province("dong_thap", "Đồng Tháp", ("Tiền Giang",)),
-    Province("ca_mau", "Cà Mau", ("Bạc Liêu",)),
+    Province("ca_mau", "Cà Mau", ("Bạc Liêu",), (), ("Minh Hải",)),
     Province("an_giang", "An Giang", ("Kiên Giang",), ("Phú Quốc",)),
 )
 
@@ -115,7 +120,7 @@ def province_names() -> dict[str, Province]:
     """
     table: dict[str, Province] = {}
     for p in PROVINCES:
-        for name in (p.name, *p.former, *p.aliases):
+        for name in (p.name, *p.former, *p.aliases, *p.historic):
             table[plain(name).replace("-", " ").replace(".", " ")] = p
             table[" ".join(plain(name).replace("-", " ").replace(".", " ").split())] = p
     # "TP. Hồ Chí Minh" and friends without the prefix are already aliases; strip stray spaces.

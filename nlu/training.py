@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,60 +12,42 @@ from sklearn.model_selection import StratifiedKFold
 
 from nlu import classifier
 from nlu.classifier import ClassifierConfig, IntentModel, stripped_copy
-from nlu.engine import ENGINE_VERSION, META_FILE, Engine, FallbackConfig
+from nlu.engine import Engine, FallbackConfig
 from nlu.extractors import EntityPipeline
+from nlu.features import featurize
 from nlu.fragments import FRAGMENT, fragment_examples
-from nlu.loader import TrainingData, data_files, load_data
+from nlu.loader import TrainingData, load_data
 from nlu.normalize import normalize
+from nlu.pipeline import PipelineConfig
+from nlu.store import DEFAULT_DATA_DIR, data_hash, is_fresh, read_meta, write_meta
 
-DEFAULT_DATA_DIR = Path(__file__).parent / "data"
-RESOURCES_DIR = Path(__file__).parent / "resources"
+__all__ = ["DEFAULT_DATA_DIR", "data_hash", "is_fresh", "read_meta", "train_engine", "train_to_dir"]
 CALIBRATION_FOLDS = 5
 OUT_OF_SCOPE = "out_of_scope"
-
-
-def data_hash(paths: Iterable[Path]) -> str:
-    """Hash of the training files, the engine's resources, code and version: retrain when it moves.
-
-    The engine's own source files are included so a changed feature extractor never meets a model
-    pickled by the old one.
-    """
-    h = hashlib.sha256(ENGINE_VERSION.encode())
-    code = sorted(Path(__file__).parent.glob("*.py"))
-    for f in [*data_files(paths), *sorted(RESOURCES_DIR.glob("*")), *code]:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-def read_meta(model_dir: Path) -> dict[str, object]:
-    try:
-        meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def is_fresh(model_dir: Path, paths: Sequence[Path]) -> bool:
-    meta = read_meta(model_dir)
-    return bool(meta) and meta.get("data_hash") == data_hash(paths) and (
-        model_dir / "model.pkl"
-    ).exists()
 
 
 def out_of_fold_scores(
     texts: Sequence[str], labels: Sequence[str], cfg: ClassifierConfig, folds: int,
     strip: bool = False, seed: int = 13,
 ) -> tuple[np.ndarray, list[str]]:
-    """Decision scores of every example from a model that never saw it (rows align with texts)."""
+    """Decision scores of every example from a model that never saw it (rows align with texts).
+
+    Every training row (examples and their augmented copies) is featurized once; each fold fits
+    on the rows whose example is in its training part.
+    """
     classes = sorted(set(labels))
     y = np.array(labels)
     counts = {c: int((y == c).sum()) for c in classes}
     k = max(2, min(folds, min(counts.values())))
+    rows = classifier.augmented_rows(texts, cfg)
+    feats = [featurize(t, cfg.features) for _, t in rows]
+    origin = np.array([i for i, _ in rows])
     scores = np.zeros((len(texts), len(classes)), dtype=np.float64)
     skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     for train_idx, test_idx in skf.split(np.zeros(len(y)), y):
-        model = classifier.fit([texts[i] for i in train_idx], list(y[train_idx]), cfg)
+        inside = np.isin(origin, train_idx)
+        model = classifier.fit_features([f for f, keep in zip(feats, inside, strict=True) if keep],
+                                        [labels[i] for i in origin[inside]], cfg)
         col = [model.classes.index(c) if c in model.classes else -1 for c in classes]
         for i in test_idx:
             text = stripped_copy(texts[i]) if strip else texts[i]
@@ -136,6 +116,11 @@ def train_engine(data: TrainingData, cfg: ClassifierConfig | None = None,
         frag = classes.index(FRAGMENT) if FRAGMENT in classes else -1
         fallback = choose_fallback(classifier.softmax(scores, model.temperature), gold, oos,
                                    fragment=frag)
+    config = data.config or PipelineConfig()
+    fallback = FallbackConfig(
+        config.threshold if config.threshold is not None else fallback.threshold,
+        config.ambiguity_threshold if config.ambiguity_threshold is not None
+        else fallback.ambiguity_threshold)
     engine = Engine(model, EntityPipeline.build(data), fallback)
     intents = sorted(set(labels) - {FRAGMENT})
     report = TrainReport(n_real, len(intents), data.entity_types(),
@@ -150,10 +135,9 @@ def train_to_dir(paths: Sequence[Path], out_dir: Path) -> TrainReport:
     engine, report = train_engine(data)
     engine.data_hash = data_hash(paths)
     engine.save(out_dir)
-    meta = {"data_hash": engine.data_hash, "engine_version": ENGINE_VERSION,
-            "examples": report.examples, "intents": report.intents,
-            "threshold": report.fallback.threshold,
-            "ambiguity_threshold": report.fallback.ambiguity_threshold,
-            "temperature": report.temperature, "trained_seconds": round(report.seconds, 2)}
-    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    write_meta(out_dir, paths, {
+        "examples": report.examples, "intents": report.intents,
+        "entity_types": report.entity_types, "threshold": report.fallback.threshold,
+        "ambiguity_threshold": report.fallback.ambiguity_threshold,
+        "temperature": report.temperature, "trained_seconds": round(report.seconds, 2)})
     return report

@@ -63,6 +63,10 @@ catalog changes: at once after ORM writes in this process, within 5 s after othe
   Only published technologies are searched; an empty query returns [] (or, with filters, the
   rows matching them).
 
+Reports (`storage.reports`): `await reports.figures(db, Period(first, last), Scope(point=...))`
+-> Figures (every figure of the network's report, aggregated in SQL; see its docstring).
+Synthetic history (`storage.history`): `await history.add(db, demands=420)` / `remove(db)`.
+
 Catalog files: `storage.seed.seed(s, directory=None, today=None)` loads storage/seed_data/*.yml
 (upsert by code; event dates relative to `today`); `storage.importer.import_file(s, kind, path)`
 and `export_file(s, kind, path)` read/write XLSX/CSV with the columns in `storage.records`.

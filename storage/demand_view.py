@@ -2,33 +2,72 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
-from storage.models import ConnectionPoint, Demand, User
-from storage.repos import catalog, demands
+from storage.models import ConnectionPoint, Demand, Expert, Technology, User
+from storage.repos import demands
 from storage.repos.demands import STATUS_NAMES
 
 if TYPE_CHECKING:
     from storage.db import Database
 
 
+CHUNK = 500  # ids per IN (...): under SQLite's bound-parameter limit
+
+
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-async def demand_dict(s: AsyncSession, demand: Demand) -> dict[str, Any]:
+@dataclass
+class Refs:
+    """The rows a list of demands refers to, loaded with one query per kind (and per CHUNK)."""
+
+    users: dict[int, User]
+    points: dict[int, ConnectionPoint]
+    technologies: dict[int, Technology]
+    experts: dict[int, Expert]
+
+
+async def _by_id(s: AsyncSession, model: Any, ids: set[int]) -> dict[int, Any]:
+    wanted = sorted(ids)
+    out: dict[int, Any] = {}
+    for n in range(0, len(wanted), CHUNK):
+        rows = await s.execute(select(model).where(model.id.in_(wanted[n:n + CHUNK])))
+        out.update((row.id, row) for row in rows.scalars())
+    return out
+
+
+async def load_refs(s: AsyncSession, rows: Iterable[Demand]) -> Refs:
+    rows = list(rows)
+
+    def ids(get: Callable[[Demand], Iterable[int | None]]) -> set[int]:
+        return {int(i) for d in rows for i in get(d) if i is not None}
+
+    return Refs(
+        await _by_id(s, User, ids(lambda d: [d.user_id])),
+        await _by_id(s, ConnectionPoint, ids(lambda d: [d.connection_point_id])),
+        await _by_id(s, Technology, ids(lambda d: d.matched_technology_ids or [])),
+        await _by_id(s, Expert, ids(lambda d: d.matched_expert_ids or [])))
+
+
+async def demand_dict(s: AsyncSession, demand: Demand, refs: Refs | None = None) -> dict[str, Any]:
+    refs = refs or await load_refs(s, [demand])
     details = dict(demand.details or {})
     contact = details.get("contact") or {}
     sector = SECTOR_BY_ID.get(demand.sector or "")
     province = PROVINCE_BY_ID.get(demand.province or "")
-    user = await s.get(User, demand.user_id)
-    point = await s.get(ConnectionPoint, demand.connection_point_id) \
-        if demand.connection_point_id else None
-    techs = await catalog.technologies_by_ids(s, list(demand.matched_technology_ids or []))
-    experts = await catalog.experts_by_ids(s, list(demand.matched_expert_ids or []))
+    user = refs.users.get(demand.user_id)
+    point = refs.points.get(demand.connection_point_id or 0)
+    techs = [refs.technologies[i] for i in demand.matched_technology_ids or []
+             if i in refs.technologies]
+    experts = [refs.experts[i] for i in demand.matched_expert_ids or [] if i in refs.experts]
     return {
         "id": demand.id,
         "type": demand.type,
@@ -70,16 +109,17 @@ async def demand_dict(s: AsyncSession, demand: Demand) -> dict[str, Any]:
 
 
 # --- taking the Database ---------------------------------------------------------------------
-async def demand_records(db: Database, status: str | None = None, limit: int = 1000,
+async def demand_records(db: Database, status: str | None = None, limit: int | None = None,
                          point: str | None = None) -> list[dict[str, Any]]:
     """Demands (newest first, optionally of one status and of one connection point: code or
-    province) as JSON-ready dicts."""
+    province; all unless `limit`) as JSON-ready dicts."""
     from storage.repos.staff import resolve_point
 
     async with db.session() as s:
         point_id = (await resolve_point(s, point)).id if point else None
-        found = await demands.list_all(s, status=status, limit=limit, point_id=point_id)
-        return [await demand_dict(s, d) for d in found]
+        rows = await demands.list_all(s, status=status, limit=limit, point_id=point_id)
+        refs = await load_refs(s, rows)  # a handful of queries, not four per demand
+        return [await demand_dict(s, d, refs) for d in rows]
 
 
 async def demand_record(db: Database, demand_id: int) -> dict[str, Any]:

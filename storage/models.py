@@ -204,6 +204,23 @@ class Staff(Timestamped, Base):
     point: Mapped[ConnectionPoint] = relationship(lazy="joined")
 
 
+class WebLogin(Base):
+    """A one-time sign-in link to the web console, given to a staff member in chat.
+
+    Only the SHA-256 of the token is kept, so a copy of the database cannot be used to sign in.
+    """
+
+    __tablename__ = "web_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))  # the channel's user id of the staff member
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
 class Demand(Timestamped, Base):
     __tablename__ = "demands"
     __table_args__ = (Index("ix_demands_status_created", "status", "created_at"),)

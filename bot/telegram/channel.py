@@ -30,7 +30,7 @@ from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.polling import Poller
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, Sleep
 from bot.telegram.setup import build_application, invalid_token_error, unreachable_error
-from bot.types import Incoming, Outgoing
+from bot.types import Attachment, Incoming, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +219,10 @@ class TelegramChannel:
 
     async def _send(self, chat_id: str, chunk: Chunk) -> SendStatus:
         bot = self.application.bot
+        if chunk.attachment is not None:
+            attachment = chunk.attachment
+            outcome = await self.sender.call(chat_id, lambda: self._upload(chat_id, attachment))
+            return outcome.status
         outcome = await self.sender.call(
             chat_id,
             lambda: bot.send_message(chat_id=chat_id, text=chunk.text, reply_markup=chunk.markup),
@@ -226,6 +230,16 @@ class TelegramChannel:
         if outcome.status is not SendStatus.SENT:
             metrics.send_error(CHANNEL, outcome.status.value)
         return outcome.status
+
+    async def _upload(self, chat_id: str, attachment: Attachment) -> object:
+        """sendPhoto / sendDocument: the file's bytes, or its link when there are none."""
+        bot = self.application.bot
+        source: bytes | str = attachment.data or attachment.url or b""
+        if attachment.kind == "photo":
+            return await bot.send_photo(chat_id=chat_id, photo=source,
+                                        filename=attachment.filename)
+        return await bot.send_document(chat_id=chat_id, document=source,
+                                       filename=attachment.filename)
 
     def _plan(self, chat_id: str, replies: list[Outgoing]) -> list[Chunk]:
         """Render replies; open or close the share-phone keyboard for this chat."""

@@ -25,7 +25,7 @@ from telegram import (
 )
 
 from bot.render import split_text as render_split
-from bot.types import Button, ContentKind, Incoming, Outgoing
+from bot.types import Attachment, Button, ContentKind, Incoming, Outgoing
 
 CHANNEL = "telegram"
 MAX_TEXT_UNITS = 4096  # Telegram counts message length in UTF-16 code units
@@ -68,10 +68,12 @@ class PayloadRegistry:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """One sendMessage call: text within the length limit and an optional keyboard."""
+    """One Bot API call: a sendMessage (text within the length limit and an optional keyboard),
+    or a sendPhoto / sendDocument when `attachment` is set."""
 
     text: str
     markup: Markup | None = None
+    attachment: Attachment | None = None
 
 
 # ---------------------------------------------------------------- inbound
@@ -221,19 +223,20 @@ def _aware(moment: datetime | None) -> datetime:
 
 
 def render(outgoing: Outgoing, registry: PayloadRegistry) -> list[Chunk]:
-    """One Outgoing → one or more messages; the keyboard goes on the last one."""
+    """One Outgoing → one or more messages (the keyboard on the last text), then its files."""
+    files = [Chunk("", attachment=a) for a in outgoing.attachments]
     text = outgoing.text.strip()
     if outgoing.link:
         text = f"{text}\n{outgoing.link}" if text else outgoing.link
     markup = _markup(outgoing, registry)
     if not text:
         if markup is None:
-            return []
+            return files
         text = EMPTY_TEXT_WITH_BUTTONS
     parts = split_text(text)
     chunks = [Chunk(part) for part in parts[:-1]]
     chunks.append(Chunk(parts[-1], markup))
-    return chunks
+    return chunks + files
 
 
 def reply_keyboard_labels(outgoing: Outgoing) -> dict[str, str]:

@@ -14,6 +14,8 @@ STAFF_COMMANDS = (
     "/nhucau [trạng thái | lĩnh vực]: các yêu cầu đang mở của điểm, xử lý từng yêu cầu",
     "/guitin: soạn và gửi tin cho người đăng ký nhận tin",
     "/baocaotin <số>: kết quả gửi của một đợt tin",
+    "/baocao: báo cáo số liệu (ảnh tổng quan và bảng tính Excel)",
+    "/web: đường dẫn đăng nhập trang quản trị trên web",
 )
 
 

@@ -100,9 +100,10 @@ async def list_for_user(session: AsyncSession, user: User | int, limit: int = 20
 
 
 async def list_all(
-    session: AsyncSession, status: str | Iterable[str] | None = None, limit: int = 100,
+    session: AsyncSession, status: str | Iterable[str] | None = None, limit: int | None = 100,
     offset: int = 0, point_id: int | None = None,
 ) -> list[Demand]:
+    """Demands, newest first; `limit=None` for all of them."""
     stmt = select(Demand).order_by(Demand.created_at.desc(), Demand.id.desc())
     if point_id is not None:
         stmt = stmt.where(Demand.connection_point_id == point_id)

@@ -211,6 +211,11 @@ class FakeTelegram:
             if c.status == 200 and (chat_id is None or c.chat_id == str(chat_id))
         ]
 
+    def files(self, method: str, chat_id: int | str | None = None) -> list[Call]:
+        """Successful sendPhoto / sendDocument calls; `params[field]` is an `Upload`."""
+        return [c for c in self.calls_to(method)
+                if c.status == 200 and (chat_id is None or c.chat_id == str(chat_id))]
+
     def texts(self, chat_id: int | str) -> list[str]:
         return [c.params["text"] for c in self.sent(chat_id)]
 
@@ -285,6 +290,8 @@ class FakeTelegram:
             return _ok(await self._get_updates(params))
         if method == "sendMessage":
             return _ok(self._sent_message(params))
+        if method in ("sendPhoto", "sendDocument"):
+            return _ok(self._sent_file(method, params))
         if method == "getMe":
             return _ok(BOT_USER)
         if method == "getWebhookInfo":
@@ -329,6 +336,22 @@ class FakeTelegram:
             message["reply_markup"] = markup
         return message
 
+    def _sent_file(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._sent_message(params)
+        field_name = "photo" if method == "sendPhoto" else "document"
+        upload = params.get(field_name)
+        file_id = f"file{message['message_id']}"
+        if not isinstance(upload, Upload) and not str(upload or "").startswith("http"):
+            raise ValueError(f"{method} without a file")
+        if method == "sendPhoto":
+            message["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 1600,
+                                 "height": 1000}]
+        else:
+            name = upload.filename if isinstance(upload, Upload) else "file"
+            message["document"] = {"file_id": file_id, "file_unique_id": file_id,
+                                   "file_name": name}
+        return message
+
     # ------------------------------------------------------------ control endpoints (demo)
 
     async def _say(self, request: Request) -> JSONResponse:
@@ -337,9 +360,9 @@ class FakeTelegram:
         return JSONResponse(update)
 
     async def _calls(self, _request: Request) -> JSONResponse:
-        return JSONResponse(
-            [{"method": c.method, "status": c.status, "params": c.params} for c in self.calls]
-        )
+        return JSONResponse([
+            {"method": c.method, "status": c.status, "params": _printable(c.params)}
+            for c in self.calls])
 
     async def close(self) -> None:
         self.closing = True
@@ -356,13 +379,30 @@ def _echo(call: Call) -> None:
         if buttons:
             print(f"   {buttons}", flush=True)
         return
-    line = {"method": call.method, "status": call.status, "params": call.params}
+    line = {"method": call.method, "status": call.status, "params": _printable(call.params)}
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with multipart/form-data (sendPhoto, sendDocument)."""
+
+    filename: str
+    data: bytes
+    content_type: str
+
+
+def _printable(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters for JSON output: an uploaded file as its name and size."""
+    return {k: f"<{v.filename}, {len(v.data)} bytes>" if isinstance(v, Upload) else v
+            for k, v in params.items()}
+
+
 async def _params(request: Request) -> dict[str, Any]:
-    raw = await request.body()
     params: dict[str, Any] = dict(request.query_params)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return params | await _multipart(request)
+    raw = await request.body()
     if not raw:
         return params
     if request.headers.get("content-type", "").startswith("application/json"):
@@ -370,6 +410,22 @@ async def _params(request: Request) -> dict[str, Any]:
         return params
     for key, value in parse_qsl(raw.decode("utf-8"), keep_blank_values=True):
         params[key] = json.loads(value) if key in JSON_PARAMS else value
+    return params
+
+
+async def _multipart(request: Request) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    form = await request.form()
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            params[key] = json.loads(value) if key in JSON_PARAMS else value
+        else:
+            params[key] = Upload(value.filename or "", await value.read(),
+                                 value.content_type or "")
+    # PTB sends the file as an attach://name field, referenced by the parameter.
+    for key, value in list(params.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[key] = params.pop(value.removeprefix("attach://"), value)
     return params
 
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.config import get_settings
 from bot.console import BYE, Console, run_console
-from bot.types import Button, ContentKind, Outgoing
+from bot.types import Attachment, Button, ContentKind, Outgoing
 from tests.handlers.chat import copy_db, fresh_app, shared_nlu
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,6 +97,23 @@ def test_render_numbers_buttons_across_replies_and_lines_say_so() -> None:
     assert (typed.kind, typed.text, typed.numbered) == (ContentKind.TEXT, "3", True)
     assert console.incoming("/help").kind == ContentKind.COMMAND
     assert console.incoming("500 triệu").text == "500 triệu"
+
+
+async def test_files_are_saved_and_their_paths_shown(tmp_path: Path) -> None:
+    class Core:
+        async def handle(self, _incoming: object) -> list[Outgoing]:
+            return [Outgoing("Báo cáo năm nay:", attachments=(
+                Attachment("photo", "baocao.png", b"png-bytes"),
+                Attachment("document", "../baocao.xlsx", b"xlsx-bytes"),
+                Attachment("photo", "link.png", url="https://ketnoi.example/r/x.png")))]
+
+    console = Console(app=Core(), user_id="u1", files_dir=tmp_path / "files")  # type: ignore[arg-type]
+    rendered = Console.render(await console.send("/baocao"))
+    assert (tmp_path / "files" / "baocao.png").read_bytes() == b"png-bytes"
+    assert (tmp_path / "files" / "baocao.xlsx").read_bytes() == b"xlsx-bytes"  # no "../"
+    assert f"📎 Ảnh baocao.png: {tmp_path / 'files' / 'baocao.png'}" in rendered
+    assert f"📎 Tệp baocao.xlsx: {tmp_path / 'files' / 'baocao.xlsx'}" in rendered
+    assert "📎 Ảnh link.png: https://ketnoi.example/r/x.png" in rendered
 
 
 class FakeTty(io.StringIO):

@@ -164,3 +164,23 @@ async def test_find_expert_shows_experts_first(chat: Chat, bot: Bot) -> None:
     assert demand.type == "find_expert" and demand.matched_expert_ids
     await chat.press("Kết nối")
     assert "muốn kết nối với chuyên gia" in chat.text
+
+
+async def test_name_phone_and_company_in_the_first_message_are_not_asked_again(
+        chat: Chat, bot: Bot) -> None:
+    await chat.send("Em là Nguyễn Văn Nam, Công ty TNHH Minh Phát ở Bắc Giang, sđt 0912345678. "
+                    "Bên em cần công nghệ sấy vải thiều")
+    assert "tên doanh nghiệp" not in chat.text and "số điện thoại hoặc email" not in chat.text
+    assert "Kinh phí dự kiến" in chat.text
+    await chat.press("Bỏ qua")
+    assert "tên doanh nghiệp" not in chat.text and "số điện thoại hoặc email" not in chat.text
+    await chat.press("Đồng ý")
+    assert "kiểm tra lại" in chat.text and "Minh Phát" in chat.text
+    await chat.press("Xác nhận")
+    reasons = [line for line in chat.text.splitlines() if "Phù hợp vì" in line]
+    assert reasons and not any(w in line.lower() for line in reasons
+                               for w in ("nam", "nguyễn", "minh", "phát", "điện thoại"))
+    [demand] = await bot.demands()
+    assert demand.details["organisation"] == "Công ty TNHH Minh Phát"
+    assert demand.details["phone"] == "0912345678"
+    assert demand.details["contact"]["name"] == "Nguyễn Văn Nam"

@@ -172,3 +172,34 @@ def test_entity_shape_is_rasa_like() -> None:
     for e in ents("cần máy sấy vải thiều ở Bắc Giang, 500tr, sdt 0912345678"):
         assert {"entity", "value", "start", "end", "confidence_entity", "extractor"} <= set(e)
         assert 0 <= e["start"] < e["end"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "mentioned"),
+    [
+        ("cty o Ha Tay", "Hà Nội", "Ha Tay"),
+        ("xưởng mộc ở Hà Tây cũ", "Hà Nội", "Hà Tây"),
+        ("hợp tác xã tỉnh Hà Bắc trước đây", "Bắc Ninh", "Hà Bắc"),
+        ("vung Vinh Phu", "Phú Thọ", "Vinh Phu"),
+        ("nông trường ở Bắc Thái", "Thái Nguyên", "Bắc Thái"),
+        ("cơ sở ở tỉnh Minh Hải", "Cà Mau", "Minh Hải"),
+        ("Quảng Nam - Đà Nẵng", "Đà Nẵng", "Quảng Nam - Đà Nẵng"),
+        ("tỉnh Hà Nam Ninh cũ", "Ninh Bình", "Hà Nam Ninh"),
+    ],
+)
+def test_provinces_abolished_before_2008_map_to_the_unit_in_force(
+    text: str, name: str, mentioned: str
+) -> None:
+    (p,) = ents(text, "province")
+    assert (p["value"], p["mentioned"]) == (name, mentioned)
+
+
+def test_old_names_that_are_also_people_or_mountains_need_a_place_cue() -> None:
+    assert ents("anh Minh Hải bên em cần máy sấy", "province") == []
+    assert ents("trekking dãy hoàng liên sơn", "province") == []
+
+
+def test_find_province_resolves_hà_tây_as_written_in_forms() -> None:
+    from nlu.taxonomy import find_province
+
+    assert [find_province(t).name for t in ("Hà Tây", "ha tay", "tỉnh Hà Tây")] == ["Hà Nội"] * 3

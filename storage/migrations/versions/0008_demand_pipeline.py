@@ -1,7 +1,7 @@
 """demand pipeline: outcome and assigned staff on demands, the staff audit log
 
 Revision ID: demand_pipeline
-Revises: outbox
+Revises: web_logins
 Create Date: 2026-11-30 18:00:00
 """
 
@@ -17,7 +17,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 TS = sa.DateTime(timezone=True)
 
 revision: str = 'demand_pipeline'
-down_revision: str | None = 'outbox'
+down_revision: str | None = 'web_logins'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,6 +7,8 @@ import typer
 from bot import (
     cli_broadcast,
     cli_chat,
+    cli_offers,
+    cli_pipeline,
     cli_report,
     cli_staff,
     cli_storage,
@@ -18,7 +20,8 @@ from bot import (
 HELP = "ketnoi: trợ lý kết nối cung cầu công nghệ (chatbot for technology supply-demand connection)."
 app = typer.Typer(name="ketnoi", help=HELP, no_args_is_help=True, add_completion=False)
 
-for module in (cli_storage, cli_chat, cli_telegram, cli_staff, cli_report, cli_broadcast, cli_users):
+for module in (cli_storage, cli_chat, cli_pipeline, cli_offers, cli_telegram, cli_staff,
+               cli_report, cli_broadcast, cli_users):
     module.register(app)
 cli_zalo.register(app, cli_telegram.run_app)
 

@@ -52,10 +52,11 @@ async def _load(fn: Any, *args: Any) -> Any:
         await db.dispose()
 
 
-async def _list(db: Any, status: str | None, limit: int | None) -> list[dict[str, Any]]:
+async def _list(db: Any, status: str | None, limit: int | None,
+                point: str | None) -> list[dict[str, Any]]:
     from storage.demand_view import demand_records
 
-    return await demand_records(db, status, limit)
+    return await demand_records(db, status, limit, point=point)
 
 
 async def _show(db: Any, demand_id: int) -> dict[str, Any]:
@@ -66,7 +67,10 @@ async def _show(db: Any, demand_id: int) -> dict[str, Any]:
 
 @demands_app.command("list")
 def list_cmd(
-    status: str | None = typer.Option(None, "--status", help="new|matched|connected|closed|rejected"),
+    status: str | None = typer.Option(
+        None, "--status", help="new|assigned|proposed|connected|closed (matched|rejected: older)"),
+    point: str | None = typer.Option(None, "--point", help="Mã điểm hoặc tỉnh (point code or "
+                                     "province), e.g. DKN-BN."),
     as_json: bool = typer.Option(False, "--json", help="In dạng JSON (print JSON)."),
     limit: int | None = typer.Option(None, "--limit", min=1,
                                      help="Chỉ N nhu cầu mới nhất (mặc định: tất cả)."),
@@ -76,7 +80,7 @@ def list_cmd(
     from storage.errors import StorageError
 
     try:
-        rows = asyncio.run(_load(_list, status, limit))
+        rows = asyncio.run(_load(_list, status, limit, point))
     except StorageError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc

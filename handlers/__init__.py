@@ -136,6 +136,8 @@ def routers() -> list[Router]:
     )
     from handlers.knowledge import consult
     from handlers.staff import broadcasts as staff_broadcasts
+    from handlers.staff import demands as staff_demands
+    from handlers.staff import offers as staff_offers
     from handlers.staff import reports, web_link, whoami
 
     return [
@@ -156,4 +158,6 @@ def routers() -> list[Router]:
         reports.router,
         web_link.router,
         staff_broadcasts.router,
+        staff_demands.router,
+        staff_offers.router,
     ]

@@ -15,6 +15,7 @@ from storage.repos import demands as demands_repo
 router = Router("status")
 
 SHOWN = 10
+HISTORIES = 3  # the newest demands also show each step staff took
 
 def show_date(moment: datetime, tz: ZoneInfo) -> str:
     return f"{moment.astimezone(tz):%d/%m/%Y}"
@@ -45,6 +46,15 @@ def demand_line(demand: Demand, tz: ZoneInfo) -> str:
     return f"{head}\n  Trạng thái: {status} — {dates}"
 
 
+def history_lines(demand: Demand, tz: ZoneInfo) -> str:
+    """Each step staff took, with its date and note: how the demand moved on."""
+    return "\n".join(
+        f"    {h.changed_at.astimezone(tz):%d/%m} · "
+        f"{demands_repo.STATUS_NAMES.get(h.new_status, h.new_status)}"
+        + (f": {h.note}" if h.note else "")
+        for h in (demand.history or [])[1:])
+
+
 @router.intent("demand_status")
 async def demand_status(ctx: Context) -> None:
     user = await ctx.user()
@@ -55,7 +65,9 @@ async def demand_status(ctx: Context) -> None:
                 [intent_button("find_technology"), intent_button("find_expert")])
         return
     tz = local_tz(ctx)
-    lines = [demand_line(d, tz) for d in found[:SHOWN]]
+    lines = [demand_line(d, tz) + (f"\n{history_lines(d, tz)}" if i < HISTORIES and
+                                   len(d.history or []) > 1 else "")
+             for i, d in enumerate(found[:SHOWN])]
     more = (f"\n(Em hiển thị {SHOWN} yêu cầu gần nhất.)" if len(found) > SHOWN else "")
     ctx.say("Các yêu cầu của anh/chị:\n" + "\n".join(lines) + more,
             [intent_button("human_handoff", "Hỏi cán bộ về yêu cầu"),

@@ -23,6 +23,7 @@ from handlers.matching import (
     say_technologies,
     technology_details,
 )
+from handlers.pipeline_text import staff_alert
 from handlers.ui import intent_button, main_menu
 from storage.models import Demand
 from storage.repos import demands
@@ -56,7 +57,8 @@ async def save_demand(ctx: Context, draft: Demand, found: Matches,
     user = await ctx.user()
     demand, point = await demands.submit(
         ctx.db, user, draft, contact_fields(values),
-        technology_ids=[h.id for h in found.technologies], expert_ids=[h.id for h in found.experts])
+        technology_ids=[h.id for h in found.technologies], expert_ids=[h.id for h in found.experts],
+        alert=staff_alert)
     ctx.forget_user()
     where = " Trung tâm"
     if point is not None:

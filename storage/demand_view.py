@@ -73,6 +73,9 @@ async def demand_dict(s: AsyncSession, demand: Demand, refs: Refs | None = None)
         "type": demand.type,
         "status": demand.status,
         "status_name": STATUS_NAMES.get(demand.status, demand.status),
+        "outcome": demand.outcome,
+        "assigned_to": demand.assigned_to,
+        "assigned_name": demand.assigned_name,
         "need": details.get("need") or demand.raw_text,
         "sector": demand.sector,
         "sector_name": sector.name if sector else None,
@@ -106,11 +109,15 @@ async def demand_dict(s: AsyncSession, demand: Demand, refs: Refs | None = None)
 
 
 # --- taking the Database ---------------------------------------------------------------------
-async def demand_records(db: Database, status: str | None = None,
-                         limit: int | None = None) -> list[dict[str, Any]]:
-    """Demands (newest first, optionally of one status; all unless `limit`) as JSON-ready dicts."""
+async def demand_records(db: Database, status: str | None = None, limit: int | None = None,
+                         point: str | None = None) -> list[dict[str, Any]]:
+    """Demands (newest first, optionally of one status and of one connection point: code or
+    province; all unless `limit`) as JSON-ready dicts."""
+    from storage.repos.staff import resolve_point
+
     async with db.session() as s:
-        rows = await demands.list_all(s, status=status, limit=limit)
+        point_id = (await resolve_point(s, point)).id if point else None
+        rows = await demands.list_all(s, status=status, limit=limit, point_id=point_id)
         refs = await load_refs(s, rows)  # a handful of queries, not four per demand
         return [await demand_dict(s, d, refs) for d in rows]
 

@@ -43,7 +43,10 @@ TECH_STATUSES = ("published", "pending_review", "archived")
 EVENT_KINDS = (
     "techmart", "techdemo", "techfest", "workshop", "training", "connection_session", "other",
 )
-DEMAND_STATUSES = ("new", "matched", "connected", "closed", "rejected")
+# The pipeline staff move a demand along: new → assigned → proposed → connected → closed (with an
+# outcome). "matched" and "rejected" are kept for rows written before the pipeline existed.
+DEMAND_STATUSES = ("new", "assigned", "proposed", "connected", "closed", "matched", "rejected")
+DEMAND_OUTCOMES = ("deal", "no_match", "withdrawn", "duplicate")
 
 
 class Base(DeclarativeBase):
@@ -238,6 +241,10 @@ class Demand(Timestamped, Base):
     connection_point_id: Mapped[int | None] = mapped_column(
         ForeignKey("connection_points.id", ondelete="SET NULL")
     )
+    outcome: Mapped[str | None] = mapped_column(String(16))  # DEMAND_OUTCOMES, when closed
+    # The staff member handling it ("channel:user_id") and their name as it was then.
+    assigned_to: Mapped[str | None] = mapped_column(String(160))
+    assigned_name: Mapped[str | None] = mapped_column(String(200))
 
     history: Mapped[list[DemandStatusChange]] = relationship(
         back_populates="demand", cascade="all, delete-orphan", lazy="selectin",
@@ -257,6 +264,19 @@ class DemandStatusChange(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     demand: Mapped[Demand] = relationship(back_populates="history", lazy="raise")
+
+
+class AuditEntry(Base):
+    """One staff action (status change, approval, takeover, broadcast): who, when, what."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(160))  # "telegram:123 (Lan)" or "cli"
+    action: Mapped[str] = mapped_column(String(32))  # e.g. demand.assign, demand.status
+    target: Mapped[str] = mapped_column(String(64))  # e.g. "demand:12"
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Subscription(Timestamped, Base):

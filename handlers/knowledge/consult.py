@@ -12,6 +12,7 @@ from handlers.knowledge.base import Topic, topic_by_id
 from handlers.knowledge.funding import FUNDING_TOPICS
 from handlers.knowledge.ip import IP_TOPICS
 from handlers.office_hours import HOURS_TEXT
+from handlers.pipeline_text import staff_alert
 from handlers.ui import intent_button
 from storage.models import Demand
 from storage.repos import demands as demands_repo
@@ -70,7 +71,7 @@ async def _save(ctx: Context, values: dict[str, Any]) -> None:
     demand, _ = await demands_repo.submit(ctx.db, user, draft, {
         "phone": contact.get("phone"), "email": contact.get("email"),
         "organisation": values.get("organisation"), "province": province,
-        "consent": user.consent_at is None})
+        "consent": user.consent_at is None}, alert=staff_alert)
     ctx.forget_user()
     ctx.state.clear_form()
     about = f" về “{topic.title}”" if topic else ""

@@ -10,6 +10,8 @@ from storage.repos.staff import StaffMember
 router = Router("staff_whoami")
 
 STAFF_COMMANDS = (
+    "/duyet: duyệt công nghệ doanh nghiệp/viện chào bán qua chat",
+    "/nhucau [trạng thái | lĩnh vực]: các yêu cầu đang mở của điểm, xử lý từng yêu cầu",
     "/guitin: soạn và gửi tin cho người đăng ký nhận tin",
     "/baocaotin <số>: kết quả gửi của một đợt tin",
     "/baocao: báo cáo số liệu (ảnh tổng quan và bảng tính Excel)",

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from storage.db import Database
 from storage.errors import InvalidValue, NotFound
 from storage.models import Broadcast, ConnectionPoint, Event, Subscription, User
-from storage.repos import outbox
+from storage.repos import audit, outbox
 from storage.repos.outbox import Counts, Envelope
 from storage.sqltypes import utcnow
 
@@ -171,6 +171,9 @@ async def create(
         await outbox.enqueue(s, (Envelope("broadcast", r.channel, r.chat_id, payload,
                                           user_id=r.user_id, not_before=send_at,
                                           broadcast_id=row.id) for r in recipients))
+        await audit.record(s, row.created_by, "broadcast.create", f"broadcast:{row.id}",
+                           recipients=len(recipients), event=event_code, text=text[:200],
+                           send_at=send_at.isoformat())
         return BroadcastInfo(row.id, text, event_code, audience, send_at, row.created_by,
                              len(recipients), False, _per_channel(recipients), point=point)
 
@@ -192,7 +195,7 @@ async def report(db: Database, broadcast_id: int) -> BroadcastInfo:
     return info
 
 
-async def cancel(db: Database, broadcast_id: int) -> int:
+async def cancel(db: Database, broadcast_id: int, actor: str = "cli") -> int:
     """Stop what is not sent yet; returns how many messages will not go out."""
     async with db.transaction() as s:
         row = await s.get(Broadcast, broadcast_id)
@@ -200,4 +203,5 @@ async def cancel(db: Database, broadcast_id: int) -> int:
             raise NotFound(f"Không tìm thấy đợt tin số {broadcast_id}.")
         await s.execute(update(Broadcast).where(Broadcast.id == broadcast_id)
                         .values(cancelled_at=utcnow()))
+        await audit.record(s, actor, "broadcast.cancel", f"broadcast:{broadcast_id}")
         return await outbox.skip_pending(s, reason="cancelled", broadcast_id=broadcast_id)

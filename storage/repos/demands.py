@@ -23,20 +23,32 @@ from storage.models import (
 if TYPE_CHECKING:
     from storage.db import Database
 
-# Which status may follow which; a closed or rejected demand can be reopened by staff ("new").
+# Which status may follow which. Staff take a new demand (assigned), propose technologies or
+# experts (proposed), put the enterprise in touch (connected) and close it with an outcome; a
+# closed demand can be reopened ("new"). "matched"/"rejected" are statuses of older rows.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("matched", "connected", "closed", "rejected"),
-    "matched": ("new", "connected", "closed", "rejected"),
-    "connected": ("closed", "matched"),
+    "new": ("assigned", "closed", "matched", "rejected"),
+    "matched": ("new", "assigned", "connected", "closed", "rejected"),
+    "assigned": ("new", "proposed", "connected", "closed"),
+    "proposed": ("assigned", "connected", "closed"),
+    "connected": ("proposed", "closed"),
     "closed": ("new",),
     "rejected": ("new",),
 }
 STATUS_NAMES = {
     "new": "Mới tiếp nhận",
-    "matched": "Đã gợi ý công nghệ/chuyên gia",
+    "assigned": "Cán bộ đang xử lý",
+    "proposed": "Đã đề xuất công nghệ/chuyên gia",
     "connected": "Đã kết nối",
     "closed": "Đã đóng",
+    "matched": "Đã gợi ý công nghệ/chuyên gia",
     "rejected": "Bị từ chối",
+}
+OUTCOME_NAMES = {
+    "deal": "đã ký kết/hợp tác",
+    "no_match": "chưa tìm được đơn vị phù hợp",
+    "withdrawn": "doanh nghiệp rút yêu cầu",
+    "duplicate": "trùng với yêu cầu khác",
 }
 # Keys of Demand.details that identify a person; removed when the user asks to be forgotten.
 CONTACT_KEYS = ("name", "contact_name", "display_name", "phone", "email", "organisation",
@@ -89,10 +101,12 @@ async def list_for_user(session: AsyncSession, user: User | int, limit: int = 20
 
 async def list_all(
     session: AsyncSession, status: str | Iterable[str] | None = None, limit: int | None = 100,
-    offset: int = 0,
+    offset: int = 0, point_id: int | None = None,
 ) -> list[Demand]:
     """Demands, newest first; `limit=None` for all of them."""
     stmt = select(Demand).order_by(Demand.created_at.desc(), Demand.id.desc())
+    if point_id is not None:
+        stmt = stmt.where(Demand.connection_point_id == point_id)
     if status is not None:
         statuses = [status] if isinstance(status, str) else list(status)
         for s in statuses:
@@ -146,9 +160,9 @@ async def add_interest(session: AsyncSession, demand: Demand, technology_id: int
 
 async def attach_matches(
     session: AsyncSession, demand: Demand, technology_ids: Iterable[int] = (),
-    expert_ids: Iterable[int] = (), *, mark_matched: bool = True,
+    expert_ids: Iterable[int] = (), *, mark_matched: bool = False,
 ) -> Demand:
-    """Store suggested technologies/experts; a new demand with matches becomes "matched"."""
+    """Store suggested technologies/experts (the status stays with staff unless `mark_matched`)."""
     demand.matched_technology_ids = _merge_ids(demand.matched_technology_ids, technology_ids)
     demand.matched_expert_ids = _merge_ids(demand.matched_expert_ids, expert_ids)
     has_matches = bool(demand.matched_technology_ids or demand.matched_expert_ids)
@@ -226,12 +240,14 @@ async def latest_of(session: AsyncSession, user: User) -> Demand | None:
 
 # --- taking the Database: each owns its transaction ------------------------------------------
 async def submit(db: Database, user: User, draft: Demand, contact: dict[str, Any], *,
-                 technology_ids: Iterable[int] = (),
-                 expert_ids: Iterable[int] = ()) -> tuple[Demand, ConnectionPoint | None]:
+                 technology_ids: Iterable[int] = (), expert_ids: Iterable[int] = (),
+                 alert: Any = None) -> tuple[Demand, ConnectionPoint | None]:
     """Store the demand (`draft`: an unsaved row) with its connection point and matches, and
     remember the user's contact (`contact`: keywords of `users.remember_contact`), in one
-    transaction; returns the demand and its connection point."""
-    from storage.repos import users
+    transaction; returns the demand and its connection point. `alert` (a
+    `storage.repos.pipeline.Compose`) builds the message queued for the point's staff in the
+    same transaction."""
+    from storage.repos import pipeline, users
 
     async with db.transaction() as s:
         demand = await create(
@@ -240,6 +256,8 @@ async def submit(db: Database, user: User, draft: Demand, contact: dict[str, Any
         point = await assign_connection_point(s, demand)
         await attach_matches(s, demand, technology_ids, expert_ids)
         await users.remember_contact(db, user.id, **contact)
+        if alert is not None:
+            await pipeline.alert_staff(s, demand, alert)
         return demand, point
 
 

@@ -14,7 +14,7 @@ from storage.repos import users
 if TYPE_CHECKING:
     from storage.db import Database
 
-OPEN_STATUSES = ("new", "matched", "connected")  # a request joins such a demand
+OPEN_STATUSES = ("new", "matched", "assigned", "proposed", "connected")  # a request joins such a demand
 
 
 async def record_handoff(

@@ -30,8 +30,9 @@ from storage.models import OutboxMessage, User
 from storage.sqltypes import utcnow
 
 # Lower goes first: a user waiting for an answer before staff, staff before bulk news.
-PRIORITY = {"reply": 0, "staff_alert": 10, "handoff": 10, "reminder": 30, "notice": 40,
-            "digest": 50, "broadcast": 60}
+# "update": the enterprise told that staff moved their demand on (not news: never unsubscribed).
+PRIORITY = {"reply": 0, "staff_alert": 10, "handoff": 10, "update": 20, "reminder": 30,
+            "notice": 40, "digest": 50, "broadcast": 60}
 # What a subscriber stops at once with /huynhantin (replies and staff relays are not news).
 NEWS_KINDS = ("broadcast", "notice", "digest", "reminder")
 INSERT_CHUNK = 1000

@@ -60,7 +60,7 @@ def test_piped_chat_then_demands_list_json(db_env: str) -> None:
     assert demand["matches"]["technologies"] and demand["history"][0]["to"] == "new"
     shown = runner.invoke(cli, ["demands", "show", str(demand["id"])])
     assert json.loads(shown.output)["organisation"] == "Công ty TNHH Minh Phát"
-    table = runner.invoke(cli, ["demands", "list", "--status", "matched"])
+    table = runner.invoke(cli, ["demands", "list", "--status", "new"])
     assert "vải thiều" in table.output and "500.000.000" in table.output
 
 

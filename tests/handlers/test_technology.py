@@ -30,7 +30,7 @@ async def test_acceptance_dialogue_asks_only_what_is_missing(any_bot: Bot) -> No
         "find_technology", "vải thiều", "bac_ninh", 500_000_000)
     assert demand.sector == "agri_processing"
     assert demand.connection_point_id is not None
-    assert demand.matched_technology_ids and demand.status == "matched"
+    assert demand.matched_technology_ids and demand.status == "new"  # until staff take it
     assert demand.details["phone"] == "0912345678" and demand.details["consent"] is True
 
 

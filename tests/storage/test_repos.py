@@ -57,6 +57,7 @@ async def test_demand_lifecycle(db: Database) -> None:
         await demands.attach_matches(s, d, [5, 7], [2])
         await demands.add_interest(s, d, 7)
         await demands.add_interest(s, d, 7)
+        await demands.change_status(s, d, "assigned", changed_by="staff:1")
         await demands.change_status(s, d, "connected", note="Đã gọi điện", changed_by="staff:1")
         with pytest.raises(InvalidStatusChange):
             await demands.change_status(s, d, "rejected")
@@ -64,7 +65,7 @@ async def test_demand_lifecycle(db: Database) -> None:
     async with db.session() as s:
         d = await demands.get(s, d.id)
         assert d.status == "connected"
-        assert [h.new_status for h in d.history] == ["new", "matched", "connected"]
+        assert [h.new_status for h in d.history] == ["new", "assigned", "connected"]
         assert d.matched_technology_ids == [5, 7] and d.interested_technology_ids == [7]
         assert [x.id for x in await demands.list_all(s, status="connected")] == [d.id]
         assert await demands.list_all(s, status=["new"]) == []

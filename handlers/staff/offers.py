@@ -1,0 +1,80 @@
+"""`/duyet`: staff review the technologies offered in chat (`pending_review`): "Duyệt" puts one
+in the catalog at once, "Từ chối" asks for a reason and archives it; the offerer is told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import parsers
+from handlers.base import Context, Router
+from handlers.forms import Form, Slot
+from handlers.offer_text import approved, offer_line, rejected
+from handlers.staff.access import current_member, staff_only
+from handlers.ui import main_menu
+from storage.errors import StorageError
+from storage.repos import offers
+from storage.repos.staff import StaffMember
+
+router = Router("staff_offers")
+SHOWN = 5
+
+
+def who(member: StaffMember) -> str:
+    return f"{member.channel}:{member.user_id}" + (f" ({member.name})" if member.name else "")
+
+
+@router.command("duyet")
+@staff_only
+async def review(ctx: Context, member: StaffMember) -> None:
+    waiting = await offers.pending(ctx.db, limit=SHOWN)
+    if not waiting:
+        ctx.say("Dạ, hiện không có công nghệ nào chờ duyệt ạ.", main_menu())
+        return
+    for offer in waiting:
+        ctx.say(offer_line(offer), [("Duyệt", f"dt:ok:{offer.id}"), ("Từ chối", f"dt:no:{offer.id}")])
+
+
+async def _decide(ctx: Context, member: StaffMember, key: str | int, approve: bool,
+                  reason: str | None = None) -> None:
+    try:
+        offer = await offers.decide(ctx.db, key, approve, who(member), reason=reason,
+                                    tell=approved if approve else rejected(reason))
+    except StorageError as exc:
+        ctx.say(f"Dạ, {exc}", [("Danh sách chờ duyệt", "dt:list")])
+        return
+    if approve:  # searchable by the next query here; other processes rebuild within seconds
+        ctx.services.search.invalidate()
+    done = "đã duyệt, công nghệ có trong danh mục và kết quả tìm kiếm" if approve else "đã từ chối"
+    ctx.say(f"Dạ, {offer.code} {done}; người chào bán đã được báo.",
+            [("Danh sách chờ duyệt", "dt:list")])
+
+
+@router.button("dt")
+@staff_only
+async def on_button(ctx: Context, member: StaffMember) -> None:
+    action, key = (ctx.args + ["", ""])[:2]
+    if action == "list":
+        await review(ctx)
+    elif action == "ok" and key.isdigit():
+        await _decide(ctx, member, int(key), True)
+    elif action == "no" and key.isdigit():
+        await ctx.start_form(REJECT_FORM.name, {"technology": int(key)})
+    else:
+        ctx.say("Dạ, nút này không còn dùng được. Anh/chị gõ /duyet để xem lại ạ.", main_menu())
+
+
+async def _reject(ctx: Context, values: dict[str, Any]) -> None:
+    ctx.state.clear_form()
+    member = await current_member(ctx)
+    if member is None:  # removed while the form was open
+        ctx.say("Dạ, tài khoản này không còn là cán bộ nên em chưa từ chối công nghệ ạ.",
+                main_menu())
+        return
+    await _decide(ctx, member, int(values["technology"]), False, values.get("reason"))
+
+
+REJECT_FORM = router.form(Form(
+    name="offer_reject", title="việc từ chối công nghệ", confirm=False, on_done=_reject,
+    slots=(Slot("reason", "Lý do", "Anh/chị cho biết lý do từ chối (người chào bán sẽ đọc) ạ.",
+                parsers.short_text, switchable=False),),
+))

@@ -69,7 +69,7 @@ async def test_sign_in_from_a_link_and_move_a_demand(
         DOCS.mkdir(exist_ok=True)
         await page.screenshot(path=str(DOCS / "web-console-demands.png"), full_page=True)
         await page.get_by_role("link", name=f"#{ids['DKN-BN']}").click()
-        await page.select_option("select[name=status]", "connected")
+        await page.select_option("select[name=status]", "assigned")
         await page.fill("textarea[name=note]", "Đã hẹn gặp Viện Cơ điện")
         await page.get_by_role("button", name="Lưu").click()
         await page.wait_for_load_state()

@@ -58,10 +58,12 @@ async def test_status_change_is_recorded_in_the_history(console: Console) -> Non
     await console.sign_in("telegram", "100")
     demand_id = console.demands["DKN-BN"]
     csrf = await console.csrf(f"/admin/demands/{demand_id}")
-    moved = await console.web.post(f"/admin/demands/{demand_id}/status",
-                                   data={"csrf": csrf, "status": "connected",
-                                         "note": "Đã giới thiệu Viện Cơ điện"})
-    assert moved.status_code == 303
+    # The pipeline: a new demand is taken (assigned) before it can be connected.
+    for status in ("assigned", "connected"):
+        moved = await console.web.post(f"/admin/demands/{demand_id}/status",
+                                       data={"csrf": csrf, "status": status,
+                                             "note": "Đã giới thiệu Viện Cơ điện"})
+        assert moved.status_code == 303
     page = await console.web.get(f"/admin/demands/{demand_id}")
     assert "Đã kết nối" in page.text and "Đã giới thiệu Viện Cơ điện" in page.text
     assert "telegram:100" in page.text

@@ -33,9 +33,11 @@ class FeatureConfig:
     char_weight: float = 1.0
     word_weight: float = 1.6
     folded_weight: float = 0.35
-    concept_weight: float = 0.3
+    concept_weight: float = 0.5
     bigrams: bool = True
     trigrams: bool = False
+    concept_pairs: bool = True  # "#NEED>PROVIDER": who does what, not only which words
+    ask_weight: float = 0.0  # words of the sentence that carries the ask (long messages)
 
 
 def words_of(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> tuple[list[str], list[str]]:
@@ -63,13 +65,13 @@ def _sublinear(counts: Counter[str], weight: float) -> dict[str, float]:
     return {k: 1.0 + math.log(v) for k, v in counts.items()}
 
 
-BLOCKS = ("c", "w", "f", "#")  # char n-grams, words (+ bigrams), folded words, concepts
+BLOCKS = ("c", "w", "f", "#", "a")  # char n-grams, words (+ bigrams), folded, concepts, ask
 
 
 def block_weights(cfg: FeatureConfig) -> dict[str, float]:
     """Feature-name prefix → weight of that block after its own L2 normalisation."""
     return {"c": cfg.char_weight, "w": cfg.word_weight, "b": cfg.word_weight,
-            "f": cfg.folded_weight, "#": cfg.concept_weight}
+            "f": cfg.folded_weight, "#": cfg.concept_weight, "a": cfg.ask_weight}
 
 
 def weigh(
@@ -113,7 +115,14 @@ def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
     feats.update(_sublinear(wordc, cfg.word_weight))
     feats.update(_sublinear(foldc, cfg.folded_weight))
     if cfg.concept_weight > 0:
-        feats.update(_sublinear(Counter(concepts(words)), cfg.concept_weight))
+        found = concept_spans(words)
+        names = [c for _, _, c in found]
+        if cfg.concept_pairs:
+            names += [f"{a}>{b[1:]}" for (_, ea, a), (sb, _, b) in zip(found, found[1:], strict=False)
+                      if sb - ea <= PAIR_GAP]
+        feats.update(_sublinear(Counter(names), cfg.concept_weight))
+    if cfg.ask_weight > 0:
+        feats.update(_sublinear(Counter("a" + w for w in ask_words(norm)), cfg.ask_weight))
     return feats
 
 
@@ -132,21 +141,53 @@ def concept_table() -> tuple[dict[tuple[str, ...], str], int]:
     return table, max((len(k) for k in table), default=1)
 
 
-def concepts(words: list[str]) -> list[str]:
-    """Concept features of the longest phrases found in the words (non-overlapping)."""
+PAIR_GAP = 3  # words between two concepts that still read as one clause ("cần đơn vị cung cấp")
+
+
+def concept_spans(words: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, concept) of the longest phrases found in the words (non-overlapping)."""
     table, longest = concept_table()
-    out: list[str] = []
+    out: list[tuple[int, int, str]] = []
     i, n = 0, len(words)
     while i < n:
         for size in range(min(longest, n - i), 0, -1):
             c = table.get(tuple(words[i : i + size]))
             if c:
-                out.append(c)
+                out.append((i, i + size, c))
                 i += size
                 break
         else:
             i += 1
     return out
+
+
+def concepts(words: list[str]) -> list[str]:
+    """Concept features of the longest phrases found in the words (non-overlapping)."""
+    return [c for _, _, c in concept_spans(words)]
+
+
+_SENTENCE_RE = re.compile(r"[.!?;\n]+(?:\s|$)")
+
+
+def ask_words(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> list[str]:
+    """Words of the sentence that carries the ask: the last one with a question mark or a
+    request concept (people tell their story first), else the whole text."""
+    text = norm.plain[:limit]
+    parts = [p for p in _SENTENCE_RE.split(text) if p.strip()]
+    if len(parts) < 2:
+        return expand_words(_WORD_RE.findall(text))
+    ends = [m.group(0) for m in _SENTENCE_RE.finditer(text)]
+    for k in range(len(parts) - 1, -1, -1):
+        words = expand_words(_WORD_RE.findall(parts[k]))
+        asks = k < len(ends) and "?" in ends[k]
+        if asks or any(c[1:] in ASK_CONCEPTS for c in concepts(words)):
+            return words
+    return expand_words(_WORD_RE.findall(parts[-1]))
+
+
+ASK_CONCEPTS = frozenset({"NEED", "OFFER", "EXPERT", "EVENT", "TRAINING", "FUNDING", "IP",
+                          "SUBSCRIBE", "UNSUBSCRIBE", "STATUS", "HANDOFF", "HELP", "PROVIDER",
+                          "BUYER"})
 
 
 def known_word_ratio(norm: Normalized, vocab: dict[str, int]) -> tuple[int, float]:

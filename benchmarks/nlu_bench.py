@@ -30,7 +30,8 @@ from nlu.store import DEFAULT_DATA_DIR, is_fresh  # noqa: E402
 from nlu.training import train_to_dir  # noqa: E402
 
 HELDOUT = [ROOT / "tests" / "nlu" / "data" / "heldout.yml",
-           ROOT / "tests" / "nlu" / "data" / "heldout_people.yml"]
+           ROOT / "tests" / "nlu" / "data" / "heldout_people.yml",
+           ROOT / "tests" / "nlu" / "data" / "heldout_long.yml"]
 
 
 def percentile(values: list[float], q: float) -> float:

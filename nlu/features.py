@@ -37,7 +37,6 @@ class FeatureConfig:
     bigrams: bool = True
     trigrams: bool = False
     concept_pairs: bool = True  # "#NEED>PROVIDER": who does what, not only which words
-    ask_weight: float = 0.0  # words of the sentence that carries the ask (long messages)
 
 
 def words_of(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> tuple[list[str], list[str]]:
@@ -65,13 +64,13 @@ def _sublinear(counts: Counter[str], weight: float) -> dict[str, float]:
     return {k: 1.0 + math.log(v) for k, v in counts.items()}
 
 
-BLOCKS = ("c", "w", "f", "#", "a")  # char n-grams, words (+ bigrams), folded, concepts, ask
+BLOCKS = ("c", "w", "f", "#")  # char n-grams, words (+ bigrams), folded words, concepts
 
 
 def block_weights(cfg: FeatureConfig) -> dict[str, float]:
     """Feature-name prefix → weight of that block after its own L2 normalisation."""
     return {"c": cfg.char_weight, "w": cfg.word_weight, "b": cfg.word_weight,
-            "f": cfg.folded_weight, "#": cfg.concept_weight, "a": cfg.ask_weight}
+            "f": cfg.folded_weight, "#": cfg.concept_weight}
 
 
 def weigh(
@@ -121,8 +120,6 @@ def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
             names += [f"{a}>{b[1:]}" for (_, ea, a), (sb, _, b) in zip(found, found[1:], strict=False)
                       if sb - ea <= PAIR_GAP]
         feats.update(_sublinear(Counter(names), cfg.concept_weight))
-    if cfg.ask_weight > 0:
-        feats.update(_sublinear(Counter("a" + w for w in ask_words(norm)), cfg.ask_weight))
     return feats
 
 
@@ -164,30 +161,6 @@ def concept_spans(words: list[str]) -> list[tuple[int, int, str]]:
 def concepts(words: list[str]) -> list[str]:
     """Concept features of the longest phrases found in the words (non-overlapping)."""
     return [c for _, _, c in concept_spans(words)]
-
-
-_SENTENCE_RE = re.compile(r"[.!?;\n]+(?:\s|$)")
-
-
-def ask_words(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> list[str]:
-    """Words of the sentence that carries the ask: the last one with a question mark or a
-    request concept (people tell their story first), else the whole text."""
-    text = norm.plain[:limit]
-    parts = [p for p in _SENTENCE_RE.split(text) if p.strip()]
-    if len(parts) < 2:
-        return expand_words(_WORD_RE.findall(text))
-    ends = [m.group(0) for m in _SENTENCE_RE.finditer(text)]
-    for k in range(len(parts) - 1, -1, -1):
-        words = expand_words(_WORD_RE.findall(parts[k]))
-        asks = k < len(ends) and "?" in ends[k]
-        if asks or any(c[1:] in ASK_CONCEPTS for c in concepts(words)):
-            return words
-    return expand_words(_WORD_RE.findall(parts[-1]))
-
-
-ASK_CONCEPTS = frozenset({"NEED", "OFFER", "EXPERT", "EVENT", "TRAINING", "FUNDING", "IP",
-                          "SUBSCRIBE", "UNSUBSCRIBE", "STATUS", "HANDOFF", "HELP", "PROVIDER",
-                          "BUYER"})
 
 
 def known_word_ratio(norm: Normalized, vocab: dict[str, int]) -> tuple[int, float]:

@@ -207,8 +207,10 @@ def accent_mismatches(accented: dict[str, frozenset[str]], matched: Sequence[str
     """Matched terms whose accented query word the row never writes that way: the query said
     "nấm", the row says "Nam" (or "Quảng Nam"). A row typed without any diacritics still
     matches: its "nam" may well mean "nấm". ``meta`` (sector and province names we add) count
-    as written, but not as a sign that the row was typed with diacritics."""
-    wanted = {t for t in matched if any(w in accented for w in t.split("_"))}
+    as written, but not as a sign that the row was typed with diacritics. Generic words
+    ("công nghệ" / "làng nghề") weigh too little to judge a row by."""
+    wanted = {t for t in matched if any(w in accented and w not in GENERIC_WORDS
+                                        for w in t.split("_"))}
     if not wanted:
         return set()
     seen: set[str] = set()
@@ -219,4 +221,5 @@ def accent_mismatches(accented: dict[str, frozenset[str]], matched: Sequence[str
     for text in meta:
         seen.update(_WORD_RE.findall(fold(text or "")))
     return {t for t in wanted
-            if any(w in accented and not (accented[w] & seen) for w in t.split("_"))}
+            if any(w in accented and w not in GENERIC_WORDS and not (accented[w] & seen)
+                   for w in t.split("_"))}

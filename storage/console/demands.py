@@ -1,4 +1,5 @@
-"""Demands for the web console: the filtered, paged list, one demand, status changes, exports."""
+"""Demands for the web console: the filtered, paged list, one demand, exports. The pipeline's
+steps are `storage.repos.pipeline`'s (bot.admin.pipeline)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,7 @@ from storage.db import Database
 from storage.demand_view import demand_dict
 from storage.errors import NotFound
 from storage.models import DEMAND_STATUSES, ConnectionPoint, Demand, MessageLog, User
-from storage.repos import demands
-from storage.repos.demands import STATUS_NAMES, TRANSITIONS
+from storage.repos.demands import STATUS_NAMES
 from storage.repos.staff import StaffMember
 
 EXPORT_LIMIT = 50_000
@@ -181,7 +181,6 @@ EXCERPT_AFTER = timedelta(minutes=5)  # the bot's answer to the demand comes jus
 @dataclass(slots=True)
 class DemandPage:
     record: dict[str, Any]
-    next_statuses: list[tuple[str, str]] = field(default_factory=list)
     conversation: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -214,15 +213,5 @@ async def detail(db: Database, member: StaffMember, demand_id: int) -> DemandPag
             # Same answer as a missing demand: another point's numbers are not revealed.
             raise NotFound(f"Không tìm thấy yêu cầu số {demand_id}.")
         conversation = await _conversation(s, demand)
-    nexts = [(st, STATUS_NAMES[st]) for st in TRANSITIONS.get(record["status"], ())]
-    return DemandPage(record, nexts, conversation)
+    return DemandPage(record, conversation)
 
-
-async def change_status(db: Database, member: StaffMember, demand_id: int, status: str,
-                        note: str | None) -> None:
-    """Move a demand this member may see to `status`; raises NotFound or InvalidStatusChange."""
-    await detail(db, member, demand_id)
-    async with db.transaction() as s:
-        demand = await demands.get(s, demand_id)
-        await demands.change_status(s, demand, status, note=(note or "").strip()[:2000] or None,
-                                    changed_by=f"{member.channel}:{member.user_id}")

@@ -3,6 +3,8 @@ page with "forget this user" (the erasure users ask for in chat with /xoadulieu)
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -35,7 +37,7 @@ async def listing(request: Request, member: StaffMember) -> Response:
 
 
 async def _user_page(request: Request, member: StaffMember, template: str,
-                     **extra: object) -> Response:
+                     **extra: Any) -> Response:
     try:
         found = await users.detail(request.app.state.db, member, request.path_params["user_id"])
     except NotFound as missing:

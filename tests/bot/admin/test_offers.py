@@ -68,3 +68,30 @@ async def test_forged_or_unknown_decisions_change_nothing(console: Console) -> N
                                    data={"csrf": csrf})).status_code == 404
     async with console.db.session() as s:
         assert (await s.get(Technology, tech)).status == "pending_review"  # type: ignore[union-attr]
+
+
+async def test_the_queue_costs_the_same_queries_however_many_offers(console: Console) -> None:
+    from sqlalchemy import event
+
+    from storage.console import offers as queue
+
+    async def queries() -> int:
+        statements: list[str] = []
+
+        def seen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+            statements.append(statement)
+
+        event.listen(console.db.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            await queue.pending(console.db, 1)
+        finally:
+            event.remove(console.db.engine.sync_engine, "before_cursor_execute", seen)
+        return len(statements)
+
+    await _offer(console, "CB-10", "Một")
+    few = await queries()
+    for n in range(15):
+        await _offer(console, f"CB-2{n}", f"Công nghệ {n}")
+    assert await queries() == few
+    found = await queue.pending(console.db, 1)
+    assert found.total == 16 and all(r.offered_by == "telegram:u0" for r in found.rows)

@@ -66,3 +66,37 @@ async def test_another_points_user_cannot_be_seen_or_forgotten(console: Console)
     await console.sign_in("telegram", "200")
     assert (await console.web.get(f"/admin/users/{other.id}")).status_code == 200
     assert (await console.web.get("/admin/users/99999999999")).status_code == 404
+
+
+async def test_the_user_list_costs_the_same_queries_however_many_users(
+        console: Console) -> None:
+    from sqlalchemy import event
+
+    from storage.console import users
+    from storage.repos import staff
+
+    member = await staff.find(console.db, "telegram", "200")
+    assert member is not None
+
+    async def queries() -> int:
+        statements: list[str] = []
+
+        def seen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+            statements.append(statement)
+
+        event.listen(console.db.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            await users.page(console.db, member, channel=None, province=None, query=None,
+                             subscribed=False, number=1)
+        finally:
+            event.remove(console.db.engine.sync_engine, "before_cursor_execute", seen)
+        return len(statements)
+
+    few = await queries()
+    async with console.db.transaction() as s:
+        for n in range(20):
+            user = User(channel="zalo", external_id=f"z{n}", display_name=f"Người {n}")
+            s.add(user)
+            await s.flush()
+            s.add_all([Subscription(user_id=user.id), Demand(user_id=user.id, type="find_expert")])
+    assert await queries() == few

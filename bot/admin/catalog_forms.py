@@ -1,5 +1,6 @@
-"""/admin/catalog/experts/… and /admin/catalog/events/…: create and edit experts and events
-(technologies are in bot.admin.catalog). Saved items are found by the bot's next search."""
+"""/admin/catalog/experts/… and /admin/catalog/events/…: create, edit and archive experts and
+events (technologies are in bot.admin.catalog). Saved items are found by the bot's next search;
+archived ones are no longer suggested or listed, and an archived event takes no registration."""
 
 from __future__ import annotations
 
@@ -34,11 +35,12 @@ def _values(item: Any, kind: str) -> dict[str, Any]:
                 "sectors": list(item.sectors or []), "bio": item.bio, "province": item.province,
                 "country": item.country, "phone": (item.contact or {}).get("phone", ""),
                 "email": (item.contact or {}).get("email", ""),
-                "consent_contact": "1" if item.consent_contact else ""}
+                "consent_contact": "1" if item.consent_contact else "",
+                "archived": item.archived_at is not None}
     values = {k: getattr(item, k) for k in ("code", "title", "kind", "venue", "online_url",
                                             "province", "organiser", "capacity",
                                             "description")}
-    values["sectors"] = list(item.sectors or [])
+    values["sectors"], values["archived"] = list(item.sectors or []), item.archived_at is not None
     for key in MOMENTS:
         moment = getattr(item, key)
         values[key] = moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M") if moment else ""
@@ -81,9 +83,23 @@ async def save(request: Request, member: StaffMember) -> Response:
     return RedirectResponse(f"/admin/catalog/{kind}/{saved}?saved=1", status_code=303)
 
 
+@staff_page
+async def archive(request: Request, member: StaffMember) -> Response:
+    kind, item_id = _kind(request), request.path_params["item_id"]
+    archived = str((await request.form()).get("archived") or "1") == "1"
+    try:
+        await catalog_forms.set_archived(request.app.state.db, kind, item_id, archived)
+    except NotFound as missing:
+        return message_page(request, "Không tìm thấy", str(missing), status=404, member=member)
+    if hasattr(request.app.state.search, "invalidate"):
+        request.app.state.search.invalidate()
+    return RedirectResponse(f"/admin/catalog/{kind}/{item_id}", status_code=303)
+
+
 routes = [route for kind in ("experts", "events") for route in (
     Route(f"/catalog/{kind}/new", form, methods=["GET"]),
     Route(f"/catalog/{kind}/new", save, methods=["POST"]),
     Route(f"/catalog/{kind}/{{item_id:int}}", form, methods=["GET"]),
     Route(f"/catalog/{kind}/{{item_id:int}}", save, methods=["POST"]),
+    Route(f"/catalog/{kind}/{{item_id:int}}/archive", archive, methods=["POST"]),
 )]

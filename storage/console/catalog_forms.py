@@ -15,6 +15,7 @@ from storage.convert import LOCAL_TZ
 from storage.db import Database
 from storage.errors import InvalidValue, NotFound
 from storage.models import EVENT_KINDS, Event, Expert
+from storage.sqltypes import utcnow
 
 MODELS: dict[str, Any] = {"experts": Expert, "events": Event}
 PREFIXES = {"experts": "CG-W", "events": "SK-W"}
@@ -96,6 +97,17 @@ async def get(db: Database, kind: str, item_id: int) -> Any:
     if found is None:
         raise NotFound(f"Không tìm thấy {NAMES[kind]} số {item_id}.")
     return found
+
+
+async def set_archived(db: Database, kind: str, item_id: int, archived: bool) -> None:
+    """Archive an expert (no longer suggested) or an event (off the lists, registration
+    closed), or bring it back."""
+    async with db.transaction() as s:
+        item = await s.get(MODELS[kind], item_id) if valid_id(item_id) else None
+        if item is None:
+            raise NotFound(f"Không tìm thấy {NAMES[kind]} số {item_id}.")
+        item.archived_at = utcnow() if archived else None
+        item.updated_at = utcnow()  # the search index follows updated_at
 
 
 async def _next_code(s: Any, kind: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.convert import LOCAL_TZ
-from storage.models import Event, Expert
+from storage.models import Event, Expert, User
 from tests.bot.admin.conftest import Console
 
 
@@ -68,3 +68,47 @@ async def test_create_and_edit_an_event(console: Console) -> None:
         assert (await s.get(Event, event.id)).title == "Techmart 2027"  # type: ignore[union-attr]
     listing = await console.web.get("/admin/catalog?kind=events")
     assert f'href="/admin/catalog/events/{event.id}"' in listing.text
+
+
+async def test_archived_experts_and_events_are_no_longer_offered(console: Console) -> None:
+    from datetime import timedelta
+
+    import pytest
+
+    from storage.errors import RegistrationClosed
+    from storage.repos import catalog, registrations
+    from storage.sqltypes import utcnow
+
+    async with console.db.transaction() as s:
+        expert = Expert(code="CG-01", name="Lê Văn Cường", title="TS.", fields=["sấy nông sản"])
+        event = Event(code="SK-01", kind="workshop", title="Hội thảo sấy nông sản",
+                      starts_at=utcnow() + timedelta(days=9))
+        s.add_all([expert, event])
+    await console.sign_in("telegram", "100")
+    csrf = await console.csrf("/admin/catalog")
+    for kind, item in (("experts", expert), ("events", event)):
+        done = await console.web.post(f"/admin/catalog/{kind}/{item.id}/archive",
+                                      data={"csrf": csrf, "archived": "1"})
+        assert done.status_code == 303
+        assert "Đang lưu trữ" in (await console.web.get(done.headers["location"])).text
+        listing = await console.web.get(f"/admin/catalog?kind={kind}")
+        assert "Đã lưu trữ" in listing.text
+    found = await console.web.get("/admin/catalog?kind=experts&q=sấy nông sản")
+    assert "Lê Văn Cường" not in found.text
+    events = await console.web.get("/admin/catalog?kind=events&q=hội thảo sấy")
+    assert "Hội thảo sấy nông sản" not in events.text.split("<tbody>")[1]
+    async with console.db.session() as s:
+        assert await catalog.upcoming_events(s) == []
+        user = (await s.execute(select(User).where(User.external_id == "u0"))).scalar_one()
+    with pytest.raises(RegistrationClosed):
+        await registrations.register(console.db, user, "SK-01")
+    back = await console.web.post(f"/admin/catalog/events/{event.id}/archive",
+                                  data={"csrf": csrf, "archived": "0"})
+    assert back.status_code == 303
+    async with console.db.session() as s:
+        assert [e.code for e in await catalog.upcoming_events(s)] == ["SK-01"]
+    forged = await console.web.post(f"/admin/catalog/experts/{expert.id}/archive",
+                                    data={"csrf": "forged"})
+    assert forged.status_code == 403
+    assert (await console.web.post("/admin/catalog/experts/99999/archive",
+                                   data={"csrf": csrf})).status_code == 404

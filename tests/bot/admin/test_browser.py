@@ -25,8 +25,9 @@ from bot.admin import create_admin_app
 from bot.web import create_web_app
 from storage.convert import LOCAL_TZ
 from storage.db import Database
-from storage.models import Subscription, User
+from storage.models import OutboxMessage, Subscription, User
 from storage.repos import broadcasts, pipeline, web_logins
+from storage.repos.broadcasts import Audience
 from storage.sqltypes import utcnow
 from tests.bot.admin.conftest import SECRET, populate
 from tests.storage.conftest import create_schema
@@ -181,6 +182,17 @@ async def test_compose_and_schedule_a_broadcast(
     assert await page.get_by_text("1 người nhận").count() == 1
     made = await broadcasts.report(db, int(page.url.rsplit("/", 1)[1]))
     assert made.recipients == 1 and made.send_at > utcnow()
+    # One sent earlier from the command line: its report is complete, one message refused.
+    earlier = await broadcasts.create(db, created_by="cli", payload={"text": "x"},
+                                      audience=Audience(), text="Bản tin công nghệ tháng 11.")
+    async with db.transaction() as s:
+        rows = list((await s.execute(select(OutboxMessage).where(
+            OutboxMessage.broadcast_id == earlier.id).order_by(OutboxMessage.id))).scalars())
+        rows[0].status = "sent"
+        rows[1].status, rows[1].reason = "failed", "blocked"
+    await page.goto(f"{base}/admin/broadcasts/{earlier.id}")
+    assert await page.get_by_text("Đã gửi xong").count() == 1
+    assert await page.get_by_text("Lỗi — đã chặn bot: 1").count() == 1
     await page.goto(f"{base}/admin/broadcasts")
     await screenshot(page, "broadcasts", tmp_path)
     await page.goto(f"{base}/admin/reports?period=year")

@@ -32,7 +32,9 @@ async def board(request: Request, member: StaffMember) -> Response:
     number = page_number(request.query_params.get("page"))
     rows = await demands.page(db, member, f, number)
     counts = await demands.status_counts(db, member, f)
+    moved = str(request.query_params.get("moved") or "")
     return page(request, "demands.html", member, rows=rows, counts=counts, f=f,
+                moved=int(moved) if moved.isdigit() and len(moved) < 10 else None,
                 query=f.query(), statuses=STATUS_NAMES, sectors=SECTORS, provinces=PROVINCES)
 
 

@@ -126,6 +126,9 @@ async def act(request: Request, member: StaffMember) -> Response:
                             member=member)
     if partial:
         return await render_demand(request, member, demand_id, done=DONE[step], partial=True)
+    if step == "move" and not member.sees((await pipeline.card(request.app.state.db,
+                                                               demand_id)).point_code):
+        return RedirectResponse(f"/admin/demands?moved={demand_id}", status_code=303)
     return RedirectResponse(f"/admin/demands/{demand_id}?done={step}", status_code=303)
 
 

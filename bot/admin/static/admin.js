@@ -18,14 +18,19 @@ document.addEventListener("submit", function (event) {
   fetch(form.action, {method: "POST", body: new FormData(form), headers: {"X-Partial": "1"},
                       credentials: "same-origin"})
     .then(function (response) {
-      if (response.headers.get("X-Partial") !== "1") { throw new Error("full page"); }
-      return response.text();
+      return response.text().then(function (html) {
+        if (response.headers.get("X-Partial") === "1") {
+          document.querySelector(selector).outerHTML = html;
+        } else {  // a whole page (signed out, an expired form): show it as a plain form would
+          document.open(); document.write(html); document.close();
+        }
+      });
     })
-    .then(function (html) {
-      var target = document.querySelector(selector);
-      target.outerHTML = html;
-    })
-    .catch(function () { form.removeAttribute("data-partial"); form.submit(); });
+    .catch(function () {
+      // Not sent again by itself: the step may have been done; the member decides.
+      if (button) { button.disabled = false; }
+      window.alert("Chưa kết nối được với máy chủ. Anh/chị tải lại trang để xem yêu cầu đã được cập nhật chưa.");
+    });
 });
 
 // <output data-count="URL" data-form="#id">: how many the form's choices reach, asked again

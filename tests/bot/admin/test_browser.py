@@ -106,6 +106,13 @@ async def test_sign_in_from_a_link_and_move_a_demand_through_the_pipeline(
     await screenshot(page, "demands", tmp_path)
     await page.get_by_role("link", name=f"#{ids['DKN-BN']}").click()
     url = page.url
+    # An expired form (a forged token here) shows the explanation page and changes nothing.
+    await page.locator("form[action$='/act/take'] input[name=csrf]").evaluate(
+        "input => input.value = 'forged'")
+    await page.get_by_role("button", name="Nhận xử lý").click()
+    await page.get_by_text("Biểu mẫu đã hết hạn").wait_for()
+    assert (await pipeline.card(db, ids["DKN-BN"])).status == "new"
+    await page.goto(url)
     # Each step answers with the pipeline section only: the page is not reloaded.
     await page.evaluate("window.notReloaded = true")
     await page.get_by_role("button", name="Nhận xử lý").click()

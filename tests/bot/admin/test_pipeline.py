@@ -85,7 +85,9 @@ async def test_assign_to_a_staff_member_and_move_to_another_point(console: Conso
     stranger = await _step(console, demand_id, "assign", csrf, staff="telegram:999")
     assert stranger.status_code == 409 and "chọn một cán bộ" in stranger.text
     moved = await _step(console, demand_id, "move", csrf, point="DKN-HN", note="Đúng địa bàn")
-    assert moved.status_code == 303
+    assert moved.headers["location"] == f"/admin/demands?moved={demand_id}"
+    listing = await console.web.get(moved.headers["location"])
+    assert f"Đã chuyển yêu cầu số {demand_id} sang điểm kết nối khác" in listing.text
     card = await pipeline.card(console.db, demand_id)
     assert card.point_code == "DKN-HN" and card.status == "new" and card.assigned_to is None
     alerts = await _updates(console, "staff_alert")

@@ -25,7 +25,7 @@ from storage.repos.staff import StaffMember
 
 EXPORT_LIMIT = 50_000
 EXPORT_HEADER = ("Số", "Ngày tạo", "Trạng thái", "Loại", "Nhu cầu", "Lĩnh vực", "Tỉnh/thành",
-                 "Điểm kết nối", "Người gửi", "Kênh")
+                 "Điểm kết nối", "Người gửi", "Kênh", "Cán bộ xử lý")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,7 @@ class DemandFilter:
     type: str | None = None
     since: date | None = None
     until: date | None = None
+    mine: bool = False  # only those assigned to the member viewing
 
     @classmethod
     def from_query(cls, q: Any) -> DemandFilter:
@@ -50,14 +51,16 @@ class DemandFilter:
                    point=(text("point") or "").upper() or None,
                    sector=sector if sector in SECTOR_BY_ID else None,
                    province=province if province in PROVINCE_BY_ID else None,
-                   type=text("type"), since=_day(text("since")), until=_day(text("until")))
+                   type=text("type"), since=_day(text("since")), until=_day(text("until")),
+                   mine=q.get("mine") == "1")
 
     def query(self) -> dict[str, str]:
         """The filter as query parameters (for paging and export links)."""
         values = {"status": self.status, "point": self.point, "sector": self.sector,
                   "province": self.province, "type": self.type,
                   "since": self.since.isoformat() if self.since else None,
-                  "until": self.until.isoformat() if self.until else None}
+                  "until": self.until.isoformat() if self.until else None,
+                  "mine": "1" if self.mine else None}
         return {k: v for k, v in values.items() if v}
 
 
@@ -80,6 +83,7 @@ class DemandRow:
     point: str | None
     user_name: str | None
     channel: str
+    assigned: str | None = None  # the staff member handling it
 
     @property
     def status_name(self) -> str:
@@ -98,7 +102,7 @@ class DemandRow:
     def cells(self) -> list[Any]:
         return [self.id, self.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
                 self.status_name, self.type, self.need, self.sector_name, self.province_name,
-                self.point or "", self.user_name or "", self.channel]
+                self.point or "", self.user_name or "", self.channel, self.assigned or ""]
 
 
 def _statement(member: StaffMember, f: DemandFilter) -> Any:
@@ -116,6 +120,8 @@ def _statement(member: StaffMember, f: DemandFilter) -> Any:
     for column, value in conditions.items():
         if value:
             stmt = stmt.where(column == value)
+    if f.mine:
+        stmt = stmt.where(Demand.assigned_to == f"{member.channel}:{member.user_id}")
     if f.since:
         stmt = stmt.where(Demand.created_at >= datetime.combine(f.since, time(), LOCAL_TZ))
     if f.until:
@@ -128,7 +134,8 @@ def _row(demand: Demand, name: str | None, channel: str, point: str | None) -> D
     need = str((demand.details or {}).get("need") or demand.raw_text or "")
     return DemandRow(id=demand.id, created_at=demand.created_at, status=demand.status,
                      type=demand.type, need=need[:300], sector=demand.sector,
-                     province=demand.province, point=point, user_name=name, channel=channel)
+                     province=demand.province, point=point, user_name=name, channel=channel,
+                     assigned=demand.assigned_name or demand.assigned_to)
 
 
 async def page(db: Database, member: StaffMember, f: DemandFilter, number: int,

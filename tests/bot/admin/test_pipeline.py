@@ -146,3 +146,17 @@ async def test_steps_need_the_right_point_a_session_and_the_csrf_token(
     await console.sign_in("telegram", "200")
     csrf = await console.csrf()
     assert (await _step(console, other, "take", csrf)).status_code == 303
+
+
+async def test_my_work_lists_what_i_was_given_with_who_handles_each(console: Console) -> None:
+    await console.sign_in("telegram", "200")
+    csrf = await console.csrf()
+    own, other = console.demands["DKN-BN"], console.demands["DKN-HN"]
+    assert (await _step(console, own, "take", csrf)).status_code == 303
+    mine = await console.web.get("/admin/demands?mine=1")
+    table = mine.text.split("<tbody>")[1]
+    assert f"#{own}" in table and f"#{other}" not in table and "Cán bộ quốc gia" in table
+    assert "1 yêu cầu" in mine.text and "mine=1" in mine.text.split("Tải CSV")[0]
+    sheet = (await console.web.get("/admin/demands/export.csv?mine=1")).content.decode("utf-8-sig")
+    assert sheet.splitlines()[0].endswith("Cán bộ xử lý")
+    assert sheet.splitlines()[1].endswith("Cán bộ quốc gia") and len(sheet.splitlines()) == 2

@@ -160,3 +160,17 @@ async def test_my_work_lists_what_i_was_given_with_who_handles_each(console: Con
     sheet = (await console.web.get("/admin/demands/export.csv?mine=1")).content.decode("utf-8-sig")
     assert sheet.splitlines()[0].endswith("Cán bộ xử lý")
     assert sheet.splitlines()[1].endswith("Cán bộ quốc gia") and len(sheet.splitlines()) == 2
+
+
+async def test_propose_what_a_catalog_search_found(console: Console) -> None:
+    tech_id, expert_id = await _catalog(console)
+    await console.sign_in("telegram", "100")
+    demand_id = console.demands["DKN-BN"]
+    csrf = await console.csrf(f"/admin/demands/{demand_id}")
+    await _step(console, demand_id, "take", csrf)
+    page = await console.web.get(f"/admin/demands/{demand_id}?q=máy sấy vải thiều")
+    assert f'value="t{tech_id}"' in page.text and "(tìm thấy)" in page.text
+    experts = await console.web.get(f"/admin/demands/{demand_id}?q=Nguyễn Văn An")
+    assert f'value="e{expert_id}"' in experts.text
+    nothing = await console.web.get(f"/admin/demands/{demand_id}?q=xyzzy")
+    assert "(tìm thấy)" not in nothing.text

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from markupsafe import escape
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -113,6 +114,27 @@ async def recipients(request: Request, member: StaffMember) -> Response:
 
 
 @staff_page
+async def preview(request: Request, member: StaffMember) -> Response:
+    """The message as subscribers will read it (an HTML fragment for the compose form)."""
+    q = request.query_params
+    text = str(q.get("text") or "").strip()[:MAX_TEXT]
+    code = str(q.get("event") or "").strip()[:40] if q.get("content") == "event" else ""
+    try:
+        event = await broadcasts.event_for(request.app.state.db, code) if code else None
+    except NotFound:
+        event = None
+    if not text and event is None:
+        html = "Nội dung tin sẽ hiện ở đây khi anh/chị nhập."
+    else:
+        message = broadcast_message(text, event, LOCAL_TZ)
+        buttons = "".join(f' <span class="button">{escape(b.label)}</span>'
+                          for b in message.buttons)
+        html = f'<span class="pre">{escape(message.text)}</span>{buttons}'
+    return Response(html, media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+@staff_page
 async def create(request: Request, member: StaffMember) -> Response:
     db, form = request.app.state.db, await request.form()
     try:
@@ -194,6 +216,7 @@ routes = [
     Route("/broadcasts", create, methods=["POST"]),
     Route("/broadcasts/new", compose, methods=["GET"]),
     Route("/broadcasts/count", recipients, methods=["GET"]),
+    Route("/broadcasts/preview", preview, methods=["GET"]),
     Route("/broadcasts/{broadcast_id:int}", one, methods=["GET"]),
     Route("/broadcasts/{broadcast_id:int}/report", report, methods=["GET"]),
     Route("/broadcasts/{broadcast_id:int}/cancel", cancel, methods=["POST"]),

@@ -176,3 +176,19 @@ async def test_the_list_costs_the_same_queries_however_many_broadcasts(
     assert await queries() == few
     found = await console_broadcasts.page(console.db, member, 1)
     assert found.total == 13 and all(r.pending == 2 for r in found.rows)
+
+
+async def test_the_preview_is_the_message_subscribers_will_read(console: Console) -> None:
+    async with console.db.transaction() as s:
+        s.add(Event(code="SK-02", kind="workshop", title="Hội thảo sấy nông sản <mới>",
+                    starts_at=utcnow() + timedelta(days=5), venue="Bắc Ninh"))
+    await console.sign_in("telegram", "100")
+    blank = await console.web.get("/admin/broadcasts/preview?content=text&text=")
+    assert "sẽ hiện ở đây" in blank.text
+    shown = await console.web.get("/admin/broadcasts/preview", params={
+        "content": "event", "event": "SK-02", "text": "Kính mời <b>doanh nghiệp</b>"})
+    expected = broadcast_message("Kính mời <b>doanh nghiệp</b>",
+                                 await broadcasts.event_for(console.db, "SK-02"), LOCAL_TZ)
+    assert "Kính mời &lt;b&gt;doanh nghiệp&lt;/b&gt;" in shown.text  # escaped, not markup
+    assert "Hội thảo sấy nông sản &lt;mới&gt;" in shown.text
+    assert all(b.label in shown.text for b in expected.buttons) and expected.buttons

@@ -178,6 +178,7 @@ async def test_compose_and_schedule_a_broadcast(
     await page.select_option("select[name=sector]", ["agri_processing"])
     await count.get_by_text("Sẽ gửi tới 1 người").wait_for()  # counted again, live
     await page.fill("textarea[name=text]", "Mời doanh nghiệp dự phiên kết nối công nghệ sấy.")
+    await page.locator("output.preview").get_by_text("Mời doanh nghiệp dự phiên").wait_for()
     await page.check("input[name=when][value=later]")
     at = (utcnow() + timedelta(days=1)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
     await page.fill("input[name=at]", at)

@@ -220,6 +220,9 @@ def accent_mismatches(accented: dict[str, frozenset[str]], matched: Sequence[str
         return set()
     for text in meta:
         seen.update(_WORD_RE.findall(fold(text or "")))
+    plains = {_plain_word(w) for w in seen}
+    # Judged only where the row does write the word in some form: a match found otherwise
+    # (an abbreviation the index expanded, an index a moment behind an edit) is left alone.
     return {t for t in wanted
-            if any(w in accented and w not in GENERIC_WORDS and not (accented[w] & seen)
-                   for w in t.split("_"))}
+            if any(w in accented and w not in GENERIC_WORDS and w in plains
+                   and not (accented[w] & seen) for w in t.split("_"))}

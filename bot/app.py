@@ -231,7 +231,9 @@ class App:
         except Exception:
             log.exception("handler error for %s:%s", incoming.channel, incoming.chat_id)
             return [*replies, Outgoing(APOLOGY)], ctx, True
-        return [*replies, *(ctx.replies or [Outgoing("Dạ, anh/chị cần em hỗ trợ gì thêm ạ?")])], ctx, False
+        if not ctx.replies and not ctx.quiet:
+            ctx.replies = [Outgoing("Dạ, anh/chị cần em hỗ trợ gì thêm ạ?")]
+        return [*replies, *ctx.replies], ctx, False
 
     async def mark_user_inactive(self, channel: str, user_id: str) -> None:
         """The user blocked the bot (or left): stop sending them anything proactive."""

@@ -188,6 +188,9 @@ async def forget_user(session: AsyncSession, user: User) -> Forgotten:
     from storage.repos.outbox import forget_user as forget_in_outbox
 
     await forget_in_outbox(session, user.id)
+    from storage.repos import handoff_relay
+
+    await handoff_relay.forget_user(session, user)
     await delete_channel_traces(session, user)
     user.province = None
     # The account id itself is personal: the row stays (demands count in reports) under a

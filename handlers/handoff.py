@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers import handoff_relay as relay
 from handlers import parsers
 from handlers.base import Context, Router
 from handlers.forms import Form, Slot
 from handlers.office_hours import HOURS_TEXT, in_working_hours, local_tz, next_opening, say_when
-from handlers import handoff_relay as relay
 from handlers.staff.access import current_member
 from handlers.ui import intent_button, main_menu
 from storage.errors import StorageError

@@ -41,6 +41,8 @@ class UserData:
     registrations: list[tuple[EventRegistration, Event]] = field(default_factory=list)
     offers: list[Technology] = field(default_factory=list)  # technologies the user submitted
     messages: int = 0
+    # The latest lines of their conversations with staff (handoffs), oldest first.
+    handoff_lines: list[MessageLog] = field(default_factory=list)
 
 
 async def registrations_with_events(
@@ -66,7 +68,19 @@ async def user_data(session: AsyncSession, user: User) -> UserData:
         registrations=await registrations_with_events(session, user),
         offers=await offers_of(session, user),
         messages=len(list(messages)),
+        handoff_lines=await _handoff_lines(session, user),
     )
+
+
+async def _handoff_lines(session: AsyncSession, user: User, limit: int = 10) -> list[MessageLog]:
+    from storage.repos.handoffs import RELAY_INTENT
+
+    rows = list((await session.execute(
+        select(MessageLog).where(MessageLog.channel == user.channel,
+                                 MessageLog.chat_id == user.external_id,
+                                 MessageLog.intent == RELAY_INTENT)
+        .order_by(MessageLog.id.desc()).limit(limit))).scalars())
+    return rows[::-1]
 
 
 async def offers_of(session: AsyncSession, user: User) -> list[Technology]:

@@ -35,7 +35,7 @@ class JobReport:
     notices: int = 0
     digests: int = 0
     purged: int = 0  # message log lines past KETNOI_MESSAGE_LOG_DAYS
-    handoffs: int = 0  # users told about their request to talk to staff
+    handoffs: int = 0  # handoffs requeued, ended (user blocked the bot) or waiting notices
 
 
 async def queue_reminders(db: Database, now: datetime, tz: ZoneInfo) -> int:
@@ -93,10 +93,10 @@ async def queue_handoff_notices(db: Database, now: datetime, tz: ZoneInfo,
     someone will. Each is a conditional update, so a second run tells nobody twice."""
     texts = Texts(tz)
     requeued = await handoff_relay.requeue_orphans(db, texts)
-    await handoff_relay.close_unreachable(db, texts)
+    ended = await handoff_relay.close_unreachable(db, texts)
     told = await handoff_relay.tell_waiting(
         db, now, now - timedelta(seconds=settings.handoff_wait), texts)
-    return requeued + told
+    return requeued + ended + told
 
 
 async def run_jobs(db: Database, settings: Settings, now: datetime | None = None) -> JobReport:

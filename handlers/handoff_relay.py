@@ -25,7 +25,8 @@ USER_KEY = "handoff"
 STAFF_KEY = "handoff_staff"
 DRAFT_KEY = "handoff_draft"  # a staff member's message waiting for "to whom?"
 
-CHANNELS = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "Zalo OA", "console": "dòng lệnh"}
+CHANNELS = {"telegram": "Telegram", "zalo-bot": "Zalo", "zalo-oa": "Zalo OA", "zalo": "Zalo",
+            "console": "dòng lệnh"}
 KIND_NOTES = {
     ContentKind.PHOTO: "một ảnh", ContentKind.STICKER: "một nhãn dán",
     ContentKind.VOICE: "một tin nhắn thoại", ContentKind.AUDIO: "một tệp âm thanh",

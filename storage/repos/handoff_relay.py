@@ -8,14 +8,23 @@ so a Zalo user and a Telegram staff member talk to each other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Handoff, Staff, User
+from storage.models import (
+    ConversationState,
+    Handoff,
+    InboxUpdate,
+    MessageLog,
+    OutboxMessage,
+    Staff,
+    User,
+)
 from storage.repos import audit
 from storage.repos.handoffs import (
     HandoffTexts,
@@ -145,18 +154,57 @@ async def mark_told(db: Database, handoff_id: int, at: datetime) -> None:
 
 
 # --- erasure ---------------------------------------------------------------------------------
-async def forget_user(session: AsyncSession, user: User) -> None:
-    """End the user's handoffs and keep no words, names or chat ids on them; as a staff
-    member, their account leaves the handoffs they took."""
-    await session.execute(
-        update(Handoff).where(Handoff.user_id == user.id)
-        .values(chat_id="", user_name=None, note="",
-                status="closed", closed_by="forgotten", closed_at=utcnow())
-        .where(Handoff.status != "closed").execution_options(synchronize_session=False))
-    await session.execute(
-        update(Handoff).where(Handoff.user_id == user.id)
-        .values(chat_id="", user_name=None, note="").execution_options(synchronize_session=False))
+Scrub = Callable[[Any], Any]  # a text or JSON value with the person's names and contacts cut
+
+
+async def forget_user(session: AsyncSession, user: User, scrub: Scrub) -> None:
+    """End the user's handoffs and keep no words, names or chat ids on them. What the staff
+    side holds about the conversation (their chat's log, replies, state and raw updates since
+    the first request) is scrubbed of the user's names and contacts; as a staff member, the
+    user's own account leaves the handoffs they took."""
+    mine = list((await session.execute(select(Handoff).where(Handoff.user_id == user.id)))
+                .scalars())
+    since = min((h.opened_at for h in mine), default=None)
+    staff_chats = {(h.staff_channel, h.staff_chat) for h in mine if h.staff_chat}
+    for channel, chat in staff_chats:
+        await _scrub_chat(session, str(channel), str(chat), since, scrub)
+    for h in mine:
+        h.chat_id, h.user_name, h.note = "", None, ""
+        if h.status != "closed":
+            h.status, h.closed_by, h.closed_at = "closed", "forgotten", utcnow()
     await session.execute(
         update(Handoff).where(Handoff.staff_channel == user.channel,
                               Handoff.staff_chat == user.external_id)
         .values(staff_chat="", staff_name=None).execution_options(synchronize_session=False))
+    await session.flush()
+
+
+async def _scrub_chat(session: AsyncSession, channel: str, chat: str, since: datetime | None,
+                      scrub: Scrub) -> None:
+    logs = select(MessageLog).where(MessageLog.channel == channel, MessageLog.chat_id == chat)
+    rows = select(OutboxMessage).where(OutboxMessage.channel == channel,
+                                       OutboxMessage.recipient == chat)
+    if since is not None:
+        logs = logs.where(MessageLog.created_at >= since)
+        rows = rows.where(OutboxMessage.created_at >= since)
+    for line in (await session.execute(logs)).scalars():
+        line.text = scrub(line.text)
+    for row in (await session.execute(rows)).scalars():
+        row.payload = scrub(dict(row.payload or {}))
+    states = select(ConversationState).where(ConversationState.channel == channel,
+                                             ConversationState.chat_id == chat)
+    for state in (await session.execute(states)).scalars():
+        state.slots = scrub(dict(state.slots or {}))
+    updates = select(InboxUpdate).where(InboxUpdate.channel == channel)
+    if since is not None:
+        updates = updates.where(InboxUpdate.received_at >= since)
+    for update_row in (await session.execute(updates)).scalars():
+        update_row.raw = scrub(dict(update_row.raw or {}))
+
+
+async def names_of(session: AsyncSession, user: User) -> list[str]:
+    """The names the user's chat account showed when asking for staff (to cut them too)."""
+    stmt = select(Handoff.user_name).where(Handoff.user_id == user.id,
+                                           Handoff.user_name.is_not(None))
+    return sorted({n for n in (await session.execute(stmt)).scalars() if n and len(n) >= 3},
+                  key=len, reverse=True)

@@ -197,7 +197,8 @@ async def alert_staff(session: AsyncSession, row: Handoff, texts: HandoffTexts) 
              if row.connection_point_id else None)
     payload = texts.alert(await view(session, row))
     return await outbox.enqueue(session, [
-        Envelope("staff_alert", m.channel, m.user_id, payload,
+        # user_id names the user the alert is about, so forgetting them erases it too.
+        Envelope("staff_alert", m.channel, m.user_id, payload, user_id=row.user_id,
                  dedupe_key=f"handoff:{row.id}:{row.rounds}:{m.channel}:{m.user_id}")
         for m in await _staff_of(session, point)
         if (m.channel, m.user_id) != (row.channel, row.chat_id)])

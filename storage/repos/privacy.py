@@ -182,6 +182,11 @@ async def forget_user(session: AsyncSession, user: User) -> Forgotten:
     remove subscriptions, registrations and the chat log. Demands and offers themselves stay
     (without contact) for statistics and the catalog. Flushes; the caller commits."""
     mine = await demands_repo.list_for_user(session, user, limit=100_000)
+    from storage.repos import handoff_relay
+
+    strings = sorted({*_personal_strings(user, mine), *await handoff_relay.names_of(session, user)},
+                     key=len, reverse=True)
+    await handoff_relay.forget_user(session, user, lambda value: _scrub(value, strings))
     redact_demand_texts(user, mine)  # before the contact fields it reads are cleared
     touched = await demands_repo.anonymise_user(session, user)
     for demand in mine:
@@ -202,9 +207,6 @@ async def forget_user(session: AsyncSession, user: User) -> Forgotten:
     from storage.repos.outbox import forget_user as forget_in_outbox
 
     await forget_in_outbox(session, user.id)
-    from storage.repos import handoff_relay
-
-    await handoff_relay.forget_user(session, user)
     await delete_channel_traces(session, user)
     user.province = None
     # The account id itself is personal: the row stays (demands count in reports) under a

@@ -107,6 +107,11 @@ async def to_staff(ctx: Context) -> bool:
     hid = ctx.state.data.get(relay.USER_KEY)
     if not hid:  # the cheap check: almost every chat stops here
         return False
+    status = await handoffs.status_of(ctx.db, int(hid))  # a read: waiting chats stay cheap
+    if status != "taken":
+        if status != "open":
+            ctx.state.data.pop(relay.USER_KEY, None)
+        return False
     text, note_only = relay.carried(ctx)
     result = await handoff_relay.from_user(ctx.db, int(hid), text, relay.texts(ctx))
     if result.outcome == "closed":

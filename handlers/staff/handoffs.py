@@ -21,6 +21,8 @@ from storage.repos.staff import StaffMember
 
 router = Router("staff_handoffs")
 
+CHOICES_KEY = "handoff_choices"  # the conversations offered for a held message, in order
+
 OUTCOMES = {
     "closed": "Dạ, cuộc trò chuyện #{id} đã kết thúc nên tin nhắn không được gửi ạ.",
     "not_yours": "Dạ, cuộc trò chuyện #{id} đang do cán bộ khác phụ trách, tin nhắn không được "
@@ -59,15 +61,31 @@ async def from_staff(ctx: Context) -> bool:
                     "cuộc trò chuyện đã được chuyển lại cho cán bộ khác ạ.", main_menu())
             return True
         return False
+    if await _numbered_pick(ctx, member):
+        return True
     text, _ = relay.carried(ctx)
     if len(mine) == 1:
         await send(ctx, member, mine[0].id, text)
         return True
     ctx.state.data[relay.DRAFT_KEY] = text[:2000]
+    ctx.state.data[CHOICES_KEY] = [h.id for h in mine]
     ctx.say("Anh/chị đang trò chuyện với nhiều người. Gửi tin này cho ai ạ? (Lần sau có thể gõ "
             "/tra <số> <nội dung>.)",
             [*((f"Gửi cho {h.who[:30]} (#{h.id})", f"hf:send:{h.id}") for h in mine),
              ("Không gửi", "hf:send:-")])
+    return True
+
+
+async def _numbered_pick(ctx: Context, member: StaffMember) -> bool:
+    """Where choices are numbered lines (Zalo), "2" answers "to whom?" for the held message;
+    this check runs before the dispatcher's own typed-button check, so it is done here."""
+    choices = ctx.state.data.get(CHOICES_KEY)
+    number = ctx.text.strip().rstrip(".)")
+    if not (ctx.incoming.numbered and choices and ctx.state.data.get(relay.DRAFT_KEY)
+            and number.isdigit() and 1 <= int(number) <= len(choices) + 1):
+        return False
+    picked = choices[int(number) - 1] if int(number) <= len(choices) else "-"
+    await on_send(ctx, member, str(picked))
     return True
 
 
@@ -122,6 +140,7 @@ async def on_take(ctx: Context, member: StaffMember, raw: str) -> None:
 
 async def on_send(ctx: Context, member: StaffMember, raw: str) -> None:
     draft = ctx.state.data.pop(relay.DRAFT_KEY, None)
+    ctx.state.data.pop(CHOICES_KEY, None)
     hid = relay.handoff_id(raw)
     if hid is None or not draft:
         ctx.say("Dạ, em chưa gửi tin nào ạ." if raw == "-" or not draft else

@@ -25,7 +25,7 @@ from storage.models import (
     Staff,
     User,
 )
-from storage.repos import audit
+from storage.repos import audit, outbox
 from storage.repos.handoffs import (
     HandoffTexts,
     HandoffView,
@@ -34,6 +34,7 @@ from storage.repos.handoffs import (
     to_user,
     view,
 )
+from storage.repos.outbox import Envelope
 from storage.sqltypes import utcnow
 
 if TYPE_CHECKING:
@@ -72,15 +73,19 @@ async def from_user(db: Database, handoff_id: int, text: str,
                     texts: HandoffTexts) -> Relayed:
     """Relay the user's message to the staff member who has the handoff."""
     async with db.transaction() as s:
-        row = await s.get(Handoff, handoff_id)
-        if row is None or row.status == "closed":
-            return Relayed("closed", await view(s, row) if row else None)
+        # The handoff and whether its staff member is still staff, in one query.
+        found = (await s.execute(
+            select(Handoff, Staff.id).outerjoin(Staff, and_(
+                Staff.channel == Handoff.staff_channel, Staff.user_id == Handoff.staff_chat))
+            .where(Handoff.id == handoff_id))).first()
+        if found is None or found[0].status == "closed":
+            return Relayed("closed", await view(s, found[0]) if found else None)
+        row, staff_id = found
         if row.status == "open":
-            return Relayed("waiting", await view(s, row))
-        gone = (await s.execute(select(_staff_gone(row)))).scalar()  # type: ignore[call-overload]
-        if gone:
+            return Relayed("waiting", await view(s, row, point=False))
+        if staff_id is None:
             return Relayed("requeued", await _requeue(s, row, texts))
-        shown = await view(s, row)
+        shown = await view(s, row, point=False)
         await to_staff(s, row, texts.from_user(shown, text))
         return Relayed("sent", shown)
 
@@ -92,7 +97,7 @@ async def from_staff(db: Database, handoff_id: int, channel: str, chat: str, tex
         row = await s.get(Handoff, handoff_id)
         if row is None or row.status == "closed":
             return Relayed("closed", await view(s, row) if row else None)
-        shown = await view(s, row)
+        shown = await view(s, row, point=False)
         if row.status != "taken" or (row.staff_channel, row.staff_chat) != (channel, str(chat)):
             return Relayed("not_yours", shown)
         user = await s.get(User, row.user_id)
@@ -155,6 +160,8 @@ async def mark_told(db: Database, handoff_id: int, at: datetime) -> None:
 
 # --- erasure ---------------------------------------------------------------------------------
 Scrub = Callable[[Any], Any]  # a text or JSON value with the person's names and contacts cut
+FORGOTTEN = ("Cuộc trò chuyện #{id} đã kết thúc: người dùng đã yêu cầu xoá dữ liệu cá nhân của "
+             "mình.")
 
 
 async def forget_user(session: AsyncSession, user: User, scrub: Scrub) -> None:
@@ -169,6 +176,10 @@ async def forget_user(session: AsyncSession, user: User, scrub: Scrub) -> None:
     for channel, chat in staff_chats:
         await _scrub_chat(session, str(channel), str(chat), since, scrub)
     for h in mine:
+        if h.status == "taken":  # the staff member is told, without naming anyone
+            await outbox.enqueue(session, [Envelope("handoff", h.staff_channel or "",
+                                                    h.staff_chat or "", {"text": FORGOTTEN.format(
+                                                        id=h.id)})])
         h.chat_id, h.user_name, h.note = "", None, ""
         if h.status != "closed":
             h.status, h.closed_by, h.closed_at = "closed", "forgotten", utcnow()

@@ -103,14 +103,16 @@ class Opened:
 
 
 # --- reading ----------------------------------------------------------------------------------
-async def view(session: AsyncSession, row: Handoff) -> HandoffView:
-    point = (await session.get(ConnectionPoint, row.connection_point_id)
-             if row.connection_point_id else None)
+async def view(session: AsyncSession, row: Handoff, *, point: bool = True) -> HandoffView:
+    """The handoff as handlers see it; `point=False` skips the point's name (relayed messages
+    do not show it, and they run on every message of a conversation)."""
+    found = (await session.get(ConnectionPoint, row.connection_point_id)
+             if point and row.connection_point_id else None)
     return HandoffView(
         id=row.id, user_id=row.user_id, channel=row.channel, chat_id=row.chat_id,
         user_name=row.user_name, note=row.note or "", status=row.status,
         staff_channel=row.staff_channel, staff_chat=row.staff_chat, staff_name=row.staff_name,
-        point_code=point.code if point else None, point_name=point.name if point else None,
+        point_code=found.code if found else None, point_name=found.name if found else None,
         demand_id=row.demand_id, opened_at=row.opened_at, taken_at=row.taken_at,
         closed_by=row.closed_by)
 
@@ -134,7 +136,7 @@ async def taken_by(db: Database, channel: str, chat: str) -> list[HandoffView]:
         rows = (await s.execute(select(Handoff).where(
             Handoff.staff_channel == channel, Handoff.staff_chat == str(chat),
             Handoff.status == "taken").order_by(Handoff.taken_at, Handoff.id))).scalars()
-        return [await view(s, r) for r in rows]
+        return [await view(s, r, point=False) for r in rows]
 
 
 async def waiting(db: Database, point: str | None = None, limit: int = 10) -> list[HandoffView]:

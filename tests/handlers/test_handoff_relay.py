@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import Settings
 from bot.jobs import run_jobs
-from bot.types import ContentKind
+from bot.types import ContentKind, Incoming
 from storage.models import AuditEntry, ConnectionPoint, Handoff, MessageLog, OutboxMessage
 from storage.repos import staff, users
 from tests.handlers.chat import NOW, Bot, Chat, OpenBot, connection_point
@@ -155,6 +155,28 @@ async def test_staff_in_two_conversations_says_to_whom(bot: Bot) -> None:
     assert "Anh Nam u1" in lan.text
     await lan.send("Còn anh u2 thì sao ạ", quiet=True)  # one left: goes straight to u2
     assert (await sent_to(bot, "u2"))[-1] == "Cán bộ Lan: Còn anh u2 thì sao ạ"
+
+
+async def test_zalo_staff_answers_to_whom_by_number(bot: Bot) -> None:
+    await staff.add(bot.db, "zalo-bot", "970", point="DKN-BN", name="Thu")
+    _, first = await ask_for_staff(bot, "u1")
+    _, second = await ask_for_staff(bot, "u2")
+    thu = staff_chat(bot, "970", "zalo-bot")
+    await thu.press_payload(f"hf:take:{first}")
+    await thu.press_payload(f"hf:take:{second}")
+
+    async def numbered(text: str) -> str:
+        replies = await bot.app.handle(Incoming("zalo-bot", "970", "970", text=text,
+                                                numbered=True))
+        return "\n".join(r.text for r in replies)
+
+    assert "Gửi tin này cho ai" in await numbered("Chào anh, em là Thu")
+    assert "đã gửi cho Anh Nam u2" in await numbered("2")
+    assert (await sent_to(bot, "u2"))[-1] == "Cán bộ Thu: Chào anh, em là Thu"
+    await numbered("Tin thứ hai")
+    assert "chưa gửi" in await numbered("3")  # "Không gửi"
+    assert await numbered("2") != ""  # nothing held now: "2" is a message, asked to whom
+    assert "Tin thứ hai" not in " ".join(await sent_to(bot, "u1") + await sent_to(bot, "u2"))
 
 
 async def test_staff_removed_mid_handoff_user_goes_back_to_the_queue(bot: Bot) -> None:

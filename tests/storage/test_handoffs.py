@@ -92,4 +92,6 @@ async def test_forgetting_the_user_clears_their_handoffs(small_catalog: Database
     [row] = await _rows(db, Handoff)
     assert (row.status, row.closed_by, row.chat_id, row.user_name, row.note) == (
         "closed", "forgotten", "", None, "")
-    assert all("0987654321" not in str(r.payload) for r in await _rows(db, OutboxMessage))
+    rows = await _rows(db, OutboxMessage)
+    assert all("0987654321" not in str(r.payload) and "Hoa" not in str(r.payload) for r in rows)
+    assert "yêu cầu xoá dữ liệu" in rows[-1].payload["text"] and rows[-1].recipient == "900"

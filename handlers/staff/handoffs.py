@@ -1,7 +1,8 @@
 """Staff side of a handoff: "Tiếp nhận" on the alert (the first who presses wins), then the staff
 member's plain messages go to the user as "Cán bộ <tên>: ...". With several conversations at
-once, `/tra <số> <nội dung>` says to whom, or a plain message is held and "Gửi cho ..." buttons
-ask (the same on Telegram and on Zalo's numbered choices). `/hoithoai` lists the requests
+once, a reply to (quote of) one of the user's relayed messages goes to that user, `/tra <số>
+<nội dung>` says to whom, or a plain message is held and "Gửi cho ..." buttons ask (the same on
+Telegram and on Zalo's numbered choices). `/hoithoai` lists the requests
 waiting and the conversations the member has; `/ketthuc` is in `handlers.handoff`.
 
 Every button is checked again when pressed: the member must still be staff and see the
@@ -9,6 +10,8 @@ request's point, and the request must still be open (storage refuses the rest).
 """
 
 from __future__ import annotations
+
+import re
 
 from handlers import handoff_relay as relay
 from handlers.base import Context, Router
@@ -64,8 +67,10 @@ async def from_staff(ctx: Context) -> bool:
     if await _numbered_pick(ctx, member):
         return True
     text, _ = relay.carried(ctx)
-    if len(mine) == 1:
-        await send(ctx, member, mine[0].id, text)
+    quoted = _quoted_id(ctx.incoming.quoted)
+    target = quoted if quoted in {h.id for h in mine} else mine[0].id if len(mine) == 1 else None
+    if target is not None:
+        await send(ctx, member, target, text)
         return True
     ctx.state.data[relay.DRAFT_KEY] = text[:2000]
     ctx.state.data[CHOICES_KEY] = [h.id for h in mine]
@@ -74,6 +79,12 @@ async def from_staff(ctx: Context) -> bool:
             [*((f"Gửi cho {h.who[:30]} (#{h.id})", f"hf:send:{h.id}") for h in mine),
              ("Không gửi", "hf:send:-")])
     return True
+
+
+def _quoted_id(quoted: str | None) -> int | None:
+    """The conversation of a relayed message the staff member replied to ("💬 Nam (#12): ...")."""
+    found = re.search(r"\(#(\d{1,9})[,)]", quoted or "")
+    return int(found.group(1)) if found else None
 
 
 async def _numbered_pick(ctx: Context, member: StaffMember) -> bool:

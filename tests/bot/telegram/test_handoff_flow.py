@@ -23,7 +23,7 @@ from tests.bot.fake_telegram import FakeTelegram, user
 from tests.bot.outbox.support import running, worker
 from tests.handlers.chat import fresh_app
 
-NAM, LAN = 911, 950
+NAM, LAN, HUNG = 911, 950, 912
 STICKER = {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512,
            "is_animated": False, "is_video": False, "type": "regular", "emoji": "👍"}
 
@@ -107,3 +107,27 @@ async def test_staff_told_when_the_user_blocked_the_bot(fake: FakeTelegram,
             await asyncio.sleep(0.1)
         texts = await fake.wait_sent(LAN, before + 1)
         assert "không gửi được" in texts[-1] and "chặn" in texts[-1]
+
+
+async def test_staff_reply_to_a_quoted_message_goes_to_its_user(
+        fake: FakeTelegram, live: TelegramChannel, app: App) -> None:
+    async with app.services.db.transaction() as s:
+        s.add(User(channel="telegram", external_id=str(HUNG), province="bac_ninh",
+                   phone="0912000000", display_name="Hùng"))
+    async with running(worker(app.services.db, fake.url)):  # type: ignore[attr-defined]
+        for chat, name in ((NAM, "Nam"), (HUNG, "Hùng")):
+            await said(fake, chat, fake.message(chat, "toi muon gap can bo",
+                                                **{"from": user(chat, name)}))
+        await fake.wait_sent(LAN, 2)
+        for alert in fake.sent(LAN)[:2]:  # press "Tiếp nhận" on both alerts
+            data = alert.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            await fake.push(fake._callback(LAN, alert, data))
+        await fake.wait_for(lambda: sum("đã tiếp nhận" in t for t in fake.texts(LAN)) == 2)
+        await fake.push(from_nam(fake, "em can bao gia"))
+        await fake.wait_for(lambda: fake.texts(LAN)[-1].endswith("): em can bao gia"))
+        relayed = fake.sent(LAN)[-1]
+        quote = {"message_id": 1, "date": 0, "chat": {"id": LAN, "type": "private"},
+                 "text": relayed.params["text"]}
+        await fake.push(fake.message(LAN, "Em gửi anh báo giá ngay ạ", reply_to_message=quote))
+        await fake.wait_for(lambda: "Cán bộ Lan: Em gửi anh báo giá ngay ạ" in fake.texts(NAM))
+        assert not any("báo giá ngay" in t for t in fake.texts(HUNG))

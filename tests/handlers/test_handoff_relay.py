@@ -2,7 +2,8 @@
 "Tiếp nhận", the first who presses has the chat, messages go both ways (the NLU stays out),
 `/ketthuc` from either side hands the user back to the bot. Stale and forged buttons, another
 point's staff, a staff member in two conversations, one removed mid-handoff, a user who blocked
-the bot, and the waiting notice of the scheduled jobs with a fixed clock."""
+the bot, and the waiting notice of the scheduled jobs with a fixed clock; on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ from tests.handlers.chat import NOW, Bot, Chat, OpenBot, connection_point
 LAN, HA, MAI = "950", "951", "960"
 
 
-@pytest.fixture
-async def bot(open_bot: OpenBot) -> Bot:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def bot(request: pytest.FixtureRequest, open_bot: OpenBot) -> Bot:
     hanoi = ConnectionPoint(code="DKN-HN", name="Điểm kết nối Hà Nội", provinces=["ha_noi"])
-    bot = await open_bot(connection_point(), hanoi, seeded=False, now=NOW)
+    bot = await open_bot(connection_point(), hanoi, seeded=False, now=NOW,
+                         database=request.param)
     await staff.add(bot.db, "telegram", LAN, point="DKN-BN", name="Lan")
     await staff.add(bot.db, "telegram", HA, point="DKN-BN", name="Hà")
     await staff.add(bot.db, "zalo", MAI, point="DKN-HN", name="Mai")

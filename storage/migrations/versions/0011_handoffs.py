@@ -1,7 +1,7 @@
 """handoffs: a user's chat handed to a staff member of their connection point
 
 Revision ID: handoffs
-Revises: demand_pipeline
+Revises: catalog_archive
 Create Date: 2026-11-30 20:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision: str = 'handoffs'
-down_revision: str | None = 'demand_pipeline'
+down_revision: str | None = 'catalog_archive'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

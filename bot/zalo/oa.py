@@ -123,9 +123,13 @@ class ZaloOASender:
             return template_messages(replies)
         return numbered_messages(replies, photos=False)
 
+    def parts(self, message: Outgoing) -> list[Message]:
+        """The platform calls `message` goes out as (the outbox records each one's arrival)."""
+        return self.render([message])
+
     async def send(self, recipient: str, message: Outgoing) -> SendResult:
         result = SendResult("sent")
-        for part in self.render([message]):
+        for part in self.parts(message):
             result = await self.send_part(recipient, part)
             if result.status != "sent":
                 return result

@@ -6,6 +6,13 @@ due rows of one channel in priority order (`claim`: `FOR UPDATE SKIP LOCKED` on 
 SQLite the single UPDATE ... RETURNING is atomic, one writer at a time), sends them, and records
 each outcome (`mark_sent` / `mark_failed` / `mark_skipped` / `retry_later`), only while it still
 holds the row's lease. A claim whose lease expired goes back to pending (`reclaim_expired`).
+
+Before each request the sender commits an attempt (status "sending", `Outcome(..., "sending")`),
+and its outcome right after. A row found "sending" after its sender died was interrupted during
+the request: nobody can tell whether it arrived (the chat platforms have no idempotency key), so
+news becomes "unknown" (reported, never sent twice) and a reply goes back to pending (a user
+waiting for an answer gets it at least once). A long message goes in parts: `parts_sent` counts
+those that arrived, and a resumed send starts at the next one.
 `storage.repos.sender_leases` keeps one active sender per bot token.
 
 Replies (kind "reply", first in line): the core enqueues them in the transaction of the turn
@@ -74,6 +81,7 @@ class Claimed:
     attempts: int
     user_id: int | None
     broadcast_id: int | None
+    parts_sent: int = 0
 
 
 @dataclass(slots=True)
@@ -84,16 +92,19 @@ class Counts:
     pending: int = 0  # pending or claimed
     failed: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    unknown: int = 0  # the sender died during the request: may or may not have arrived
 
     @property
     def total(self) -> int:
-        return self.sent + self.pending + sum(self.failed.values()) + sum(self.skipped.values())
+        return (self.sent + self.pending + self.unknown + sum(self.failed.values())
+                + sum(self.skipped.values()))
 
 
 def _row(env: Envelope, now: datetime) -> dict[str, Any]:
     return {"kind": env.kind, "priority": PRIORITY.get(env.kind, 100) if env.priority is None
             else env.priority, "channel": env.channel, "recipient": str(env.recipient),
             "user_id": env.user_id, "payload": env.payload, "status": "pending", "attempts": 0,
+            "parts_sent": 0,
             "not_before": env.not_before or now, "broadcast_id": env.broadcast_id,
             "dedupe_key": env.dedupe_key, "created_at": now}
 
@@ -147,7 +158,7 @@ async def post(db: Database, envelopes: Iterable[Envelope]) -> int:
 
 def _claimed(row: Any) -> Claimed:
     return Claimed(row.id, row.kind, row.channel, row.recipient, row.payload, row.attempts,
-                   row.user_id, row.broadcast_id)
+                   row.user_id, row.broadcast_id, row.parts_sent)
 
 
 async def claim(
@@ -167,21 +178,26 @@ async def claim(
                     attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.channel,
                        OutboxMessage.recipient, OutboxMessage.payload, OutboxMessage.attempts,
-                       OutboxMessage.user_id, OutboxMessage.broadcast_id)
+                       OutboxMessage.user_id, OutboxMessage.broadcast_id,
+                       OutboxMessage.parts_sent)
             .execution_options(synchronize_session=False))
     async with db.transaction() as s:
         rows = (await s.execute(stmt)).all()
     return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
 
 
+HELD = ("claimed", "sending")
+
+
 def _mine(row_id: int, owner: str) -> Any:
-    return and_(OutboxMessage.id == row_id, OutboxMessage.status == "claimed",
+    return and_(OutboxMessage.id == row_id, OutboxMessage.status.in_(HELD),
                 OutboxMessage.lease_owner == owner)
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one claimed row: sent | failed | skipped | retry | blocked."""
+    """What became of one claimed row: sent | failed | skipped | retry | blocked, or an attempt
+    about to start ("sending") or a part of a long message that arrived ("part")."""
 
     row_id: int
     status: str
@@ -191,6 +207,7 @@ class Outcome:
     count_attempt: bool = True  # retry: False when the row was only put off (chat pacing)
     channel: str = ""  # blocked: whose other messages to skip
     recipient: str = ""
+    parts_sent: int = 0  # part: how many parts have arrived now
 
 
 _RELEASED = {"lease_owner": None, "lease_expires_at": None}
@@ -203,6 +220,19 @@ async def _apply(session: AsyncSession, owner: str, o: Outcome, now: datetime) -
         where: Any = and_(OutboxMessage.id == o.row_id, OutboxMessage.status != "sent")
         values: dict[str, Any] = {"status": "sent", "message_id": o.message_id, "sent_at": now,
                                   "reason": None}
+        if o.parts_sent:
+            values["parts_sent"] = o.parts_sent
+    elif o.status == "sending":
+        where, values = _mine(o.row_id, owner), {"status": "sending"}
+        result = await session.execute(update(OutboxMessage).where(where).values(**values)
+                                       .execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+    elif o.status == "part":
+        # The next part waits for the chat's pacing like any message; the claim is given back.
+        where, values = _mine(o.row_id, owner), {"status": "pending", "parts_sent": o.parts_sent,
+                                                  "message_id": o.message_id,
+                                                  "not_before": o.not_before or now,
+                                                  "attempts": 0, "reason": None}
     elif o.status == "retry":
         where, values = _mine(o.row_id, owner), {"status": "pending", "reason": o.reason,
                                                   "not_before": o.not_before or now}
@@ -273,7 +303,7 @@ async def no_longer_mine(db: Database, row_ids: Sequence[int], owner: str) -> se
     if not row_ids:
         return set()
     stmt = select(OutboxMessage.id).where(OutboxMessage.id.in_(row_ids),
-                                          OutboxMessage.status == "claimed",
+                                          OutboxMessage.status.in_(HELD),
                                           OutboxMessage.lease_owner == owner)
     async with db.session() as s:
         held = set((await s.execute(stmt)).scalars())
@@ -291,14 +321,23 @@ async def reclaim_expired(db: Database, channel: str | None = None, *,
     condition = OutboxMessage.lease_expires_at < now
     if owner is not None:
         condition = or_(condition, OutboxMessage.lease_owner == owner)
-    stmt = update(OutboxMessage).where(OutboxMessage.status == "claimed", condition)
     if channel is not None:
-        stmt = stmt.where(OutboxMessage.channel == channel)
-    stmt = stmt.values(status="pending", lease_owner=None, lease_expires_at=None,
-                       reason="resumed after an interrupted sender")
+        condition = and_(condition, OutboxMessage.channel == channel)
+    resume = or_(OutboxMessage.status == "claimed",
+                 and_(OutboxMessage.status == "sending", OutboxMessage.kind == "reply"))
+    unknown = and_(OutboxMessage.status == "sending", OutboxMessage.kind != "reply")
     async with db.transaction() as s:
-        result = await s.execute(stmt.execution_options(synchronize_session=False))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        resumed = await s.execute(
+            update(OutboxMessage).where(resume, condition)
+            .values(status="pending", lease_owner=None, lease_expires_at=None,
+                    reason="resumed after an interrupted sender")
+            .execution_options(synchronize_session=False))
+        lost = await s.execute(
+            update(OutboxMessage).where(unknown, condition)
+            .values(status="unknown", lease_owner=None, lease_expires_at=None,
+                    reason="the sender stopped during the request")
+            .execution_options(synchronize_session=False))
+        return int(resumed.rowcount or 0) + int(lost.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def skip_pending(session: AsyncSession, *, reason: str, user_id: int | None = None,
@@ -327,8 +366,10 @@ async def counts(db: Database, broadcast_id: int | None = None) -> Counts:
         for status, reason, n in (await s.execute(stmt)).all():
             if status == "sent":
                 out.sent += n
-            elif status in ("pending", "claimed"):
+            elif status in ("pending", "claimed", "sending"):
                 out.pending += n
+            elif status == "unknown":
+                out.unknown += n
             else:
                 table = out.failed if status == "failed" else out.skipped
                 key = reason or "unknown"

@@ -34,6 +34,7 @@ from storage.repos import outbox, sender_leases
 from storage.repos.outbox import Claimed, Outcome
 
 log = logging.getLogger(__name__)
+INFINITY = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +45,10 @@ class Pacing:
     chat_interval: float = 1.0  # seconds between two messages to one chat
     max_attempts: int = 8  # a message still refused after this many tries is reported failed
     backoff: float = 2.0  # seconds before retrying a network error (doubles, up to 5 minutes)
-    # No more than `rate` sends in any second plus this margin: requests arrive with some jitter,
-    # and a message counted in the wrong second costs a 429 and a full second's pause.
-    window_margin: float = 0.02
+    # No more than `rate` requests in any second plus this margin, counted from when each one's
+    # answer came back (the platform counted it before answering, so jitter cannot squeeze two
+    # seconds' worth into one: a 429 costs a full second's pause).
+    window_margin: float = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +91,12 @@ class ChannelWorker:
     stats: Stats = field(default_factory=Stats)
 
     def __post_init__(self) -> None:
-        # One message per 1/rate seconds, no bursts: a bucket of one.
-        self._limiter = AsyncLimiter(1, 1.0 / self.pacing.rate)
-        self._window: deque[float] = deque(maxlen=max(1, int(self.pacing.rate)))
+        # Spread over the second in tenths (a message late by a few milliseconds is caught up
+        # in its tenth instead of lost); the hard cap is the sliding window below.
+        tenth = max(1.0, self.pacing.rate / 10)
+        self._limiter = AsyncLimiter(tenth, tenth / self.pacing.rate)
+        # When the answer to each of the last `rate` requests came back (inf while in flight).
+        self._window: deque[list[float]] = deque(maxlen=max(1, int(self.pacing.rate)))
         self._window_lock = asyncio.Lock()
         self._last_to_chat: dict[str, float] = {}
         self._paused_until = 0.0
@@ -255,24 +260,29 @@ class ChannelWorker:
                 await asyncio.sleep(pause)
             async with self._window_lock:
                 await self._sliding_window()
-                # Committed before the request: a row cancelled, unsubscribed or reclaimed
-                # since the claim is not ours any more and is not sent.
+                answered = [INFINITY]
+                self._window.append(answered)
+            try:
+                # Committed before the request: a row cancelled, unsubscribed or reclaimed since
+                # the claim is not ours any more and is not sent.
                 if not await self._outcome(Outcome(row.id, "sending")):
                     return
-                self._window.append(time.monotonic())
-            self._last_to_chat[row.recipient] = time.monotonic()
-            try:
-                result = await self._send_part(row.recipient, parts[index])
-            except Exception as error:  # a sender bug must not stop the queue
-                log.exception("sender %s raised for outbox row %s", self.channel, row.id)
-                result = SendResult("failed", reason=f"error: {error!r}"[:200])
+                self._last_to_chat[row.recipient] = time.monotonic()
+                try:
+                    result = await self._send_part(row.recipient, parts[index])
+                except Exception as error:  # a sender bug must not stop the queue
+                    log.exception("sender %s raised for outbox row %s", self.channel, row.id)
+                    result = SendResult("failed", reason=f"error: {error!r}"[:200])
+            finally:
+                answered[0] = time.monotonic()
         self._settle(row, result, index + 1, len(parts))
 
     async def _sliding_window(self) -> None:
-        if self.pacing.rate >= 2 and len(self._window) == self._window.maxlen:
-            wait = self._window[0] + 1.0 + self.pacing.window_margin - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+        if self.pacing.rate < 2 or len(self._window) < (self._window.maxlen or 1):
+            return
+        oldest = self._window[0]
+        while (wait := oldest[0] + 1.0 + self.pacing.window_margin - time.monotonic()) > 0:
+            await asyncio.sleep(min(wait, 0.01))  # 10 ms looks while that request is in flight
 
     def _outcome(self, outcome: Outcome) -> asyncio.Future[bool]:
         committed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()

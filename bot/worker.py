@@ -48,7 +48,7 @@ class Pacing:
     # No more than `rate` requests in any second plus this margin, counted from when each one's
     # answer came back (the platform counted it before answering, so jitter cannot squeeze two
     # seconds' worth into one: a 429 costs a full second's pause).
-    window_margin: float = 0.01
+    window_margin: float = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +93,9 @@ class ChannelWorker:
     def __post_init__(self) -> None:
         # Spread over the second in tenths (a message late by a few milliseconds is caught up
         # in its tenth instead of lost); the hard cap is the sliding window below.
+        # A little above `rate`, so the window, not the limiter, is what holds the pace.
         tenth = max(1.0, self.pacing.rate / 10)
-        self._limiter = AsyncLimiter(tenth, tenth / self.pacing.rate)
+        self._limiter = AsyncLimiter(tenth, tenth / (self.pacing.rate * 1.05))
         # When the answer to each of the last `rate` requests came back (inf while in flight).
         self._window: deque[list[float]] = deque(maxlen=max(1, int(self.pacing.rate)))
         self._window_lock = asyncio.Lock()

@@ -305,7 +305,7 @@ class ChannelWorker:
             return
         if result.status == "sent":
             self.stats.sent += 1
-            self._outcome(Outcome(row.id, "sent", result.message_id,
+            self._outcome(Outcome(row.id, "sent", result.message_id, reason=result.reason,
                                   parts_sent=done if parts > 1 else 0))
             return
         if result.status == "blocked":
@@ -320,6 +320,9 @@ class ChannelWorker:
             self._outcome(Outcome(row.id, "failed", reason=result.reason or "failed"))
 
     def _retry(self, row: Claimed, result: SendResult) -> asyncio.Future[bool]:
+        if result.later is not None:  # this message waits (the recipient's hours or quota)
+            return self._outcome(Outcome(row.id, "retry", reason=result.reason, not_before=(
+                self.clock() + timedelta(seconds=result.later)), count_attempt=False))
         if result.retry_after is not None:
             # A flood wait is for the whole token: every lane pauses, not just this message.
             self.stats.rate_limited += 1

@@ -220,15 +220,16 @@ async def _apply(session: AsyncConnection, owner: str, o: Outcome, now: datetime
         # The truth wins: a row cancelled, skipped or reclaimed while its message was in flight
         # is recorded as sent too, so nobody sends it again.
         where: Any = and_(OutboxMessage.id == o.row_id, OutboxMessage.status != "sent")
+        # The reason of a sent row says how it went when not as usual ("promotion").
         values: dict[str, Any] = {"status": "sent", "message_id": o.message_id, "sent_at": now,
-                                  "reason": None}
+                                  "reason": o.reason}
         if o.parts_sent:
             values["parts_sent"] = o.parts_sent
     elif o.status == "sending":
         where, values = _mine(o.row_id, owner), {"status": "sending"}
         result = await session.execute(update(OutboxMessage).where(where).values(**values)
                                        .execution_options(synchronize_session=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
     elif o.status == "part":
         # The next part waits for the chat's pacing like any message; the claim is given back.
         where, values = _mine(o.row_id, owner), {"status": "pending", "parts_sent": o.parts_sent,
@@ -249,7 +250,7 @@ async def _apply(session: AsyncConnection, owner: str, o: Outcome, now: datetime
                                    .execution_options(synchronize_session=False))
     if o.status == "blocked":
         await _blocked(session, o.channel, o.recipient, now)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 async def _blocked(session: AsyncConnection, channel: str, recipient: str,
@@ -302,6 +303,17 @@ async def mark_blocked(db: Database, row_id: int, owner: str, channel: str,
                        recipient: str) -> bool:
     return (await record(db, owner, [Outcome(row_id, "blocked", channel=channel,
                                              recipient=recipient)]))[0]
+
+
+async def sent_with_reason_since(db: Database, channel: str, recipient: str, reason: str,
+                                 since: datetime) -> bool:
+    """Whether a message went to `recipient` with this reason since then (a promotion today)."""
+    stmt = (select(OutboxMessage.id)
+            .where(OutboxMessage.channel == channel, OutboxMessage.recipient == recipient,
+                   OutboxMessage.status == "sent", OutboxMessage.reason == reason,
+                   OutboxMessage.sent_at >= since).limit(1))
+    async with db.session() as s:
+        return (await s.execute(stmt)).first() is not None
 
 
 async def no_longer_mine(db: Database, row_ids: Sequence[int], owner: str) -> set[int]:

@@ -54,8 +54,17 @@ class TelegramSender:
         box: dict[str, Any] = {}
 
         async def action() -> None:
-            sent = await self.bot.send_message(chat_id=recipient, text=chunk.text,
-                                               reply_markup=chunk.markup)
+            attachment = chunk.attachment
+            if attachment is None:
+                sent = await self.bot.send_message(chat_id=recipient, text=chunk.text,
+                                                   reply_markup=chunk.markup)
+            elif attachment.kind == "photo":
+                sent = await self.bot.send_photo(chat_id=recipient, filename=attachment.filename,
+                                                 photo=attachment.data or attachment.url or b"")
+            else:
+                sent = await self.bot.send_document(
+                    chat_id=recipient, filename=attachment.filename,
+                    document=attachment.data or attachment.url or b"")
             box["id"] = str(sent.message_id)
 
         outcome = await self._once.call(recipient, action)

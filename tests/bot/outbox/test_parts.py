@@ -6,9 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.telegram.convert import split_text
+from bot.types import Attachment, Outgoing, outgoing_to_dict
 from storage.db import Database
 from storage.models import OutboxMessage
-from storage.repos import outbox
+from storage.repos import broadcasts, outbox
+from storage.repos.broadcasts import Audience
 from tests.bot.fake_telegram import Call, FakeTelegram, RateLimits
 from tests.bot.outbox.support import add_subscribers, broadcast, running, until_done, worker
 
@@ -82,3 +84,19 @@ async def test_a_part_refused_for_good_reports_the_message_failed(sqlite: Databa
     assert len(api.texts(chat)) == 1  # part 1 arrived, part 2 refused, part 3 not sent alone
     counts = await outbox.counts(sqlite, info.id)
     assert counts.sent == 0 and sum(counts.failed.values()) == 1
+
+
+async def test_a_file_after_the_text_is_a_part_of_its_own(sqlite: Database, fake: Fake) -> None:
+    """A report sent as news: the text, then the spreadsheet, each recorded as it arrives."""
+    api, url = fake
+    [chat] = await add_subscribers(sqlite, 1)
+    sheet = Attachment("document", "bao-cao-thang-11.xlsx", b"PK\x03\x04 workbook")
+    payload = outgoing_to_dict(Outgoing("Báo cáo kết nối cung cầu tháng 11", attachments=(sheet,)))
+    info = await broadcasts.create(sqlite, created_by="test", payload=payload,
+                                   audience=Audience(), text="Báo cáo tháng 11")
+    async with running(worker(sqlite, url)):
+        await until_done(sqlite)
+    assert api.texts(chat) == ["Báo cáo kết nối cung cầu tháng 11"]
+    [document] = api.files("sendDocument", chat)
+    assert document.params["document"].filename == "bao-cao-thang-11.xlsx"
+    assert (await outbox.counts(sqlite, info.id)).sent == 1

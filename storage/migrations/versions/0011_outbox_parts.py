@@ -1,7 +1,7 @@
 """outbox parts: how many parts of a long message have arrived
 
 Revision ID: outbox_parts
-Revises: demand_pipeline
+Revises: catalog_archive
 Create Date: 2026-11-30 20:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'outbox_parts'
-down_revision: str | None = 'demand_pipeline'
+down_revision: str | None = 'catalog_archive'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

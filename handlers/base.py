@@ -69,6 +69,9 @@ class Context:
         self.args: list[str] = []  # words after a command, or payload parts after the prefix
         self.replies: list[Outgoing] = []
         self._user: User | None = None
+        # The turn erased the sender's personal data: it keeps no trace of them either (no log
+        # lines, no dialogue state, no account made afresh).
+        self.erased = False
 
     # --- what was said -------------------------------------------------------------------
     @property

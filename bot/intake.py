@@ -119,6 +119,12 @@ class Webhook:
     def status(self) -> str:
         return "running" if self.started else "stopped"
 
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.started = False
+
     def refuse_request(self, request: Request) -> Response | None:
         return None
 

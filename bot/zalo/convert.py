@@ -6,6 +6,7 @@ fields may be missing or of the wrong type; what cannot be answered comes out as
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -154,12 +155,12 @@ def oa_event(body: dict[str, Any], numbered: bool) -> OAEvent | None:
             return _ignored(name, "no follower id")
         if name == "unfollow":
             return OAEvent("unfollow", user)
-        return OAEvent("follow", user, _start(user, f"follow:{user}:{stamp}", when, numbered))
+        return OAEvent("follow", user, _start(user, event_key("follow", user, stamp), when, numbered))
     if name == "user_click_chatnow":
         user = text_id(body.get("user_id"))
         if not user:
             return _ignored(name, "no user id")
-        return OAEvent("message", user, _start(user, f"chatnow:{user}:{stamp}", when, numbered))
+        return OAEvent("message", user, _start(user, event_key("chatnow", user, stamp), when, numbered))
     user = text_id(_dict(body.get("sender")).get("id"))
     if not user:
         return _ignored(name, "no sender id")
@@ -167,7 +168,7 @@ def oa_event(body: dict[str, Any], numbered: bool) -> OAEvent | None:
         info = _dict(body.get("info"))
         incoming = Incoming(OA_CHANNEL, user, user, text=_text(info.get("phone")),
                             user_name=_text(info.get("name")) or None, kind=ContentKind.CONTACT,
-                            update_id=f"submit_info:{user}:{stamp}", time=when, numbered=numbered)
+                            update_id=event_key("submit_info", user, stamp), time=when, numbered=numbered)
         return OAEvent("message", user, incoming)
     message = _dict(body.get("message"))
     msg_id = text_id(message.get("msg_id"))
@@ -176,7 +177,7 @@ def oa_event(body: dict[str, Any], numbered: bool) -> OAEvent | None:
                                                        when, numbered))
     if name in OA_MEDIA:
         incoming = Incoming(OA_CHANNEL, user, user, kind=OA_MEDIA[name], time=when,
-                            update_id=msg_id or f"{name}:{user}:{stamp}", numbered=numbered)
+                            update_id=msg_id or event_key(name[:40], user, stamp), numbered=numbered)
         return OAEvent("message", user, incoming)
     return _ignored(name, "not handled")
 
@@ -191,8 +192,15 @@ def event_id(body: object) -> str:
         if found is not None and found.incoming is not None and found.incoming.update_id:
             return str(found.incoming.update_id)
         if found is not None and found.action == "unfollow":
-            return f"unfollow:{found.user_id}:{text_id(body.get('timestamp'))}"
+            return event_key("unfollow", found.user_id, text_id(body.get("timestamp")))
     return digest_id(body)
+
+
+def event_key(kind: str, user: str, stamp: str) -> str:
+    """The id of an OA event that has no message id: the same event gets the same id, and the
+    id does not carry the user's Zalo id (ids outlive an erasure, as processed-update records)."""
+    digest = hashlib.sha256(f"{user}:{stamp}".encode("utf-8", "replace")).hexdigest()[:24]
+    return f"{kind}:{digest}"
 
 
 def _text_incoming(user: str, text: str, msg_id: str, when: datetime,

@@ -48,5 +48,7 @@ def connect(database: str, **kwargs: Any) -> InlineConnection:
         return sqlite3.connect(database, **kwargs)
 
     connection = InlineConnection(open_connection, 64)
-    connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
+    # As SQLAlchemy does for aiosqlite's own connections (before 0.22 the connection was the
+    # thread itself).
+    getattr(connection, "_thread", connection).daemon = True
     return connection

@@ -50,5 +50,6 @@ def connect(database: str, **kwargs: Any) -> InlineConnection:
     connection = InlineConnection(open_connection, 64)
     # As SQLAlchemy does for aiosqlite's own connections (before 0.22 the connection was the
     # thread itself).
-    getattr(connection, "_thread", connection).daemon = True
+    thread: Any = getattr(connection, "_thread", connection)
+    thread.daemon = True
     return connection

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -26,17 +26,21 @@ import httpx
 
 from bot import metrics
 from bot.chat_tasks import ChatTasks
+from bot.intake import resume
 from bot.types import Outgoing, SendResult
 from bot.zalo.bot_platform import APOLOGY, Core
 from bot.zalo.convert import (
     OA_CHANNEL,
     Message,
     OAEvent,
+    event_id,
     numbered_messages,
+    numbered_plan,
     oa_event,
     template_messages,
+    template_plan,
 )
-from bot.zalo.delivery import RetryPolicy, Sleep, with_retries
+from bot.zalo.delivery import RetryPolicy, Sleep, deliver_plan, with_retries
 from bot.zalo.tokens import TokenError, TokenKeeper
 
 log = logging.getLogger(__name__)
@@ -268,36 +272,69 @@ class ZaloOAChannel:
         self._sleep = sleep
         self.tasks = ChatTasks(max_concurrent)
 
-    def submit(self, body: dict[str, Any]) -> None:
-        """Queue one webhook event; the user's earlier events are handled first."""
-        event = oa_event(body, numbered=self.sender.buttons == "text")
-        if event is not None:
-            self.tasks.submit(event.user_id, lambda: self.handle(event))
+    async def resume(self) -> None:
+        """At start: replies a previous run committed but did not send, then events it stored
+        but did not handle."""
+        async def handle(update_id: str, raw: Any) -> None:
+            if isinstance(raw, dict):
+                self.submit(raw, update_id)
 
-    async def handle(self, event: OAEvent) -> None:
+        await resume(self.core, OA_CHANNEL, self._send_to, handle)
+
+    async def accept(self, body: Any) -> None:
+        """Store the event in the inbox (raises when it cannot: Zalo must send it again), then
+        queue it."""
+        update_id = event_id(body)
+        await self.core.receive(OA_CHANNEL, [(update_id, body)])
+        self.submit(body, update_id)
+
+    def submit(self, body: dict[str, Any], update_id: str | None = None) -> None:
+        """Queue one stored event; the user's earlier events are handled first."""
+        key = update_id or event_id(body)
+        event = oa_event(body, numbered=self.sender.buttons == "text")
+        if event is None:
+            self.tasks.submit(f"ignored:{key}", lambda: self.core.ignored(OA_CHANNEL, key))
+            return
+        self.tasks.submit(event.user_id, lambda: self.handle(event, key))
+
+    async def handle(self, event: OAEvent, update_id: str | None = None) -> None:
+        key = update_id or (event.incoming.update_id if event.incoming else None)
         if event.action == "unfollow":
             await self.core.mark_user_inactive(OA_CHANNEL, event.user_id)
-            return
-        if event.action == "follow":
+        elif event.action == "follow":
             await self.followers.follow(event.user_id, event.user_name)
         if event.incoming is None:
+            if key:
+                await self.core.ignored(OA_CHANNEL, str(key))
             return
-        replies = await self.core.handle(event.incoming)
-        if replies:
-            await self.deliver(event.user_id, replies)
+        incoming = replace(event.incoming, update_id=key or event.incoming.update_id)
+
+        async def deliver(replies: list[Outgoing]) -> list[SendResult]:
+            return await self.send_replies(event.user_id, replies)
+
+        await self.core.answer(incoming, deliver)
+
+    async def send_replies(self, user_id: str, replies: list[Outgoing]) -> list[SendResult]:
+        """Send replies in order, one result per reply; a block marks the user inactive."""
+        plan = (template_plan(replies) if self.sender.buttons == "template"
+                else numbered_plan(replies, photos=False))
+        results = await deliver_plan(plan, len(replies), lambda part: self._send(user_id, part),
+                                     Message(APOLOGY))
+        if any(r.status == "blocked" for r in results):
+            await self.core.mark_user_inactive(OA_CHANNEL, user_id)
+        return results
+
+    async def _send_to(self, user_id: str, replies: list[Outgoing]) -> list[SendResult]:
+        return await self.send_replies(user_id, replies)
 
     async def deliver(self, user_id: str, replies: list[Outgoing]) -> SendResult:
-        failed = False
-        for part in self.sender.render(replies):
-            result = await self._send(user_id, part)
-            if result.status == "blocked":
-                await self.core.mark_user_inactive(OA_CHANNEL, user_id)
-                return result
-            failed = failed or result.status != "sent"
-        if failed:
-            await self._send(user_id, Message(APOLOGY))
-            return SendResult("failed")
-        return SendResult("sent")
+        """Send replies outside a turn (one result for all of them)."""
+        results = await self.send_replies(user_id, replies)
+        blocked = next((r for r in results if r.status == "blocked"), None)
+        if blocked is not None:
+            return blocked
+        return SendResult("failed") if any(r.status != "sent" for r in results) else \
+            SendResult("sent")
 
     async def _send(self, user_id: str, part: Message) -> SendResult:
         result = await with_retries(lambda: self.sender.send_part(user_id, part), self.policy,

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -300,6 +300,20 @@ async def forget_user(session: AsyncSession, user_id: int) -> int:
             .values(recipient="", payload={}, user_id=None, message_id=None)
             .execution_options(synchronize_session=False))
     return int((await session.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def anonymise(db: Database, row_ids: list[int]) -> None:
+    """Keep only the anonymous figures of these rows (the replies of a turn that erased its
+    sender, after the attempt to deliver them): no recipient, text or message id; one that
+    could not be sent is skipped rather than kept (its text names nobody, its recipient does)."""
+    if not row_ids:
+        return
+    stmt = (update(OutboxMessage).where(OutboxMessage.id.in_(row_ids))
+            .values(recipient="", payload={}, user_id=None, message_id=None,
+                    status=case((OutboxMessage.status == "sent", "sent"), else_="skipped"))
+            .execution_options(synchronize_session=False))
+    async with db.transaction() as s:
+        await s.execute(stmt)
 
 
 async def pending_replies(db: Database, channel: str) -> list[tuple[str, list[QueuedReply]]]:

@@ -138,7 +138,7 @@ def routers() -> list[Router]:
     from handlers.staff import broadcasts as staff_broadcasts
     from handlers.staff import demands as staff_demands
     from handlers.staff import offers as staff_offers
-    from handlers.staff import reports, web_link, whoami
+    from handlers.staff import reports, team, web_link, whoami
 
     return [
         menu.router,
@@ -160,4 +160,5 @@ def routers() -> list[Router]:
         staff_broadcasts.router,
         staff_demands.router,
         staff_offers.router,
+        team.router,
     ]

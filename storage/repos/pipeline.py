@@ -33,7 +33,7 @@ from storage.repos import audit, outbox
 from storage.repos.demands import OUTCOME_NAMES, STATUS_NAMES, TRANSITIONS
 from storage.repos.outbox import Envelope
 from storage.repos.pipeline_view import DemandCard, load_card, load_cards
-from storage.repos.staff import resolve_point
+from storage.repos.staff import on_call, resolve_point
 from storage.sqltypes import utcnow
 
 OPEN = ("new", "matched", "assigned", "proposed", "connected")
@@ -67,16 +67,8 @@ class AlreadyTaken(InvalidStatusChange):
 
 # --- staff alerts --------------------------------------------------------------------------------
 async def _staff_of(session: AsyncSession, point: ConnectionPoint | None) -> list[Staff]:
-    """The point's staff; nobody there → the national point's staff."""
-    if point is not None:
-        rows = list((await session.execute(
-            select(Staff).where(Staff.connection_point_id == point.id).order_by(Staff.id))).scalars())
-        if rows:
-            return rows
-    national = [p.id for p in (await session.execute(select(ConnectionPoint))).scalars()
-                if p.national]
-    return list((await session.execute(
-        select(Staff).where(Staff.connection_point_id.in_(national)).order_by(Staff.id))).scalars())
+    """Who is alerted for the point: on duty → fallback → the national point (`staff.on_call`)."""
+    return await on_call(session, point)
 
 
 async def alert_staff(session: AsyncSession, demand: Demand, compose: Compose) -> int:

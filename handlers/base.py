@@ -32,6 +32,7 @@ class Services:
 
 
 Handler = Callable[["Context"], Awaitable[None]]
+TextHook = Callable[["Context"], Awaitable[bool]]
 ButtonLike = Button | tuple[str, str]
 
 
@@ -184,6 +185,14 @@ class Router:
     buttons: dict[str, Handler] = field(default_factory=dict)  # payload prefix → handler
     start_payloads: dict[str, Handler] = field(default_factory=dict)  # /start prefix → handler
     forms: list[Form] = field(default_factory=list)
+    # Looked at before the NLU for plain text when no form is open; True: the message is taken.
+    text_hooks: list[TextHook] = field(default_factory=list)
+
+    def before_text(self, fn: TextHook) -> TextHook:
+        """`async def hook(ctx) -> bool`: take a plain message meant for this feature (the
+        answer to a question asked from elsewhere) before the NLU sees it."""
+        self.text_hooks.append(fn)
+        return fn
 
     def intent(self, *names: str) -> Callable[[Handler], Handler]:
         return self._register(self.intents, names)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from bot.types import ContentKind
 from handlers import parsers
-from handlers.base import Context, Handler, Router
+from handlers.base import Context, Handler, Router, TextHook
 from handlers.form_words import BACK_WORDS, CANCEL_WORDS, SKIP_WORDS
 from handlers.forms import FormEngine
 from handlers.ui import main_menu
@@ -41,6 +41,7 @@ class Dispatcher:
         self.buttons: dict[str, Handler] = {}
         self.start_payloads: dict[str, Handler] = {}
         self.routers: list[Router] = []
+        self.text_hooks: list[TextHook] = []
         for router in routers:
             self.include(router)
 
@@ -57,6 +58,7 @@ class Dispatcher:
                 own[key] = handler
         for form in router.forms:
             self.forms.add(form)
+        self.text_hooks.extend(router.text_hooks)
         self.routers.append(router)
 
     # --- entry point -------------------------------------------------------------------------
@@ -81,6 +83,10 @@ class Dispatcher:
             return await self.on_payload(ctx, payload)
         if not re.search(r"[^\W_]", ctx.text):  # only emoji / punctuation
             return await self.on_unreadable(ctx, "Dạ, em chưa hiểu ý anh/chị ạ.")
+        if self.forms.active(ctx) is None:
+            for hook in self.text_hooks:
+                if await hook(ctx):
+                    return None
         ctx.nlu = await ctx.services.nlu.parse(ctx.text)
         if pending and ctx.intent in ("affirm", "deny") and ctx.confidence >= YES_NO_CONFIDENCE:
             return await self.on_payload(ctx, pending["yes" if ctx.intent == "affirm" else "no"])

@@ -29,7 +29,7 @@ async def test_approve_joins_catalog_and_search_at_once(bot: Bot) -> None:
     await staff.add(bot.db, "telegram", "900", point="DKN-BN", name="Lan")
     lan = bot.chat("900", channel="telegram")
     await lan.send("/duyet")
-    assert "Máy bóc vỏ hạt điều" in lan.text and lan.labels == ["Duyệt", "Từ chối"]
+    assert "Máy bóc vỏ hạt điều" in lan.text and lan.labels == ["Duyệt", "Cần bổ sung", "Từ chối"]
     await lan.press("Duyệt")
     assert "đã duyệt" in lan.text
     after = await bot.app.services.search.technologies(bot.db, "bóc vỏ hạt điều", k=5)
@@ -59,3 +59,109 @@ async def test_reject_with_a_reason_the_offerer_reads(bot: Bot) -> None:
         assert lan.text.startswith("Dạ"), forged
     await lan.send("/duyet")
     assert "không có công nghệ nào chờ duyệt" in lan.text
+
+
+async def _offer_in_chat(bot: Bot, user_id: str, channel: str) -> Technology:
+    """The offerer fills the offer form in their own chat."""
+    chat = bot.chat(user_id, channel=channel)
+    await chat.send("chúng tôi muốn chào bán công nghệ")
+    await chat.send("Máy sấy bơm nhiệt 500 kg/mẻ")
+    await chat.send("Sấy nông sản bằng bơm nhiệt, tiết kiệm 40% điện so với sấy điện trở")
+    if "lĩnh vực nào" in chat.text:
+        await chat.press("Chế biến")
+    await chat.press("Đã thương mại hóa")
+    await chat.press("Mua bán")
+    await chat.send("Viện Cơ điện nông nghiệp")
+    await chat.send("vien@vcd.vn")
+    await chat.press("Xác nhận")
+    [tech] = [t for t in await bot.rows(Technology) if t.status == "pending_review"]
+    return tech
+
+
+async def _alerts(bot: Bot, recipient: str) -> list[str]:
+    return [outgoing_from_dict(r.payload).text for r in await bot.rows(OutboxMessage)
+            if r.kind == "staff_alert" and r.recipient == recipient]
+
+
+async def test_more_information_round_trip_across_channels(bot: Bot) -> None:
+    tech = await _offer_in_chat(bot, "z1", "zalo")
+    await staff.add(bot.db, "telegram", "900", point="DKN-BN", name="Lan")
+    lan = bot.chat("900", channel="telegram")
+    await lan.send("/duyet")
+    assert lan.labels == ["Duyệt", "Cần bổ sung", "Từ chối"]
+    await lan.press("Cần bổ sung")
+    await lan.send("Máy đã lắp đặt ở cơ sở nào, công suất điện bao nhiêu kW?")
+    assert "đã gửi câu hỏi" in lan.text
+    [asked] = await _told(bot, "z1")
+    assert "công suất điện bao nhiêu kW" in asked and "Máy sấy bơm nhiệt" in asked
+    await lan.send("/duyet")
+    assert "đang chờ người chào bán trả lời" in lan.text
+
+    offerer = bot.chat("z1", channel="zalo")  # their next message is the answer
+    await offerer.send("Đã lắp tại HTX Lục Ngạn, công suất 15 kW")
+    assert "đã chuyển câu trả lời" in offerer.text and offerer.buttons  # the menu: dialogue goes on
+    [back] = await _alerts(bot, "900")
+    assert "Đã lắp tại HTX Lục Ngạn, công suất 15 kW" in back and "công suất điện" in back
+    await lan.send("/duyet")
+    assert "Trả lời: Đã lắp tại HTX Lục Ngạn" in lan.text
+    assert lan.labels == ["Duyệt", "Cần bổ sung", "Từ chối"]
+
+    await offerer.send("tôi muốn tìm công nghệ sấy vải thiều")  # no open question: normal dialogue
+    assert "đã chuyển câu trả lời" not in offerer.text
+    assert len(await _alerts(bot, "900")) == 1
+    await offerer.press_payload(f"of:ans:{tech.id + 999}")  # forged
+    assert "không còn hiệu lực" in offerer.text or "đã được trả lời" in offerer.text
+    await lan.press("Duyệt")
+    assert "đã duyệt" in lan.text
+    actions = [e.action for e in await bot.rows(AuditEntry)]
+    assert actions == ["offer.ask", "offer.answer", "offer.approve"]
+
+
+async def test_answer_by_button_and_second_question(bot: Bot) -> None:
+    tech = await _offer(bot, "Máy bóc vỏ hạt điều", "u3")  # offered before: no chat marker
+    await staff.add(bot.db, "telegram", "900", point="DKN-BN", name="Lan")
+    lan = bot.chat("900", channel="telegram")
+    await lan.press_payload(f"dt:ask:{tech.id}")
+    await lan.send("Giá bán đã gồm lắp đặt chưa?")
+    [asked] = [r for r in await bot.rows(OutboxMessage) if r.recipient == "u3"]
+    [button] = outgoing_from_dict(asked.payload).buttons
+    offerer = bot.chat("u3", channel="zalo")
+    await offerer.press_payload(button.payload)
+    assert "câu trả lời" in offerer.text
+    await offerer.send("Đã gồm lắp đặt và đào tạo vận hành")
+    assert "đã chuyển câu trả lời" in offerer.text
+    await offerer.press_payload(button.payload)  # pressed again: already answered
+    assert "đã được trả lời" in offerer.text
+    assert len(await _alerts(bot, "900")) == 1
+    await staff.remove(bot.db, "telegram", "900")  # the asker left: the national point is told
+    await staff.add(bot.db, "telegram", "tw", point="DKN-TW")
+    await staff.add(bot.db, "telegram", "901", point="DKN-BN", name="Hùng")
+    hung = bot.chat("901", channel="telegram")
+    await hung.press_payload(f"dt:ask:{tech.id}")
+    await hung.send("Bảo hành bao lâu?")
+    await staff.remove(bot.db, "telegram", "901")
+    await offerer.press_payload(f"of:ans:{tech.id}")  # not a question id of theirs
+    await offerer.send("/huy")
+    offerer2 = bot.chat("u3", channel="zalo")
+    [q2] = [r for r in await bot.rows(OutboxMessage) if r.recipient == "u3"][1:]
+    await offerer2.press_payload(outgoing_from_dict(q2.payload).buttons[0].payload)
+    await offerer2.send("Bảo hành 24 tháng")
+    [national] = await _alerts(bot, "tw")
+    assert "Bảo hành 24 tháng" in national
+
+
+async def test_questions_refused_for_decided_or_catalog_offers(bot: Bot) -> None:
+    tech = await _offer(bot, "Máy bóc vỏ hạt điều", "u4")
+    await staff.add(bot.db, "telegram", "900", point="DKN-BN", name="Lan")
+    lan = bot.chat("900", channel="telegram")
+    await lan.press_payload(f"dt:ok:{tech.id}")
+    await lan.press_payload(f"dt:ask:{tech.id}")
+    await lan.send("Còn thiếu gì?")
+    assert "không còn chờ duyệt" in lan.text
+    [catalog_tech] = [t for t in await bot.rows(Technology) if t.submitted_by_id is None][:1]
+    catalog_tech.status = "pending_review"
+    await bot.add(catalog_tech)
+    await lan.press_payload(f"dt:ask:{catalog_tech.id}")
+    await lan.send("Còn thiếu gì?")
+    assert "không do người dùng chat chào bán" in lan.text
+    assert [e.action for e in await bot.rows(AuditEntry)] == ["offer.approve"]

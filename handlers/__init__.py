@@ -137,6 +137,7 @@ def routers() -> list[Router]:
     from handlers.knowledge import consult
     from handlers.staff import broadcasts as staff_broadcasts
     from handlers.staff import demands as staff_demands
+    from handlers.staff import introductions as staff_introductions
     from handlers.staff import offers as staff_offers
     from handlers.staff import reports, team, web_link, whoami
 
@@ -161,4 +162,5 @@ def routers() -> list[Router]:
         staff_demands.router,
         staff_offers.router,
         team.router,
+        staff_introductions.router,
     ]

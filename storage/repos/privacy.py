@@ -17,6 +17,7 @@ from storage.models import (
     EventRegistration,
     InboxUpdate,
     MessageLog,
+    OfferQuestion,
     OutboxMessage,
     Staff,
     Subscription,
@@ -189,6 +190,8 @@ async def forget_user(session: AsyncSession, user: User) -> Forgotten:
 
     await forget_in_outbox(session, user.id)
     await delete_channel_traces(session, user)
+    # Their answers to reviewers' questions are their own words.
+    await session.execute(delete(OfferQuestion).where(OfferQuestion.user_id == user.id))
     user.province = None
     # The account id itself is personal: the row stays (demands count in reports) under a
     # placeholder, and the person starts afresh if they write again.

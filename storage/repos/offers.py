@@ -90,19 +90,19 @@ async def pending(db: Database, limit: int = 50) -> list[Offer]:
 
 async def decide(db: Database, key: str | int, approve: bool, actor: str, *,
                  reason: str | None = None, tell: Compose | None = None) -> Offer:
-    """Approve (published) or reject (archived, with `reason`) an offer still pending."""
-    from storage.repos.catalog import get_technology
-
+    """Approve (published) or reject (archived, with `reason`) an offer still pending. A
+    conditional UPDATE: of two reviewers deciding at once, exactly one wins."""
     async with db.transaction() as s:
-        tech = await get_technology(s, key)
-        if tech is None:
-            raise NotFound(f"Không tìm thấy công nghệ “{str(key)[:40]}”.")
-        if tech.status != "pending_review":
-            raise InvalidStatusChange(f"Công nghệ {tech.code} không còn chờ duyệt "
-                                      f"(trạng thái: {tech.status}).")
-        tech.status = "published" if approve else "archived"
-        tech.updated_at = utcnow()
-        await s.flush()
+        tech = await _pending_tech(s, key)
+        done = await s.execute(
+            update(Technology).where(Technology.id == tech.id,
+                                     Technology.status == "pending_review")
+            .values(status="published" if approve else "archived", updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise InvalidStatusChange(f"Công nghệ {tech.code} vừa được cán bộ khác quyết định, "
+                                      "không còn chờ duyệt.")
+        await s.refresh(tech)
         await audit.record(s, actor, "offer.approve" if approve else "offer.reject",
                            f"technology:{tech.code}", reason=reason)
         found = await _offer(s, tech)

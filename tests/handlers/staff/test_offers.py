@@ -3,10 +3,15 @@ it with a reason; the offerer is told; stale buttons change nothing."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from bot.types import outgoing_from_dict
+from handlers.offer_text import approved
 from storage.models import AuditEntry, OutboxMessage, Technology
-from storage.repos import catalog, staff
-from tests.handlers.chat import Bot
+from storage.repos import catalog, offers, staff
+from tests.handlers.chat import Bot, OpenBot
 
 
 async def _offer(bot: Bot, title: str, user_id: str = "u1") -> Technology:
@@ -165,3 +170,19 @@ async def test_questions_refused_for_decided_or_catalog_offers(bot: Bot) -> None
     await lan.send("Còn thiếu gì?")
     assert "không do người dùng chat chào bán" in lan.text
     assert [e.action for e in await bot.rows(AuditEntry)] == ["offer.approve"]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+async def test_two_reviewers_deciding_at_once_exactly_one_wins(open_bot: OpenBot,
+                                                               database: str) -> None:
+    bot = await open_bot(database=database)
+    tech = await _offer(bot, "Máy bóc vỏ hạt điều", "u5")
+    results = await asyncio.gather(
+        *(offers.decide(bot.db, tech.id, i % 2 == 0, f"telegram:{i}",
+                        reason=None if i % 2 == 0 else "Thiếu hồ sơ", tell=approved)
+          for i in range(5)),
+        return_exceptions=True)
+    assert sum(not isinstance(r, BaseException) for r in results) == 1, results
+    decided = [e for e in await bot.rows(AuditEntry) if e.action.startswith("offer.")]
+    assert len(decided) == 1
+    assert len([r for r in await bot.rows(OutboxMessage) if r.recipient == "u5"]) == 1

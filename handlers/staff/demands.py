@@ -133,11 +133,16 @@ async def on_move(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]) 
 
 
 def _ref(raw: str) -> tuple[list[int], list[int]]:
-    """"t5" → a technology, "e3" → an expert, "all" handled by the caller."""
-    kind, number = raw[:1], raw[1:]
-    if kind not in ("t", "e") or not number.isdigit():
-        raise ValueError(raw)
-    return ([int(number)], []) if kind == "t" else ([], [int(number)])
+    """"t5" → a technology, "e3" → an expert, "t5.t9.e3" → several; "all" handled by the
+    caller."""
+    techs: list[int] = []
+    experts: list[int] = []
+    for part in raw.split(".")[:8]:
+        kind, number = part[:1], part[1:]
+        if kind not in ("t", "e") or not number.isdigit():
+            raise ValueError(raw)
+        (techs if kind == "t" else experts).append(int(number))
+    return techs, experts
 
 
 async def on_propose(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]) -> None:
@@ -146,9 +151,10 @@ async def on_propose(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str
                    for s in d.matches]
         if d.matches:
             choices.insert(0, ("Đề xuất tất cả gợi ý", f"nc:prop:{d.id}:all"))
-        ctx.say(f"Anh/chị đề xuất gì cho yêu cầu số {d.id}? (Chọn từ các gợi ý; cần đề xuất "
-                f"khác thì dùng lệnh: ketnoi demands status {d.id} proposed --note ...)",
-                choices or [("Quay lại", f"nc:card:{d.id}")])
+        ctx.say(f"Anh/chị đề xuất gì cho yêu cầu số {d.id}? Chọn từ các gợi ý, hoặc tìm trong "
+                "danh mục bằng từ khoá khác:",
+                [*choices, ("Tìm công nghệ/chuyên gia khác", f"nc:find:{d.id}"),
+                 ("Quay lại", f"nc:card:{d.id}")])
         return
     picked = d.matches if rest[0] == "all" else None
     techs, experts = ([s.id for s in picked if s.kind == "technology"],
@@ -156,6 +162,28 @@ async def on_propose(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str
     await _step(ctx, pipeline.change(ctx.db, d.id, "proposed", actor(m), technology_ids=techs,
                                      expert_ids=experts, tell=user_update),
                 "Dạ, đã gửi đề xuất cho doanh nghiệp.")
+
+
+async def on_find(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]) -> None:
+    await ctx.start_form(SEARCH_FORM.name, {"demand": d.id})
+
+
+async def show_found(ctx: Context, d: DemandCard, query: str) -> None:
+    """The catalog's technologies and experts for the staff member's keywords, to propose."""
+    search = ctx.services.search
+    hits = [*await search.technologies(ctx.db, query, k=5),
+            *await search.experts(ctx.db, query, k=3)]
+    again = ("Tìm lại", f"nc:find:{d.id}")
+    if not hits:
+        ctx.say(f"Dạ, em không tìm thấy công nghệ hay chuyên gia nào cho “{query[:60]}”. "
+                "Anh/chị thử từ khoá khác ạ.", [again, ("Quay lại", f"nc:card:{d.id}")])
+        return
+    refs = [f"{h.kind[0]}{h.id}" for h in hits]
+    lines = [f"{i}. {'Chuyên gia' if h.kind == 'expert' else 'Công nghệ'}: {h.title}"
+             for i, h in enumerate(hits, 1)]
+    ctx.say(f"Kết quả cho “{query[:60]}” (yêu cầu số {d.id}):\n" + "\n".join(lines),
+            [*((f"Đề xuất: {h.title[:40]}", f"nc:prop:{d.id}:{h.kind[0]}{h.id}") for h in hits),
+             ("Đề xuất tất cả kết quả", f"nc:prop:{d.id}:{'.'.join(refs[:5])}"), again])
 
 
 async def on_connect(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]) -> None:
@@ -189,8 +217,8 @@ async def on_reopen(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]
 
 Action = Callable[[Context, StaffMember, DemandCard, list[str]], Awaitable[None]]
 ACTIONS: dict[str, Action] = {"card": on_card, "take": on_take, "move": on_move,
-                              "prop": on_propose, "conn": on_connect, "close": on_close,
-                              "reopen": on_reopen}
+                              "prop": on_propose, "find": on_find, "conn": on_connect,
+                              "close": on_close, "reopen": on_reopen}
 
 
 @router.button("nc")
@@ -240,4 +268,24 @@ CLOSE_FORM = router.form(Form(
     name="demand_close", title="việc đóng yêu cầu", confirm=False, on_done=_close,
     slots=(Slot("note", "Ghi chú", "Anh/chị ghi chú ngắn về kết quả (hoặc bấm Bỏ qua) ạ.",
                 parsers.short_text, required=False, switchable=False),),
+))
+
+
+# --- proposing from a search: the keywords, then the results as buttons ------------------------
+async def _search(ctx: Context, values: dict[str, Any]) -> None:
+    ctx.state.clear_form()
+    member = await current_member(ctx)
+    if member is None:  # removed while the form was open
+        ctx.say("Dạ, tài khoản này không còn là cán bộ ạ.", main_menu())
+        return
+    found = await _demand(ctx, member, str(values.get("demand")))
+    if found is not None:
+        await show_found(ctx, found, values["query"])
+
+
+SEARCH_FORM = router.form(Form(
+    name="demand_propose_search", title="việc tìm đề xuất", confirm=False, on_done=_search,
+    slots=(Slot("query", "Từ khoá", "Anh/chị gõ từ khoá tìm công nghệ hoặc chuyên gia (ví dụ: "
+                "“sấy bơm nhiệt nông sản”) ạ.", parsers.short_text, switchable=False,
+                recap=False),),
 ))

@@ -26,7 +26,9 @@ from storage.models import (
     ConnectionPoint,
     Demand,
     DemandStatusChange,
+    Expert,
     Staff,
+    Technology,
     User,
 )
 from storage.repos import audit, outbox
@@ -204,6 +206,7 @@ async def change(db: Database, demand_id: int, status: str, actor: Actor, *,
         values: dict[str, Any] = {"outcome": outcome} if status == "closed" else {}
         picked = {"technology_ids": [int(i) for i in technology_ids],
                   "expert_ids": [int(i) for i in expert_ids]}
+        await _check_suppliers(s, picked["technology_ids"], picked["expert_ids"])
         if status in ("proposed", "connected") and (picked["technology_ids"] or
                                                      picked["expert_ids"]):
             key = "proposed" if status == "proposed" else "connected_with"
@@ -213,6 +216,20 @@ async def change(db: Database, demand_id: int, status: str, actor: Actor, *,
         await _advance(s, demand_id, status, actor, note=note, **values)
         await _tell_user(s, demand_id, tell)
         return await load_card(s, demand_id)
+
+
+async def _check_suppliers(session: AsyncSession, tech_ids: list[int],
+                           expert_ids: list[int]) -> None:
+    """Only technologies in the catalog (published) and existing experts can be proposed."""
+    techs = set((await session.execute(select(Technology.id).where(
+        Technology.id.in_(tech_ids), Technology.status == "published"))).scalars()) \
+        if tech_ids else set()
+    experts = set((await session.execute(select(Expert.id).where(
+        Expert.id.in_(expert_ids)))).scalars()) if expert_ids else set()
+    missing = [f"công nghệ số {i}" for i in tech_ids if i not in techs] + \
+        [f"chuyên gia số {i}" for i in expert_ids if i not in experts]
+    if missing:
+        raise NotFound("Không tìm thấy " + ", ".join(missing[:3]) + " trong danh mục.")
 
 
 async def move(db: Database, demand_id: int, point: str, actor: Actor, *,

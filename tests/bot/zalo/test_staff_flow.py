@@ -24,7 +24,7 @@ from storage.repos import staff
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot
 from tests.bot.outbox.support import running, worker
-from tests.bot.telegram.conftest import fake, make_channel  # noqa: F401  (fixtures)
+from tests.bot.telegram.conftest import fake, make_channel  # noqa: F401,F811  (fixtures)
 from tests.handlers.chat import ACCEPTANCE, fresh_app
 
 LAN = 950
@@ -63,8 +63,8 @@ async def channels(make_channel: Callable[..., TelegramChannel],  # noqa: F811
 
 
 class ZaloUser:
-    def __init__(self, fake: FakeZaloBot, chat: str) -> None:
-        self.fake, self.chat = fake, chat
+    def __init__(self, api: FakeZaloBot, chat: str) -> None:
+        self.fake, self.chat = api, chat
 
     async def say(self, text: str, wanted: int = 1) -> str:
         before = len(self.fake.sent(self.chat))
@@ -80,8 +80,8 @@ class ZaloUser:
 
 
 class Staff:
-    def __init__(self, fake: FakeTelegram, chat: int) -> None:
-        self.fake, self.chat = fake, chat
+    def __init__(self, api: FakeTelegram, chat: int) -> None:
+        self.fake, self.chat = api, chat
 
     async def press(self, label: str) -> str:
         before = len(self.fake.sent(self.chat))

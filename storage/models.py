@@ -208,6 +208,24 @@ class Staff(Timestamped, Base):
     point: Mapped[ConnectionPoint] = relationship(lazy="joined")
 
 
+class StaffInvite(Base):
+    """A one-time share code an admin gives a new colleague: sent to the bot from their own chat
+    account, it makes that account staff of the point. Only the SHA-256 of the code is kept."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    connection_point_id: Mapped[int] = mapped_column(
+        ForeignKey("connection_points.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    created_by: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(160))
+
+
 class WebLogin(Base):
     """A one-time sign-in link to the web console, given to a staff member in chat.
 

@@ -3,7 +3,8 @@
 `/trucban [bật|tắt]`: a staff member starts or ends their duty (alerts of their point go to
 the staff on duty; nobody on duty → the point's fallback staff → the national point).
 `/canbo` (admins): the point's staff with buttons to set duty, fallback, point, or remove;
-`/canbo them <kênh> <mã người dùng> [họ tên]` adds a member to the admin's point.
+`/canbo them <kênh> <mã người dùng> [họ tên]` adds a member to the admin's point, `/canbo ma`
+gives a one-time share code the new member sends with `/thamgia <mã>` from their own chat.
 
 An admin manages the staff of their own point; an admin of the national point manages all.
 Every change is checked again when its button is pressed, and audited.
@@ -12,11 +13,12 @@ Every change is checked again when its button is pressed, and audited.
 from __future__ import annotations
 
 from handlers.base import Context, Router
+from handlers.office_hours import local_tz
 from handlers.staff.access import admin_only, staff_only
 from handlers.ui import main_menu
 from nlu.normalize import plain
 from storage.errors import StorageError
-from storage.repos import pipeline, staff
+from storage.repos import pipeline, staff, staff_invites
 from storage.repos.staff import StaffMember
 
 router = Router("staff_team")
@@ -98,6 +100,13 @@ async def add_member(ctx: Context, admin: StaffMember, args: list[str]) -> None:
         return
     ctx.say(f"Dạ, đã thêm {duty_line(added)}. Cán bộ gõ /canbo trong chat với em để bắt đầu ạ.",
             _member_buttons(added))
+
+
+async def invite(ctx: Context, admin: StaffMember) -> None:
+    code, until = await staff_invites.create(ctx.db, admin.point, who(admin), now=ctx.now())
+    ctx.say(f"Dạ, mã mời cán bộ mới của {admin.point_name}: {code}\nNgười được mời gõ "
+            f"/thamgia {code} trong chat với em (Telegram hoặc Zalo) để trở thành cán bộ của "
+            f"điểm. Mã dùng một lần, hết hạn lúc {until.astimezone(local_tz(ctx)):%H:%M %d/%m}.")
 
 
 def _member_buttons(m: StaffMember) -> list[tuple[str, str]]:

@@ -21,7 +21,8 @@ STAFF_COMMANDS = (
     "/trucban [bật|tắt]: vào/nghỉ trực (chỉ cán bộ đang trực nhận cảnh báo nhu cầu mới)",
     "/gioithieu: các yêu cầu giới thiệu chuyên gia của điểm",
 )
-ADMIN_WORDS = {"them": "add", "add": "add", "ds": "list", "danh sach": "list", "list": "list"}
+ADMIN_WORDS = {"them": "add", "add": "add", "ds": "list", "danh sach": "list", "list": "list",
+               "ma": "invite", "ma moi": "invite", "moi": "invite", "invite": "invite"}
 
 
 @router.command("canbo")
@@ -34,6 +35,8 @@ async def whoami(ctx: Context, member: StaffMember) -> None:
         action = ADMIN_WORDS.get(plain(ctx.args[0]))
         if action == "add":
             await team.add_member(ctx, member, ctx.args[1:])
+        elif action == "invite":
+            await team.invite(ctx, member)
         else:
             await team.team_list(ctx, member)
         return
@@ -44,4 +47,5 @@ async def whoami(ctx: Context, member: StaffMember) -> None:
             + ("Anh/chị đang trực.\n\n" if member.on_duty else "Anh/chị đang nghỉ trực.\n\n")
             + "Các lệnh dành cho cán bộ:\n" + bullet_list(list(STAFF_COMMANDS))
             + ("\n• /canbo ds: quản lý cán bộ của điểm (thêm, bỏ, trực, dự phòng)"
+               "\n• /canbo ma: tạo mã mời cán bộ mới"
                if member.is_admin else ""))

@@ -1,4 +1,5 @@
-"""staff workflow: on-duty and fallback staff, expert introductions, questions on offers
+"""staff workflow: on-duty and fallback staff, staff invites, expert introductions, questions on
+offers
 
 Revision ID: staff_workflow
 Revises: demand_pipeline
@@ -26,6 +27,22 @@ def upgrade() -> None:
                                       nullable=False))
         batch_op.add_column(sa.Column('fallback', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
+    op.create_table('staff_invites',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('connection_point_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('created_by', sa.String(length=160), nullable=False),
+    sa.Column('created_at', TS, nullable=False),
+    sa.Column('expires_at', TS, nullable=False),
+    sa.Column('used_at', TS, nullable=True),
+    sa.Column('used_by', sa.String(length=160), nullable=True),
+    sa.ForeignKeyConstraint(['connection_point_id'], ['connection_points.id'],
+                            name=op.f('fk_staff_invites_connection_point_id_connection_points'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_invites')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_staff_invites_code_hash'))
+    )
     op.create_table('introductions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -80,6 +97,7 @@ def downgrade() -> None:
     for name in ('connection_point_id', 'demand_id', 'user_id'):
         op.drop_index(op.f(f'ix_introductions_{name}'), table_name='introductions')
     op.drop_table('introductions')
+    op.drop_table('staff_invites')
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.drop_column('fallback')
         batch_op.drop_column('on_duty')

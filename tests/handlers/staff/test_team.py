@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from storage.models import AuditEntry, OutboxMessage, Staff
-from storage.repos import staff
+from storage.repos import staff, staff_invites
 from tests.handlers.chat import ACCEPTANCE, NOW, Bot, OpenBot, finish_contact
 
 
@@ -120,3 +120,38 @@ async def test_national_admin_moves_staff_between_points(bot: Bot) -> None:
     assert "sang điểm nào" in admin.text
     await admin.press_payload("cb:pt:telegram:s1:DKN-HN")
     assert (await staff.find(bot.db, "telegram", "s1")).point == "DKN-HN"  # type: ignore[union-attr]
+
+
+async def test_share_code_adds_a_colleague_on_any_channel_once(open_bot: OpenBot) -> None:
+    from datetime import timedelta
+
+    bot = await open_bot(now=NOW)
+    await staff.add(bot.db, "telegram", "ad", point="DKN-BN", name="Quản trị", role="admin")
+    admin = bot.chat("ad", channel="telegram")
+    await admin.send("/canbo ma")
+    code = next(w for w in admin.text.split() if w.startswith("KN-"))
+    assert "/thamgia" in admin.text and "dùng một lần" in admin.text
+    newcomer = bot.chat("z77", channel="zalo", name="Trần Thị B")
+    await newcomer.send("/canbo")  # not staff yet
+    assert "chỉ dành cho cán bộ" in newcomer.text
+    await newcomer.send(f"/thamgia {code.lower()}")  # typed in lower case: still the code
+    assert "chào mừng" in newcomer.text and "Bắc Ninh" in newcomer.text
+    member = await staff.find(bot.db, "zalo", "z77")
+    assert member is not None and member.point == "DKN-BN" and member.role == "staff"
+    other = bot.chat("z78", channel="zalo")
+    await other.send(f"/thamgia {code}")  # used once
+    assert "không đúng, đã dùng hoặc đã hết hạn" in other.text
+    assert await staff.find(bot.db, "zalo", "z78") is None
+    await other.send("/thamgia KN-NOTACODE")
+    assert "không đúng" in other.text
+    plain = bot.chat("z77", channel="zalo")
+    await plain.send("/canbo ma")  # the newcomer is not an admin
+    assert "chỉ dành cho quản trị viên" in plain.text
+    actions = [e.action for e in await bot.rows(AuditEntry)]
+    assert actions == ["staff.invite", "staff.join"]
+    code, until = await staff_invites.create(bot.db, "DKN-BN", "cli", now=NOW)
+    assert until == NOW + timedelta(hours=24)
+    with pytest.raises(staff_invites.InvalidInvite):  # a code expires after a day
+        await staff_invites.join(bot.db, code, "zalo", "z79", None,
+                                 now=NOW + timedelta(hours=25))
+    assert await staff.find(bot.db, "zalo", "z79") is None

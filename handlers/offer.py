@@ -110,7 +110,8 @@ async def _answer(ctx: Context, question_id: int, user_id: int, text: str) -> No
 
 @router.button("of")
 async def on_button(ctx: Context) -> None:
-    if ctx.args[:1] != ["ans"] or len(ctx.args) < 2 or not ctx.args[1].isdigit():
+    if (ctx.args[:1] != ["ans"] or len(ctx.args) < 2 or not ctx.args[1].isdecimal()
+            or len(ctx.args[1]) > 9):
         ctx.say("Dạ, nút này không còn hiệu lực ạ.", main_menu())
         return
     user = await ctx.user()

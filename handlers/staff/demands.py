@@ -88,6 +88,8 @@ async def list_demands(ctx: Context, member: StaffMember) -> None:
 async def _demand(ctx: Context, member: StaffMember, raw: str) -> DemandCard | None:
     """The demand of a button, if it exists and is the member's to see; else say why."""
     try:
+        if len(raw) > 9:  # ids fit an INTEGER column
+            raise ValueError(raw)
         found = await pipeline.card(ctx.db, int(raw))
     except (ValueError, StorageError):
         ctx.say("Dạ, em không tìm thấy yêu cầu này (có thể đã bị xoá). Anh/chị xem danh sách "
@@ -139,7 +141,7 @@ def _ref(raw: str) -> tuple[list[int], list[int]]:
     experts: list[int] = []
     for part in raw.split(".")[:8]:
         kind, number = part[:1], part[1:]
-        if kind not in ("t", "e") or not number.isdigit():
+        if kind not in ("t", "e") or not number.isdecimal() or len(number) > 9:
             raise ValueError(raw)
         (techs if kind == "t" else experts).append(int(number))
     return techs, experts
@@ -244,7 +246,7 @@ async def on_button(ctx: Context, member: StaffMember) -> None:
 
 async def _list_page(ctx: Context, member: StaffMember, rest: list[str]) -> None:
     status = rest[0] if rest and rest[0] in STATUS_NAMES else None
-    page = int(rest[1]) if len(rest) > 1 and rest[1].isdigit() else 0
+    page = int(rest[1]) if len(rest) > 1 and rest[1].isdecimal() else 0
     sector = rest[2] if len(rest) > 2 and rest[2] else None
     await show_list(ctx, member, status, sector, min(page, 1000))
 

@@ -35,7 +35,8 @@ async def show(ctx: Context, found: IntroCard, head: str = "") -> None:
 @router.command("gioithieu")
 @staff_only
 async def list_introductions(ctx: Context, member: StaffMember) -> None:
-    page = int(ctx.args[0]) - 1 if ctx.args and ctx.args[0].isdigit() and ctx.args[0] != "0" else 0
+    page = (int(ctx.args[0]) - 1 if ctx.args and ctx.args[0].isdecimal() and len(ctx.args[0]) < 5
+            and int(ctx.args[0]) > 0 else 0)
     found = await introductions.open_list(ctx.db, point=None if member.national else member.point,
                                           limit=PAGE + 1, offset=min(page, 1000) * PAGE)
     if not found:
@@ -55,7 +56,7 @@ async def on_button(ctx: Context, member: StaffMember) -> None:
         ctx.args = []
         await list_introductions(ctx)
         return
-    numbers = [int(x) for x in rest if x.isdigit()]
+    numbers = [int(x) for x in rest if x.isdecimal() and len(x) <= 9]
     if status not in DONE or not rest or len(numbers) != len(rest) or len(rest) > 2:
         ctx.say("Dạ, nút này không còn dùng được. Anh/chị xem lại bằng /gioithieu ạ.", main_menu())
         return

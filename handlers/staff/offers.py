@@ -61,13 +61,14 @@ async def _decide(ctx: Context, member: StaffMember, key: str | int, approve: bo
 @staff_only
 async def on_button(ctx: Context, member: StaffMember) -> None:
     action, key = (ctx.args + ["", ""])[:2]
+    key = key if len(key) <= 9 else ""  # ids fit an INTEGER column
     if action == "list":
         await review(ctx)
-    elif action == "ok" and key.isdigit():
+    elif action == "ok" and key.isdecimal():
         await _decide(ctx, member, int(key), True)
-    elif action == "no" and key.isdigit():
+    elif action == "no" and key.isdecimal():
         await ctx.start_form(REJECT_FORM.name, {"technology": int(key)})
-    elif action == "ask" and key.isdigit():
+    elif action == "ask" and key.isdecimal():
         await ctx.start_form(ASK_FORM.name, {"technology": int(key)})
     else:
         ctx.say("Dạ, nút này không còn dùng được. Anh/chị gõ /duyet để xem lại ạ.", main_menu())

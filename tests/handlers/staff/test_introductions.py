@@ -190,3 +190,16 @@ async def test_erased_user_is_not_told_and_nothing_breaks(bot: Bot) -> None:
     await lan.press_payload(f"gt:agreed:{intro.id}")
     assert "chuyên gia đồng ý" in lan.text
     assert len(await bot.rows(OutboxMessage)) == before  # nobody to tell
+
+
+async def test_odd_numbers_in_payloads_get_a_clear_answer(bot: Bot) -> None:
+    await staff.add(bot.db, "telegram", "tw", point="DKN-TW")
+    lan = bot.chat("tw", channel="telegram")
+    user = bot.chat("u5", channel="zalo")
+    for payload in ("gt:agreed:²", "gt:agreed:99999999999999999999", "nc:card:99999999999999999999",
+                    "nc:prop:1:t99999999999999999999", "dt:ok:99999999999999999999", "dt:ask:²"):
+        await lan.press_payload(payload)
+        assert lan.text.startswith("Dạ") and "lỗi" not in lan.text, payload
+    for payload in ("of:ans:²", "of:ans:99999999999999999999", "of:ans:", "of:zz"):
+        await user.press_payload(payload)
+        assert "không còn hiệu lực" in user.text, payload

@@ -9,7 +9,7 @@ import pytest
 
 from bot.types import outgoing_from_dict
 from handlers.offer_text import approved
-from storage.models import AuditEntry, OutboxMessage, Technology
+from storage.models import AuditEntry, OfferQuestion, OutboxMessage, Technology
 from storage.repos import catalog, offers, staff
 from tests.handlers.chat import Bot, OpenBot
 
@@ -186,3 +186,21 @@ async def test_two_reviewers_deciding_at_once_exactly_one_wins(open_bot: OpenBot
     decided = [e for e in await bot.rows(AuditEntry) if e.action.startswith("offer.")]
     assert len(decided) == 1
     assert len([r for r in await bot.rows(OutboxMessage) if r.recipient == "u5"]) == 1
+
+
+async def test_no_question_to_an_erased_offerer(bot: Bot) -> None:
+    from storage.repos import privacy
+
+    tech = await _offer(bot, "Máy bóc vỏ hạt điều", "u6")
+    await staff.add(bot.db, "telegram", "900", point="DKN-BN", name="Lan")
+    user = await bot.user("u6", channel="zalo")
+    assert user is not None
+    await privacy.forget(bot.db, user.id)
+    lan = bot.chat("900", channel="telegram")
+    await lan.press_payload(f"dt:ask:{tech.id}")
+    await lan.send("Còn thiếu gì?")
+    assert "ngừng dùng dịch vụ" in lan.text
+    assert await bot.rows(OfferQuestion) == []
+    await lan.press_payload(f"dt:ok:{tech.id}")  # still decidable; nobody to tell
+    assert "đã duyệt" in lan.text
+    assert [r for r in await bot.rows(OutboxMessage) if r.kind == "update"] == []

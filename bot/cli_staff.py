@@ -93,7 +93,7 @@ def remove_cmd(
     """Bỏ quyền cán bộ của một tài khoản chat."""
 
     async def work(db: Database) -> bool:
-        return await staff.remove(db, channel, user_id)
+        return await staff.remove(db, channel, user_id, actor="cli")
 
     if _run(work):
         typer.echo(f"Đã bỏ quyền cán bộ của {channel}:{user_id}.")

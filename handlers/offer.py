@@ -87,9 +87,11 @@ OFFERER = "offerer"
 async def answer_to_review(ctx: Context) -> bool:
     """An offerer's plain message while a reviewer's question waits is the answer."""
     if not ctx.state.data.get(OFFERER):
-        return False  # only chats that offered something pay for the look-up
+        return False  # only chats with an offer under review pay for the look-up
     user = await ctx.user()
-    question = await offers.open_question(ctx.db, user.id)
+    question, under_review = await offers.awaiting(ctx.db, user.id)
+    if not under_review:
+        ctx.state.data.pop(OFFERER, None)  # every offer decided: no question can come
     if question is None:
         return False
     await _answer(ctx, question.id, user.id, ctx.text)

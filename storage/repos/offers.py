@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from storage.db import Database
 from storage.errors import InvalidStatusChange, InvalidValue, NotFound
@@ -162,6 +162,24 @@ async def open_question(db: Database, user_id: int,
             stmt = stmt.where(OfferQuestion.id == question_id)
         row = (await s.execute(stmt.order_by(OfferQuestion.id).limit(1))).scalar_one_or_none()
         return _question(row) if row is not None else None
+
+
+async def awaiting(db: Database, user_id: int) -> tuple[Question | None, bool]:
+    """For an offerer's message: the oldest question waiting for their answer, and whether any
+    of their offers is still under review (when none is, nothing can be asked any more). One
+    small query on the way of every message of an offerer, so kept lean."""
+    async with db.session() as s:
+        found = (await s.execute(
+            select(Technology.id, OfferQuestion.id).select_from(Technology)
+            .outerjoin(OfferQuestion, and_(OfferQuestion.technology_id == Technology.id,
+                                           OfferQuestion.user_id == user_id,
+                                           OfferQuestion.answered_at.is_(None)))
+            .where(Technology.submitted_by_id == user_id, Technology.status == "pending_review")
+            .order_by(OfferQuestion.id.is_(None), OfferQuestion.id).limit(1))).first()
+        if found is None:
+            return None, False
+        row = await s.get(OfferQuestion, found[1]) if found[1] is not None else None
+        return (_question(row) if row is not None else None), True
 
 
 async def answer(db: Database, question_id: int, user_id: int, text: str, *,

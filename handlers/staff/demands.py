@@ -104,7 +104,9 @@ async def _demand(ctx: Context, member: StaffMember, raw: str) -> DemandCard | N
 
 
 def show_card(ctx: Context, found: DemandCard, head: str = "") -> None:
-    ctx.say((head + "\n\n" if head else "") + card_text(found, local_tz(ctx)), next_steps(found))
+    intros = [("Giới thiệu chuyên gia", f"gt:dm:{found.id}")] if found.type == "find_expert" else []
+    ctx.say((head + "\n\n" if head else "") + card_text(found, local_tz(ctx)),
+            [*next_steps(found), *intros])
 
 
 async def _step(ctx: Context, step: Awaitable[DemandCard], done: str) -> None:

@@ -48,6 +48,18 @@ async def list_introductions(ctx: Context, member: StaffMember) -> None:
         ctx.say(f"Còn yêu cầu khác: gõ /gioithieu {page + 2} để xem trang sau ạ.")
 
 
+async def of_demand(ctx: Context, member: StaffMember, demand_id: int) -> None:
+    """The introduction requests of one demand (from its card)."""
+    found = [c for c in await introductions.of_demand(ctx.db, demand_id)
+             if member.sees(c.point_code)]
+    if not found:
+        ctx.say(f"Dạ, yêu cầu số {demand_id} chưa có yêu cầu giới thiệu chuyên gia nào (của điểm "
+                "anh/chị) ạ.", [("Xem yêu cầu", f"nc:card:{demand_id}")])
+        return
+    for item in found:
+        await show(ctx, item)
+
+
 @router.button("gt")
 @staff_only
 async def on_button(ctx: Context, member: StaffMember) -> None:
@@ -55,6 +67,9 @@ async def on_button(ctx: Context, member: StaffMember) -> None:
     if status == "ls":
         ctx.args = []
         await list_introductions(ctx)
+        return
+    if status == "dm" and rest and rest[0].isdecimal() and len(rest[0]) <= 9:
+        await of_demand(ctx, member, int(rest[0]))
         return
     numbers = [int(x) for x in rest if x.isdecimal() and len(x) <= 9]
     if status not in DONE or not rest or len(numbers) != len(rest) or len(rest) > 2:

@@ -173,6 +173,14 @@ async def open_list(db: Database, *, point: str | None = None, limit: int = 5,
         return [await _card(s, r) for r in rows]
 
 
+async def of_demand(db: Database, demand_id: int) -> list[IntroCard]:
+    """Every introduction request of a demand, oldest first."""
+    async with db.session() as s:
+        rows = (await s.execute(select(Introduction).where(Introduction.demand_id == demand_id)
+                                .order_by(Introduction.id))).scalars()
+        return [await _card(s, r) for r in rows]
+
+
 async def decide(db: Database, intro_id: int, status: str, actor: str, *,
                  note: str | None = None, expert_id: int | None = None,
                  tell: Compose | None = None) -> IntroCard:

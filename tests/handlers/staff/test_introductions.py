@@ -203,3 +203,19 @@ async def test_odd_numbers_in_payloads_get_a_clear_answer(bot: Bot) -> None:
     for payload in ("of:ans:²", "of:ans:99999999999999999999", "of:ans:", "of:zz"):
         await user.press_payload(payload)
         assert "không còn hiệu lực" in user.text, payload
+
+
+async def test_demand_card_leads_to_its_introductions(bot: Bot) -> None:
+    await staff.add(bot.db, "telegram", "tw", point="DKN-TW")
+    await staff.add(bot.db, "telegram", "hn", point="DKN-HN")
+    chat, demand_id, experts = await _find_expert(bot)
+    await chat.press_payload(f"tm:exp:{demand_id}:{experts[0]}")
+    lan = bot.chat("tw", channel="telegram")
+    await lan.press_payload(f"nc:card:{demand_id}")
+    await lan.press("Giới thiệu chuyên gia")
+    assert "Giới thiệu chuyên gia số" in lan.text and "Chuyên gia đồng ý" in lan.labels
+    other = bot.chat("hn", channel="telegram")
+    await other.press_payload(f"gt:dm:{demand_id}")
+    point = (await introductions.card(bot.db, (await bot.rows(Introduction))[0].id)).point_code
+    if point != "DKN-HN":
+        assert "chưa có yêu cầu giới thiệu" in other.text and "Chuyên gia" not in other.text

@@ -15,7 +15,9 @@ from storage.models import (
     Demand,
     Event,
     EventRegistration,
+    Expert,
     InboxUpdate,
+    Introduction,
     MessageLog,
     OfferQuestion,
     OutboxMessage,
@@ -42,6 +44,9 @@ class UserData:
     registrations: list[tuple[EventRegistration, Event]] = field(default_factory=list)
     offers: list[Technology] = field(default_factory=list)  # technologies the user submitted
     messages: int = 0
+    # Expert introductions asked for: (status, the expert's title and name or None).
+    introductions: list[tuple[str, str | None]] = field(default_factory=list)
+    answers: int = 0  # answers to reviewers' questions on their offers
 
 
 async def registrations_with_events(
@@ -67,6 +72,14 @@ async def user_data(session: AsyncSession, user: User) -> UserData:
         registrations=await registrations_with_events(session, user),
         offers=await offers_of(session, user),
         messages=len(list(messages)),
+        introductions=[(i.status, f"{e.title} {e.name}".strip() if e is not None else None)
+                       for i, e in (await session.execute(
+                           select(Introduction, Expert).outerjoin(
+                               Expert, Expert.id == Introduction.expert_id)
+                           .where(Introduction.user_id == user.id)
+                           .order_by(Introduction.id))).all()],
+        answers=len(list((await session.execute(select(OfferQuestion.id).where(
+            OfferQuestion.user_id == user.id, OfferQuestion.answer.is_not(None)))).scalars())),
     )
 
 

@@ -181,6 +181,8 @@ async def test_erased_user_is_not_told_and_nothing_breaks(bot: Bot) -> None:
     chat, demand_id, experts = await _find_expert(bot)
     await chat.press_payload(f"tm:exp:{demand_id}:{experts[0]}")
     [intro] = await bot.rows(Introduction)
+    await chat.send("/dulieu")
+    assert "Yêu cầu giới thiệu chuyên gia (1)" in chat.text and "chờ xử lý" in chat.text
     await chat.send("/xoadulieu")
     await chat.press("Xóa dữ liệu") if chat.has_button("Xóa dữ liệu") else await chat.send("có")
     user = await bot.user("u1")

@@ -22,6 +22,7 @@ from storage.repos import pipeline, staff, staff_invites
 from storage.repos.staff import StaffMember
 
 router = Router("staff_team")
+SHOWN = 40
 
 ON_WORDS = {"bat", "on", "co", "vao", "bat dau", "vao ca"}
 OFF_WORDS = {"tat", "off", "nghi", "khong", "ket thuc", "het ca"}
@@ -74,7 +75,9 @@ async def _set_own_duty(ctx: Context, member: StaffMember, on: bool) -> None:
 # --- /canbo for admins ----------------------------------------------------------------------------
 async def team_list(ctx: Context, admin: StaffMember) -> None:
     members = await staff.list_members(ctx.db, None if admin.national else admin.point)
-    lines = [f"{i}. {duty_line(m)}" for i, m in enumerate(members, 1)]
+    lines = [f"{i}. {duty_line(m)}" for i, m in enumerate(members[:SHOWN], 1)]
+    if len(members) > SHOWN:  # a chat message has room for about this many
+        lines.append(f"... và {len(members) - SHOWN} cán bộ khác (xem đủ: ketnoi staff list).")
     buttons = [(f"Sửa: {m.label[:30]}", f"cb:m:{m.channel}:{m.user_id}") for m in members[:20]]
     ctx.say("Cán bộ " + ("mọi điểm" if admin.national else admin.point_name) + ":\n"
             + "\n".join(lines) + "\n\nThêm cán bộ: /canbo them <kênh> <mã người dùng> [họ tên] "

@@ -27,6 +27,26 @@ router = Router("staff_offers")
 SHOWN = 5
 
 
+def reviews(member: StaffMember, point_code: str | None) -> bool:
+    """An offer is reviewed by its point's staff and the national point; one whose point is
+    unknown (no province given) by any staff member."""
+    return point_code is None or member.sees(point_code)
+
+
+async def _mine(ctx: Context, member: StaffMember, key: int) -> bool:
+    """Is the offer of a button the member's to decide? Says why not."""
+    try:
+        offer = await offers.get(ctx.db, key)
+    except StorageError as exc:
+        ctx.say(f"Dạ, {exc}", [("Danh sách chờ duyệt", "dt:list")])
+        return False
+    if not reviews(member, offer.point_code):
+        ctx.say(f"Dạ, công nghệ {offer.code} thuộc điểm kết nối khác ({offer.point_code}), "
+                "anh/chị không duyệt được ạ.", [("Danh sách chờ duyệt", "dt:list")])
+        return False
+    return True
+
+
 def who(member: StaffMember) -> str:
     return f"{member.channel}:{member.user_id}" + (f" ({member.name})" if member.name else "")
 
@@ -34,7 +54,7 @@ def who(member: StaffMember) -> str:
 @router.command("duyet")
 @staff_only
 async def review(ctx: Context, member: StaffMember) -> None:
-    waiting = await offers.pending(ctx.db, limit=SHOWN)
+    waiting = await offers.pending(ctx.db, limit=SHOWN, visible=lambda p: reviews(member, p))
     if not waiting:
         ctx.say("Dạ, hiện không có công nghệ nào chờ duyệt ạ.", main_menu())
         return
@@ -64,14 +84,17 @@ async def on_button(ctx: Context, member: StaffMember) -> None:
     key = key if len(key) <= 9 else ""  # ids fit an INTEGER column
     if action == "list":
         await review(ctx)
-    elif action == "ok" and key.isdecimal():
-        await _decide(ctx, member, int(key), True)
-    elif action == "no" and key.isdecimal():
-        await ctx.start_form(REJECT_FORM.name, {"technology": int(key)})
-    elif action == "ask" and key.isdecimal():
-        await ctx.start_form(ASK_FORM.name, {"technology": int(key)})
-    else:
+        return
+    if action not in ("ok", "no", "ask") or not key.isdecimal():
         ctx.say("Dạ, nút này không còn dùng được. Anh/chị gõ /duyet để xem lại ạ.", main_menu())
+        return
+    if not await _mine(ctx, member, int(key)):
+        return
+    if action == "ok":
+        await _decide(ctx, member, int(key), True)
+    else:
+        form = REJECT_FORM if action == "no" else ASK_FORM
+        await ctx.start_form(form.name, {"technology": int(key)})
 
 
 async def _reject(ctx: Context, values: dict[str, Any]) -> None:

@@ -33,6 +33,9 @@ class Offer:
     created_at: datetime
     offered_by: str | None  # "channel:user id" of the offerer, when offered in chat
     questions: list[Question] = field(default_factory=list)  # "Cần bổ sung", oldest first
+    # The point whose staff review it (serving the technology's or the offerer's province);
+    # None when neither is known: any staff member may review it.
+    point_code: str | None = None
 
     @property
     def waiting_answer(self) -> bool:
@@ -74,18 +77,37 @@ async def _offer(session: Any, t: Technology) -> Offer:
     user = await session.get(User, t.submitted_by_id) if t.submitted_by_id else None
     asked = (await session.execute(select(OfferQuestion).where(
         OfferQuestion.technology_id == t.id).order_by(OfferQuestion.id))).scalars()
+    province = t.province or (user.province if user is not None else None)
+    point = None
+    if province:
+        points = (await session.execute(select(ConnectionPoint))).scalars()
+        point = next((p.code for p in points if province in (p.provinces or [])), None)
     return Offer(t.id, t.code, t.title, t.summary or "", t.provider or "", t.sector, t.province,
                  t.status, t.created_at,
                  f"{user.channel}:{user.external_id}" if user is not None else None,
-                 [_question(q) for q in asked])
+                 [_question(q) for q in asked], point)
 
 
-async def pending(db: Database, limit: int = 50) -> list[Offer]:
-    """Offers waiting for review, oldest first."""
+async def pending(db: Database, limit: int = 50, *,
+                  visible: Callable[[str | None], bool] | None = None) -> list[Offer]:
+    """Offers waiting for review, oldest first; `visible(point_code)` keeps those a staff member
+    may review (`StaffMember.sees`, with an unknown point open to all)."""
     async with db.session() as s:
         rows = (await s.execute(select(Technology).where(Technology.status == "pending_review")
-                                .order_by(Technology.id).limit(limit))).scalars()
-        return [await _offer(s, t) for t in rows]
+                                .order_by(Technology.id).limit(max(limit, 500)))).scalars()
+        found = [await _offer(s, t) for t in rows]
+    return [o for o in found if visible is None or visible(o.point_code)][:limit]
+
+
+async def get(db: Database, key: str | int) -> Offer:
+    """One offer (any status) by code or id."""
+    from storage.repos.catalog import get_technology
+
+    async with db.session() as s:
+        tech = await get_technology(s, key)
+        if tech is None:
+            raise NotFound(f"Không tìm thấy công nghệ “{str(key)[:40]}”.")
+        return await _offer(s, tech)
 
 
 async def decide(db: Database, key: str | int, approve: bool, actor: str, *,

@@ -157,7 +157,7 @@ async def test_answer_by_button_and_second_question(bot: Bot) -> None:
 
 async def test_questions_refused_for_decided_or_catalog_offers(bot: Bot) -> None:
     tech = await _offer(bot, "Máy bóc vỏ hạt điều", "u4")
-    await staff.add(bot.db, "telegram", "900", point="DKN-BN", name="Lan")
+    await staff.add(bot.db, "telegram", "900", point="DKN-TW", name="Lan")
     lan = bot.chat("900", channel="telegram")
     await lan.press_payload(f"dt:ok:{tech.id}")
     await lan.press_payload(f"dt:ask:{tech.id}")
@@ -204,3 +204,29 @@ async def test_no_question_to_an_erased_offerer(bot: Bot) -> None:
     await lan.press_payload(f"dt:ok:{tech.id}")  # still decidable; nobody to tell
     assert "đã duyệt" in lan.text
     assert [r for r in await bot.rows(OutboxMessage) if r.kind == "update"] == []
+
+
+async def test_offers_with_a_known_province_go_to_that_points_staff(bot: Bot) -> None:
+    tech = await _offer(bot, "Máy bóc vỏ hạt điều", "u7")
+    async with bot.db.transaction() as s:
+        from sqlalchemy import update
+
+        from storage.models import User
+        await s.execute(update(User).where(User.external_id == "u7").values(province="bac_ninh"))
+    await staff.add(bot.db, "telegram", "bn", point="DKN-BN", name="Bắc Ninh")
+    await staff.add(bot.db, "telegram", "hn", point="DKN-HN", name="Hà Nội")
+    await staff.add(bot.db, "telegram", "tw", point="DKN-TW", name="Quốc gia")
+    hn = bot.chat("hn", channel="telegram")
+    await hn.send("/duyet")
+    assert "Máy bóc vỏ hạt điều" not in hn.text
+    for payload in (f"dt:ok:{tech.id}", f"dt:no:{tech.id}", f"dt:ask:{tech.id}"):
+        await hn.press_payload(payload)  # forged: another point's offer
+        assert "thuộc điểm kết nối khác" in hn.text, payload
+    [row] = [t for t in await bot.rows(Technology) if t.id == tech.id]
+    assert row.status == "pending_review"
+    for member in ("bn", "tw"):
+        chat = bot.chat(member, channel="telegram")
+        await chat.send("/duyet")
+        assert "Máy bóc vỏ hạt điều" in chat.text, member
+    await bot.chat("tw", channel="telegram").press_payload(f"dt:ok:{tech.id}")
+    assert [e.action for e in await bot.rows(AuditEntry)] == ["offer.approve"]

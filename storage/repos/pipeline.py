@@ -81,10 +81,24 @@ async def alert_staff(session: AsyncSession, demand: Demand, compose: Compose) -
     if payload is None:
         return 0
     staff = await _staff_of(session, point)
+    why = routed_note(point, staff)
+    if why:  # the recipients learn why it reached them
+        payload = {**payload, "text": f"{payload.get('text', '')}\n({why})"}
     return await outbox.enqueue(session, [
         Envelope("staff_alert", m.channel, m.user_id, payload,
                  dedupe_key=f"alert:{demand.id}:{demand.connection_point_id}:{m.channel}:{m.user_id}")
         for m in staff])
+
+
+def routed_note(point: ConnectionPoint | None, staff: list[Staff]) -> str | None:
+    """Why an alert went past the point's staff on duty, in a few words (None: it did not)."""
+    if point is None or point.national or not staff:
+        return None
+    if any(m.connection_point_id != point.id for m in staff):
+        return f"{point.name} không có cán bộ đang trực hay dự phòng: chuyển điểm quốc gia"
+    if not any(m.on_duty for m in staff):
+        return f"không có cán bộ {point.name} đang trực: gửi cán bộ dự phòng"
+    return None
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ async def test_each_step_of_the_duty_chain(bot: Bot) -> None:
     await staff.set_duty(db, "telegram", "twf", False)
     # 1. staff on duty of the point (the fallback member is off duty: not alerted)
     assert await _alerted(bot) == ["bn1", "bn2"]
+    assert "cán bộ dự phòng" not in (await bot.rows(OutboxMessage))[-1].payload["text"]
     # 2. one goes off duty: only the other
     lan = bot.chat("bn1", channel="telegram")
     await lan.send("/trucban tắt")
@@ -46,9 +47,11 @@ async def test_each_step_of_the_duty_chain(bot: Bot) -> None:
     # 3. nobody of the point on duty → the point's fallback staff
     await staff.set_duty(db, "telegram", "bn2", False)
     assert await _alerted(bot) == ["bnf"]
+    assert "gửi cán bộ dự phòng" in (await bot.rows(OutboxMessage))[-1].payload["text"]
     # 4. no fallback either → the national point's staff on duty
     await staff.add(db, "zalo", "bnf", point="DKN-BN", fallback=False)
     assert await _alerted(bot) == ["tw1"]
+    assert "chuyển điểm quốc gia" in (await bot.rows(OutboxMessage))[-1].payload["text"]
     # 5. nobody on duty there → the national fallback
     await staff.set_duty(db, "telegram", "tw1", False)
     assert await _alerted(bot) == ["twf"]

@@ -12,9 +12,14 @@ Every change is checked again when its button is pressed, and audited.
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.types import ContentKind
+from handlers import parsers
 from handlers.base import Context, Router
+from handlers.forms import Form, Slot
 from handlers.office_hours import local_tz
-from handlers.staff.access import admin_only, staff_only
+from handlers.staff.access import admin_only, current_member, staff_only
 from handlers.ui import main_menu
 from nlu.normalize import plain
 from storage.errors import StorageError
@@ -86,8 +91,7 @@ async def team_list(ctx: Context, admin: StaffMember) -> None:
 
 async def add_member(ctx: Context, admin: StaffMember, args: list[str]) -> None:
     if len(args) < 2:
-        ctx.say("Dạ, anh/chị gõ: /canbo them <kênh> <mã người dùng> [họ tên], ví dụ "
-                "/canbo them telegram 123456789 Trần Thị B ạ.")
+        await ctx.start_form(ADD_FORM.name)
         return
     channel, user_id, name = args[0], args[1], " ".join(args[2:]) or None
     current = await staff.find(ctx.db, channel, user_id)
@@ -181,3 +185,35 @@ async def _move(ctx: Context, admin: StaffMember, m: StaffMember, extra: list[st
     changed = await staff.add(ctx.db, m.channel, m.user_id, point=extra[0], role=m.role,
                               actor=who(admin))
     ctx.say(f"Dạ, đã chuyển: {duty_line(changed)}.", _member_buttons(changed))
+
+
+# --- adding by a shared contact card, or by typing "<kênh> <mã>" ---------------------------------
+async def _add_done(ctx: Context, values: dict[str, Any]) -> None:
+    ctx.state.clear_form()
+    admin = await current_member(ctx)
+    if admin is None or not admin.is_admin:  # no longer an admin while the form was open
+        ctx.say("Dạ, tài khoản này không còn là quản trị viên nên em chưa thêm cán bộ ạ.",
+                main_menu())
+        return
+    inc = ctx.incoming
+    if inc.kind == ContentKind.CONTACT:
+        if not inc.shared_user_id or inc.shared_user_id == str(inc.user_id):
+            ctx.say("Dạ, danh bạ này không kèm tài khoản Telegram của người được mời. Anh/chị "
+                    "gõ /canbo ma để tạo mã mời, hoặc /canbo them <kênh> <mã người dùng> ạ.")
+            return
+        await add_member(ctx, admin, [inc.channel, inc.shared_user_id])
+        return
+    words = str(values.get("who") or "").split()
+    if len(words) < 2:
+        ctx.say("Dạ, em chưa đọc được. Anh/chị gõ: /canbo them <kênh> <mã người dùng> [họ tên], "
+                "ví dụ /canbo them telegram 123456789 Trần Thị B, hoặc /canbo ma để tạo mã mời ạ.")
+        return
+    await add_member(ctx, admin, words)
+
+
+ADD_FORM = router.form(Form(
+    name="staff_add", title="việc thêm cán bộ", confirm=False, on_done=_add_done,
+    slots=(Slot("who", "Cán bộ mới", "Anh/chị chia sẻ danh bạ (contact) Telegram của cán bộ mới, "
+                "hoặc gõ kênh và mã người dùng (ví dụ: zalo 8123456 Trần Thị B) ạ.",
+                parsers.short_text, switchable=False, recap=False),),
+))

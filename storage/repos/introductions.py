@@ -203,8 +203,9 @@ async def decide(db: Database, intro_id: int, status: str, actor: str, *,
             if await s.get(Expert, expert_id) is None:
                 raise NotFound(f"Không tìm thấy chuyên gia số {expert_id}.")
             values["expert_id"] = expert_id
-        if status == "agreed" and (values.get("expert_id") or row.expert_id) is None:
-            raise InvalidValue("Cần chọn chuyên gia trước khi ghi nhận chuyên gia đồng ý.")
+        if status != "declined" and (values.get("expert_id") or row.expert_id) is None:
+            raise InvalidValue("Cần chọn chuyên gia trước khi ghi nhận đã liên hệ hay chuyên gia "
+                               "đồng ý.")
         done = await s.execute(
             update(Introduction).where(Introduction.id == intro_id, Introduction.status == old)
             .values(**values).execution_options(synchronize_session=False))

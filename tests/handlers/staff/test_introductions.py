@@ -118,8 +118,9 @@ async def test_request_without_expert_staff_pick_one(bot: Bot) -> None:
     lan = bot.chat("tw", channel="telegram")
     await lan.send("/gioithieu")
     assert "đang tìm chuyên gia" in lan.text and lan.labels[-1] == "Không phù hợp"
-    await lan.press_payload(f"gt:agreed:{intro.id}")  # no expert yet: refused
-    assert "cần chọn chuyên gia" in lan.text
+    for status in ("agreed", "contacted"):
+        await lan.press_payload(f"gt:{status}:{intro.id}")  # no expert yet: refused
+        assert "cần chọn chuyên gia" in lan.text
     await lan.send("/gioithieu")
     assert lan.labels[0].startswith("Đã liên hệ:")  # the demand's matched experts to pick from
     await lan.press(lan.labels[0])

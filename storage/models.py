@@ -125,6 +125,7 @@ class Expert(Timestamped, Base):
     contact: Mapped[dict[str, Any]] = mapped_column(default=dict)
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    archived_at: Mapped[datetime | None]  # set: no longer suggested (kept for past matches)
 
     def search_fields(self) -> tuple[Any, ...]:
         from storage.search.text import sector_words
@@ -151,6 +152,7 @@ class Event(Timestamped, Base):
     organiser: Mapped[str] = mapped_column(String(300), default="")
     registration_deadline: Mapped[datetime | None]
     capacity: Mapped[int | None] = mapped_column(Integer)
+    archived_at: Mapped[datetime | None]  # set: withdrawn from listings and registration
 
 
 class EventRegistration(Base):

@@ -173,7 +173,8 @@ class CatalogSearch:
         sector_id = resolve_sector(sector, strict=strict)
         kind_id = resolve_event_kind(kind)
         now = now or utcnow()
-        stmt = select(Event).where(Event.starts_at >= now).order_by(Event.starts_at, Event.id)
+        stmt = (select(Event).where(Event.starts_at >= now, Event.archived_at.is_(None))
+                .order_by(Event.starts_at, Event.id))
         if kind_id:
             stmt = stmt.where(Event.kind == kind_id)
         if strict and province_id:

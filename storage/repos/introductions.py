@@ -121,8 +121,8 @@ async def request(db: Database, user: User, demand_id: int, expert_id: int, *,
     async with db.transaction() as s:
         demand = await demands.of_user_in(s, demand_id, user.id)
         expert = await catalog.get_expert(s, expert_id)
-        if demand is None or expert is None:
-            return None
+        if demand is None or expert is None or expert.archived_at is not None:
+            return None  # stale: not their demand, or the expert left the catalog
         await demands.add_expert_interest(s, demand, expert.id)
         rows = list((await s.execute(select(Introduction).where(
             Introduction.demand_id == demand.id, Introduction.status.in_(OPEN))

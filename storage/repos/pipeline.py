@@ -239,7 +239,8 @@ async def _check_suppliers(session: AsyncSession, tech_ids: list[int],
         Technology.id.in_(tech_ids), Technology.status == "published"))).scalars()) \
         if tech_ids else set()
     experts = set((await session.execute(select(Expert.id).where(
-        Expert.id.in_(expert_ids)))).scalars()) if expert_ids else set()
+        Expert.id.in_(expert_ids), Expert.archived_at.is_(None)))).scalars()) \
+        if expert_ids else set()
     missing = [f"công nghệ số {i}" for i in tech_ids if i not in techs] + \
         [f"chuyên gia số {i}" for i in expert_ids if i not in experts]
     if missing:

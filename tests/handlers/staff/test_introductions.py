@@ -144,6 +144,10 @@ async def test_forged_other_point_and_race(bot: Bot) -> None:
     for forged in ("gt:agreed:99999", "gt:agreed:x", "gt:zap:1", "gt:agreed", "gt:agreed:1:2:3"):
         await other.press_payload(forged)
         assert other.text.startswith("Dạ"), forged
+    async with bot.db.transaction() as s:  # an expert who left the catalog
+        await s.execute(update(Expert).where(Expert.id == experts[-1]).values(archived_at=NOW))
+    await chat.press_payload(f"tm:exp:{demand_id}:{experts[-1]}")
+    assert "không tìm thấy nhu cầu" in chat.text and len(await bot.rows(Introduction)) == 1
     stranger = bot.chat("u9")  # another user cannot ask on this demand
     await stranger.press_payload(f"tm:exp:{demand_id}:{experts[0]}")
     assert "không tìm thấy nhu cầu" in stranger.text

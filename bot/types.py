@@ -52,6 +52,8 @@ class Incoming:
     # A shared contact card's own account on the channel (Telegram gives it when the person
     # uses Telegram): lets an admin add a colleague by sharing their contact.
     shared_user_id: str | None = None
+    # The text of the message this one replies to (Telegram's reply/quote), when there is one.
+    quoted: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,6 +138,7 @@ def routers() -> list[Router]:
     from handlers.knowledge import consult
     from handlers.staff import broadcasts as staff_broadcasts
     from handlers.staff import demands as staff_demands
+    from handlers.staff import handoffs as staff_handoffs
     from handlers.staff import introductions as staff_introductions
     from handlers.staff import offers as staff_offers
     from handlers.staff import reports, team, web_link, whoami
@@ -163,6 +164,7 @@ def routers() -> list[Router]:
         staff_broadcasts.router,
         staff_demands.router,
         staff_offers.router,
+        staff_handoffs.router,
         team.router,
         staff_introductions.router,
     ]

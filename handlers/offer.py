@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.types import ContentKind
 from handlers import demand_slots as ds
 from handlers import parsers
 from handlers.base import Context, Router
@@ -83,11 +84,14 @@ OFFER_TECHNOLOGY = router.form(Form(
 OFFERER = "offerer"
 
 
-@router.before_text
+@router.intercept
 async def answer_to_review(ctx: Context) -> bool:
-    """An offerer's plain message while a reviewer's question waits is the answer."""
+    """An offerer's plain message while a reviewer's question waits is the answer (not while
+    they fill a form, nor a picture or a shared phone number)."""
     if not ctx.state.data.get(OFFERER):
         return False  # only chats with an offer under review pay for the look-up
+    if ctx.incoming.kind != ContentKind.TEXT or ctx.state.form or not ctx.text.strip():
+        return False
     user = await ctx.user()
     question, under_review = await offers.awaiting(ctx.db, user.id)
     if not under_review:

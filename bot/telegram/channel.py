@@ -42,6 +42,7 @@ COMMANDS = (
     ("huy", "Hủy thao tác đang làm"),
     ("dulieu", "Xem dữ liệu của tôi"),
     ("xoadulieu", "Xóa dữ liệu của tôi"),
+    ("ketthuc", "Kết thúc trò chuyện với cán bộ"),
 )
 APOLOGY = (
     "Xin lỗi anh/chị, hệ thống đang gặp sự cố khi xử lý tin nhắn này. "

@@ -58,6 +58,10 @@ class ZaloBotSender:
     def __init__(self, client: ZaloBotClient) -> None:
         self.client = client
 
+    def parts(self, message: Outgoing) -> list[Message]:
+        """The platform calls `message` goes out as (the outbox records each one's arrival)."""
+        return numbered_messages([message], photos=True)
+
     async def send(self, recipient: str, message: Outgoing) -> SendResult:
         return await self.send_answer(recipient, [message])
 

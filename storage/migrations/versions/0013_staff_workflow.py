@@ -2,7 +2,7 @@
 offers
 
 Revision ID: staff_workflow
-Revises: handoffs
+Revises: outbox_parts
 Create Date: 2026-11-30 20:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision: str = 'staff_workflow'
-down_revision: str | None = 'handoffs'
+down_revision: str | None = 'outbox_parts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

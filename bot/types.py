@@ -49,6 +49,9 @@ class Incoming:
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     # The channel shows choices as numbered lines (`bot.render`): a bare "2" picks the second.
     numbered: bool = False
+    # A shared contact card's own account on the channel (Telegram gives it when the person
+    # uses Telegram): lets an admin add a colleague by sharing their contact.
+    shared_user_id: str | None = None
     # The text of the message this one replies to (Telegram's reply/quote), when there is one.
     quoted: str | None = None
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -199,11 +200,32 @@ class Staff(Timestamped, Base):
     user_id: Mapped[str] = mapped_column(String(128))  # the channel's user id
     name: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="staff")  # STAFF_ROLES
+    # Alerts go to the point's staff on duty; nobody on duty → its fallback staff.
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     connection_point_id: Mapped[int] = mapped_column(
         ForeignKey("connection_points.id", ondelete="CASCADE"), index=True
     )
 
     point: Mapped[ConnectionPoint] = relationship(lazy="joined")
+
+
+class StaffInvite(Base):
+    """A one-time share code an admin gives a new colleague: sent to the bot from their own chat
+    account, it makes that account staff of the point. Only the SHA-256 of the code is kept."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    connection_point_id: Mapped[int] = mapped_column(
+        ForeignKey("connection_points.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    created_by: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(160))
 
 
 class WebLogin(Base):
@@ -266,6 +288,48 @@ class DemandStatusChange(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     demand: Mapped[Demand] = relationship(back_populates="history", lazy="raise")
+
+
+INTRODUCTION_STATUSES = ("requested", "contacted", "agreed", "declined")
+
+
+class Introduction(Timestamped, Base):
+    """A user's request to be introduced to an expert, handled by their point's staff.
+
+    The expert's contact reaches the user only when the expert consented (`consent_contact`) or
+    staff recorded the expert's agreement ("agreed"). `expert_id` is empty while staff still look
+    for an expert (a find_expert demand nobody was picked for yet).
+    """
+
+    __tablename__ = "introductions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id", ondelete="SET NULL"))
+    demand_id: Mapped[int | None] = mapped_column(
+        ForeignKey("demands.id", ondelete="CASCADE"), index=True)
+    connection_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connection_points.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # INTRODUCTION_STATUSES
+    handled_by: Mapped[str | None] = mapped_column(String(160))  # "channel:user_id (name)"
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class OfferQuestion(Base):
+    """A reviewer's question about an offered technology ("Cần bổ sung") and the offerer's answer."""
+
+    __tablename__ = "offer_questions"
+    __table_args__ = (Index("ix_offer_questions_user_open", "user_id", "answered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    technology_id: Mapped[int] = mapped_column(
+        ForeignKey("technologies.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(160))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

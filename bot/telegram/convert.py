@@ -117,7 +117,8 @@ def update_to_incoming(
             return replace(base, text=command, kind=ContentKind.COMMAND)
         return replace(base, text=text, kind=ContentKind.TEXT)
     kind, text = _content_of(message)
-    return replace(base, text=text, kind=kind)
+    shared = message.contact.user_id if message.contact is not None else None
+    return replace(base, text=text, kind=kind, shared_user_id=str(shared) if shared else None)
 
 
 def _callback_to_incoming(

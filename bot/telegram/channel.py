@@ -27,7 +27,7 @@ from bot.telegram.convert import (
     update_to_incoming,
 )
 from bot.telegram.inbound import Reading, log_skipped, read_update
-from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.ordering import PerChatUpdateProcessor, chat_key, raw_chat_key
 from bot.telegram.polling import Poller
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, Sleep
 from bot.telegram.setup import build_application, invalid_token_error, unreachable_error
@@ -60,7 +60,8 @@ class Core(Protocol):
     async def answer(self, incoming: Incoming, deliver: Deliver | None = None
                      ) -> list[Outgoing]: ...
 
-    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]]) -> None: ...
+    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]],
+                      chats: Sequence[str | None] | None = None) -> None: ...
 
     async def unhandled(self, channel: str) -> list[tuple[str, Any]]: ...
 
@@ -132,7 +133,7 @@ class TelegramChannel:
 
     async def store(self, batch: Sequence[tuple[str, Any]]) -> None:
         """Keep updates in the inbox before Telegram is told they arrived (raises if it can't)."""
-        await self.core.receive(CHANNEL, batch)
+        await self.core.receive(CHANNEL, batch, [raw_chat_key(raw) for _, raw in batch])
 
     async def stop(self) -> None:
         if self.application.running:
@@ -177,6 +178,30 @@ class TelegramChannel:
         log.error("error outside update handling: %r (update %r)", context.error, update)
 
     async def handle_update(self, update: Update) -> None:
+        """Handle one update; with several processes, while holding its chat and after the chat's
+        earlier stored updates (`bot.ordering`)."""
+        order = getattr(self.core, "order", None)
+        key = chat_key(update)
+        if order is None or key is None or not order.across_processes:
+            await self._handle_one(update)
+            return
+        async with order.hold(CHANNEL, key):
+            for update_id, raw in await order.earlier(CHANNEL, key, str(update.update_id)):
+                await self._handle_earlier(update_id, raw)
+            await self._handle_one(update)
+
+    async def _handle_earlier(self, update_id: str, raw: Any) -> None:
+        reading = read_update(raw, self.application.bot)
+        if reading.update is None:
+            await self.core.ignored(CHANNEL, update_id)
+            return
+        try:
+            await self._handle_one(reading.update)
+        except Exception:
+            log.exception("failed to handle stored Telegram update %s", update_id)
+            await self._apologise(reading.update)
+
+    async def _handle_one(self, update: Update) -> None:
         incoming = await self._incoming(update)
         if incoming is None:
             await self.core.ignored(CHANNEL, str(update.update_id))
@@ -198,13 +223,36 @@ class TelegramChannel:
             return None
         if not self._may_answer(update):
             return None
-        chat_key = str(update.effective_chat.id) if update.effective_chat else ""
-        incoming = update_to_incoming(update, self.registry, self._reply_labels.get(chat_key),
+        chat = str(update.effective_chat.id) if update.effective_chat else ""
+        await self._learn_payload(update)
+        incoming = update_to_incoming(update, self.registry, self._reply_labels.get(chat),
                                       bot_username=self._identity()[0])
         if incoming is None:
             log.info("telegram update %s: nothing the bot answers (edit, service message...)",
                      update.update_id)
         return incoming
+
+    async def _learn_payload(self, update: Update) -> None:
+        """A long button payload's short id sent by another process (or before a restart)."""
+        data = update.callback_query.data if update.callback_query is not None else None
+        lookup = getattr(self.core, "button_payload", None)
+        if data is None or lookup is None or not self.registry.unknown(data):
+            return
+        payload = await lookup(data)
+        if payload is not None:
+            self.registry.learn(data, payload)
+
+    async def _keep_payloads(self) -> None:
+        """Keep new long payloads where every process finds them, before their buttons leave."""
+        keep = getattr(self.core, "remember_payloads", None)
+        fresh = self.registry.take_fresh()
+        if keep is None or not fresh:
+            return
+        try:
+            await keep(fresh)
+        except Exception:
+            self.registry.give_back(fresh)
+            raise
 
     def _may_answer(self, update: Update) -> bool:
         """Private chats always; groups only when KETNOI_GROUP_CHATS=mention and addressed."""
@@ -260,7 +308,9 @@ class TelegramChannel:
         """Send replies in order, one result per reply (sent only when all its parts were);
         stop at a block (and mark the user), apologise once on failure."""
         results = [SendResult("sent") for _ in replies]
-        for index, chunk in self._plan(chat_id, replies):
+        plan = self._plan(chat_id, replies)
+        await self._keep_payloads()
+        for index, chunk in plan:
             outcome = await self._send(chat_id, chunk)
             if outcome is SendStatus.BLOCKED:
                 await self._mark_inactive(user_id)

@@ -372,6 +372,16 @@ async def forget_user(session: AsyncSession, user_id: int) -> int:
     return int((await session.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def pending_replies_to(db: Database, channel: str, recipient: str) -> list[QueuedReply]:
+    """The recipient's replies still pending, in order."""
+    stmt = (select(OutboxMessage.id, OutboxMessage.payload)
+            .where(OutboxMessage.status == "pending", OutboxMessage.channel == channel,
+                   OutboxMessage.kind == "reply", OutboxMessage.recipient == recipient)
+            .order_by(OutboxMessage.id))
+    async with db.session() as s:
+        return [QueuedReply(row.id, row.payload) for row in await s.execute(stmt)]
+
+
 async def pending_replies(db: Database, channel: str) -> list[tuple[str, list[QueuedReply]]]:
     """Replies of `channel` still pending, per recipient in order: [(recipient, [QueuedReply])]."""
     stmt = (select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.payload)

@@ -112,6 +112,8 @@ class SqlStateStore(StateStore):
         return DialogueState.from_json(_copy(raw))
 
     def _remember(self, key: tuple[str, str], raw: dict[str, Any] | None) -> None:
+        if self._cache_size <= 0:  # no cache: several processes share the chats
+            return
         self._cache[key] = raw
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
@@ -152,7 +154,7 @@ class SqlStateStore(StateStore):
         return TurnResult(duplicate=False, outcome=outcome, queued=queued)
 
     def _remember_outcome(self, channel: str, chat_id: str, outcome: TurnOutcome) -> None:
-        if outcome.state is not None:
+        if outcome.state is not None and self._cache_size > 0:
             raw = None if outcome.state.is_empty else outcome.state.to_json()
             self._remember((channel, chat_id), _copy(raw))
 

@@ -1,0 +1,60 @@
+"""Per-chat order across processes: a chat's turns one at a time, in update-id order.
+
+With several bot processes, two updates of one chat may reach two processes. A process handles
+an update only while it holds the chat's lock (`storage.chat_lock`: a PostgreSQL advisory lock,
+or a Redis lock), and first handles the chat's earlier updates that are stored in the inbox but
+not handled yet (whichever process stored them: exactly-once handling makes the other process's
+later attempt a duplicate). So replies come in the order the user wrote, and an update stored by a
+process that died is not left waiting for its restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from storage import chat_lock
+from storage.db import Database
+from storage.repos import inbox
+
+# Turns holding a chat lock at once in one process. On PostgreSQL each holds a pooled connection
+# for the lock and needs another one for its work: this bound leaves the pool room for both
+# (and for the webhook storing new updates), so the pool never runs dry with every turn waiting.
+MAX_LOCKED_TURNS = 6
+
+
+class ChatOrder:
+    def __init__(self, lock: chat_lock.ChatLock, db: Database | None,
+                 slots: int = MAX_LOCKED_TURNS) -> None:
+        self.lock = lock
+        self.db = db
+        self._slots = asyncio.Semaphore(slots)
+
+    @classmethod
+    def for_database(cls, db: Database, redis_url: str | None = None) -> ChatOrder:
+        return cls(chat_lock.for_database(db, redis_url), db)
+
+    @property
+    def across_processes(self) -> bool:
+        return not isinstance(self.lock, chat_lock.NoChatLock)
+
+    @asynccontextmanager
+    async def hold(self, channel: str, chat_id: str) -> AsyncIterator[None]:
+        if not self.across_processes:
+            yield
+            return
+        async with self._slots, self.lock.hold(channel, chat_id):
+            yield
+
+    async def earlier(self, channel: str, chat_id: str, update_id: str) -> list[tuple[str, Any]]:
+        """The chat's stored updates before `update_id` that nobody has handled yet."""
+        if not self.across_processes or self.db is None:
+            return []
+        return await inbox.earlier(self.db, channel, chat_id, update_id)
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.lock.close()

@@ -122,7 +122,7 @@ class App:
             search=metrics.TimedSearch(search) if search else search, settings=settings
         )
         app = cls(services, Dispatcher(routers()))
-        app.order = ChatOrder.for_database(db, settings.redis_url)
+        app.order = ChatOrder.for_database(db, settings.redis_url, settings.redis_prefix)
         app.inactive = await users.inactive_accounts(db)
         return app
 

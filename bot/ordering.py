@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage import chat_lock
@@ -34,8 +35,9 @@ class ChatOrder:
         self._slots = asyncio.Semaphore(slots)
 
     @classmethod
-    def for_database(cls, db: Database, redis_url: str | None = None) -> ChatOrder:
-        return cls(chat_lock.for_database(db, redis_url), db)
+    def for_database(cls, db: Database, redis_url: str | None = None,
+                     redis_prefix: str = "ketnoi") -> ChatOrder:
+        return cls(chat_lock.for_database(db, redis_url, redis_prefix), db)
 
     @property
     def across_processes(self) -> bool:
@@ -54,6 +56,14 @@ class ChatOrder:
         if not self.across_processes or self.db is None:
             return []
         return await inbox.earlier(self.db, channel, chat_id, update_id)
+
+    async def orphans(self, channel: str, older_than: float = 10.0) -> list[tuple[str, Any]]:
+        """Updates stored more than `older_than` seconds ago and still not handled: the process
+        that stored them may have died with no later update of the chat to take them over."""
+        if not self.across_processes or self.db is None:
+            return []
+        before = datetime.now(UTC) - timedelta(seconds=older_than)
+        return await inbox.unhandled(self.db, channel, limit=1000, received_before=before)
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

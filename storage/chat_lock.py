@@ -113,10 +113,14 @@ class RedisChatLock:
         await self.redis.aclose()
 
 
-def for_database(db: Database, redis_url: str | None = None) -> ChatLock:
-    """Redis when configured, else an advisory lock on PostgreSQL, else nothing (SQLite)."""
+def for_database(db: Database, redis_url: str | None = None,
+                 redis_prefix: str = "ketnoi") -> ChatLock:
+    """On PostgreSQL: Redis when configured, else an advisory lock. On SQLite nothing: it runs
+    as one process (`ketnoi serve --workers` refuses more)."""
+    if db.dialect == "sqlite":
+        return NoChatLock()
     if redis_url:
-        return RedisChatLock(redis_url)
+        return RedisChatLock(redis_url, prefix=redis_prefix)
     if db.dialect == "postgresql":
         return PostgresChatLock(db)
     return NoChatLock()

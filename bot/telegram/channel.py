@@ -8,6 +8,7 @@ turns each update into an `Incoming`, asks the core, and sends the replies throu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -43,6 +44,11 @@ COMMANDS = (
     ("dulieu", "Xem dữ liệu của tôi"),
     ("xoadulieu", "Xóa dữ liệu của tôi"),
 )
+# Several processes: how often to look for stored updates left by a process that died, how old
+# such an update must be, and when one queued here but still not handled is queued again.
+SWEEP_EVERY_S = 5.0
+STALE_AFTER_S = 10.0
+REQUEUE_AFTER_S = 60.0
 APOLOGY = (
     "Xin lỗi anh/chị, hệ thống đang gặp sự cố khi xử lý tin nhắn này. "
     "Anh/chị vui lòng thử lại sau ít phút."
@@ -100,6 +106,7 @@ class TelegramChannel:
         self._reply_labels: dict[str, dict[str, str]] = {}  # chat → labels of its reply keyboard
         self._keyboard_open: set[str] = set()  # chats showing the share-phone keyboard
         self.poller: Poller | None = None  # set while long polling
+        self._sweeper: asyncio.Task[None] | None = None  # several processes: orphaned updates
         # Raw updates taken in: handled (answered or deliberately ignored) and skipped as unfit.
         self.handled = 0
         self.skipped = 0
@@ -117,6 +124,9 @@ class TelegramChannel:
         await self.set_commands()
         await self.application.start()
         await self.resume()
+        order = getattr(self.core, "order", None)
+        if order is not None and order.across_processes:
+            self._sweeper = asyncio.create_task(self._sweep_orphans(order))
 
     async def resume(self) -> None:
         """What a previous run left: replies committed but not sent, then updates stored in the
@@ -135,7 +145,34 @@ class TelegramChannel:
         """Keep updates in the inbox before Telegram is told they arrived (raises if it can't)."""
         await self.core.receive(CHANNEL, batch, [raw_chat_key(raw) for _, raw in batch])
 
+    async def _sweep_orphans(self, order: Any) -> None:
+        """With several processes: take over updates another process stored and then died
+        before handling (the chat's next update would, but it may never come)."""
+        queued: dict[str, float] = {}  # update id → when this process queued it
+        while True:
+            await asyncio.sleep(SWEEP_EVERY_S)
+            try:
+                stale = await order.orphans(CHANNEL, STALE_AFTER_S)
+            except Exception:
+                log.exception("telegram: could not look for orphaned updates")
+                continue
+            now = asyncio.get_running_loop().time()
+            queued = {k: t for k, t in queued.items() if now - t < REQUEUE_AFTER_S}
+            for update_id, raw in stale:
+                reading = read_update(raw, self.application.bot)
+                if update_id in queued or reading.update is None:
+                    continue
+                queued[update_id] = now
+                await self.application.update_queue.put(reading.update)
+            if stale:
+                log.info("telegram: took over %d stored updates not handled in time", len(stale))
+
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

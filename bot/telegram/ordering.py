@@ -40,7 +40,8 @@ def raw_chat_key(data: object) -> str | None:
     for value in data.values():
         if not isinstance(value, dict):
             continue
-        holder = value.get("message") if isinstance(value.get("message"), dict) else value
+        inner = value.get("message")
+        holder: dict[str, Any] = inner if isinstance(inner, dict) else value
         chat = holder.get("chat")
         if isinstance(chat, dict) and chat.get("id") is not None:
             return str(chat["id"])

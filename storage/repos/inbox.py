@@ -38,11 +38,15 @@ async def store(db: Database, channel: str, updates: Sequence[tuple[str, Any]],
         await s.execute(stmt, list(rows.values()))
 
 
-async def unhandled(db: Database, channel: str, *, limit: int = 10_000) -> list[tuple[str, Any]]:
-    """Stored updates of `channel` not handled yet, oldest first: (update id, raw JSON)."""
+async def unhandled(db: Database, channel: str, *, limit: int = 10_000,
+                    received_before: datetime | None = None) -> list[tuple[str, Any]]:
+    """Stored updates of `channel` not handled yet (received before `received_before` when
+    given), oldest first: (update id, raw JSON)."""
     stmt = (select(InboxUpdate.update_id, InboxUpdate.raw)
             .where(InboxUpdate.status == "new", InboxUpdate.channel == channel)
             .order_by(InboxUpdate.id).limit(limit))
+    if received_before is not None:
+        stmt = stmt.where(InboxUpdate.received_at < received_before)
     async with db.session() as s:
         return [(row.update_id, row.raw) for row in await s.execute(stmt)]
 

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 RESTART_DELAY_S = 1.0
 EARLY_EXIT_S = 10.0  # a worker exiting by itself this soon after its start: a configuration error
 STOP_GRACE_S = 30.0
+CONFIG_ERROR = 2  # the exit code of a worker refusing its settings (printed): never restarted
 
 
 class WorkersRefused(Exception):
@@ -79,8 +80,14 @@ def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
 
         return await App.create(settings, upgrade=False)
 
-    _run(_with_worker(serve(settings, host, port, core_factory=core, reuse_port=True),
-                      with_worker, webhook=True))
+    try:
+        _run(_with_worker(serve(settings, host, port, core_factory=core, reuse_port=True),
+                          with_worker, webhook=True))
+    except SystemExit as done:  # typer.Exit / SystemExit: the message is printed already
+        raise SystemExit(done.code) from None
+    except Exception as error:
+        code = getattr(error, "exit_code", 1)
+        raise SystemExit(code) from None
 
 
 class Supervisor:
@@ -123,8 +130,8 @@ class Supervisor:
             code = process.exitcode or 0
             if process.pid is not None and os.environ.get(MULTIPROC_ENV):
                 multiprocess.mark_process_dead(process.pid)
-            if code > 0 and time.monotonic() - started < EARLY_EXIT_S:
-                log.error("worker %d exited with code %d at start: stopping", slot, code)
+            if code == CONFIG_ERROR or (code > 0 and time.monotonic() - started < EARLY_EXIT_S):
+                log.error("worker %d could not start (exit code %d): stopping", slot, code)
                 return code
             log.warning("worker %d (pid %s) ended with code %s: starting it again", slot,
                         process.pid, code)

@@ -87,7 +87,9 @@ class ServeProcess:
                 if self.process is not None and self.process.returncode is not None:
                     raise RuntimeError(f"ketnoi serve exited with {self.process.returncode}")
                 try:
-                    response = await client.get(f"{self.url}/healthz")
+                    # a new connection each time: the kernel picks a worker per connection
+                    response = await client.get(f"{self.url}/healthz",
+                                                headers={"Connection": "close"})
                     if response.status_code == 200:
                         seen.add(int(response.json()["process"]))
                         continue

@@ -24,6 +24,9 @@ import asyncio
 import os
 import random
 import re
+import shutil
+import signal
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -259,6 +262,17 @@ async def killer(bot: ServeProcess, every: float, rng: random.Random, stop: asyn
                 pass
 
 
+def profile(pids: list[int], folder: str, setup: str) -> list[subprocess.Popen[bytes]]:
+    """py-spy (pip install py-spy) sampling each bot process during the load."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return [subprocess.Popen([py_spy, "record", "--format", "raw", "--rate", "200",
+                              "--nonblocking", "--pid", str(pid), "-o",
+                              str(Path(folder) / f"{setup.replace(':', '-')}-{pid}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for pid in pids]
+
+
 # ------------------------------------------------------------------ one run
 
 
@@ -282,6 +296,7 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
         stop = asyncio.Event()
         kill_task = (asyncio.create_task(killer(bot, args.kill_every, rng, stop, kills))
                      if args.kill else None)
+        spies = profile(bot_pids(bot), args.profile, setup) if args.profile else []
         cpu_before = cpu_seconds(bot_pids(bot))
         started = time.perf_counter()
 
@@ -293,6 +308,9 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
         records = await asyncio.gather(*(user(n) for n in range(chats)))
         elapsed = time.perf_counter() - started
         cpu_after = cpu_seconds(bot_pids(bot))
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+            await asyncio.to_thread(spy.wait, 60)
         stop.set()
         if kill_task is not None:
             await kill_task
@@ -355,6 +373,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--kill-every", type=float, default=4.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--profile", metavar="DIR", help="sample the bot with py-spy into DIR")
     return parser.parse_args()
 
 

@@ -26,8 +26,8 @@ import random
 import re
 import shutil
 import signal
-import subprocess
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -119,7 +119,9 @@ class Telegram:
         return self.api.message(chat_id, label)
 
     async def step(self, chat_id: int, lines: list[str], record: ChatRecord,
-                   timeout: float) -> None:
+                   timeout: float, expect: int = 1) -> None:
+        """Post the step's lines, then wait for its first reply (timed) and for `expect`
+        replies in all (the user reads the question before answering it)."""
         assert self.hook is not None
         key = str(chat_id)
         event = self.arrived.setdefault(key, asyncio.Event())
@@ -131,14 +133,19 @@ class Telegram:
                 await self.hook.post(self.update_for(chat_id, line), deadline=timeout)
             except TimeoutError:
                 record.failed_posts += 1
+        timed = False
         try:
             async with asyncio.timeout(timeout):
-                while len(self.replies.get(key, [])) <= before:
+                while len(self.replies.get(key, [])) < before + max(expect, 1):
+                    if not timed and len(self.replies.get(key, [])) > before:
+                        record.latencies.append((self.replies[key][before][0] - started) * 1000)
+                        timed = True
                     await event.wait()
                     event.clear()
         except TimeoutError:
-            return
-        record.latencies.append((self.replies[key][before][0] - started) * 1000)
+            pass
+        if not timed and len(self.replies.get(key, [])) > before:
+            record.latencies.append((self.replies[key][before][0] - started) * 1000)
 
     def window(self, chat_id: int, since: int) -> list[str]:
         return [t for _, t in self.replies.get(str(chat_id), [])[since:]]
@@ -151,11 +158,12 @@ class Telegram:
 
 
 async def dialogue(tg: Telegram, chat_id: int, scenario: str, think: tuple[float, float],
-                   rng: random.Random, timeout: float, quiet: float = 0.0) -> ChatRecord:
+                   rng: random.Random, timeout: float, quiet: float = 0.0,
+                   reference: list[list[str]] | None = None) -> ChatRecord:
     record = ChatRecord(scenario)
     for n, lines in enumerate(steps_of(SCENARIOS[scenario])):
         since = len(tg.replies.get(str(chat_id), []))
-        await tg.step(chat_id, lines, record, timeout)
+        await tg.step(chat_id, lines, record, timeout, len(reference[n]) if reference else 1)
         # reading the reply (the rest of a step's replies arrive meanwhile)
         await asyncio.sleep(quiet or rng.uniform(*think))
         if n == len(steps_of(SCENARIOS[scenario])) - 1 and not quiet:
@@ -302,8 +310,9 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
 
         async def user(n: int) -> ChatRecord:
             await asyncio.sleep(rng.uniform(0, args.arrival))
-            return await dialogue(tg, 1_000_000 + n, names[n % len(names)], tuple(args.think),
-                                  random.Random(n), 90 if args.kill else 30)
+            name = names[n % len(names)]
+            return await dialogue(tg, 1_000_000 + n, name, tuple(args.think), random.Random(n),
+                                  90 if args.kill else 30, reference=reference[name])
 
         records = await asyncio.gather(*(user(n) for n in range(chats)))
         elapsed = time.perf_counter() - started
@@ -319,8 +328,16 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
         await tg.close()
     found = Findings()
     latencies: list[float] = []
-    for record in records:
+    shown = 0
+    for n, record in enumerate(records):
+        before = (found.lost, found.duplicates, found.out_of_order, found.differing)
         check(record, reference[record.scenario], found)
+        if shown < args.show and before != (found.lost, found.duplicates, found.out_of_order,
+                                            found.differing):
+            shown += 1
+            print(f"-- chat {1_000_000 + n} ({record.scenario}): got / expected")
+            for got, want in zip(record.windows, reference[record.scenario], strict=True):
+                print(f"   {[t[:50] for t in got]}\n   {[t[:50] for t in want]}")
         latencies += record.latencies
         found.updates += sum(len(s) for s in steps_of(SCENARIOS[record.scenario]))
     busy = max(elapsed - 2.0 - statistics.fmean(args.think), 1e-9)  # the last reading is idle
@@ -373,6 +390,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--kill-every", type=float, default=4.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--show", type=int, default=0, help="print N chats that went wrong")
     parser.add_argument("--profile", metavar="DIR", help="sample the bot with py-spy into DIR")
     return parser.parse_args()
 

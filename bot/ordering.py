@@ -10,7 +10,6 @@ process that died is not left waiting for its restart.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,18 +20,11 @@ from storage import chat_lock
 from storage.db import Database
 from storage.repos import inbox
 
-# Turns holding a chat lock at once in one process. On PostgreSQL each holds a pooled connection
-# for the lock and needs another one for its work: this bound leaves the pool room for both
-# (and for the webhook storing new updates), so the pool never runs dry with every turn waiting.
-MAX_LOCKED_TURNS = 6
-
 
 class ChatOrder:
-    def __init__(self, lock: chat_lock.ChatLock, db: Database | None,
-                 slots: int = MAX_LOCKED_TURNS) -> None:
+    def __init__(self, lock: chat_lock.ChatLock, db: Database | None) -> None:
         self.lock = lock
         self.db = db
-        self._slots = asyncio.Semaphore(slots)
 
     @classmethod
     def for_database(cls, db: Database, redis_url: str | None = None,
@@ -44,18 +36,18 @@ class ChatOrder:
         return not isinstance(self.lock, chat_lock.NoChatLock)
 
     @asynccontextmanager
-    async def hold(self, channel: str, chat_id: str) -> AsyncIterator[None]:
+    async def hold(self, channel: str, chat_id: str,
+                   update_id: str | None = None) -> AsyncIterator[list[tuple[str, Any]]]:
+        """Hold the chat; yields its stored updates before `update_id` that nobody has handled
+        yet (to handle first), oldest first."""
         if not self.across_processes:
-            yield
+            yield []
             return
-        async with self._slots, self.lock.hold(channel, chat_id):
-            yield
-
-    async def earlier(self, channel: str, chat_id: str, update_id: str) -> list[tuple[str, Any]]:
-        """The chat's stored updates before `update_id` that nobody has handled yet."""
-        if not self.across_processes or self.db is None:
-            return []
-        return await inbox.earlier(self.db, channel, chat_id, update_id)
+        async with self.lock.hold(channel, chat_id, update_id) as waiting:
+            if not waiting or update_id is None or self.db is None:
+                yield []
+            else:
+                yield await inbox.earlier(self.db, channel, chat_id, update_id)
 
     async def orphans(self, channel: str, older_than: float = 10.0) -> list[tuple[str, Any]]:
         """Updates stored more than `older_than` seconds ago and still not handled: the process

@@ -4,9 +4,9 @@ Several bot processes (`ketnoi serve --workers N`, or several servers behind a l
 may receive updates of the same chat. A turn holds its chat's lock from reading the state to
 recording its replies as sent, so turns of one chat never overlap and replies keep their order.
 
-- `PostgresChatLock`: a transaction-scoped advisory lock (`pg_advisory_xact_lock`) on a 64-bit
-  hash of the channel and chat, on a connection of its own held for the turn. A process that dies
-  drops its connection and PostgreSQL releases the lock at once.
+- `PostgresChatLock`: an advisory lock on a 64-bit hash of the channel and chat, taken with
+  `pg_try_advisory_lock` on one connection per process. A process that dies drops its
+  connection and PostgreSQL releases its locks at once.
 - `RedisChatLock` (when KETNOI_REDIS_URL is set): a Redis lock with a short expiry renewed while
   the turn runs, so a killed holder blocks its chat for at most `ttl` seconds.
 - `NoChatLock`: one process on SQLite, where the in-process locks are enough.
@@ -23,8 +23,10 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
+from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,10 @@ def lock_key(channel: str, chat_id: str) -> int:
 class ChatLock(Protocol):
     name: str
 
-    def hold(self, channel: str, chat_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+    def hold(self, channel: str, chat_id: str, update_id: str | None = None
+             ) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Hold the chat; yields whether other updates of the chat may wait in the inbox
+        (False only when the lock's own query saw none besides `update_id`)."""
         ...
 
     async def close(self) -> None: ...
@@ -50,28 +55,89 @@ class NoChatLock:
     name = "process"
 
     @asynccontextmanager
-    async def hold(self, channel: str, chat_id: str) -> AsyncIterator[None]:
-        yield
+    async def hold(self, channel: str, chat_id: str, update_id: str | None = None
+                   ) -> AsyncIterator[bool]:
+        yield False
 
     async def close(self) -> None:
         return None
 
 
 class PostgresChatLock:
+    """Session-level advisory locks, all taken on one connection of this process.
+
+    `pg_try_advisory_lock` never blocks that connection: a chat locked by another process is
+    tried again after a short, growing pause (two processes rarely get the same chat at the
+    same instant). So no pooled connection is held for a turn, and a process that dies drops
+    the connection and with it every lock it held. Within the process, an asyncio lock per chat
+    comes first (session locks are re-entrant for their session).
+    """
+
     name = "postgresql"
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, poll: float = 0.005, max_poll: float = 0.1) -> None:
         self.db = db
+        self.poll = poll
+        self.max_poll = max_poll
+        self._conn: AsyncConnection | None = None
+        self._io = asyncio.Lock()  # one statement at a time on the lock connection
+        self._local: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def _ask(self, statement: Any) -> Any:
+        async with self._io:
+            if self._conn is None or self._conn.closed:
+                conn = await self.db.engine.connect()
+                self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                return (await self._conn.execute(statement)).first()
+            except Exception:
+                # A lost connection has released this process's locks: say so, start afresh.
+                log.warning("chat lock connection failed; its locks are released")
+                with contextlib.suppress(Exception):
+                    await self._conn.close()
+                self._conn = None
+                raise
 
     @asynccontextmanager
-    async def hold(self, channel: str, chat_id: str) -> AsyncIterator[None]:
+    async def hold(self, channel: str, chat_id: str, update_id: str | None = None
+                   ) -> AsyncIterator[bool]:
         key = lock_key(channel, chat_id)
-        async with self.db.engine.connect() as conn, conn.begin():
-            await conn.execute(select(func.pg_advisory_xact_lock(key)))
-            yield  # the transaction ends (and the lock with it) when the turn is over
+        # The same round trip asks whether other updates of the chat wait in the inbox.
+        waiting = (select(InboxUpdate.id).where(
+            InboxUpdate.channel == channel, InboxUpdate.chat_id == chat_id,
+            InboxUpdate.status == "new", InboxUpdate.update_id != str(update_id))
+            .exists())
+        statement = select(func.pg_try_advisory_lock(key), waiting)
+        async with self._in_process(key):
+            pause = self.poll
+            while not (row := await self._ask(statement))[0]:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.max_poll)
+            try:
+                yield bool(row[1])
+            finally:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._ask(select(func.pg_advisory_unlock(key))))
+
+    @asynccontextmanager
+    async def _in_process(self, key: int) -> AsyncIterator[None]:
+        lock, users = self._local.get(key, (asyncio.Lock(), 0))
+        self._local[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._local[key]
+            if users <= 1:
+                del self._local[key]
+            else:
+                self._local[key] = (lock, users - 1)
 
     async def close(self) -> None:
-        return None
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+            self._conn = None
 
 
 class RedisChatLock:
@@ -87,13 +153,14 @@ class RedisChatLock:
         self.poll = poll
 
     @asynccontextmanager
-    async def hold(self, channel: str, chat_id: str) -> AsyncIterator[None]:
+    async def hold(self, channel: str, chat_id: str, update_id: str | None = None
+                   ) -> AsyncIterator[bool]:
         lock = self.redis.lock(f"{self.prefix}:chat-lock:{channel}:{chat_id}", timeout=self.ttl,
                                sleep=self.poll)
         await lock.acquire()
         renew = asyncio.create_task(self._renew(lock))
         try:
-            yield
+            yield True
         finally:
             renew.cancel()
             with contextlib.suppress(asyncio.CancelledError):

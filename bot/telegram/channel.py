@@ -222,8 +222,8 @@ class TelegramChannel:
         if order is None or key is None or not order.across_processes:
             await self._handle_one(update)
             return
-        async with order.hold(CHANNEL, key):
-            for update_id, raw in await order.earlier(CHANNEL, key, str(update.update_id)):
+        async with order.hold(CHANNEL, key, str(update.update_id)) as earlier:
+            for update_id, raw in earlier:
                 await self._handle_earlier(update_id, raw)
             await self._handle_one(update)
 

@@ -138,9 +138,10 @@ class SqlStateStore(StateStore):
                        body: TurnBody) -> TurnResult:
         """The body's effects, the update marked processed (and done in the inbox), the state,
         the log and the replies (outbox rows) commit in one transaction, or none of them."""
-        if update_id is not None and await self.was_processed(channel, update_id):
+        done, state = await self._start(channel, chat_id, update_id)
+        if done:
+            assert update_id is not None
             return TurnResult(duplicate=True, unsent=await self.unsent(channel, update_id))
-        state = await self.load(channel, chat_id)
         try:
             async with self.db.unit() as unit:
                 outcome = await body(state)
@@ -152,6 +153,24 @@ class SqlStateStore(StateStore):
             return TurnResult(duplicate=True, unsent=await self.unsent(channel, update_id))
         self._remember_outcome(channel, chat_id, outcome)
         return TurnResult(duplicate=False, outcome=outcome, queued=queued)
+
+    async def _start(self, channel: str, chat_id: str, update_id: str | None
+                     ) -> tuple[bool, DialogueState]:
+        """Whether the update was processed already, and the chat's state: one connection."""
+        key = (channel, chat_id)
+        if key in self._cache and update_id is None:
+            return False, await self.load(channel, chat_id)
+        async with self.db.session() as s:
+            if update_id is not None:
+                found = await s.execute(WAS_PROCESSED, {"channel": channel,
+                                                        "update_id": update_id})
+                if found.first() is not None:
+                    return True, DialogueState()
+            if key in self._cache:
+                return False, await self.load(channel, chat_id)
+            raw = await self._read(s, channel, chat_id)
+        self._remember(key, raw)
+        return False, DialogueState.from_json(_copy(raw))
 
     def _remember_outcome(self, channel: str, chat_id: str, outcome: TurnOutcome) -> None:
         if outcome.state is not None and self._cache_size > 0:

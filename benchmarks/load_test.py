@@ -323,6 +323,8 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
         stop.set()
         if kill_task is not None:
             await kill_task
+        if args.metrics:
+            await print_metrics(bot.url)
     finally:
         await bot.stop()
         await tg.close()
@@ -347,6 +349,20 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
             "found": found, "kills": len(kills), "retries": tg.hook.retries if tg.hook else 0,
             "cpu": (cpu_after - cpu_before) / max(found.updates, 1) * 1000
             if not args.kill else float("nan")}
+
+
+async def print_metrics(url: str) -> None:
+    """The bot's own view (`/metrics`): how long the core took per update, by bucket."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with httpx.AsyncClient() as client:
+        body = (await client.get(f"{url}/metrics")).text
+    for family in text_string_to_metric_families(body):
+        if family.name in ("ketnoi_reply_seconds", "ketnoi_nlu_parse_seconds"):
+            buckets = [(s.labels["le"], s.value) for s in family.samples
+                       if s.name.endswith("_bucket")]
+            print(f"  {family.name}: " + ", ".join(f"≤{le}s {v:.0f}" for le, v in buckets))
 
 
 def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
@@ -390,6 +406,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--kill-every", type=float, default=4.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--metrics", action="store_true", help="print the bot's /metrics view")
     parser.add_argument("--show", type=int, default=0, help="print N chats that went wrong")
     parser.add_argument("--profile", metavar="DIR", help="sample the bot with py-spy into DIR")
     return parser.parse_args()

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +64,15 @@ UNSENT_REPLIES = (select(OutboxMessage.id, OutboxMessage.payload)
                          or_(OutboxMessage.status == "pending",
                              OutboxMessage.status == "claimed"))
                   .order_by(OutboxMessage.id))
+
+
+# As `outbox.record` records "sent": the truth wins over a cancel or a reclaim in flight.
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+MARK_SENT = (update(_OUTBOX)
+             .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status != "sent")
+             .values(status="sent", message_id=bindparam("sent_message_id"),
+                     sent_at=bindparam("now"), reason=None, lease_owner=None,
+                     lease_expires_at=None))
 
 
 class AlreadyProcessed(Exception):
@@ -210,9 +219,12 @@ class SqlStateStore(StateStore):
             return [QueuedReply(row.id, row.payload) for row in rows]
 
     async def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+        """All of a turn's replies in one statement (one round trip however many replies)."""
         if sent:
-            await outbox.record(self.db, "", [outbox.Outcome(row_id, "sent", message_id)
-                                              for row_id, message_id in sent])
+            now = utcnow()
+            async with self.db.transaction() as s:
+                await s.execute(MARK_SENT, [{"row_id": row_id, "sent_message_id": message_id,
+                                             "now": now} for row_id, message_id in sent])
 
     async def end_turn(
         self, channel: str, chat_id: str, state: DialogueState | None, log: list[LogLine]

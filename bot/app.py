@@ -140,22 +140,25 @@ class App:
         """
         incoming = clean(incoming)
         started = time.perf_counter()
+        duplicate = [False]
         try:
-            replies = await self._answer(incoming, deliver)
+            replies = await self._answer(incoming, deliver, duplicate)
         except Exception:
             log.exception("failed to handle a message from %s:%s", incoming.channel,
                           incoming.chat_id)
             if deliver is not None:  # nothing committed: the inbox keeps the update for later
                 await _quietly(deliver([Outgoing(APOLOGY)]))
             replies = [Outgoing(APOLOGY)]
-        outcome = ("duplicate" if not replies
+        outcome = ("duplicate" if duplicate[0] else "relayed" if not replies  # to a person
                    else "error" if any(r.text == APOLOGY for r in replies) else "replied")
         metrics.update_handled(incoming.channel, outcome, time.perf_counter() - started)
         return replies
 
-    async def _answer(self, incoming: Incoming, deliver: Deliver | None) -> list[Outgoing]:
+    async def _answer(self, incoming: Incoming, deliver: Deliver | None,
+                      duplicate: list[bool]) -> list[Outgoing]:
         async with self.locks.hold((incoming.channel, str(incoming.chat_id))):
             result, shown = await self._turn(incoming, queue=deliver is not None)
+            duplicate[0] = result.duplicate
             if deliver is None:
                 return [] if result.duplicate else shown
             queued = result.unsent if result.duplicate else result.queued
@@ -255,7 +258,9 @@ class App:
         except Exception:
             log.exception("handler error for %s:%s", incoming.channel, incoming.chat_id)
             return [*replies, Outgoing(APOLOGY)], ctx, True
-        return [*replies, *(ctx.replies or [Outgoing("Dạ, anh/chị cần em hỗ trợ gì thêm ạ?")])], ctx, False
+        if not ctx.replies and not ctx.quiet:
+            ctx.replies = [Outgoing("Dạ, anh/chị cần em hỗ trợ gì thêm ạ?")]
+        return [*replies, *ctx.replies], ctx, False
 
     async def mark_user_inactive(self, channel: str, user_id: str) -> None:
         """The user blocked the bot (or left): stop sending them anything proactive."""

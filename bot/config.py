@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # Message log lines (and handled inbox updates, finished replies) older than this are purged
     # by the scheduled jobs: they hold what people typed.
     message_log_days: int = 365
+    # A request to talk to staff nobody has taken after this many seconds (in working hours):
+    # the user is told when someone will answer.
+    handoff_wait: float = 600.0
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.types import outgoing_to_dict
+from handlers.handoff_relay import Texts
 from handlers.news_render import (
     digest_message,
     new_event_message,
@@ -22,7 +23,7 @@ from handlers.news_render import (
     reminder_message,
 )
 from storage.db import Database
-from storage.repos import news, outbox, privacy
+from storage.repos import handoff_relay, news, outbox, privacy
 from storage.repos.outbox import Envelope
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class JobReport:
     notices: int = 0
     digests: int = 0
     purged: int = 0  # message log lines past KETNOI_MESSAGE_LOG_DAYS
+    handoffs: int = 0  # handoffs requeued, ended (user blocked the bot) or waiting notices
 
 
 async def queue_reminders(db: Database, now: datetime, tz: ZoneInfo) -> int:
@@ -84,6 +86,19 @@ async def queue_digests(db: Database, now: datetime, tz: ZoneInfo, settings: Set
     return await outbox.post(db, envelopes) if envelopes else 0
 
 
+async def queue_handoff_notices(db: Database, now: datetime, tz: ZoneInfo,
+                                settings: Settings) -> int:
+    """Handoffs whose staff member was removed go back to the queue, those whose user blocked
+    the bot end (staff told), and users nobody answered within KETNOI_HANDOFF_WAIT are told when
+    someone will. Each is a conditional update, so a second run tells nobody twice."""
+    texts = Texts(tz)
+    requeued = await handoff_relay.requeue_orphans(db, texts)
+    ended = await handoff_relay.close_unreachable(db, texts)
+    told = await handoff_relay.tell_waiting(
+        db, now, now - timedelta(seconds=settings.handoff_wait), texts)
+    return requeued + ended + told
+
+
 async def run_jobs(db: Database, settings: Settings, now: datetime | None = None) -> JobReport:
     """Run every job once at `now` (tests pass a fixed clock)."""
     now = now or datetime.now(UTC)
@@ -92,6 +107,7 @@ async def run_jobs(db: Database, settings: Settings, now: datetime | None = None
     return JobReport(reminders=await queue_reminders(db, now, tz),
                      notices=await queue_notices(db, now, tz),
                      digests=await queue_digests(db, now, tz, settings),
+                     handoffs=await queue_handoff_notices(db, now, tz, settings),
                      purged=purged.messages)
 
 
@@ -99,9 +115,10 @@ async def run_jobs_forever(db: Database, settings: Settings, stop: asyncio.Event
     while not stop.is_set():
         try:
             report = await run_jobs(db, settings)
-            if report.reminders or report.notices or report.digests:
-                log.info("queued %d reminder(s), %d notice(s), %d digest(s)",
-                         report.reminders, report.notices, report.digests)
+            if report.reminders or report.notices or report.digests or report.handoffs:
+                log.info("queued %d reminder(s), %d notice(s), %d digest(s), %d handoff "
+                         "notice(s)", report.reminders, report.notices, report.digests,
+                         report.handoffs)
         except Exception:  # one bad run must not stop the next ones
             log.exception("scheduled jobs failed; trying again in %.0f s",
                           settings.jobs_interval)

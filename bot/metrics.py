@@ -28,7 +28,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 UPDATES = Counter("ketnoi_updates_total", "Updates handled, by channel and outcome "
-                  "(replied, duplicate, error)", ["channel", "outcome"])
+                  "(replied, relayed to a person, duplicate, error)", ["channel", "outcome"])
 REPLY_SECONDS = Histogram("ketnoi_reply_seconds", "Time from an update reaching the core to its "
                           "replies being ready", ["channel"], buckets=_LATENCY_BUCKETS)
 NLU_SECONDS = Histogram("ketnoi_nlu_parse_seconds", "Time to classify one message",

@@ -49,6 +49,8 @@ class Incoming:
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     # The channel shows choices as numbered lines (`bot.render`): a bare "2" picks the second.
     numbered: bool = False
+    # The text of the message this one replies to (Telegram's reply/quote), when there is one.
+    quoted: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,6 +137,7 @@ def routers() -> list[Router]:
     from handlers.knowledge import consult
     from handlers.staff import broadcasts as staff_broadcasts
     from handlers.staff import demands as staff_demands
+    from handlers.staff import handoffs as staff_handoffs
     from handlers.staff import offers as staff_offers
     from handlers.staff import reports, web_link, whoami
 
@@ -160,4 +161,5 @@ def routers() -> list[Router]:
         staff_broadcasts.router,
         staff_demands.router,
         staff_offers.router,
+        staff_handoffs.router,
     ]

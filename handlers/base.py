@@ -32,6 +32,8 @@ class Services:
 
 
 Handler = Callable[["Context"], Awaitable[None]]
+# Sees a message before the NLU and returns True when it took it (a chat handed to a person).
+Intercept = Callable[["Context"], Awaitable[bool]]
 ButtonLike = Button | tuple[str, str]
 
 
@@ -68,6 +70,8 @@ class Context:
         self.nlu: dict[str, Any] = {}  # the NLU parse of `text` (Rasa shape), {} when not parsed
         self.args: list[str] = []  # words after a command, or payload parts after the prefix
         self.replies: list[Outgoing] = []
+        # No reply at all is the answer (a message relayed to a person): no "anything else?".
+        self.quiet = False
         self._user: User | None = None
 
     # --- what was said -------------------------------------------------------------------
@@ -184,6 +188,7 @@ class Router:
     buttons: dict[str, Handler] = field(default_factory=dict)  # payload prefix → handler
     start_payloads: dict[str, Handler] = field(default_factory=dict)  # /start prefix → handler
     forms: list[Form] = field(default_factory=list)
+    intercepts: list[Intercept] = field(default_factory=list)
 
     def intent(self, *names: str) -> Callable[[Handler], Handler]:
         return self._register(self.intents, names)
@@ -203,6 +208,13 @@ class Router:
     def form(self, form: Form) -> Form:
         self.forms.append(form)
         return form
+
+    def intercept(self, fn: Intercept) -> Intercept:
+        """`fn(ctx)` sees every text and non-text message (not buttons or commands) before the
+        NLU; returning True ends the dispatch. It runs on every message: keep its first check
+        cheap (e.g. a key in `ctx.state.data`)."""
+        self.intercepts.append(fn)
+        return fn
 
     @staticmethod
     def _register(table: dict[str, Handler], keys: tuple[str, ...]) -> Callable[[Handler], Handler]:

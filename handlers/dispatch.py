@@ -1,6 +1,6 @@
 """The dispatcher: includes the routers listed in `handlers.routers()` and routes one message.
 
-Order for a message: button payloads (form engine first, then `menu:<intent>`, then routers'
+Order for a message: button payloads → the routers' intercepts (a chat handed to a person) (form engine first, then `menu:<intent>`, then routers'
 prefixes) → shared phone numbers → other non-text content → commands → empty text → a typed button
 label → a pending yes/no question → NLU → the active form, or the intent's handler.
 """
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from bot.types import ContentKind
 from handlers import parsers
-from handlers.base import Context, Handler, Router
+from handlers.base import Context, Handler, Intercept, Router
 from handlers.form_words import BACK_WORDS, CANCEL_WORDS, SKIP_WORDS
 from handlers.forms import FormEngine
 from handlers.ui import main_menu
@@ -40,6 +40,7 @@ class Dispatcher:
         self.commands: dict[str, Handler] = {}
         self.buttons: dict[str, Handler] = {}
         self.start_payloads: dict[str, Handler] = {}
+        self.intercepts: list[Intercept] = []
         self.routers: list[Router] = []
         for router in routers:
             self.include(router)
@@ -57,6 +58,7 @@ class Dispatcher:
                 own[key] = handler
         for form in router.forms:
             self.forms.add(form)
+        self.intercepts.extend(router.intercepts)
         self.routers.append(router)
 
     # --- entry point -------------------------------------------------------------------------
@@ -66,6 +68,10 @@ class Dispatcher:
         st.buttons, st.pending = [], None  # both only answer the very next message
         if inc.kind == ContentKind.BUTTON or (inc.payload and inc.kind != ContentKind.COMMAND):
             return await self.on_payload(ctx, inc.payload or "")
+        if not ctx.text.startswith("/"):
+            for intercept in self.intercepts:  # a person has this chat: not the NLU or forms
+                if await intercept(ctx):
+                    return None
         if inc.kind == ContentKind.CONTACT:
             return await self.on_contact(ctx)
         if inc.kind not in (ContentKind.TEXT, ContentKind.COMMAND):

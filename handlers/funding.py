@@ -26,7 +26,9 @@ async def ask_funding(ctx: Context) -> None:
     if topic is None:
         ctx.say(FUNDING_OVERVIEW, topic_buttons("fund", FUNDING_TOPICS))
         return
-    answer(ctx, "fund", topic, "Chương trình khác")
+    # A programme that names an IP right ("hỗ trợ đăng ký sáng chế"): its procedure one tap away.
+    more = (Button(f"Thủ tục: {ip_topic.button}", f"ip:t:{ip_topic.id}"),) if ip_topic else ()
+    answer(ctx, "fund", topic, "Chương trình khác", more=more)
 
 
 @router.button("fund")

@@ -57,6 +57,11 @@ def render(data: privacy.UserData, ctx: Context) -> str:
         parts.append("Đăng ký sự kiện:\n" + bullet_list([
             f"{ev.title} ({ev.starts_at.astimezone(tz):%d/%m/%Y})" for _, ev in data.registrations]))
     parts.append(f"Lịch sử trò chuyện: {data.messages} tin nhắn.")
+    if data.handoff_lines:
+        parts.append("Trò chuyện với cán bộ (các tin gần nhất):\n" + bullet_list([
+            f"{m.created_at.astimezone(tz):%d/%m %H:%M} "
+            + (f"Anh/chị: {m.text[:200]}" if m.direction == "in" else m.text[:200])
+            for m in data.handoff_lines]))
     parts.append("Anh/chị có thể gõ /xoadulieu để yêu cầu xóa dữ liệu này.")
     return "\n\n".join(parts)
 

@@ -33,9 +33,10 @@ class FeatureConfig:
     char_weight: float = 1.0
     word_weight: float = 1.6
     folded_weight: float = 0.35
-    concept_weight: float = 0.3
+    concept_weight: float = 0.5
     bigrams: bool = True
     trigrams: bool = False
+    concept_pairs: bool = True  # "#NEED>PROVIDER": who does what, not only which words
 
 
 def words_of(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> tuple[list[str], list[str]]:
@@ -113,7 +114,12 @@ def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
     feats.update(_sublinear(wordc, cfg.word_weight))
     feats.update(_sublinear(foldc, cfg.folded_weight))
     if cfg.concept_weight > 0:
-        feats.update(_sublinear(Counter(concepts(words)), cfg.concept_weight))
+        found = concept_spans(words)
+        names = [c for _, _, c in found]
+        if cfg.concept_pairs:
+            names += [f"{a}>{b[1:]}" for (_, ea, a), (sb, _, b) in zip(found, found[1:], strict=False)
+                      if sb - ea <= PAIR_GAP]
+        feats.update(_sublinear(Counter(names), cfg.concept_weight))
     return feats
 
 
@@ -132,21 +138,29 @@ def concept_table() -> tuple[dict[tuple[str, ...], str], int]:
     return table, max((len(k) for k in table), default=1)
 
 
-def concepts(words: list[str]) -> list[str]:
-    """Concept features of the longest phrases found in the words (non-overlapping)."""
+PAIR_GAP = 3  # words between two concepts that still read as one clause ("cần đơn vị cung cấp")
+
+
+def concept_spans(words: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, concept) of the longest phrases found in the words (non-overlapping)."""
     table, longest = concept_table()
-    out: list[str] = []
+    out: list[tuple[int, int, str]] = []
     i, n = 0, len(words)
     while i < n:
         for size in range(min(longest, n - i), 0, -1):
             c = table.get(tuple(words[i : i + size]))
             if c:
-                out.append(c)
+                out.append((i, i + size, c))
                 i += size
                 break
         else:
             i += 1
     return out
+
+
+def concepts(words: list[str]) -> list[str]:
+    """Concept features of the longest phrases found in the words (non-overlapping)."""
+    return [c for _, _, c in concept_spans(words)]
 
 
 def known_word_ratio(norm: Normalized, vocab: dict[str, int]) -> tuple[int, float]:

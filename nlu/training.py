@@ -63,8 +63,9 @@ def choose_fallback(probs: np.ndarray, gold: np.ndarray, oos: int = -1,
     Counted: a right answer kept (+1), a fallback on an out-of-scope message (+1, the bot says it
     cannot help either way), and a wrong answer kept (-``wrong_cost``: worse than asking again,
     though the dialogue's confirmation step softens it).
-    A stricter setting must beat a laxer one by at least 0.2% of the examples: the curve is flat
-    near its top, and fallbacks that buy nothing only annoy people.
+    A stricter setting must beat a laxer one by at least 0.6% of the examples: the curve is flat
+    near its top, and fallbacks that buy nothing only annoy people (cross-validated: at 0.2% the
+    fallback rate was twice as high for a lower accuracy, on long messages most of all).
     """
     top2 = np.sort(probs, axis=1)[:, -2:]
     top, margin = top2[:, 1], top2[:, 1] - top2[:, 0]
@@ -73,7 +74,7 @@ def choose_fallback(probs: np.ndarray, gold: np.ndarray, oos: int = -1,
     right = probs.argmax(axis=1) == gold
     as_fragment = probs.argmax(axis=1) == fragment  # reported as nlu_fallback whatever happens
     is_oos = gold == oos
-    tolerance = 0.002 * len(gold)
+    tolerance = 0.006 * len(gold)
     best = (-1e9, 0.3, 0.1)
     for t, a in sorted(((t, a) for t in np.arange(0.15, 0.61, 0.025)
                         for a in np.arange(0.0, 0.21, 0.02)), key=lambda ta: ta[0] + ta[1]):

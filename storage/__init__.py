@@ -22,7 +22,7 @@ Repositories (`storage.repos.*`). Two layers in each module: functions taking th
 named in the domain's words, each owning its transaction (what handlers and the CLI call:
 `users.ensure`, `users.remember_contact`, `demands.submit`, `demands.like_technology`,
 `registrations.register(db, user, event_code)`, `subscriptions.start`, `privacy.forget`,
-`handoffs.request`, ...), built on functions taking an AsyncSession (they flush, the caller
+`handoffs.open_request`, `handoffs.take`, ...), built on functions taking an AsyncSession (they flush, the caller
 commits, except `demands.create` which commits by default):
   users:         get, find, get_or_create(s, channel, external_id, display_name=None),
                  update_contact(s, user, phone=..., email=..., ...), give_consent, set_active,

@@ -124,6 +124,7 @@ class Expert(Timestamped, Base):
     contact: Mapped[dict[str, Any]] = mapped_column(default=dict)
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    archived_at: Mapped[datetime | None]  # set: no longer suggested (kept for past matches)
 
     def search_fields(self) -> tuple[Any, ...]:
         from storage.search.text import sector_words
@@ -150,6 +151,7 @@ class Event(Timestamped, Base):
     organiser: Mapped[str] = mapped_column(String(300), default="")
     registration_deadline: Mapped[datetime | None]
     capacity: Mapped[int | None] = mapped_column(Integer)
+    archived_at: Mapped[datetime | None]  # set: withdrawn from listings and registration
 
 
 class EventRegistration(Base):
@@ -460,3 +462,38 @@ def _refresh_search_text(_mapper: Any, _connection: Any, target: Technology | Ex
 for _model in (Technology, Expert):
     event.listen(_model, "before_insert", _refresh_search_text)
     event.listen(_model, "before_update", _refresh_search_text)
+
+
+HANDOFF_STATUSES = ("open", "taken", "closed")
+
+
+class Handoff(Base):
+    """A user's request to talk to a person: open on their connection point until a staff member
+    takes it, then their chat is relayed both ways until either side ends it."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index("ix_handoffs_status_opened", "status", "opened_at"),
+        Index("ix_handoffs_staff", "staff_channel", "staff_chat", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))  # the user's channel and chat
+    chat_id: Mapped[str] = mapped_column(String(128))
+    user_name: Mapped[str | None] = mapped_column(String(200))  # as shown to staff
+    note: Mapped[str] = mapped_column(Text, default="")  # what the user wrote when asking
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id", ondelete="SET NULL"))
+    connection_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connection_points.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # HANDOFF_STATUSES
+    # Who has it: the staff member's chat account and their name as it was then.
+    staff_channel: Mapped[str | None] = mapped_column(String(32))
+    staff_chat: Mapped[str | None] = mapped_column(String(128))
+    staff_name: Mapped[str | None] = mapped_column(String(200))
+    rounds: Mapped[int] = mapped_column(Integer, default=1)  # times staff were alerted
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    taken_at: Mapped[datetime | None]
+    waiting_told_at: Mapped[datetime | None]  # when the user was told nobody had taken it yet
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(16))  # user | staff | blocked | forgotten

@@ -15,7 +15,17 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.admin import auth, catalog, demands, users
+from bot.admin import (
+    auth,
+    broadcasts,
+    catalog,
+    catalog_forms,
+    demands,
+    offers,
+    pipeline,
+    reports,
+    users,
+)
 from storage.db import Database
 from storage.search import CatalogSearch
 
@@ -28,7 +38,10 @@ def create_admin_app(db: Database, secret_key: str, *, secure_cookie: bool = Tru
     if len(secret_key or "") < 16:
         raise ValueError("KETNOI_SECRET_KEY must be at least 16 characters long")
     seconds = int(session_hours * 3600)
-    routes: list[BaseRoute] = [*auth.routes, *demands.routes, *catalog.routes, *users.routes,
+    routes: list[BaseRoute] = [*auth.routes, *demands.routes, *pipeline.routes, *offers.routes,
+                               *catalog.routes, *catalog_forms.routes,
+                               *broadcasts.routes, *reports.routes,
+                               *users.routes,
                                Mount("/static", app=StaticFiles(directory=STATIC))]
     app = Starlette(routes=routes, middleware=[Middleware(
         SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,

@@ -43,6 +43,7 @@ COMMANDS = (
     ("huy", "Hủy thao tác đang làm"),
     ("dulieu", "Xem dữ liệu của tôi"),
     ("xoadulieu", "Xóa dữ liệu của tôi"),
+    ("ketthuc", "Kết thúc trò chuyện với cán bộ"),
 )
 # Several processes: how often to look for stored updates left by a process that died, how old
 # such an update must be, and when one queued here but still not handled is queued again.

@@ -127,6 +127,7 @@ def update_to_incoming(
         user_name=message.from_user.full_name or None,
         update_id=str(update.update_id),
         time=_aware(message.date),
+        quoted=_quoted(message),
     )
     if message.text is not None:
         text = message.text
@@ -306,3 +307,9 @@ def _units(text: str) -> int:
 def split_text(text: str, limit: int = MAX_TEXT_UNITS) -> list[str]:
     """Split at line boundaries so every part fits Telegram's limit (counted in UTF-16 units)."""
     return render_split(text, limit, _units)
+
+
+def _quoted(message: Message) -> str | None:
+    """The text of the message replied to (staff quote a relayed message to answer its user)."""
+    quoted = message.reply_to_message
+    return (quoted.text or quoted.caption or None) if quoted is not None else None

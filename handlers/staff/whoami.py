@@ -16,6 +16,9 @@ STAFF_COMMANDS = (
     "/baocaotin <số>: kết quả gửi của một đợt tin",
     "/baocao: báo cáo số liệu (ảnh tổng quan và bảng tính Excel)",
     "/web: đường dẫn đăng nhập trang quản trị trên web",
+    "/hoithoai: yêu cầu gặp cán bộ đang chờ và các cuộc trò chuyện của anh/chị",
+    "/tra <số> <nội dung>: trả lời một người khi đang trò chuyện với nhiều người",
+    "/ketthuc [số]: kết thúc cuộc trò chuyện với người dùng",
 )
 
 

@@ -29,17 +29,18 @@ class CatalogRow:
     code: str
     title: str
     detail: str  # provider, organisation or date and place
-    status: str  # "published" | "pending_review" | "archived" | "" for experts and events
+    status: str  # "published" | "pending_review" | "archived"
 
 
 def _row(kind: str, obj: Any) -> CatalogRow:
     if kind == "technologies":
         return CatalogRow(obj.id, obj.code, obj.title, obj.provider or "", obj.status)
+    status = "archived" if obj.archived_at is not None else "published"
     if kind == "experts":
         return CatalogRow(obj.id, obj.code, f"{obj.title} {obj.name}".strip(),
-                          obj.organisation or "", "")
+                          obj.organisation or "", status)
     when = obj.starts_at.strftime("%d/%m/%Y") if obj.starts_at else ""
-    return CatalogRow(obj.id, obj.code, obj.title, f"{when} {obj.venue or ''}".strip(), "")
+    return CatalogRow(obj.id, obj.code, obj.title, f"{when} {obj.venue or ''}".strip(), status)
 
 
 def model_of(kind: str) -> Any:

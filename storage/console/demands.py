@@ -1,4 +1,5 @@
-"""Demands for the web console: the filtered, paged list, one demand, status changes, exports."""
+"""Demands for the web console: the filtered, paged list, one demand, exports. The pipeline's
+steps are `storage.repos.pipeline`'s (bot.admin.pipeline)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,12 @@ from storage.db import Database
 from storage.demand_view import demand_dict
 from storage.errors import NotFound
 from storage.models import DEMAND_STATUSES, ConnectionPoint, Demand, MessageLog, User
-from storage.repos import demands
-from storage.repos.demands import STATUS_NAMES, TRANSITIONS
+from storage.repos.demands import STATUS_NAMES
 from storage.repos.staff import StaffMember
 
 EXPORT_LIMIT = 50_000
 EXPORT_HEADER = ("Số", "Ngày tạo", "Trạng thái", "Loại", "Nhu cầu", "Lĩnh vực", "Tỉnh/thành",
-                 "Điểm kết nối", "Người gửi", "Kênh")
+                 "Điểm kết nối", "Người gửi", "Kênh", "Cán bộ xử lý")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,7 @@ class DemandFilter:
     type: str | None = None
     since: date | None = None
     until: date | None = None
+    mine: bool = False  # only those assigned to the member viewing
 
     @classmethod
     def from_query(cls, q: Any) -> DemandFilter:
@@ -50,14 +51,16 @@ class DemandFilter:
                    point=(text("point") or "").upper() or None,
                    sector=sector if sector in SECTOR_BY_ID else None,
                    province=province if province in PROVINCE_BY_ID else None,
-                   type=text("type"), since=_day(text("since")), until=_day(text("until")))
+                   type=text("type"), since=_day(text("since")), until=_day(text("until")),
+                   mine=q.get("mine") == "1")
 
     def query(self) -> dict[str, str]:
         """The filter as query parameters (for paging and export links)."""
         values = {"status": self.status, "point": self.point, "sector": self.sector,
                   "province": self.province, "type": self.type,
                   "since": self.since.isoformat() if self.since else None,
-                  "until": self.until.isoformat() if self.until else None}
+                  "until": self.until.isoformat() if self.until else None,
+                  "mine": "1" if self.mine else None}
         return {k: v for k, v in values.items() if v}
 
 
@@ -80,6 +83,7 @@ class DemandRow:
     point: str | None
     user_name: str | None
     channel: str
+    assigned: str | None = None  # the staff member handling it
 
     @property
     def status_name(self) -> str:
@@ -98,7 +102,7 @@ class DemandRow:
     def cells(self) -> list[Any]:
         return [self.id, self.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
                 self.status_name, self.type, self.need, self.sector_name, self.province_name,
-                self.point or "", self.user_name or "", self.channel]
+                self.point or "", self.user_name or "", self.channel, self.assigned or ""]
 
 
 def _statement(member: StaffMember, f: DemandFilter) -> Any:
@@ -116,6 +120,8 @@ def _statement(member: StaffMember, f: DemandFilter) -> Any:
     for column, value in conditions.items():
         if value:
             stmt = stmt.where(column == value)
+    if f.mine:
+        stmt = stmt.where(Demand.assigned_to == f"{member.channel}:{member.user_id}")
     if f.since:
         stmt = stmt.where(Demand.created_at >= datetime.combine(f.since, time(), LOCAL_TZ))
     if f.until:
@@ -128,7 +134,8 @@ def _row(demand: Demand, name: str | None, channel: str, point: str | None) -> D
     need = str((demand.details or {}).get("need") or demand.raw_text or "")
     return DemandRow(id=demand.id, created_at=demand.created_at, status=demand.status,
                      type=demand.type, need=need[:300], sector=demand.sector,
-                     province=demand.province, point=point, user_name=name, channel=channel)
+                     province=demand.province, point=point, user_name=name, channel=channel,
+                     assigned=demand.assigned_name or demand.assigned_to)
 
 
 async def page(db: Database, member: StaffMember, f: DemandFilter, number: int,
@@ -181,7 +188,6 @@ EXCERPT_AFTER = timedelta(minutes=5)  # the bot's answer to the demand comes jus
 @dataclass(slots=True)
 class DemandPage:
     record: dict[str, Any]
-    next_statuses: list[tuple[str, str]] = field(default_factory=list)
     conversation: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -214,15 +220,5 @@ async def detail(db: Database, member: StaffMember, demand_id: int) -> DemandPag
             # Same answer as a missing demand: another point's numbers are not revealed.
             raise NotFound(f"Không tìm thấy yêu cầu số {demand_id}.")
         conversation = await _conversation(s, demand)
-    nexts = [(st, STATUS_NAMES[st]) for st in TRANSITIONS.get(record["status"], ())]
-    return DemandPage(record, nexts, conversation)
+    return DemandPage(record, conversation)
 
-
-async def change_status(db: Database, member: StaffMember, demand_id: int, status: str,
-                        note: str | None) -> None:
-    """Move a demand this member may see to `status`; raises NotFound or InvalidStatusChange."""
-    await detail(db, member, demand_id)
-    async with db.transaction() as s:
-        demand = await demands.get(s, demand_id)
-        await demands.change_status(s, demand, status, note=(note or "").strip()[:2000] or None,
-                                    changed_by=f"{member.channel}:{member.user_id}")

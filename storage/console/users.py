@@ -13,9 +13,11 @@ from sqlalchemy import func, or_, select
 
 from nlu.normalize import plain
 from nlu.taxonomy import PROVINCE_BY_ID
-from storage.console.paging import Page, count, window
+from storage.console.paging import Page, count, valid_id, window
 from storage.db import Database
+from storage.errors import NotFound
 from storage.models import ConnectionPoint, Demand, Subscription, User
+from storage.repos import audit, privacy
 from storage.repos.staff import StaffMember
 
 
@@ -100,3 +102,66 @@ async def page(db: Database, member: StaffMember, *, channel: str | None, provin
         rows = (await s.execute(window(stmt, number))).all()
     return Page([UserRow(u.id, u.channel, u.display_name, u.organisation, u.province, u.active,
                          u.created_at, int(n), bool(sub)) for u, n, sub in rows], total, number)
+
+
+@dataclass(frozen=True, slots=True)
+class UserPage:
+    id: int
+    channel: str
+    external_id: str
+    name: str | None
+    phone: str | None
+    email: str | None
+    organisation: str | None
+    province: str | None
+    active: bool
+    created_at: datetime
+    demands: list[tuple[int, str, datetime]]  # id, status, created
+    subscriptions: int
+    registrations: int
+    offers: int
+    messages: int
+
+    @property
+    def forgotten(self) -> bool:
+        return self.external_id.startswith("forgotten-")
+
+
+async def _visible(s: Any, member: StaffMember, user_id: int) -> User:
+    """The user, if this member may see them: the national point, or a point whose provinces
+    include the user's, or to which one of their demands was routed; else NotFound."""
+    user = await s.get(User, user_id) if valid_id(user_id) else None
+    if user is not None and not member.national:
+        provinces = (await s.execute(select(ConnectionPoint.provinces).where(
+            ConnectionPoint.code == member.point))).scalar_one_or_none() or []
+        routed = (await s.execute(select(Demand.id).join(
+            ConnectionPoint, ConnectionPoint.id == Demand.connection_point_id).where(
+            Demand.user_id == user.id, ConnectionPoint.code == member.point).limit(1))).first()
+        if user.province not in provinces and routed is None:
+            user = None
+    if user is None:
+        raise NotFound(f"Không tìm thấy người dùng số {user_id}.")
+    return user
+
+
+async def detail(db: Database, member: StaffMember, user_id: int) -> UserPage:
+    async with db.session() as s:
+        user = await _visible(s, member, user_id)
+        data = await privacy.user_data(s, user)
+    return UserPage(user.id, user.channel, user.external_id, user.display_name, user.phone,
+                    user.email, user.organisation, user.province, user.active, user.created_at,
+                    [(d.id, d.status, d.created_at) for d in data.demands[:50]],
+                    len(data.subscriptions), len(data.registrations), len(data.offers),
+                    data.messages)
+
+
+async def forget(db: Database, member: StaffMember, user_id: int) -> privacy.Forgotten:
+    """Erase the user's personal data (the erasure of `/xoadulieu` and `ketnoi users forget`),
+    audited under the staff member's name, in one transaction."""
+    async with db.transaction() as s:
+        user = await _visible(s, member, user_id)
+        done = await privacy.forget_user(s, user)
+        await audit.record(s, f"{member.channel}:{member.user_id}", "user.forget",
+                           f"user:{user.id}", demands=done.demands, messages=done.messages,
+                           subscriptions=done.subscriptions)
+        return done

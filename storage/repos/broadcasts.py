@@ -134,7 +134,8 @@ async def event_for(db: Database, code: str) -> Event:
 
 async def upcoming_events(db: Database, now: datetime, limit: int = 6) -> list[Event]:
     """The next events of the catalog, soonest first (what staff usually announce)."""
-    stmt = select(Event).where(Event.starts_at > now).order_by(Event.starts_at).limit(limit)
+    stmt = (select(Event).where(Event.starts_at > now, Event.archived_at.is_(None))
+            .order_by(Event.starts_at).limit(limit))
     async with db.session() as s:
         return list((await s.execute(stmt)).scalars())
 

@@ -73,7 +73,8 @@ async def upcoming_events(
     sector: str | None = None, now: datetime | None = None, limit: int = 10,
 ) -> list[Event]:
     """Events not yet started, soonest first; sector matches the event's sector list."""
-    stmt = select(Event).where(Event.starts_at >= (now or utcnow())).order_by(Event.starts_at)
+    stmt = (select(Event).where(Event.starts_at >= (now or utcnow()), Event.archived_at.is_(None))
+            .order_by(Event.starts_at))
     if kind:
         stmt = stmt.where(Event.kind == kind)
     if province:

@@ -75,7 +75,8 @@ async def new_items(db: Database, now: datetime) -> tuple[list[Event], list[Tech
     since = now - NEWS_LOOKBACK
     async with db.session() as s:
         events = list((await s.execute(select(Event).where(
-            Event.created_at >= since, Event.starts_at > now).order_by(Event.id))).scalars())
+            Event.created_at >= since, Event.starts_at > now,
+            Event.archived_at.is_(None)).order_by(Event.id))).scalars())
         # updated_at: a technology offered in chat is "new" when it passes review.
         techs = list((await s.execute(select(Technology).where(
             Technology.status == "published", Technology.updated_at >= since)
@@ -112,7 +113,8 @@ async def digests_due(db: Database, now: datetime
     async with db.session() as s:
         readers = await _subscribers(s, notify_only=False)
         events = list((await s.execute(select(Event).where(
-            Event.created_at >= since, Event.starts_at > now).order_by(Event.starts_at)))
+            Event.created_at >= since, Event.starts_at > now,
+            Event.archived_at.is_(None)).order_by(Event.starts_at)))
             .scalars())
         techs = list((await s.execute(select(Technology).where(
             Technology.status == "published", Technology.updated_at >= since)

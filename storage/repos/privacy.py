@@ -41,6 +41,8 @@ class UserData:
     registrations: list[tuple[EventRegistration, Event]] = field(default_factory=list)
     offers: list[Technology] = field(default_factory=list)  # technologies the user submitted
     messages: int = 0
+    # The latest lines of their conversations with staff (handoffs), oldest first.
+    handoff_lines: list[MessageLog] = field(default_factory=list)
 
 
 async def registrations_with_events(
@@ -66,7 +68,19 @@ async def user_data(session: AsyncSession, user: User) -> UserData:
         registrations=await registrations_with_events(session, user),
         offers=await offers_of(session, user),
         messages=len(list(messages)),
+        handoff_lines=await _handoff_lines(session, user),
     )
+
+
+async def _handoff_lines(session: AsyncSession, user: User, limit: int = 10) -> list[MessageLog]:
+    from storage.repos.handoffs import RELAY_INTENT
+
+    rows = list((await session.execute(
+        select(MessageLog).where(MessageLog.channel == user.channel,
+                                 MessageLog.chat_id == user.external_id,
+                                 MessageLog.intent == RELAY_INTENT)
+        .order_by(MessageLog.id.desc()).limit(limit))).scalars())
+    return rows[::-1]
 
 
 async def offers_of(session: AsyncSession, user: User) -> list[Technology]:
@@ -168,6 +182,11 @@ async def forget_user(session: AsyncSession, user: User) -> Forgotten:
     remove subscriptions, registrations and the chat log. Demands and offers themselves stay
     (without contact) for statistics and the catalog. Flushes; the caller commits."""
     mine = await demands_repo.list_for_user(session, user, limit=100_000)
+    from storage.repos import handoff_relay
+
+    strings = sorted({*_personal_strings(user, mine), *await handoff_relay.names_of(session, user)},
+                     key=len, reverse=True)
+    await handoff_relay.forget_user(session, user, lambda value: _scrub(value, strings))
     redact_demand_texts(user, mine)  # before the contact fields it reads are cleared
     touched = await demands_repo.anonymise_user(session, user)
     for demand in mine:

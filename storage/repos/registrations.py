@@ -60,6 +60,9 @@ async def add(
     taps; capacity is checked just before the insert.
     """
     now = now or utcnow()
+    if event.archived_at is not None:
+        raise RegistrationClosed("Rất tiếc, sự kiện này đã được Trung tâm hủy hoặc ngừng nhận "
+                                 "đăng ký. Anh/chị có thể xem các sự kiện sắp tới khác.")
     if event.starts_at <= now:
         raise EventPast()
     if event.registration_deadline is not None and event.registration_deadline < now:

@@ -24,11 +24,19 @@ from nlu.taxonomy import find_province, find_sector
 from storage import convert as cv
 from storage.errors import InvalidValue
 from storage.models import Event, Expert, Technology
-from storage.search.hits import Hit, reason, sector_name
+from storage.search.hits import (
+    Hit,
+    accent_mismatches,
+    accented_words,
+    province_name,
+    reason,
+    sector_name,
+)
 from storage.search.index import BM25Index, Fields
 from storage.search.refresh import CatalogIndexes
 from storage.search.text import (
     KIND_NOISE,
+    MAX_QUERY_CHARS,
     province_words,
     provinces_in_query,
     query_terms,
@@ -45,6 +53,7 @@ if TYPE_CHECKING:
 
 MAX_K = 100
 EVENT_HORIZON_DAYS = 45.0  # date weight halves roughly every month
+ACCENT_POOL = 3  # candidates per shown hit when some query word has diacritics
 TOPIC_MIN = 0.25  # an event matching far worse than the best one counts as off-topic
 
 
@@ -144,7 +153,9 @@ class CatalogSearch:
         boost_province = province_id or next(iter(provinces_in_query(query)), None)
         index = await self.index_for(session, kind)
         if terms:
-            scored = index.search(terms, k, sector=sector_id, province=boost_province,
+            # more candidates than shown: some may only match a word with other diacritics
+            pool = min(MAX_K, k * ACCENT_POOL) if accented_words(query[:MAX_QUERY_CHARS]) else k
+            scored = index.search(terms, pool, sector=sector_id, province=boost_province,
                                   filter_sector=strict and sector_id is not None,
                                   filter_province=strict and province_id is not None,
                                   implied_sectors=sectors_in_query(words))
@@ -157,8 +168,8 @@ class CatalogSearch:
         model: Any = Technology if kind == "technology" else Expert
         rows = {r.id: r for r in (await session.execute(
             select(model).where(model.id.in_([r for r, _, _ in ranked])))).scalars()}
-        return [_hit(kind, rows[r], score, matched, words)
-                for r, score, matched in ranked if r in rows]
+        ranked = _prefer_accents(query, [x for x in ranked if x[0] in rows], rows)[:k]
+        return [_hit(kind, rows[r], score, matched, words) for r, score, matched in ranked]
 
     async def events(
         self, source: AsyncSession | Database, query: str = "", kind: str | None = None,
@@ -173,7 +184,8 @@ class CatalogSearch:
         sector_id = resolve_sector(sector, strict=strict)
         kind_id = resolve_event_kind(kind)
         now = now or utcnow()
-        stmt = select(Event).where(Event.starts_at >= now).order_by(Event.starts_at, Event.id)
+        stmt = (select(Event).where(Event.starts_at >= now, Event.archived_at.is_(None))
+                .order_by(Event.starts_at, Event.id))
         if kind_id:
             stmt = stmt.where(Event.kind == kind_id)
         if strict and province_id:
@@ -234,6 +246,37 @@ def _event_hit(e: Event, topic: tuple[float, tuple[str, ...]] | None, now: datet
     texts = (e.title, *(sector_name(s) or "" for s in e.sectors or []), e.description)
     return Hit("event", e, topic[0] if topic else 0.0,
                reason(words, matched, texts, e.sectors or [], e.province, (when,)), matched)
+
+
+def _row_texts(row: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(what the row's author wrote, the sector and province names the index adds)."""
+    place = province_name(row.province) or ""
+    if isinstance(row, Technology):
+        return ((row.title, ", ".join(row.keywords or []), row.summary, row.description,
+                 row.provider or ""), (sector_name(row.sector) or "", place))
+    return ((row.name, row.title or "", ", ".join(row.fields or []), row.bio, row.organisation),
+            (*(sector_name(s) or "" for s in row.sectors or []), place))
+
+
+def _prefer_accents(query: str, ranked: list[tuple[int, float, tuple[str, ...]]],
+                    rows: dict[int, Any]) -> list[tuple[int, float, tuple[str, ...]]]:
+    """A word typed with diacritics counts only where the row has it so (or has no diacritics
+    there): "nấm" does not match "Nam". A row is dropped when nothing else matched, and loses
+    the share of its score that came from such words otherwise."""
+    accented = accented_words(query[:MAX_QUERY_CHARS])
+    if not accented:
+        return ranked
+    out = []
+    for row_id, score, matched in ranked:
+        wrong = accent_mismatches(accented, matched, *_row_texts(rows[row_id]))
+        if not wrong:
+            out.append((row_id, score, matched))
+            continue
+        kept = tuple(t for t in matched if t not in wrong)
+        if kept:
+            out.append((row_id, score * len(kept) / len(matched), kept))
+    out.sort(key=lambda x: -x[1])
+    return out
 
 
 def _hit(kind: str, row: Any, score: float, matched: tuple[str, ...],

@@ -190,3 +190,39 @@ class Hit:
 
 def local_iso(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL_TZ).isoformat() if value else None
+
+
+def accented_words(query: str) -> dict[str, frozenset[str]]:
+    """Plain word → the forms the query wrote it in, for words typed with diacritics ("nấm")."""
+    folded, plains = _words(query)
+    out: dict[str, set[str]] = {}
+    for f, p in zip(folded, plains, strict=True):
+        if f != p:
+            out.setdefault(p, set()).add(f)
+    return {p: frozenset(forms) for p, forms in out.items()}
+
+
+def accent_mismatches(accented: dict[str, frozenset[str]], matched: Sequence[str],
+                      texts: Iterable[str], meta: Iterable[str] = ()) -> set[str]:
+    """Matched terms whose accented query word the row never writes that way: the query said
+    "nấm", the row says "Nam" (or "Quảng Nam"). A row typed without any diacritics still
+    matches: its "nam" may well mean "nấm". ``meta`` (sector and province names we add) count
+    as written, but not as a sign that the row was typed with diacritics. Generic words
+    ("công nghệ" / "làng nghề") weigh too little to judge a row by."""
+    wanted = {t for t in matched if any(w in accented and w not in GENERIC_WORDS
+                                        for w in t.split("_"))}
+    if not wanted:
+        return set()
+    seen: set[str] = set()
+    for text in texts:
+        seen.update(_WORD_RE.findall(fold(text or "")))
+    if all(w == _plain_word(w) for w in seen):
+        return set()
+    for text in meta:
+        seen.update(_WORD_RE.findall(fold(text or "")))
+    plains = {_plain_word(w) for w in seen}
+    # Judged only where the row does write the word in some form: a match found otherwise
+    # (an abbreviation the index expanded, an index a moment behind an edit) is left alone.
+    return {t for t in wanted
+            if any(w in accented and w not in GENERIC_WORDS and w in plains
+                   and not (accented[w] & seen) for w in t.split("_"))}

@@ -240,7 +240,8 @@ def _add_technologies(builder: IndexBuilder, rows: Sequence[Any], computed: dict
 
 
 async def _build_experts(session: AsyncSession) -> BM25Index:
-    experts = list((await session.execute(select(Expert).order_by(Expert.id))).scalars())
+    experts = list((await session.execute(select(Expert).where(Expert.archived_at.is_(None))
+                                          .order_by(Expert.id))).scalars())
     fields = [row_fields(e.search_text or search_text(e.search_fields()), EXPERT_WEIGHTS,
                          (province_words(e.province),)) for e in experts]
     return await asyncio.to_thread(

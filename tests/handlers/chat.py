@@ -281,10 +281,14 @@ class Chat:
                         time=self.app.services.clock())
 
     async def send(self, text: str = "", kind: ContentKind = ContentKind.TEXT,
-                   payload: str | None = None, update_id: str | None = None) -> list[Outgoing]:
-        """Send a message; every message gets an answer, except a re-delivered update."""
+                   payload: str | None = None, update_id: str | None = None, *,
+                   quiet: bool = False) -> list[Outgoing]:
+        """Send a message; every message gets an answer, except a re-delivered update and
+        (`quiet`) a message relayed to a person."""
         self.replies = await self.app.handle(self.incoming(text, kind, payload, update_id))
-        if update_id is None:
+        if quiet:
+            assert not self.replies, f"unexpected reply to {text!r}: {self.text}"
+        elif update_id is None:
             assert self.replies, f"no reply to {text or payload!r}"
         return self.replies
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.types import Incoming, Outgoing, SendResult
-from storage.models import Base, Demand, MessageLog, User
+from storage.models import Base, Demand, Handoff, MessageLog, User
 from storage.repos import inbox, privacy, registrations, staff, subscriptions
 from tests.handlers.chat import Chat, fresh_app
 
@@ -35,7 +35,7 @@ async def _sent(replies: list[Outgoing]) -> list[SendResult]:
 
 async def seed_everywhere(app: App) -> User:
     """A demand typed with the person's name and phone, through the inbox and the outbox; an
-    event registration, a subscription, a staff record, a handoff note."""
+    event registration, a subscription, a staff record, a conversation with staff."""
     db = app.services.db
     chat = Chat(app, CHAT, name=NAME, channel="telegram")
     first = (f"toi la {NAME}, sdt {PHONE}, email {EMAIL}, cty minh o bac giang can cong nghe "
@@ -53,11 +53,26 @@ async def seed_everywhere(app: App) -> User:
         user = (await s.execute(select(User).where(User.external_id == CHAT))).scalar_one()
         demand = (await s.execute(select(Demand).where(Demand.user_id == user.id))).scalar_one()
     assert PHONE in demand.raw_text and demand.details.get("email") == EMAIL
+    await talk_with_staff(app, chat)
     await registrations.register(db, user, "SK-001")
     await subscriptions.start(db, user, sectors=["nong_nghiep"])
     await staff.add(db, "telegram", CHAT, point="DKN-TW", name=NAME)
     await chat.send("/huy")
     return user
+
+
+async def talk_with_staff(app: App, chat: Chat) -> None:
+    """A handoff: the person asks for staff, Lan takes it, they write to each other."""
+    db = app.services.db
+    await staff.add(db, "telegram", "777", point="Bắc Ninh", name="Lan")
+    await chat.send(f"toi muon gap can bo, sdt {PHONE}")
+    async with db.session() as s:
+        handoff = (await s.execute(select(Handoff))).scalar_one()
+    lan = Chat(app, "777", name="Lan", channel="telegram")
+    await lan.press_payload(f"hf:take:{handoff.id}")
+    await chat.send(f"so cua toi van la {PHONE} nhe", quiet=True)
+    await lan.send(f"Dạ chào chị {NAME}, em gọi lại chị ngay", quiet=True)
+    await lan.send("/hoithoai")  # the list names the person too
 
 
 async def holders(app: App) -> list[str]:
@@ -77,7 +92,8 @@ async def test_forgetting_leaves_nothing_personal_in_any_column(app: App) -> Non
     user = await seed_everywhere(app)
     before = await holders(app)
     assert {"users.external_id", "demands.raw_text", "message_log.text", "inbox.raw",
-            "outbox.recipient", "staff.user_id"} <= set(before)
+            "outbox.recipient", "staff.user_id", "handoffs.chat_id",
+            "handoffs.user_name", "handoffs.note", "outbox.payload"} <= set(before)
     forgotten = await privacy.forget_account(app.services.db, "telegram", CHAT)
     assert forgotten is not None and forgotten.demands == 1 and forgotten.registrations == 1
     assert await holders(app) == []

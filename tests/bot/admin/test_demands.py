@@ -54,35 +54,6 @@ async def test_filters_by_province_sector_status_and_date(console: Console) -> N
     assert odd.status_code == 200 and "cho DKN-BN" in odd.text
 
 
-async def test_status_change_is_recorded_in_the_history(console: Console) -> None:
-    await console.sign_in("telegram", "100")
-    demand_id = console.demands["DKN-BN"]
-    csrf = await console.csrf(f"/admin/demands/{demand_id}")
-    # The pipeline: a new demand is taken (assigned) before it can be connected.
-    for status in ("assigned", "connected"):
-        moved = await console.web.post(f"/admin/demands/{demand_id}/status",
-                                       data={"csrf": csrf, "status": status,
-                                             "note": "Đã giới thiệu Viện Cơ điện"})
-        assert moved.status_code == 303
-    page = await console.web.get(f"/admin/demands/{demand_id}")
-    assert "Đã kết nối" in page.text and "Đã giới thiệu Viện Cơ điện" in page.text
-    assert "telegram:100" in page.text
-    wrong = await console.web.post(f"/admin/demands/{demand_id}/status",
-                                   data={"csrf": csrf, "status": "new"})
-    assert wrong.status_code == 400 and "Không thể chuyển" in wrong.text
-
-
-async def test_another_points_demand_cannot_be_changed(console: Console) -> None:
-    await console.sign_in("telegram", "100")
-    csrf = await console.csrf()
-    other = console.demands["DKN-HN"]
-    refused = await console.web.post(f"/admin/demands/{other}/status",
-                                      data={"csrf": csrf, "status": "rejected"})
-    assert refused.status_code == 404
-    async with console.db.session() as s:
-        assert (await s.get(Demand, other)).status == "new"  # type: ignore[union-attr]
-
-
 async def test_export_holds_the_filtered_list(console: Console) -> None:
     await console.sign_in("telegram", "100")
     csv_file = await console.web.get("/admin/demands/export.csv")

@@ -1,0 +1,93 @@
+"""A conversation with staff survives crashes: a real bot process, SIGKILLed at random moments
+after a user's or a staff member's message arrived and restarted each time (Telegram redelivers
+what the killed process did not confirm). Every message is relayed to the other side exactly
+once: none lost, none doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+from storage.models import User
+from storage.repos import staff
+from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.telegram.kill import BotProcess
+from tests.bot.telegram.server import BackgroundServer
+from tests.handlers.chat import copy_db
+
+NAM, LAN = 811, 850
+MESSAGES, KILLS = 12, 8
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[tuple[BotProcess, Path]]:
+    api = FakeTelegram()
+    api.confirm_by_offset = True
+    server = BackgroundServer(api.app)
+    url = await server.start()
+    db_path = tmp_path / "ketnoi.db"
+    db = Database(copy_db(db_path))
+    await staff.add(db, "telegram", str(LAN), point="Bắc Ninh", name="Lan")
+    async with db.transaction() as s:
+        s.add(User(channel="telegram", external_id=str(NAM), province="bac_ninh",
+                   phone="0912345678", display_name="Nam"))
+    await db.dispose()
+    process = BotProcess(db_path, url, api)
+    await process.start()
+    yield process, db_path
+    await process.stop()
+    await api.close()
+    await server.stop()
+
+
+def relayed(db_path: Path) -> list[tuple[str, str]]:
+    """(recipient, text) of every relayed message in the outbox."""
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT recipient, payload FROM outbox WHERE kind = 'handoff'")
+        return [(recipient, json.loads(payload).get("text", "")) for recipient, payload in rows]
+
+
+async def until(predicate: object, timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert loop.time() < deadline, "not relayed in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_killed_mid_conversation_every_message_relayed_once(
+        bot: tuple[BotProcess, Path]) -> None:
+    process, db_path = bot
+    api = process.api
+    await api.push(api.message(NAM, "toi muon gap can bo"))
+    await api.wait_for(lambda: len(api.sent(NAM)) >= 1, timeout=60)
+    await api.push(api.message(LAN, "/hoithoai"))
+    await api.wait_for(lambda: len(api.sent(LAN)) >= 1, timeout=60)
+    await api.push(api.callback(LAN, "Tiếp nhận #1"))
+    await api.wait_for(lambda: any("đã tiếp nhận" in t for t in api.texts(LAN)), timeout=60)
+
+    rng = random.Random(13)
+    doomed = set(rng.sample(range(MESSAGES), KILLS))
+    expected = []
+    for i in range(MESSAGES):
+        sender, text = (NAM, f"tin nhắn {i}") if i % 2 == 0 else (LAN, f"trả lời {i}")
+        wanted = ((str(LAN), f"(#1): {text}") if sender == NAM
+                  else (str(NAM), f"Cán bộ Lan: {text}"))
+        expected.append(wanted)
+        await api.push(api.message(sender, text))
+        if i in doomed:
+            await asyncio.sleep(rng.uniform(0, 0.08))
+            await process.kill()
+            await process.start()
+        await until(lambda w=wanted: any(r == w[0] and t.endswith(w[1])
+                                         for r, t in relayed(db_path)))
+    found = relayed(db_path)
+    for recipient, ending in expected:
+        assert sum(1 for r, t in found if r == recipient and t.endswith(ending)) == 1, ending

@@ -163,6 +163,8 @@ class App:
                 return [] if result.duplicate else shown
             queued = result.unsent if result.duplicate else result.queued
             await self._deliver(queued, deliver)
+            if result.outcome is not None and result.outcome.erased:
+                await outbox.anonymise(self.services.db, [q.id for q in queued])
             return [outgoing_from_dict(q.payload) for q in queued]
 
     async def _deliver(self, queued: list[QueuedReply], deliver: Deliver) -> None:
@@ -230,6 +232,9 @@ class App:
         async def body(state: DialogueState) -> TurnOutcome:
             replies, ctx, failed = await self._dispatch(incoming, state)
             shown[:] = replies
+            queued = [outgoing_to_dict(r) for r in replies] if queue else []
+            if ctx.erased and not failed:  # erase means erased: this turn keeps nothing either
+                return TurnOutcome(DialogueState(), [], queued, None, erased=True)
             lines = [LogLine("in", incoming.payload or ctx.text or f"[{incoming.kind}]",
                              str(incoming.user_id), ctx.intent,
                              ctx.confidence if ctx.nlu else None)]
@@ -237,9 +242,7 @@ class App:
             user_id = None
             if queue and not failed:
                 user_id = (await ctx.user()).id
-            return TurnOutcome(None if failed else ctx.state, lines,
-                               [outgoing_to_dict(r) for r in replies] if queue else [],
-                               user_id, failed)
+            return TurnOutcome(None if failed else ctx.state, lines, queued, user_id, failed)
 
         return await self.services.states.run_turn(channel, chat_id, update_id, body), shown
 

@@ -87,12 +87,15 @@ class SendResult:
     sent: delivered (`message_id` when the platform gives one); retry: try again after
     `retry_after` seconds (rate limit, network, 5xx); blocked: the user blocked the bot or left,
     stop sending to them; failed: will not succeed as it is (`reason` says why, for reports).
+    `later`: with retry, only this message waits that many seconds (the recipient's hours or
+    daily quota), not the whole bot token, and the wait is not a failed attempt.
     """
 
     status: SendStatus
     message_id: str | None = None
     retry_after: float | None = None
     reason: str | None = None
+    later: float | None = None
 
 
 class ChannelSender(Protocol):

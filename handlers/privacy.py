@@ -96,6 +96,7 @@ async def forget(ctx: Context) -> None:
     ctx.forget_user()
     ctx.state.clear_form()  # a half-filled form may hold a phone number or an e-mail
     ctx.state.data = {}
+    ctx.erased = True
     ctx.say(
         "Em đã xóa dữ liệu cá nhân của anh/chị: thông tin liên hệ trên hồ sơ và trên "
         f"{done.demands} yêu cầu, {done.subscriptions} đăng ký nhận tin, {done.registrations} "

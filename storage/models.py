@@ -362,7 +362,9 @@ class MessageLog(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-OUTBOX_STATUSES = ("pending", "claimed", "sent", "failed", "skipped")
+# "sending": a part is on its way (committed before the request); "unknown": the sender died
+# during that request, so whether it arrived cannot be known (news is not sent again).
+OUTBOX_STATUSES = ("pending", "claimed", "sending", "sent", "failed", "skipped", "unknown")
 BROADCAST_STATUSES = ("scheduled", "sending", "done", "cancelled")
 
 
@@ -408,6 +410,8 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a serialised Outgoing
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A long message goes in parts: how many have arrived, so a resumed send starts at the next.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
     not_before: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,6 +18,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import metrics
+from bot.intake import resume
 from bot.telegram.convert import (
     CHANNEL,
     Chunk,
@@ -132,15 +133,12 @@ class TelegramChannel:
     async def resume(self) -> None:
         """What a previous run left: replies committed but not sent, then updates stored in the
         inbox but not handled (they go through the update queue like new ones)."""
-        sent = await self.core.resend_pending(CHANNEL, self._send_to)
-        stored = await self.core.unhandled(CHANNEL)
-        for _update_id, data in stored:
+        async def handle(_update_id: str, data: Any) -> None:
             reading = read_update(data, self.application.bot)
             if reading.update is not None:
                 await self.application.update_queue.put(reading.update)
-        if sent or stored:
-            log.info("telegram: resumed %d unsent replies and %d stored updates", sent,
-                     len(stored))
+
+        await resume(self.core, CHANNEL, self._send_to, handle)
 
     async def store(self, batch: Sequence[tuple[str, Any]]) -> None:
         """Keep updates in the inbox before Telegram is told they arrived (raises if it can't)."""

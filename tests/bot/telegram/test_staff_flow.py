@@ -4,6 +4,7 @@ takes it, proposes, marks it connected and closes it; the user is told at each s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -55,6 +56,15 @@ def first_button(fake: FakeTelegram, chat: int) -> str:
     return str(markup["inline_keyboard"][0][0]["text"])
 
 
+async def settled(fake: FakeTelegram, chat: int) -> int:
+    """How many messages the chat got, once nothing new came for a moment."""
+    seen = -1
+    while len(fake.sent(chat)) != seen:
+        seen = len(fake.sent(chat))
+        await asyncio.sleep(0.3)
+    return seen
+
+
 async def test_demand_from_alert_to_closed_user_told_each_step(
         fake: FakeTelegram, live: TelegramChannel, app: App) -> None:
     async with running(worker(app.services.db, fake.url)):  # type: ignore[attr-defined]
@@ -66,7 +76,7 @@ async def test_demand_from_alert_to_closed_user_told_each_step(
         [alert] = await fake.wait_sent(LAN)
         assert "Nhu cầu mới" in alert and "Minh Phát" in alert and "nay thuộc Bắc Ninh" in alert
 
-        told = len(fake.sent(USER))
+        told = await settled(fake, USER)  # the whole confirmation, however fast the alert came
         assert "đã nhận xử lý" in await press(fake, LAN, "Nhận xử lý")
         assert "cán bộ Lan" in (await fake.wait_sent(USER, told + 1))[-1]
         await press(fake, LAN, "Đề xuất công nghệ/chuyên gia")

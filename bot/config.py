@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(default_factory=default_database_url)
-    redis_url: str | None = None  # checked by /healthz when set
+    redis_url: str | None = None  # checked by /healthz when set; per-chat locks across processes
+    redis_prefix: str = "ketnoi"  # of the Redis keys (several bots may share one Redis)
     nlu_backend: str = "embedded"  # "embedded" | "rasa"
     nlu_model_dir: Path = Field(default_factory=lambda: data_dir() / "nlu-model")
     nlu_threshold: float | None = None  # overrides the fallback threshold chosen at training

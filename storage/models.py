@@ -388,7 +388,8 @@ class InboxUpdate(Base):
 
     __tablename__ = "inbox"
     __table_args__ = (UniqueConstraint("channel", "update_id"),
-                      Index("ix_inbox_pending", "status", "channel", "id"))
+                      Index("ix_inbox_pending", "status", "channel", "id"),
+                      Index("ix_inbox_chat", "channel", "chat_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -396,6 +397,19 @@ class InboxUpdate(Base):
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the update as the channel sent it
     status: Mapped[str] = mapped_column(String(8), default="new")  # new | done
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The chat the update belongs to, so a process handles a chat's earlier updates first.
+    chat_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class ButtonPayload(Base):
+    """A button payload too long for the channel (Telegram's 64-byte callback_data), under the
+    short id sent instead: every process of the bot resolves it, also after a restart."""
+
+    __tablename__ = "button_payloads"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class MessageLog(Base):

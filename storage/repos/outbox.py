@@ -302,6 +302,16 @@ async def forget_user(session: AsyncSession, user_id: int) -> int:
     return int((await session.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def pending_replies_to(db: Database, channel: str, recipient: str) -> list[QueuedReply]:
+    """The recipient's replies still pending, in order."""
+    stmt = (select(OutboxMessage.id, OutboxMessage.payload)
+            .where(OutboxMessage.status == "pending", OutboxMessage.channel == channel,
+                   OutboxMessage.kind == "reply", OutboxMessage.recipient == recipient)
+            .order_by(OutboxMessage.id))
+    async with db.session() as s:
+        return [QueuedReply(row.id, row.payload) for row in await s.execute(stmt)]
+
+
 async def anonymise(db: Database, row_ids: list[int]) -> None:
     """Keep only the anonymous figures of these rows (the replies of a turn that erased its
     sender, after the attempt to deliver them): no recipient, text or message id; one that

@@ -1,7 +1,7 @@
 """scale-out: each inbox update knows its chat; long button payloads shared by all processes
 
 Revision ID: scale_out
-Revises: outbox_parts
+Revises: staff_workflow
 Create Date: 2026-11-30 20:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision: str = 'scale_out'
-down_revision: str | None = 'outbox_parts'
+down_revision: str | None = 'staff_workflow'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

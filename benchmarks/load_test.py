@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
@@ -91,6 +92,10 @@ class Telegram:
         self.api = FakeTelegram()
         self.server = BackgroundServer(self.api.app)
         self.replies: dict[str, list[tuple[float, str]]] = {}
+        # every reply as sent (text and buttons): the same bytes twice is the same reply sent
+        # twice, whatever the dialogue did meanwhile
+        self.seen: dict[str, Counter[str]] = {}
+        self.duplicates = 0
         self.arrived: dict[str, asyncio.Event] = {}
         self.api.on_call = self._seen
         self.hook: Webhook | None = None
@@ -102,6 +107,11 @@ class Telegram:
         if call.method in ("sendMessage", "sendPhoto", "sendDocument"):
             self.replies.setdefault(call.chat_id, []).append(
                 (call.at, str(call.params.get("text") or call.params.get("caption") or "")))
+            sent = json.dumps({k: v for k, v in call.params.items() if not k.startswith("_")},
+                              sort_keys=True, ensure_ascii=False, default=str)
+            seen = self.seen.setdefault(call.chat_id, Counter())
+            self.duplicates += seen[sent] > 0
+            seen[sent] += 1
             event = self.arrived.get(call.chat_id)
             if event is not None:
                 event.set()
@@ -129,7 +139,7 @@ class Telegram:
         event.clear()
         started = time.perf_counter()
         for line in lines:
-            try:
+            try:  # posted again only while no process answers 200 (a worker is down)
                 await self.hook.post(self.update_for(chat_id, line), deadline=timeout)
             except TimeoutError:
                 record.failed_posts += 1
@@ -176,13 +186,16 @@ async def dialogue(tg: Telegram, chat_id: int, scenario: str, think: tuple[float
 class Findings:
     updates: int = 0
     lost: int = 0  # replies of the reference dialogue that never came
-    duplicates: int = 0  # replies that came more often than in the reference
+    duplicates: int = 0  # the same reply (text and buttons) sent twice to a chat
+    resent: int = 0  # replies sent again at a worker's restart (killed between send and mark)
+    silent: int = 0  # steps that got no reply at all
     out_of_order: int = 0  # chats whose replies came in another order
     errors: int = 0  # webhook posts never accepted, apologies for a failure
     differing: int = 0  # chats with a reply the reference does not have (content, not timing)
 
 
-def check(record: ChatRecord, reference: list[list[str]], found: Findings) -> None:
+def check(record: ChatRecord, reference: list[list[str]], found: Findings,
+          seen: Counter[str]) -> None:
     """Compare one chat's replies with the reference dialogue's, over the whole chat (a reply that
     comes late, in the next step's window, is late, not lost)."""
     found.errors += record.failed_posts
@@ -191,7 +204,8 @@ def check(record: ChatRecord, reference: list[list[str]], found: Findings) -> No
     got_n, want = same(got), [t for step in reference for t in same(step)]
     extra, missing = Counter(got_n) - Counter(want), Counter(want) - Counter(got_n)
     found.lost += sum(missing.values())
-    found.duplicates += sum(n for t, n in extra.items() if t in want)
+    found.duplicates += sum(n - 1 for n in seen.values() if n > 1)
+    found.silent += sum(1 for window in record.windows if not window)
     if any(t not in want for t in extra):
         found.differing += 1
     budget, kept = Counter(want), []
@@ -201,6 +215,21 @@ def check(record: ChatRecord, reference: list[list[str]], found: Findings) -> No
             budget[t] -= 1
     if not missing and kept != want:
         found.out_of_order += 1
+
+
+def resent_replies(log: Path) -> int:
+    """Replies the workers' logs say were sent again at a restart (`bot.intake.resume`)."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return 0
+    return sum(int(n) for n in re.findall(r"resumed (\d+) unsent replies", text))
+
+
+def redis_env(url: str | None) -> dict[str, str]:
+    if not url:
+        return {}
+    return {"KETNOI_REDIS_URL": url, "KETNOI_REDIS_PREFIX": f"load{os.getpid()}"}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -289,11 +318,14 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
     url = await fresh_database(kind, args.postgres, tmp)
     tg = Telegram()
     api_url = await tg.start()
-    bot = ServeProcess(url, api_url, free_port(), workers=workers, log=tmp / f"{setup}.log")
+    log = tmp / f"{setup.replace(':', '-')}-{chats}.log"
+    bot = ServeProcess(url, api_url, free_port(), workers=workers, log=log,
+                       env=redis_env(args.redis))
+    patience = args.patience or max(120.0, chats * 1.0)
     kills: list[int] = []
     try:
         await bot.start()
-        tg.hook = Webhook([bot.url], connections=min(chats, 500))
+        tg.hook = Webhook([bot.url], connections=min(chats, 500), answer_within=patience)
         names = list(SCENARIOS)
         rng = random.Random(args.seed)
         # the reference: each dialogue alone, every reply awaited
@@ -312,7 +344,7 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
             await asyncio.sleep(rng.uniform(0, args.arrival))
             name = names[n % len(names)]
             return await dialogue(tg, 1_000_000 + n, name, tuple(args.think), random.Random(n),
-                                  90 if args.kill else 30, reference=reference[name])
+                                  patience, reference=reference[name])
 
         records = await asyncio.gather(*(user(n) for n in range(chats)))
         elapsed = time.perf_counter() - started
@@ -328,12 +360,13 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
     finally:
         await bot.stop()
         await tg.close()
-    found = Findings()
+    found = Findings(resent=resent_replies(log))
     latencies: list[float] = []
     shown = 0
     for n, record in enumerate(records):
         before = (found.lost, found.duplicates, found.out_of_order, found.differing)
-        check(record, reference[record.scenario], found)
+        check(record, reference[record.scenario], found,
+              tg.seen.get(str(1_000_000 + n), Counter()))
         if shown < args.show and before != (found.lost, found.duplicates, found.out_of_order,
                                             found.differing):
             shown += 1
@@ -367,15 +400,17 @@ async def print_metrics(url: str) -> None:
 
 def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     head = (f"{'setup':<9}{'chats':>6}{'updates':>8}{'msg/s':>7}{'p50 ms':>8}{'p95 ms':>8}"
-            f"{'p99 ms':>8}{'errors':>7}{'dup':>5}{'order':>6}{'lost':>5}{'differ':>7}"
+            f"{'p99 ms':>8}{'errors':>7}{'dup':>5}{'resent':>7}{'order':>6}{'lost':>5}"
+            f"{'silent':>7}{'differ':>7}"
             f"{'CPU ms/msg':>11}{'kills':>6}")
     print(head)
     print("-" * len(head))
     for r in rows:
         f: Findings = r["found"]
         print(f"{r['setup']:<9}{r['chats']:>6}{r['updates']:>8}{r['rate']:>7.1f}{r['p50']:>8.1f}"
-              f"{r['p95']:>8.1f}{r['p99']:>8.1f}{f.errors:>7}{f.duplicates:>5}"
-              f"{f.out_of_order:>6}{f.lost:>5}{f.differing:>7}{r['cpu']:>11.2f}{r['kills']:>6}")
+              f"{r['p95']:>8.1f}{r['p99']:>8.1f}{f.errors:>7}{f.duplicates:>5}{f.resent:>7}"
+              f"{f.out_of_order:>6}{f.lost:>5}{f.silent:>7}{f.differing:>7}{r['cpu']:>11.2f}"
+              f"{r['kills']:>6}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           f"(the machine is shared: latencies include waiting for a CPU)")
 
@@ -404,6 +439,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0))
     parser.add_argument("--kill", action="store_true")
     parser.add_argument("--kill-every", type=float, default=4.0)
+    parser.add_argument("--patience", type=float, default=0.0,
+                        help="seconds a step waits for its replies (default: max(120, chats))")
+    parser.add_argument("--redis", metavar="URL",
+                        help="run the workers with KETNOI_REDIS_URL (the Redis chat lock)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--metrics", action="store_true", help="print the bot's /metrics view")

@@ -134,10 +134,13 @@ def _is_worker(pid: int) -> bool:
 class Webhook:
     """Telegram's side of the webhook: post, and post again elsewhere until one answers 200."""
 
-    def __init__(self, urls: Sequence[str], connections: int = 100) -> None:
+    def __init__(self, urls: Sequence[str], connections: int = 100,
+                 answer_within: float = 30) -> None:
         self.urls = list(urls)
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self.client = httpx.AsyncClient(limits=limits, timeout=30)
+        # waiting for a free connection is not the bot's slowness: no limit on it
+        timeout = httpx.Timeout(answer_within, connect=10, pool=None)
+        self.client = httpx.AsyncClient(limits=limits, timeout=timeout)
         self.retries = 0
 
     async def post(self, update: dict[str, Any], first: int = 0, deadline: float = 120) -> int:

@@ -4,12 +4,18 @@ This process plays Telegram: it serves the fake Bot API (tests/bot/fake_telegram
 every reply, and posts each user's updates to the bot's webhook (posting again, as Telegram
 does, when a process does not answer 200). Users arrive over `--arrival` seconds; each holds one
 dialogue (a technology demand with buttons and two quick messages in a row, events and an event
-button, a news subscription by buttons), reading each reply for `--think` seconds. Every reply is
-checked against the same dialogue run alone first: a step without its replies is lost, a reply
-seen twice is a duplicate, replies of a chat in another order are out of order.
+button, a news subscription by buttons), reading each reply for `--think` seconds. A user waits
+for all of a step's replies (as many as the same dialogue run alone first gave) up to `--patience`
+seconds before the next step, so a slow reply never makes the dialogue drift. An update is posted
+again only while no process answers 200 (a worker is down), never because a reply is slow.
+Replies are checked against the dialogue run alone: one that never came is lost (a step with no
+reply at all is also "silent"), the same reply (text and buttons) sent twice to a chat is a
+duplicate, replies of a chat in another order are out of order; "resent" is what the workers'
+logs say a restarted worker sent again (killed between a send and its sent-mark: the accepted
+at-least-once window, part of the duplicates).
 
     .venv/bin/python benchmarks/load_test.py [--chats 200 1000] [--setups sqlite:1 pg:1 pg:2 pg:4]
-        [--postgres URL] [--kill] [--kill-every 4]
+        [--postgres URL] [--kill] [--kill-every 4] [--redis URL] [--patience S]
 
 `--postgres` is a database the test may wipe (default: .../load_scale on the test server).
 `--kill` SIGKILLs a random worker every `--kill-every` seconds (the supervisor of

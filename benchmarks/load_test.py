@@ -101,7 +101,8 @@ class Telegram:
         # every reply as sent (text and buttons): the same bytes twice is the same reply sent
         # twice, whatever the dialogue did meanwhile
         self.seen: dict[str, Counter[str]] = {}
-        self.duplicates = 0
+        self.first_sent: dict[tuple[str, str], float] = {}
+        self.repeats: list[tuple[float, float]] = []  # (first, second) time of each repeat
         self.arrived: dict[str, asyncio.Event] = {}
         self.api.on_call = self._seen
         self.hook: Webhook | None = None
@@ -116,7 +117,10 @@ class Telegram:
             sent = json.dumps({k: v for k, v in call.params.items() if not k.startswith("_")},
                               sort_keys=True, ensure_ascii=False, default=str)
             seen = self.seen.setdefault(call.chat_id, Counter())
-            self.duplicates += seen[sent] > 0
+            if seen[sent]:
+                self.repeats.append((self.first_sent[(call.chat_id, sent)], call.at))
+            else:
+                self.first_sent[(call.chat_id, sent)] = call.at
             seen[sent] += 1
             event = self.arrived.get(call.chat_id)
             if event is not None:
@@ -195,6 +199,7 @@ class Findings:
     duplicates: int = 0  # the same reply (text and buttons) sent twice to a chat
     resent: int = 0  # replies sent again at a worker's restart (killed between send and mark)
     silent: int = 0  # steps that got no reply at all
+    across_kill: int = 0  # duplicates with a kill between (or just before) the two sends
     out_of_order: int = 0  # chats whose replies came in another order
     errors: int = 0  # webhook posts never accepted, apologies for a failure
     differing: int = 0  # chats with a reply the reference does not have (content, not timing)
@@ -300,7 +305,7 @@ async def killer(bot: ServeProcess, every: float, rng: random.Random, stop: asyn
             victim = rng.choice(pids)
             try:
                 os.kill(victim, 9)
-                kills.append(victim)
+                kills.append(time.perf_counter())
             except ProcessLookupError:
                 pass
 
@@ -328,7 +333,7 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
     bot = ServeProcess(url, api_url, free_port(), workers=workers, log=log,
                        env=redis_env(args.redis))
     patience = args.patience or max(120.0, chats * 1.0)
-    kills: list[int] = []
+    kills: list[float] = []
     try:
         await bot.start()
         tg.hook = Webhook([bot.url], connections=min(chats, 500), answer_within=patience)
@@ -366,7 +371,9 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
     finally:
         await bot.stop()
         await tg.close()
-    found = Findings(resent=resent_replies(log))
+    found = Findings(resent=resent_replies(log),
+                     across_kill=sum(1 for first, second in tg.repeats
+                                     if any(first - 0.5 <= k <= second for k in kills)))
     latencies: list[float] = []
     shown = 0
     for n, record in enumerate(records):
@@ -379,6 +386,9 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
             print(f"-- chat {1_000_000 + n} ({record.scenario}): got / expected")
             for got, want in zip(record.windows, reference[record.scenario], strict=True):
                 print(f"   {[t[:50] for t in got]}\n   {[t[:50] for t in want]}")
+            got_n = same([t for window in record.windows for t in window])
+            want_n = [t for step in reference[record.scenario] for t in same(step)]
+            print(f"   missing: {[t[:80] for t in (Counter(want_n) - Counter(got_n))]}")
         latencies += record.latencies
         found.updates += sum(len(s) for s in steps_of(SCENARIOS[record.scenario]))
     busy = max(elapsed - 2.0 - statistics.fmean(args.think), 1e-9)  # the last reading is idle
@@ -408,7 +418,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     head = (f"{'setup':<9}{'chats':>6}{'updates':>8}{'msg/s':>7}{'p50 ms':>8}{'p95 ms':>8}"
             f"{'p99 ms':>8}{'errors':>7}{'dup':>5}{'resent':>7}{'order':>6}{'lost':>5}"
             f"{'silent':>7}{'differ':>7}"
-            f"{'CPU ms/msg':>11}{'kills':>6}")
+            f"{'CPU ms/msg':>11}{'kills':>6}{'dup@kill':>9}")
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -416,7 +426,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         print(f"{r['setup']:<9}{r['chats']:>6}{r['updates']:>8}{r['rate']:>7.1f}{r['p50']:>8.1f}"
               f"{r['p95']:>8.1f}{r['p99']:>8.1f}{f.errors:>7}{f.duplicates:>5}{f.resent:>7}"
               f"{f.out_of_order:>6}{f.lost:>5}{f.silent:>7}{f.differing:>7}{r['cpu']:>11.2f}"
-              f"{r['kills']:>6}")
+              f"{r['kills']:>6}{f.across_kill:>9}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           f"(the machine is shared: latencies include waiting for a CPU)")
 

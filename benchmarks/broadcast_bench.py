@@ -2,14 +2,16 @@
 
 This process plays Telegram (the fake Bot API allows `--ceiling` messages in any second and one
 per second to a chat, answering 429 + retry_after beyond that) and starts a real `ketnoi worker`
-process on a temporary SQLite database (or `--database-url`). Midway it SIGKILLs the worker and
-starts a new one. Printed: outbox creation time for the rows, sustained msg/s before and after
-the kill (against the ceiling; goal ≥ 97 % when the configured rate is the ceiling), 429s, time
-from the kill to the next message delivered (and from the new process's start), the worker's
-peak memory, and what the fake received: lost and duplicated messages.
+process on a temporary SQLite database (or `--database-url`). It SIGKILLs the worker `--kills`
+times (at 40 %, 50 %, 60 % of the run) and starts a new one each time. Printed: outbox creation
+time for the rows, sustained msg/s of the last worker (against the ceiling; goal ≥ 97 % when the
+configured rate is the ceiling) and its CPU per message, 429s, time from each kill to the next
+message delivered (and from the new process's start), the workers' peak memory, and what the
+fake received: lost and duplicated messages, next to the rows reported "unknown" (killed during
+their request: not sent again). Exits non-zero on a duplicate or an unreported loss.
 
     .venv/bin/python benchmarks/broadcast_bench.py [--subscribers 10000] [--ceiling 30]
-        [--rate 30] [--kill-at 0.4] [--database-url URL]
+        [--rate 30] [--kill-at 0.4] [--kills 3] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -106,46 +108,60 @@ async def main(args: argparse.Namespace) -> None:
 
     print(f"machine: {os.cpu_count()} CPUs, load average {load_average()}")
     peak, cpu = [0], [0.0]
-    first = await start_worker(args, db_url, api_url)
-    kill_at = int(n * args.kill_at)
-    await wait_for_count(api, kill_at, first, peak, cpu)
-    first.send_signal(signal.SIGKILL)
-    killed = time.perf_counter()
-    await first.wait()
-    before = [c.at for c in api.sent()]
-    print(f"first worker: {len(before)} delivered, sustained "
-          f"{rate_between(before, min(50, len(before) - 1), len(before) - 1):.2f} msg/s "
-          f"(ceiling {args.ceiling}, configured {args.rate}); peak memory "
-          f"{peak[0] / 1024:.1f} MiB; CPU {1000 * cpu[0] / max(1, len(before)):.1f} ms per "
-          "message (start-up included); SIGKILLed")
-
+    killed_at: list[float] = []
+    resumes: list[tuple[float, float]] = []
+    for k in range(args.kills):  # SIGKILL at kill-at, then every further 10 %
+        worker = await start_worker(args, db_url, api_url)
+        spawned, first = time.perf_counter(), len(api.sent())
+        if killed_at:
+            await wait_for_count(api, len(api.sent()) + 1, worker, peak, cpu)
+            resumes.append((time.perf_counter() - killed_at[-1],
+                            time.perf_counter() - spawned))
+        await wait_for_count(api, int(n * (args.kill_at + 0.1 * k)), worker, peak, cpu)
+        worker.send_signal(signal.SIGKILL)
+        killed_at.append(time.perf_counter())
+        await worker.wait()
+        sent = [c.at for c in api.sent()]
+        print(f"worker {k + 1}: {len(sent)} delivered so far; CPU "
+              f"{1000 * cpu[0] / max(1, len(sent) - first):.1f} ms per message (start-up "
+              "included); "
+              "SIGKILLed")
+    before = len(api.sent())
+    last = await start_worker(args, db_url, api_url)
     spawned = time.perf_counter()
-    second = await start_worker(args, db_url, api_url)
-    await wait_for_count(api, len(before) + 1, second, peak, cpu)
-    resumed = time.perf_counter()
-    print(f"resume: next message {resumed - killed:.2f} s after the kill "
-          f"({resumed - spawned:.2f} s after the new process started)")
+    await wait_for_count(api, before + 1, last, peak, cpu)
+    if killed_at:
+        resumes.append((time.perf_counter() - killed_at[-1], time.perf_counter() - spawned))
+    for after_kill, after_start in resumes:
+        print(f"resume: next message {after_kill:.2f} s after the kill "
+              f"({after_start:.2f} s after the new process started)")
+    cpu_start = cpu_seconds(last.pid)
     while (await outbox.counts(db, info.id)).pending:
-        peak[0] = max(peak[0], memory_kib(second.pid)[1])
-        cpu[0] = cpu_seconds(second.pid)
+        peak[0] = max(peak[0], memory_kib(last.pid)[1])
+        cpu[0] = cpu_seconds(last.pid)
         await asyncio.sleep(0.5)
-    second_peak = memory_kib(second.pid)[1]
-    second.send_signal(signal.SIGTERM)
-    code = await second.wait()
+    last_peak = memory_kib(last.pid)[1]
+    last.send_signal(signal.SIGTERM)
+    code = await last.wait()
     times = [c.at for c in api.sent()]
-    after = len(before) + 50
-    print(f"second worker: sustained {rate_between(times, after, len(times) - 1):.2f} msg/s; "
-          f"peak memory {max(peak[0], second_peak) / 1024:.1f} MiB; SIGTERM exit code {code}")
+    after = before + 50
+    steady = len(times) - 1 - after
+    print(f"last worker: sustained {rate_between(times, after, len(times) - 1):.2f} msg/s over "
+          f"{steady} messages (ceiling {args.ceiling}, configured {args.rate}); CPU "
+          f"{1000 * (cpu[0] - cpu_start) / max(1, len(times) - before - 1):.1f} ms per message; "
+          f"peak memory {max(peak[0], last_peak) / 1024:.1f} MiB; SIGTERM exit code {code}")
     overall = rate_between(times, 0, len(times) - 1)
     delivered = api.delivered()
     lost = sum(1 for c in chats if c not in delivered)
     duplicated = sum(v - 1 for v in delivered.values())
-    print(f"second worker CPU: {1000 * cpu[0] / max(1, len(times) - len(before)):.1f} ms per "
-          f"message; load average now {load_average()}")
-    print(f"whole run: {len(times)} delivered, {overall:.2f} msg/s including the restart; "
-          f"429 answers: {api.limits.refused}; lost: {lost}; duplicated: {duplicated}")
     counts = await outbox.counts(db, info.id)
-    print(f"outbox: sent {counts.sent}, failed {counts.failed}, skipped {counts.skipped}")
+    print(f"whole run: {len(times)} delivered, {overall:.2f} msg/s including {args.kills} "
+          f"restart(s); 429 answers: {api.limits.refused}; load average now {load_average()}")
+    print(f"at the fake: lost {lost}, duplicated {duplicated}; outbox: sent {counts.sent}, "
+          f"unknown {counts.unknown} (the sender was killed during their request), failed "
+          f"{counts.failed}, skipped {counts.skipped}")
+    if duplicated or lost > counts.unknown:
+        raise SystemExit("a message was duplicated, or lost without being reported unknown")
     await api.close()
     await server.stop()
     await db.dispose()
@@ -157,5 +173,6 @@ if __name__ == "__main__":
     parser.add_argument("--ceiling", type=int, default=30, help="the fake's msg/s limit")
     parser.add_argument("--rate", type=float, default=30.0, help="the worker's configured rate")
     parser.add_argument("--kill-at", type=float, default=0.4, help="fraction sent before SIGKILL")
+    parser.add_argument("--kills", type=int, default=3, help="SIGKILLs, 10 %% of the run apart")
     parser.add_argument("--database-url")
     asyncio.run(main(parser.parse_args()))

@@ -1,7 +1,8 @@
 """Fuzz every entry point with a bigger budget than the test suite, and say what was found.
 
 Runs the hypothesis tests of tests/fuzz/ (Telegram polling and webhook through the real PTB path
-and the real core against the fake Bot API, dialogues of texts, forged callback data and other
+and the real core against the fake Bot API, the Zalo Bot Platform's webhook and polling and the
+Zalo OA's signed webhook events against their fake APIs, dialogues of texts, forged callback data and other
 content on SQLite and PostgreSQL, console lines of any bytes, import rows) with the "fuzz"
 profile, then prints how many inputs each entry point took and every failure with hypothesis'
 smallest falsifying example.

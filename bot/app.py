@@ -13,6 +13,7 @@ the handlers' effects are rolled back and the chat's state is left as it was.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from bot import metrics
 from bot.config import Settings, get_settings
 from bot.incoming_text import clean
+from bot.ordering import ChatOrder
 from bot.types import (
     ContentKind,
     Incoming,
@@ -35,7 +37,7 @@ from handlers.base import Context, Services
 from handlers.dispatch import Dispatcher
 from storage import state as state_stores
 from storage.db import Database
-from storage.repos import inbox, outbox, users
+from storage.repos import inbox, outbox, payloads, users
 from storage.repos.outbox import QueuedReply
 from storage.state import DialogueState, LogLine, StateStore
 from storage.state.base import TurnOutcome, TurnResult
@@ -87,6 +89,8 @@ class App:
         self.services = services
         self.dispatcher = dispatcher
         self.locks = ChatLocks()
+        # Across processes (PostgreSQL, Redis): which process may run a chat's turn now.
+        self.order: ChatOrder | None = None
         # Users who blocked the bot (loaded at start): when they write again, they are back.
         self.inactive: set[tuple[str, str]] = set()
 
@@ -118,6 +122,7 @@ class App:
             search=metrics.TimedSearch(search) if search else search, settings=settings
         )
         app = cls(services, Dispatcher(routers()))
+        app.order = ChatOrder.for_database(db, settings.redis_url, settings.redis_prefix)
         app.inactive = await users.inactive_accounts(db)
         return app
 
@@ -158,6 +163,8 @@ class App:
                 return [] if result.duplicate else shown
             queued = result.unsent if result.duplicate else result.queued
             await self._deliver(queued, deliver)
+            if result.outcome is not None and result.outcome.erased:
+                await outbox.anonymise(self.services.db, [q.id for q in queued])
             return [outgoing_from_dict(q.payload) for q in queued]
 
     async def _deliver(self, queued: list[QueuedReply], deliver: Deliver) -> None:
@@ -172,19 +179,38 @@ class App:
         """Send the replies a previous run committed but did not record as sent (it died in
         between); returns how many were sent. Called at start, before new updates."""
         count = 0
-        for recipient, queued in await outbox.pending_replies(self.services.db, channel):
+        db = self.services.db
+        for recipient, queued in await outbox.pending_replies(db, channel):
             async def to_recipient(replies: list[Outgoing], to: str = recipient
                                    ) -> list[SendResult]:
                 return await send(to, replies)
 
-            async with self.locks.hold((channel, recipient)):
+            async with self._cross_process(channel, recipient), \
+                    self.locks.hold((channel, recipient)):
+                if self.order is not None and self.order.across_processes:
+                    # another process may have sent them while this one waited for the chat
+                    queued = await outbox.pending_replies_to(db, channel, recipient)
                 await self._deliver(queued, to_recipient)
             count += len(queued)
         return count
 
-    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]]) -> None:
-        """Store delivered updates (id, raw JSON) before the channel is told they arrived."""
-        await inbox.store(self.services.db, channel, updates)
+    def _cross_process(self, channel: str, chat_id: str) -> Any:
+        if self.order is None:
+            return contextlib.nullcontext()
+        return self.order.hold(channel, chat_id)
+
+    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]],
+                      chats: Sequence[str | None] | None = None) -> None:
+        """Store delivered updates (id, raw JSON; `chats`: each one's chat when known) before the
+        channel is told they arrived."""
+        await inbox.store(self.services.db, channel, updates, chats)
+
+    async def remember_payloads(self, pairs: dict[str, str]) -> None:
+        """Long button payloads under the short ids a channel sends instead."""
+        await payloads.remember(self.services.db, pairs)
+
+    async def button_payload(self, short: str) -> str | None:
+        return await payloads.lookup(self.services.db, short)
 
     async def unhandled(self, channel: str) -> list[tuple[str, Any]]:
         """Stored updates not handled yet (a previous run stopped first), oldest first."""
@@ -206,6 +232,9 @@ class App:
         async def body(state: DialogueState) -> TurnOutcome:
             replies, ctx, failed = await self._dispatch(incoming, state)
             shown[:] = replies
+            queued = [outgoing_to_dict(r) for r in replies] if queue else []
+            if ctx.erased and not failed:  # erase means erased: this turn keeps nothing either
+                return TurnOutcome(DialogueState(), [], queued, None, erased=True)
             lines = [LogLine("in", incoming.payload or ctx.text or f"[{incoming.kind}]",
                              str(incoming.user_id), ctx.intent,
                              ctx.confidence if ctx.nlu else None)]
@@ -213,9 +242,7 @@ class App:
             user_id = None
             if queue and not failed:
                 user_id = (await ctx.user()).id
-            return TurnOutcome(None if failed else ctx.state, lines,
-                               [outgoing_to_dict(r) for r in replies] if queue else [],
-                               user_id, failed)
+            return TurnOutcome(None if failed else ctx.state, lines, queued, user_id, failed)
 
         return await self.services.states.run_turn(channel, chat_id, update_id, body), shown
 
@@ -259,6 +286,8 @@ class App:
 
     async def close(self) -> None:
         await self.services.states.close()
+        if self.order is not None:
+            await self.order.close()
         closer = getattr(self.services.nlu, "aclose", None)
         if closer is not None:
             await closer()

@@ -127,6 +127,7 @@ def report_dict(info: BroadcastInfo) -> dict[str, Any]:
     c = info.counts
     return {"id": info.id, "status": info.status, "recipients": info.recipients,
             "sent": c.sent, "failed": c.failed, "skipped": c.skipped, "pending": c.pending,
+            "unknown": c.unknown,
             "send_at": info.send_at.isoformat(), "event": info.event_code,
             "audience": info.audience.to_dict(), "created_by": info.created_by}
 

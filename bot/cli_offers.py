@@ -1,4 +1,4 @@
-"""`ketnoi offers list|approve|reject`: review the technologies offered in chat."""
+"""`ketnoi offers list|approve|reject|ask`: review the technologies offered in chat."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.cli_storage import _run, dump_json
-from handlers.offer_text import approved, offer_line, rejected
+from handlers.offer_text import approved, offer_line, question_to_offerer, rejected
 from storage.db import Database
 from storage.repos import offers
 
@@ -51,6 +51,20 @@ def reject_cmd(
         return await offers.decide(db, code, False, "cli", reason=reason, tell=rejected(reason))
 
     typer.echo(f"Đã từ chối {_run(work).code}.")
+
+
+@offers_app.command("ask")
+def ask_cmd(
+    code: Annotated[str, typer.Argument(help="Mã hoặc số công nghệ (code or id)")],
+    question: Annotated[str, typer.Option("--question", help="Câu hỏi gửi người chào bán")],
+) -> None:
+    """Cần bổ sung: gửi câu hỏi vào chat của người chào bán; câu trả lời hiện trong `offers
+    list` (ask the offerer for more; the answer shows in `offers list`)."""
+
+    async def work(db: Database) -> offers.Offer:
+        return await offers.ask(db, code, question, "cli", tell=question_to_offerer)
+
+    typer.echo(f"Đã gửi câu hỏi cho người chào bán {_run(work).code}.")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""`ketnoi staff add|list|remove|login-link`: who works for which connection point, and their
+"""`ketnoi staff add|list|remove|duty|login-link`: who works for which connection point, and their
 one-time link to the web console."""
 
 from __future__ import annotations
@@ -22,17 +22,41 @@ def add_cmd(
     point: Annotated[str, typer.Option("--point", help="Mã điểm (DKN-BN) hoặc tỉnh/thành")],
     name: Annotated[str | None, typer.Option("--name", help="Họ tên cán bộ")] = None,
     role: Annotated[str, typer.Option("--role", help="staff | admin (quản trị cán bộ)")] = "staff",
+    fallback: Annotated[bool | None, typer.Option(
+        "--fallback/--no-fallback",
+        help="Cán bộ dự phòng: nhận cảnh báo khi không ai của điểm đang trực")] = None,
 ) -> None:
     """Thêm (hoặc cập nhật) một cán bộ của điểm kết nối."""
 
     async def work(db: Database) -> staff.StaffMember:
         return await staff.add(db, channel, user_id, point=point, name=name,
-                               role=role.strip().lower())
+                               role=role.strip().lower(), fallback=fallback, actor="cli")
 
     member = _run(work)
     role = "quản trị" if member.is_admin else "cán bộ"
-    typer.echo(f"Đã thêm {role} {member.label} ({member.channel}:{member.user_id}) "
+    extra = " (dự phòng)" if member.fallback else ""
+    typer.echo(f"Đã thêm {role}{extra} {member.label} ({member.channel}:{member.user_id}) "
                f"của {member.point_name} ({member.point}).")
+
+
+@staff_app.command("duty")
+def duty_cmd(
+    channel: Annotated[str, typer.Argument(help="Kênh")],
+    user_id: Annotated[str, typer.Argument(help="Mã người dùng trên kênh")],
+    state: Annotated[str, typer.Argument(help="on (đang trực) | off (nghỉ trực)")],
+) -> None:
+    """Bật/tắt trực: cảnh báo nhu cầu mới chỉ gửi cán bộ đang trực của điểm."""
+    word = state.strip().lower()
+    if word not in ("on", "off"):
+        typer.echo("Trạng thái trực chỉ nhận on hoặc off.", err=True)
+        raise typer.Exit(2)
+
+    async def work(db: Database) -> staff.StaffMember:
+        return await staff.set_duty(db, channel, user_id, word == "on", actor="cli")
+
+    member = _run(work)
+    typer.echo(f"{member.label} ({member.point}): "
+               + ("đang trực." if member.on_duty else "nghỉ trực."))
 
 
 @staff_app.command("list")
@@ -55,7 +79,10 @@ def list_cmd(
         return
     for m in members:
         role = " (quản trị)" if m.is_admin else ""
-        typer.echo(f"{m.point}\t{m.channel}:{m.user_id}\t{m.name or '(chưa có tên)'}{role}")
+        duty = "đang trực" if m.on_duty else "nghỉ trực"
+        extra = ", dự phòng" if m.fallback else ""
+        typer.echo(f"{m.point}\t{m.channel}:{m.user_id}\t{m.name or '(chưa có tên)'}{role}"
+                   f"\t{duty}{extra}")
 
 
 @staff_app.command("remove")
@@ -66,7 +93,7 @@ def remove_cmd(
     """Bỏ quyền cán bộ của một tài khoản chat."""
 
     async def work(db: Database) -> bool:
-        return await staff.remove(db, channel, user_id)
+        return await staff.remove(db, channel, user_id, actor="cli")
 
     if _run(work):
         typer.echo(f"Đã bỏ quyền cán bộ của {channel}:{user_id}.")

@@ -47,6 +47,10 @@ def _run(coroutine: Coroutine[Any, Any, None]) -> None:
         pass
 
 
+WORKERS_HELP = ("Số tiến trình phục vụ chung một cổng (cần PostgreSQL) / number of processes "
+                "sharing the port (needs PostgreSQL)")
+
+
 NO_WORKER_HELP = "Không chạy bộ gửi tin và việc định kỳ trong tiến trình này (dùng `ketnoi worker`)"
 
 
@@ -116,13 +120,31 @@ def serve(
     host: str = typer.Option(None, help="default: KETNOI_HOST"),
     port: int = typer.Option(None, help="default: KETNOI_PORT"),
     no_worker: bool = typer.Option(False, "--no-worker", help=NO_WORKER_HELP),
+    workers: int = typer.Option(1, "--workers", help=WORKERS_HELP),
 ) -> None:
     """Run the web app: GET /healthz, POST /telegram/webhook, /zalo-bot/webhook, /zalo-oa/webhook."""
     from bot.web import serve as serve_web
 
     settings = get_settings()
     _configure_logging(settings.log_level)
+    if workers != 1:
+        _serve_workers(settings, workers, host, port, not no_worker)
+        return
     _run(_with_worker(serve_web(settings, host, port), not no_worker, webhook=True))
+
+
+def _serve_workers(settings: Any, workers: int, host: str | None, port: int | None,
+                   with_worker: bool) -> None:
+    from bot.telegram import TelegramConfigError
+    from bot.workers import WorkersRefused, serve_workers
+    from bot.zalo.errors import ZaloConfigError
+
+    try:
+        code = serve_workers(settings, workers, host, port, with_worker)
+    except (WorkersRefused, TelegramConfigError, ZaloConfigError) as error:
+        typer.echo(f"Lỗi / Error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    raise typer.Exit(code=code)
 
 
 def register(app: typer.Typer) -> None:

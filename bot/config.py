@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(default_factory=default_database_url)
-    redis_url: str | None = None  # checked by /healthz when set
+    redis_url: str | None = None  # checked by /healthz when set; per-chat locks across processes
+    redis_prefix: str = "ketnoi"  # of the Redis keys (several bots may share one Redis)
     nlu_backend: str = "embedded"  # "embedded" | "rasa"
     nlu_model_dir: Path = Field(default_factory=lambda: data_dir() / "nlu-model")
     nlu_threshold: float | None = None  # overrides the fallback threshold chosen at training
@@ -60,6 +61,9 @@ class Settings(BaseSettings):
     zalo_oa_secret_key: str | None = None  # the OA Secret Key of the Webhook page: signatures
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oa_buttons: Literal["template", "text"] = "template"
+    # News to followers outside the consultation window goes as a promotion message instead
+    # (06:00-21:59 Vietnam time, at most one per follower per day).
+    zalo_oa_promotion: bool = False
     zalo_oa_redirect_uri: str | None = None  # the callback URL registered for OAuth consent
     zalo_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_app_secret: str | None = None  # the app's secret: header secret_key of OAuth calls

@@ -2,16 +2,27 @@
 
 Counters and latency histograms in the product's words: updates handled by channel and outcome,
 the time the core takes to answer one update, NLU parse time, catalog search time by kind, and
-send errors by channel and status. Each process keeps its own figures (Prometheus scrapes every
-process and sums them).
+send errors by channel and status. One process keeps its own figures; the worker processes of
+`ketnoi serve --workers N` share theirs through prometheus-client's multiprocess mode.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # Buckets from a few ms (a cached answer) to the seconds of a slow database or model.
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -39,7 +50,13 @@ def send_error(channel: str, status: str) -> None:
 
 
 def exposition() -> tuple[bytes, str]:
-    """The text format Prometheus scrapes, and its content type."""
+    """The text format Prometheus scrapes, and its content type. With several worker processes
+    (`ketnoi serve --workers N` sets PROMETHEUS_MULTIPROC_DIR) every process writes its figures
+    to that folder and any of them answers with the sum of all."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 

@@ -49,6 +49,9 @@ class Incoming:
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     # The channel shows choices as numbered lines (`bot.render`): a bare "2" picks the second.
     numbered: bool = False
+    # A shared contact card's own account on the channel (Telegram gives it when the person
+    # uses Telegram): lets an admin add a colleague by sharing their contact.
+    shared_user_id: str | None = None
     # The text of the message this one replies to (Telegram's reply/quote), when there is one.
     quoted: str | None = None
 
@@ -87,12 +90,15 @@ class SendResult:
     sent: delivered (`message_id` when the platform gives one); retry: try again after
     `retry_after` seconds (rate limit, network, 5xx); blocked: the user blocked the bot or left,
     stop sending to them; failed: will not succeed as it is (`reason` says why, for reports).
+    `later`: with retry, only this message waits that many seconds (the recipient's hours or
+    daily quota), not the whole bot token, and the wait is not a failed attempt.
     """
 
     status: SendStatus
     message_id: str | None = None
     retry_after: float | None = None
     reason: str | None = None
+    later: float | None = None
 
 
 class ChannelSender(Protocol):

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -147,13 +148,29 @@ def check_settings(settings: Settings) -> None:
         setup.check_oa(settings)
 
 
+def shared_socket(host: str, port: int) -> socket.socket:
+    """A listening socket other processes may bind too (the kernel spreads connections)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say TCP
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
 async def serve(
     settings: Settings,
     host: str | None = None,
     port: int | None = None,
     core_factory: CoreFactory | None = None,
+    *,
+    reuse_port: bool = False,
 ) -> None:
-    """Run the web app until SIGINT/SIGTERM (uvicorn handles the signals)."""
+    """Run the web app until SIGINT/SIGTERM (uvicorn handles the signals). `reuse_port`: bind
+    with SO_REUSEPORT, so several worker processes share the port (`bot.workers`)."""
     from bot.telegram.runner import close_core, create_core
 
     check_settings(settings)
@@ -177,7 +194,8 @@ async def serve(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, server.handle_exit, sig, None)
-        await server.serve()
+        await server.serve(sockets=[shared_socket(config.host, config.port)]
+                           if reuse_port else None)
     finally:
         for channel in channels:
             with contextlib.suppress(Exception):

@@ -3,9 +3,13 @@
 Everything about retries, pacing and reporting lives here once: a channel sender only says
 sent / retry / blocked / failed for one message. Per token, one process sends at a time (a lease
 in the database, renewed while it works); another started beside it stands by and takes over
-when the lease runs out. Each claimed row is sent, then its outcome is committed, so a restart
-resumes where the last one stopped (a message whose request reached the platform just before
-the process died, with its outcome not yet committed, is the one that can be sent again).
+when the lease runs out.
+
+For each message (each part of a long one) the attempt is committed before the request and the
+outcome after it, so a restart resumes exactly where the last sender stopped. Only a message
+whose request was under way when the process died is in doubt: news and broadcasts are then
+reported "unknown" and not sent again (a subscriber would rather miss one announcement, still
+counted in the report, than get it twice); replies are sent again (at least once).
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ from datetime import UTC, datetime, timedelta
 
 from aiolimiter import AsyncLimiter
 
-from bot.types import ChannelSender, SendResult, outgoing_from_dict
+from bot.types import ChannelSender, Outgoing, SendResult, outgoing_from_dict
 from storage.db import Database
 from storage.repos import outbox, sender_leases
 from storage.repos.outbox import Claimed, Outcome
 
 log = logging.getLogger(__name__)
+INFINITY = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +45,10 @@ class Pacing:
     chat_interval: float = 1.0  # seconds between two messages to one chat
     max_attempts: int = 8  # a message still refused after this many tries is reported failed
     backoff: float = 2.0  # seconds before retrying a network error (doubles, up to 5 minutes)
-    # No more than `rate` sends in any second plus this margin: requests arrive with some jitter,
-    # and a message counted in the wrong second costs a 429 and a full second's pause.
-    window_margin: float = 0.02
+    # No more than `rate` requests in any second plus this margin, counted from when each one's
+    # answer came back (the platform counted it before answering, so jitter cannot squeeze two
+    # seconds' worth into one: a 429 costs a full second's pause).
+    window_margin: float = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,9 @@ class Leases:
     sender_seconds: float = 10.0  # a standby takes over this long after the active sender died
     batch: int = 50
     idle_poll: float = 0.5  # seconds between looks at an empty outbox
+    # An outcome waits this long for the next attempt, so one commit carries both; a crash in
+    # between leaves that message "unknown" (reported), never sent twice.
+    outcome_hold: float = 0.05
 
 
 def process_id() -> str:
@@ -82,19 +91,21 @@ class ChannelWorker:
     stats: Stats = field(default_factory=Stats)
 
     def __post_init__(self) -> None:
-        # One message per 1/rate seconds, no bursts: a bucket of one.
-        self._limiter = AsyncLimiter(1, 1.0 / self.pacing.rate)
-        self._window: deque[float] = deque(maxlen=max(1, int(self.pacing.rate)))
+        # Spread over the second in tenths (a message late by a few milliseconds is caught up
+        # in its tenth instead of lost); the hard cap is the sliding window below.
+        # A little above `rate`, so the window, not the limiter, is what holds the pace.
+        tenth = max(1.0, self.pacing.rate / 10)
+        self._limiter = AsyncLimiter(tenth, tenth / (self.pacing.rate * 1.05))
+        # When the answer to each of the last `rate` requests came back (inf while in flight).
+        self._window: deque[list[float]] = deque(maxlen=max(1, int(self.pacing.rate)))
         self._window_lock = asyncio.Lock()
         self._last_to_chat: dict[str, float] = {}
         self._paused_until = 0.0
         self._active = False
-        self._outcomes: asyncio.Queue[tuple[Outcome, asyncio.Future[None]] | None] = (
+        self._outcomes: asyncio.Queue[tuple[Outcome, asyncio.Future[bool]] | None] = (
             asyncio.Queue())
-        self._batch: list[int] = []
-        self._gone: set[int] = set()
-        self._gone_checked = 0.0
         self._blocked: set[str] = set()  # recipients who blocked the bot during this batch
+        self._parts_cache: dict[int, tuple[Outgoing, list[object]]] = {}
 
     @property
     def channel(self) -> str:
@@ -167,8 +178,7 @@ class ChannelWorker:
         lanes: list[list[Claimed]] = [[] for _ in range(max(1, self.lanes))]
         for row in rows:
             lanes[zlib.crc32(row.recipient.encode()) % len(lanes)].append(row)
-        self._batch = [row.id for row in rows]
-        self._gone, self._gone_checked, self._blocked = set(), time.monotonic(), set()
+        self._blocked = set()
         recorder = asyncio.create_task(self._recorder())
         try:
             await asyncio.gather(*(self._send_lane(lane, stop) for lane in lanes if lane))
@@ -180,75 +190,103 @@ class ChannelWorker:
         for row in rows:
             if stop.is_set() or not self._active:
                 return  # left claimed: given back by _stand_down, or reclaimed by the next owner
-            committed = await self.deliver(row)
-            if committed is not None:
-                # The next message of this lane waits for this outcome's commit: at a crash,
-                # at most one sent-but-unrecorded message per lane can be sent again.
-                await committed
+            await self.deliver(row)
 
     async def _recorder(self) -> None:
-        """Group commit: outcomes that arrive while one commit runs go in the next one, so a
-        slow disk costs batching, not sending speed (at 25 msg/s each commit holds one)."""
+        """Group commit, in the order things happened: an attempt is committed at once (its
+        request waits for it) together with the outcomes queued before it; outcomes alone wait
+        `outcome_hold` for the next attempt, so each message costs about one transaction."""
         done = False
         while not done:
             batch = [await self._outcomes.get()]
+            if batch[0] is not None and batch[0][0].status != "sending":
+                with contextlib.suppress(TimeoutError):
+                    batch.append(await asyncio.wait_for(self._outcomes.get(),
+                                                        self.leases.outcome_hold))
             while not self._outcomes.empty():
                 batch.append(self._outcomes.get_nowait())
             done = None in batch
             items = [item for item in batch if item is not None]
-            if items:
-                try:
-                    await outbox.record(self.db, self.owner, [o for o, _ in items])
-                except Exception:  # the rows stay claimed and are resent after their lease
-                    log.exception("could not record %d outbox outcome(s)", len(items))
-            for _, committed in items:
+            if not items:
+                continue
+            try:
+                counted = await outbox.record(self.db, self.owner, [o for o, _ in items])
+            except Exception:  # nothing is sent on an uncommitted attempt; rows come back later
+                log.exception("could not record %d outbox outcome(s)", len(items))
+                counted = [False] * len(items)
+            for (_, committed), ok in zip(items, counted, strict=True):
                 if not committed.done():
-                    committed.set_result(None)
+                    committed.set_result(ok)
 
-    async def _still_ours(self, row: Claimed) -> bool:
-        """Rows unsubscribed, cancelled or blocked since the claim are not sent (checked for the
-        whole batch at most every 0.2 s, not per message)."""
+    def _parts(self, row: Claimed) -> tuple[Outgoing, list[object]]:
+        """The message and the parts the channel sends it in (a broadcast's rows share one)."""
+        cached = self._parts_cache.get(row.broadcast_id) if row.broadcast_id else None
+        if cached is not None:
+            return cached
+        message = outgoing_from_dict(row.payload)
+        split = getattr(self.sender, "parts", None)
+        parts: list[object] = list(split(message)) if split is not None else [message]
+        if row.broadcast_id:
+            if len(self._parts_cache) > 64:
+                self._parts_cache.clear()
+            self._parts_cache[row.broadcast_id] = (message, parts)
+        return message, parts
+
+    async def _send_part(self, recipient: str, part: object) -> SendResult:
+        send_part = getattr(self.sender, "send_part", None)
+        if send_part is None or not hasattr(self.sender, "parts"):
+            assert isinstance(part, Outgoing)
+            return await self.sender.send(recipient, part)
+        result: SendResult = await send_part(recipient, part)
+        return result
+
+    async def deliver(self, row: Claimed) -> None:
+        """Send the next part of one claimed row; its outcome goes to the next group commit."""
         if row.recipient in self._blocked:
-            return False
-        if row.kind not in outbox.NEWS_KINDS:
-            return True
-        if time.monotonic() - self._gone_checked > 0.2:
-            self._gone_checked = time.monotonic()
-            self._gone = await outbox.no_longer_mine(self.db, self._batch, self.owner)
-        return row.id not in self._gone
-
-    async def deliver(self, row: Claimed) -> asyncio.Future[None] | None:
-        """Send one claimed row; its outcome goes to the next group commit (the future)."""
-        if not await self._still_ours(row):
-            return None
+            return
+        _, parts = self._parts(row)
+        if not parts:
+            self._outcome(Outcome(row.id, "failed", reason="empty message"))
+            return
+        index = min(row.parts_sent, len(parts) - 1)
         wait = self._chat_wait(row.recipient)
         if wait > 0:  # this chat had a message less than a second ago: later, not now
-            return self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
+            self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
                 seconds=wait), count_attempt=False))
+            return
         async with self._limiter:
             # Checked after waiting for the turn: a 429 that another lane got meanwhile pauses
             # this message too.
             while (pause := self._paused_until - time.monotonic()) > 0:
                 await asyncio.sleep(pause)
-            await self._sliding_window()
-            self._last_to_chat[row.recipient] = time.monotonic()
+            async with self._window_lock:
+                await self._sliding_window()
+                answered = [INFINITY]
+                self._window.append(answered)
             try:
-                result = await self.sender.send(row.recipient, outgoing_from_dict(row.payload))
-            except Exception as error:  # a sender bug must not stop the queue
-                log.exception("sender %s raised for outbox row %s", self.channel, row.id)
-                result = SendResult("failed", reason=f"error: {error!r}"[:200])
-        return self._settle(row, result)
+                # Committed before the request: a row cancelled, unsubscribed or reclaimed since
+                # the claim is not ours any more and is not sent.
+                if not await self._outcome(Outcome(row.id, "sending")):
+                    return
+                self._last_to_chat[row.recipient] = time.monotonic()
+                try:
+                    result = await self._send_part(row.recipient, parts[index])
+                except Exception as error:  # a sender bug must not stop the queue
+                    log.exception("sender %s raised for outbox row %s", self.channel, row.id)
+                    result = SendResult("failed", reason=f"error: {error!r}"[:200])
+            finally:
+                answered[0] = time.monotonic()
+        self._settle(row, result, index + 1, len(parts))
 
     async def _sliding_window(self) -> None:
-        async with self._window_lock:
-            if self.pacing.rate >= 2 and len(self._window) == self._window.maxlen:
-                wait = self._window[0] + 1.0 + self.pacing.window_margin - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-            self._window.append(time.monotonic())
+        if self.pacing.rate < 2 or len(self._window) < (self._window.maxlen or 1):
+            return
+        oldest = self._window[0]
+        while (wait := oldest[0] + 1.0 + self.pacing.window_margin - time.monotonic()) > 0:
+            await asyncio.sleep(min(wait, 0.01))  # 10 ms looks while that request is in flight
 
-    def _outcome(self, outcome: Outcome) -> asyncio.Future[None]:
-        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    def _outcome(self, outcome: Outcome) -> asyncio.Future[bool]:
+        committed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._outcomes.put_nowait((outcome, committed))
         return committed
 
@@ -258,21 +296,33 @@ class ChannelWorker:
             return 0.0
         return max(0.0, last + self.pacing.chat_interval - time.monotonic())
 
-    def _settle(self, row: Claimed, result: SendResult) -> asyncio.Future[None]:
+    def _settle(self, row: Claimed, result: SendResult, done: int, parts: int) -> None:
+        if result.status == "sent" and done < parts:
+            # The next part is a new message to the same chat: it waits for the chat's pacing.
+            self._outcome(Outcome(row.id, "part", result.message_id, parts_sent=done,
+                                  not_before=self.clock() + timedelta(
+                                      seconds=self.pacing.chat_interval)))
+            return
         if result.status == "sent":
             self.stats.sent += 1
-            return self._outcome(Outcome(row.id, "sent", result.message_id))
+            self._outcome(Outcome(row.id, "sent", result.message_id, reason=result.reason,
+                                  parts_sent=done if parts > 1 else 0))
+            return
         if result.status == "blocked":
             self.stats.blocked += 1
             self._blocked.add(row.recipient)
-            return self._outcome(Outcome(row.id, "blocked", channel=self.channel,
-                                         recipient=row.recipient))
-        if result.status == "retry":
-            return self._retry(row, result)
-        self.stats.failed += 1
-        return self._outcome(Outcome(row.id, "failed", reason=result.reason or "failed"))
+            self._outcome(Outcome(row.id, "blocked", channel=self.channel,
+                                  recipient=row.recipient))
+        elif result.status == "retry":
+            self._retry(row, result)
+        else:
+            self.stats.failed += 1
+            self._outcome(Outcome(row.id, "failed", reason=result.reason or "failed"))
 
-    def _retry(self, row: Claimed, result: SendResult) -> asyncio.Future[None]:
+    def _retry(self, row: Claimed, result: SendResult) -> asyncio.Future[bool]:
+        if result.later is not None:  # this message waits (the recipient's hours or quota)
+            return self._outcome(Outcome(row.id, "retry", reason=result.reason, not_before=(
+                self.clock() + timedelta(seconds=result.later)), count_attempt=False))
         if result.retry_after is not None:
             # A flood wait is for the whole token: every lane pauses, not just this message.
             self.stats.rate_limited += 1

@@ -126,6 +126,7 @@ def routers() -> list[Router]:
         funding,
         handoff,
         ip,
+        joining,
         menu,
         offer,
         privacy,
@@ -138,8 +139,9 @@ def routers() -> list[Router]:
     from handlers.staff import broadcasts as staff_broadcasts
     from handlers.staff import demands as staff_demands
     from handlers.staff import handoffs as staff_handoffs
+    from handlers.staff import introductions as staff_introductions
     from handlers.staff import offers as staff_offers
-    from handlers.staff import reports, web_link, whoami
+    from handlers.staff import reports, team, web_link, whoami
 
     return [
         menu.router,
@@ -148,6 +150,7 @@ def routers() -> list[Router]:
         funding.router,
         handoff.router,
         ip.router,
+        joining.router,
         consult.router,
         offer.router,
         privacy.router,
@@ -162,4 +165,6 @@ def routers() -> list[Router]:
         staff_demands.router,
         staff_offers.router,
         staff_handoffs.router,
+        team.router,
+        staff_introductions.router,
     ]

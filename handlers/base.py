@@ -73,6 +73,9 @@ class Context:
         # No reply at all is the answer (a message relayed to a person): no "anything else?".
         self.quiet = False
         self._user: User | None = None
+        # The turn erased the sender's personal data: it keeps no trace of them either (no log
+        # lines, no dialogue state, no account made afresh).
+        self.erased = False
 
     # --- what was said -------------------------------------------------------------------
     @property

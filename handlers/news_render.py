@@ -119,4 +119,7 @@ def report_lines(info: BroadcastInfo) -> list[str]:
              f"Lỗi: {sum(c.failed.values())}" + (f" ({by_reason(c.failed)})" if c.failed else ""),
              f"Bỏ qua: {sum(c.skipped.values())}"
              + (f" ({by_reason(c.skipped)})" if c.skipped else "")]
+    if c.unknown:  # the sender stopped during these requests: not sent again, so no duplicate
+        lines.append(f"Không rõ đã tới hay chưa (bộ gửi dừng giữa chừng, không gửi lại để "
+                     f"tránh trùng): {c.unknown}")
     return lines

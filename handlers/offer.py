@@ -1,17 +1,25 @@
-"""offer_technology: a provider offers a technology; saved as `pending_review` for staff."""
+"""offer_technology: a provider offers a technology; saved as `pending_review` for staff.
+
+When a reviewer asks for more ("Cần bổ sung"), the offerer's next plain message (or the
+"Trả lời" button, `of:ans:<question>`) is their answer: stored on the offer, sent back to the
+reviewer, and the offerer's normal dialogue goes on.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.types import ContentKind
 from handlers import demand_slots as ds
 from handlers import parsers
 from handlers.base import Context, Router
 from handlers.contact import remember_contact
 from handlers.forms import Form, Slot
+from handlers.offer_text import answer_to_staff
 from handlers.ui import MODE_NAMES, STAGE_NAMES, main_menu
 from nlu.normalize import search_words
-from storage.repos import catalog
+from storage.errors import StorageError
+from storage.repos import catalog, offers
 
 router = Router("offer")
 
@@ -38,6 +46,7 @@ async def _done(ctx: Context, values: dict[str, Any]) -> None:
     )
     code = tech.code
     await remember_contact(ctx, values)
+    ctx.state.data[OFFERER] = True  # a reviewer's question may come: look for answers
     ctx.say(
         f"Dạ, cảm ơn anh/chị! Em đã ghi nhận công nghệ “{values['title']}” (mã {code}), trạng "
         "thái chờ thẩm định. Cán bộ Trung tâm sẽ xem xét hồ sơ và liên hệ anh/chị trong giờ hành "
@@ -69,6 +78,68 @@ OFFER_TECHNOLOGY = router.form(Form(
         ds.ORGANISATION,
         ds.CONTACT,
     ),
+))
+
+
+OFFERER = "offerer"
+
+
+@router.intercept
+async def answer_to_review(ctx: Context) -> bool:
+    """An offerer's plain message while a reviewer's question waits is the answer (not while
+    they fill a form, nor a picture or a shared phone number)."""
+    if not ctx.state.data.get(OFFERER):
+        return False  # only chats with an offer under review pay for the look-up
+    if ctx.incoming.kind != ContentKind.TEXT or ctx.state.form or not ctx.text.strip():
+        return False
+    user = await ctx.user()
+    question, under_review = await offers.awaiting(ctx.db, user.id)
+    if not under_review:
+        ctx.state.data.pop(OFFERER, None)  # every offer decided: no question can come
+    if question is None:
+        return False
+    await _answer(ctx, question.id, user.id, ctx.text)
+    return True
+
+
+async def _answer(ctx: Context, question_id: int, user_id: int, text: str) -> None:
+    try:
+        offer = await offers.answer(ctx.db, question_id, user_id, text, tell=answer_to_staff)
+    except StorageError as exc:
+        ctx.say(f"Dạ, {str(exc)[0].lower()}{str(exc)[1:]} Anh/chị cần hỗ trợ gì thêm ạ?",
+                main_menu())
+        return
+    ctx.say(f"Dạ, em đã chuyển câu trả lời của anh/chị về công nghệ “{offer.title}” tới cán bộ "
+            "thẩm định. Trung tâm sẽ báo kết quả duyệt ạ. Anh/chị cần hỗ trợ gì thêm không ạ?",
+            main_menu())
+
+
+@router.button("of")
+async def on_button(ctx: Context) -> None:
+    if (ctx.args[:1] != ["ans"] or len(ctx.args) < 2 or not ctx.args[1].isdecimal()
+            or len(ctx.args[1]) > 9):
+        ctx.say("Dạ, nút này không còn hiệu lực ạ.", main_menu())
+        return
+    user = await ctx.user()
+    question = await offers.open_question(ctx.db, user.id, int(ctx.args[1]))
+    if question is None:
+        ctx.say("Dạ, câu hỏi này đã được trả lời hoặc công nghệ đã có kết quả thẩm định ạ.",
+                main_menu())
+        return
+    await ctx.start_form(ANSWER_FORM.name, {"question": question.id})
+
+
+async def _answer_done(ctx: Context, values: dict[str, Any]) -> None:
+    ctx.state.clear_form()
+    user = await ctx.user()
+    await _answer(ctx, int(values["question"]), user.id, values["answer"])
+
+
+ANSWER_FORM = router.form(Form(
+    name="offer_answer", title="câu trả lời cho cán bộ thẩm định", confirm=False,
+    on_done=_answer_done,
+    slots=(Slot("answer", "Câu trả lời", "Anh/chị nhắn câu trả lời cho cán bộ thẩm định ạ.",
+                parsers.text, switchable=False, recap=False),),
 ))
 
 

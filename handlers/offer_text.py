@@ -5,13 +5,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.types import Outgoing, outgoing_to_dict
-from storage.repos.offers import Offer
+from bot.types import Button, Outgoing, outgoing_to_dict
+from storage.repos.offers import Offer, Question
 
 
 def offer_line(offer: Offer) -> str:
     by = f" — {offer.provider}" if offer.provider else ""
-    return f"{offer.code}: {offer.title}{by}\n  {offer.summary[:200]}"
+    lines = [f"{offer.code}: {offer.title}{by}", f"  {offer.summary[:200]}"]
+    for q in offer.questions[-3:]:
+        lines.append(f"  Hỏi bổ sung: {q.question[:200]}")
+        lines.append(f"  Trả lời: {q.answer[:500]}" if q.answer is not None
+                     else "  (đang chờ người chào bán trả lời)")
+    return "\n".join(lines)
+
+
+def review_buttons(offer: Offer) -> list[tuple[str, str]]:
+    return [("Duyệt", f"dt:ok:{offer.id}"), ("Cần bổ sung", f"dt:ask:{offer.id}"),
+            ("Từ chối", f"dt:no:{offer.id}")]
+
+
+def question_to_offerer(offer: Offer, q: Question) -> dict[str, Any]:
+    """The reviewer's question, in the offerer's chat: their next message (or the button) is the
+    answer."""
+    return outgoing_to_dict(Outgoing(
+        f"Dạ, cán bộ Trung tâm đang thẩm định công nghệ “{offer.title}” (mã {offer.code}) của "
+        f"anh/chị và cần bổ sung thông tin:\n“{q.question}”\n\nAnh/chị vui lòng nhắn câu trả "
+        "lời ngay trong tin tiếp theo (hoặc bấm “Trả lời”) ạ.",
+        (Button("Trả lời", f"of:ans:{q.id}"),)))
+
+
+def answer_to_staff(offer: Offer, q: Question) -> dict[str, Any]:
+    """The offerer's answer, back to the reviewer with the review buttons."""
+    return outgoing_to_dict(Outgoing(
+        f"📩 Người chào bán đã trả lời về {offer.code} “{offer.title}”:\n"
+        f"Hỏi: {q.question}\nTrả lời: {q.answer}\n\nCông nghệ đã trở lại danh sách chờ duyệt "
+        "(/duyet).",
+        tuple(Button(label, payload) for label, payload in review_buttons(offer))))
 
 
 def approved(offer: Offer) -> dict[str, Any]:

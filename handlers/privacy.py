@@ -15,6 +15,7 @@ from handlers.ui import TYPE_LABELS, bullet_list, intent_button, main_menu
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
 from storage.repos import privacy
 from storage.repos.demands import STATUS_NAMES
+from storage.repos.introductions import STATUS_NAMES as INTRO_STATUS
 
 router = Router("privacy")
 
@@ -53,6 +54,12 @@ def render(data: privacy.UserData, ctx: Context) -> str:
     if data.offers:
         parts.append("Công nghệ anh/chị chào bán:\n" + bullet_list(
             [f"{t.code} · {t.title}" for t in data.offers[:10]]))
+    if data.introductions:
+        parts.append(f"Yêu cầu giới thiệu chuyên gia ({len(data.introductions)}):\n" + bullet_list(
+            [f"{name or 'chưa chọn chuyên gia'} · {INTRO_STATUS.get(status, status)}"
+             for status, name in data.introductions[:10]]))
+    if data.answers:
+        parts.append(f"Câu trả lời cho cán bộ thẩm định công nghệ: {data.answers}.")
     if data.registrations:
         parts.append("Đăng ký sự kiện:\n" + bullet_list([
             f"{ev.title} ({ev.starts_at.astimezone(tz):%d/%m/%Y})" for _, ev in data.registrations]))
@@ -96,6 +103,7 @@ async def forget(ctx: Context) -> None:
     ctx.forget_user()
     ctx.state.clear_form()  # a half-filled form may hold a phone number or an e-mail
     ctx.state.data = {}
+    ctx.erased = True
     ctx.say(
         "Em đã xóa dữ liệu cá nhân của anh/chị: thông tin liên hệ trên hồ sơ và trên "
         f"{done.demands} yêu cầu, {done.subscriptions} đăng ký nhận tin, {done.registrations} "

@@ -14,6 +14,8 @@ from handlers import parsers
 from handlers.base import Context, Router
 from handlers.contact import contact_fields
 from handlers.forms import Form
+from handlers.introduction_text import reach
+from handlers.introduction_text import staff_alert as intro_alert
 from handlers.matching import (
     TECH_PAGE,
     Matches,
@@ -26,7 +28,7 @@ from handlers.matching import (
 from handlers.pipeline_text import staff_alert
 from handlers.ui import intent_button, main_menu
 from storage.models import Demand
-from storage.repos import demands
+from storage.repos import demands, introductions
 
 log = logging.getLogger(__name__)
 router = Router("technology")
@@ -183,12 +185,18 @@ async def more(ctx: Context, demand_id: int, offset: int) -> None:
 
 
 async def expert(ctx: Context, demand_id: int, expert_id: int) -> None:
+    """"Kết nối: <expert>": an introduction request for the staff of the user's point."""
     user = await ctx.user()
-    found = await demands.ask_for_expert(ctx.db, user, demand_id, expert_id)
-    if found is None:
+    asked = await introductions.request(ctx.db, user, demand_id, expert_id, alert=intro_alert)
+    if asked is None:
         return await _stale(ctx)
-    ctx.say(
-        f"Dạ, em đã ghi nhận anh/chị muốn kết nối với chuyên gia {found.title} {found.name}. "
-        "Cán bộ Trung tâm sẽ liên hệ chuyên gia và báo lại anh/chị ạ.",
-        [intent_button("human_handoff"), *main_menu()[:2]],
-    )
+    found, created = asked
+    shared = found.contact_for_user  # only when the expert agreed to share it
+    how = (f" Chuyên gia đã đồng ý chia sẻ liên hệ: {reach(shared)}." if shared else "")
+    text = (f"Dạ, em đã ghi nhận anh/chị muốn kết nối với chuyên gia {found.expert_name} (yêu "
+            f"cầu số {found.id}). Cán bộ Trung tâm sẽ liên hệ chuyên gia và báo lại anh/chị ạ."
+            if created else
+            f"Dạ, yêu cầu kết nối với chuyên gia {found.expert_name} (số {found.id}) đã được ghi "
+            "nhận trước đó; cán bộ Trung tâm đang xử lý ạ.")
+    ctx.say(text + how,
+            [intent_button("human_handoff"), *main_menu()[:2]])

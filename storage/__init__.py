@@ -43,6 +43,8 @@ commits, except `demands.create` which commits by default):
                  deactivate_all(s, user) -> int, active_matching(s, sector=, province=, event_kind=)
   privacy:       user_data(s, user) -> UserData, forget_user(s, user) -> Forgotten
   handoffs:      record_handoff(s, demand, at=, note=, channel=), OPEN_STATUSES
+  staff:         on_call(s, point) (on duty → fallback → the national point)
+  introductions: open_for_demand(s, demand) (a find_expert demand's request, no expert yet)
   updates:       purge_older_than
 Dialogue state (`storage.state`): DialogueState, LogLine, StateStore (like aiogram's
 BaseStorage); MemoryStateStore, SqlStateStore (any database; cache + group commit),

@@ -19,7 +19,9 @@ SQLite allows one writer: a transaction that reads and then writes fails at once
 is locked" when another connection wrote meanwhile, and SQLite's busy handler waits in steps of
 milliseconds. So on SQLite every `transaction()` of the process first takes `write_lock`, an
 asyncio lock re-entrant per task, and waits its turn cheaply in asyncio instead; it then begins
-IMMEDIATE, waiting for writers of other processes (see `storage.busy`).
+IMMEDIATE, waiting for writers of other processes (see `storage.busy`). On a SQLite file the
+write transactions run each statement on the event loop's thread (`storage.sqlite_writer`), so
+the lock is held for the transaction's own work, not for other chats' turns in between.
 """
 
 from __future__ import annotations
@@ -38,10 +40,11 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from storage import busy
+from storage import busy, sqlite_writer
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = busy.BUSY_TIMEOUT_MS
+PG_POOL_SIZE = 12
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -52,7 +55,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any,
+                   busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     # The driver's own implicit BEGIN breaks SAVEPOINTs and transactional DDL; we emit BEGIN
     # ourselves (see _sqlite_begin), as the SQLAlchemy docs recommend for (aio)sqlite.
     dbapi_conn.isolation_level = None
@@ -60,9 +64,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the bot read while the CLI imports; foreign keys are off by default in SQLite.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _writer_pragmas(dbapi_conn: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_conn, record, sqlite_writer.BUSY_TIMEOUT_MS)
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -173,12 +181,27 @@ class Database:
         elif schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         else:
-            kwargs["pool_pre_ping"] = True
+            # No ping before each use (a round trip per checkout, ~10% of a turn's CPU): a
+            # connection broken by a database restart fails one statement, which invalidates
+            # the pool, and the update stays in the inbox to be handled again.
+            # Enough kept connections for a busy process, and no overflow: a connection opened
+            # and closed per turn under load costs more than waiting a moment for a kept one.
+            kwargs["pool_size"] = PG_POOL_SIZE
+            kwargs["max_overflow"] = 0
         self.engine = create_async_engine(self.url, **kwargs)
+        # Write transactions: on a SQLite file, their own engine that runs each statement on
+        # the event loop's thread (see storage.sqlite_writer); elsewhere the same engine.
+        self.write_engine = self.engine
         if self.url.get_backend_name() == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+            if "poolclass" not in kwargs:  # a file (one shared in-memory database has one engine)
+                self.write_engine = create_async_engine(self.url, echo=echo, connect_args={
+                    "async_creator_fn": sqlite_writer.connect})
+                event.listen(self.write_engine.sync_engine, "connect", _writer_pragmas)
+                event.listen(self.write_engine.sync_engine, "begin", _sqlite_begin)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.write_sessionmaker = async_sessionmaker(self.write_engine, expire_on_commit=False)
         # One writer at a time on SQLite (see the module docstring); None elsewhere.
         self.write_lock: TaskLock | None = TaskLock() if self.dialect == "sqlite" else None
 
@@ -263,7 +286,7 @@ class Database:
     @asynccontextmanager
     async def _begin_immediate(self) -> AsyncIterator[AsyncSession]:
         """SQLite: BEGIN IMMEDIATE, tried again while another process writes."""
-        async with self.sessionmaker() as s:
+        async with self.write_sessionmaker() as s:
 
             async def start() -> None:
                 try:
@@ -313,4 +336,6 @@ class Database:
             )
 
     async def dispose(self) -> None:
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
         await self.engine.dispose()

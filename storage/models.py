@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -199,11 +200,32 @@ class Staff(Timestamped, Base):
     user_id: Mapped[str] = mapped_column(String(128))  # the channel's user id
     name: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="staff")  # STAFF_ROLES
+    # Alerts go to the point's staff on duty; nobody on duty → its fallback staff.
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     connection_point_id: Mapped[int] = mapped_column(
         ForeignKey("connection_points.id", ondelete="CASCADE"), index=True
     )
 
     point: Mapped[ConnectionPoint] = relationship(lazy="joined")
+
+
+class StaffInvite(Base):
+    """A one-time share code an admin gives a new colleague: sent to the bot from their own chat
+    account, it makes that account staff of the point. Only the SHA-256 of the code is kept."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    connection_point_id: Mapped[int] = mapped_column(
+        ForeignKey("connection_points.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    created_by: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(160))
 
 
 class WebLogin(Base):
@@ -268,6 +290,48 @@ class DemandStatusChange(Base):
     demand: Mapped[Demand] = relationship(back_populates="history", lazy="raise")
 
 
+INTRODUCTION_STATUSES = ("requested", "contacted", "agreed", "declined")
+
+
+class Introduction(Timestamped, Base):
+    """A user's request to be introduced to an expert, handled by their point's staff.
+
+    The expert's contact reaches the user only when the expert consented (`consent_contact`) or
+    staff recorded the expert's agreement ("agreed"). `expert_id` is empty while staff still look
+    for an expert (a find_expert demand nobody was picked for yet).
+    """
+
+    __tablename__ = "introductions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id", ondelete="SET NULL"))
+    demand_id: Mapped[int | None] = mapped_column(
+        ForeignKey("demands.id", ondelete="CASCADE"), index=True)
+    connection_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connection_points.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # INTRODUCTION_STATUSES
+    handled_by: Mapped[str | None] = mapped_column(String(160))  # "channel:user_id (name)"
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class OfferQuestion(Base):
+    """A reviewer's question about an offered technology ("Cần bổ sung") and the offerer's answer."""
+
+    __tablename__ = "offer_questions"
+    __table_args__ = (Index("ix_offer_questions_user_open", "user_id", "answered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    technology_id: Mapped[int] = mapped_column(
+        ForeignKey("technologies.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(160))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+
+
 class AuditEntry(Base):
     """One staff action (status change, approval, takeover, broadcast): who, when, what."""
 
@@ -324,7 +388,8 @@ class InboxUpdate(Base):
 
     __tablename__ = "inbox"
     __table_args__ = (UniqueConstraint("channel", "update_id"),
-                      Index("ix_inbox_pending", "status", "channel", "id"))
+                      Index("ix_inbox_pending", "status", "channel", "id"),
+                      Index("ix_inbox_chat", "channel", "chat_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -332,6 +397,19 @@ class InboxUpdate(Base):
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the update as the channel sent it
     status: Mapped[str] = mapped_column(String(8), default="new")  # new | done
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The chat the update belongs to, so a process handles a chat's earlier updates first.
+    chat_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class ButtonPayload(Base):
+    """A button payload too long for the channel (Telegram's 64-byte callback_data), under the
+    short id sent instead: every process of the bot resolves it, also after a restart."""
+
+    __tablename__ = "button_payloads"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class MessageLog(Base):
@@ -348,7 +426,9 @@ class MessageLog(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-OUTBOX_STATUSES = ("pending", "claimed", "sent", "failed", "skipped")
+# "sending": a part is on its way (committed before the request); "unknown": the sender died
+# during that request, so whether it arrived cannot be known (news is not sent again).
+OUTBOX_STATUSES = ("pending", "claimed", "sending", "sent", "failed", "skipped", "unknown")
 BROADCAST_STATUSES = ("scheduled", "sending", "done", "cancelled")
 
 
@@ -394,6 +474,8 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a serialised Outgoing
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A long message goes in parts: how many have arrived, so a resumed send starts at the next.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
     not_before: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from bot.admin.render import message_page, page
 from bot.admin.session import staff_page
 from handlers.offer_text import approved, rejected
+from handlers.staff.offers import reviews
 from storage.console import offers as queue
 from storage.console.paging import page_number
 from storage.errors import NotFound, StorageError
@@ -29,7 +30,8 @@ def who(member: StaffMember) -> str:
 
 @staff_page
 async def listing(request: Request, member: StaffMember) -> Response:
-    rows = await queue.pending(request.app.state.db, page_number(request.query_params.get("page")))
+    rows = await queue.pending(request.app.state.db, page_number(request.query_params.get("page")),
+                           point=None if member.national else member.point)
     done = DONE.get(str(request.query_params.get("done") or ""))
     return page(request, "offers.html", member, rows=rows, query={}, done=done)
 
@@ -46,6 +48,8 @@ async def decide(request: Request, member: StaffMember) -> Response:
                             "(người chào bán sẽ đọc).", status=400, member=member)
     approve = verdict == "approve"
     try:
+        if not reviews(member, (await offers.get(request.app.state.db, tech_id)).point_code):
+            raise NotFound("Không tìm thấy công nghệ này trong hàng chờ duyệt của điểm kết nối.")
         await offers.decide(request.app.state.db, tech_id, approve, who(member),
                             reason=reason or None, tell=approved if approve else rejected(reason))
     except NotFound as missing:

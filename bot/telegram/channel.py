@@ -8,6 +8,7 @@ turns each update into an `Incoming`, asks the core, and sends the replies throu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -17,6 +18,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import metrics
+from bot.intake import resume
 from bot.telegram.convert import (
     CHANNEL,
     Chunk,
@@ -27,7 +29,7 @@ from bot.telegram.convert import (
     update_to_incoming,
 )
 from bot.telegram.inbound import Reading, log_skipped, read_update
-from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.ordering import PerChatUpdateProcessor, chat_key, raw_chat_key
 from bot.telegram.polling import Poller
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, Sleep
 from bot.telegram.setup import build_application, invalid_token_error, unreachable_error
@@ -44,6 +46,11 @@ COMMANDS = (
     ("xoadulieu", "Xóa dữ liệu của tôi"),
     ("ketthuc", "Kết thúc trò chuyện với cán bộ"),
 )
+# Several processes: how often to look for stored updates left by a process that died, how old
+# such an update must be, and when one queued here but still not handled is queued again.
+SWEEP_EVERY_S = 5.0
+STALE_AFTER_S = 10.0
+REQUEUE_AFTER_S = 60.0
 APOLOGY = (
     "Xin lỗi anh/chị, hệ thống đang gặp sự cố khi xử lý tin nhắn này. "
     "Anh/chị vui lòng thử lại sau ít phút."
@@ -61,7 +68,8 @@ class Core(Protocol):
     async def answer(self, incoming: Incoming, deliver: Deliver | None = None
                      ) -> list[Outgoing]: ...
 
-    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]]) -> None: ...
+    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]],
+                      chats: Sequence[str | None] | None = None) -> None: ...
 
     async def unhandled(self, channel: str) -> list[tuple[str, Any]]: ...
 
@@ -100,6 +108,7 @@ class TelegramChannel:
         self._reply_labels: dict[str, dict[str, str]] = {}  # chat → labels of its reply keyboard
         self._keyboard_open: set[str] = set()  # chats showing the share-phone keyboard
         self.poller: Poller | None = None  # set while long polling
+        self._sweeper: asyncio.Task[None] | None = None  # several processes: orphaned updates
         # Raw updates taken in: handled (answered or deliberately ignored) and skipped as unfit.
         self.handled = 0
         self.skipped = 0
@@ -117,25 +126,52 @@ class TelegramChannel:
         await self.set_commands()
         await self.application.start()
         await self.resume()
+        order = getattr(self.core, "order", None)
+        if order is not None and order.across_processes:
+            self._sweeper = asyncio.create_task(self._sweep_orphans(order))
 
     async def resume(self) -> None:
         """What a previous run left: replies committed but not sent, then updates stored in the
         inbox but not handled (they go through the update queue like new ones)."""
-        sent = await self.core.resend_pending(CHANNEL, self._send_to)
-        stored = await self.core.unhandled(CHANNEL)
-        for _update_id, data in stored:
+        async def handle(_update_id: str, data: Any) -> None:
             reading = read_update(data, self.application.bot)
             if reading.update is not None:
                 await self.application.update_queue.put(reading.update)
-        if sent or stored:
-            log.info("telegram: resumed %d unsent replies and %d stored updates", sent,
-                     len(stored))
+
+        await resume(self.core, CHANNEL, self._send_to, handle)
 
     async def store(self, batch: Sequence[tuple[str, Any]]) -> None:
         """Keep updates in the inbox before Telegram is told they arrived (raises if it can't)."""
-        await self.core.receive(CHANNEL, batch)
+        await self.core.receive(CHANNEL, batch, [raw_chat_key(raw) for _, raw in batch])
+
+    async def _sweep_orphans(self, order: Any) -> None:
+        """With several processes: take over updates another process stored and then died
+        before handling (the chat's next update would, but it may never come)."""
+        queued: dict[str, float] = {}  # update id → when this process queued it
+        while True:
+            await asyncio.sleep(SWEEP_EVERY_S)
+            try:
+                stale = await order.orphans(CHANNEL, STALE_AFTER_S)
+            except Exception:
+                log.exception("telegram: could not look for orphaned updates")
+                continue
+            now = asyncio.get_running_loop().time()
+            queued = {k: t for k, t in queued.items() if now - t < REQUEUE_AFTER_S}
+            for update_id, raw in stale:
+                reading = read_update(raw, self.application.bot)
+                if update_id in queued or reading.update is None:
+                    continue
+                queued[update_id] = now
+                await self.application.update_queue.put(reading.update)
+            if stale:
+                log.info("telegram: took over %d stored updates not handled in time", len(stale))
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -178,6 +214,30 @@ class TelegramChannel:
         log.error("error outside update handling: %r (update %r)", context.error, update)
 
     async def handle_update(self, update: Update) -> None:
+        """Handle one update; with several processes, while holding its chat and after the chat's
+        earlier stored updates (`bot.ordering`)."""
+        order = getattr(self.core, "order", None)
+        key = chat_key(update)
+        if order is None or key is None or not order.across_processes:
+            await self._handle_one(update)
+            return
+        async with order.hold(CHANNEL, key, str(update.update_id)) as earlier:
+            for update_id, raw in earlier:
+                await self._handle_earlier(update_id, raw)
+            await self._handle_one(update)
+
+    async def _handle_earlier(self, update_id: str, raw: Any) -> None:
+        reading = read_update(raw, self.application.bot)
+        if reading.update is None:
+            await self.core.ignored(CHANNEL, update_id)
+            return
+        try:
+            await self._handle_one(reading.update)
+        except Exception:
+            log.exception("failed to handle stored Telegram update %s", update_id)
+            await self._apologise(reading.update)
+
+    async def _handle_one(self, update: Update) -> None:
         incoming = await self._incoming(update)
         if incoming is None:
             await self.core.ignored(CHANNEL, str(update.update_id))
@@ -199,13 +259,36 @@ class TelegramChannel:
             return None
         if not self._may_answer(update):
             return None
-        chat_key = str(update.effective_chat.id) if update.effective_chat else ""
-        incoming = update_to_incoming(update, self.registry, self._reply_labels.get(chat_key),
+        chat = str(update.effective_chat.id) if update.effective_chat else ""
+        await self._learn_payload(update)
+        incoming = update_to_incoming(update, self.registry, self._reply_labels.get(chat),
                                       bot_username=self._identity()[0])
         if incoming is None:
             log.info("telegram update %s: nothing the bot answers (edit, service message...)",
                      update.update_id)
         return incoming
+
+    async def _learn_payload(self, update: Update) -> None:
+        """A long button payload's short id sent by another process (or before a restart)."""
+        data = update.callback_query.data if update.callback_query is not None else None
+        lookup = getattr(self.core, "button_payload", None)
+        if data is None or lookup is None or not self.registry.unknown(data):
+            return
+        payload = await lookup(data)
+        if payload is not None:
+            self.registry.learn(data, payload)
+
+    async def _keep_payloads(self) -> None:
+        """Keep new long payloads where every process finds them, before their buttons leave."""
+        keep = getattr(self.core, "remember_payloads", None)
+        fresh = self.registry.take_fresh()
+        if keep is None or not fresh:
+            return
+        try:
+            await keep(fresh)
+        except Exception:
+            self.registry.give_back(fresh)
+            raise
 
     def _may_answer(self, update: Update) -> bool:
         """Private chats always; groups only when KETNOI_GROUP_CHATS=mention and addressed."""
@@ -261,7 +344,9 @@ class TelegramChannel:
         """Send replies in order, one result per reply (sent only when all its parts were);
         stop at a block (and mark the user), apologise once on failure."""
         results = [SendResult("sent") for _ in replies]
-        for index, chunk in self._plan(chat_id, replies):
+        plan = self._plan(chat_id, replies)
+        await self._keep_payloads()
+        for index, chunk in plan:
             outcome = await self._send(chat_id, chunk)
             if outcome is SendStatus.BLOCKED:
                 await self._mark_inactive(user_id)

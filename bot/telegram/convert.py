@@ -41,19 +41,24 @@ class PayloadRegistry:
     """Maps button payloads longer than Telegram's 64-byte callback_data to short stable ids.
 
     Ids are a hash of the payload, so the same payload always gets the same id; the reverse map is
-    kept in memory (bounded). An id that is no longer known (after a restart) resolves to None and
-    the adapter falls back to the button's label as text, never to a truncated payload.
+    kept in memory (bounded). The channel keeps new pairs in the database before sending them
+    (`take_fresh`) and looks an id unknown here up there (`learn`), so every process of the bot
+    resolves it, also after a restart. An id known nowhere resolves to None and the adapter falls
+    back to the button's label as text, never to a truncated payload.
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
         self._capacity = capacity
         self._by_id: OrderedDict[str, str] = OrderedDict()
+        self._fresh: dict[str, str] = {}  # encoded here, not yet kept in the database
 
     def encode(self, payload: str) -> str:
         raw = payload.encode("utf-8")
         if 0 < len(raw) <= MAX_CALLBACK_BYTES and not payload.startswith(LONG_PAYLOAD_PREFIX):
             return payload
         short = LONG_PAYLOAD_PREFIX + hashlib.sha256(raw).hexdigest()[:24]
+        if short not in self._by_id:
+            self._fresh[short] = payload
         self._by_id[short] = payload
         self._by_id.move_to_end(short)
         while len(self._by_id) > self._capacity:
@@ -64,6 +69,24 @@ class PayloadRegistry:
         if data.startswith(LONG_PAYLOAD_PREFIX):
             return self._by_id.get(data)
         return data
+
+    def unknown(self, data: str | None) -> bool:
+        """A short id this process has not seen (look it up before decoding)."""
+        return bool(data) and data.startswith(LONG_PAYLOAD_PREFIX) and data not in self._by_id  # type: ignore[union-attr]
+
+    def learn(self, short: str, payload: str) -> None:
+        self._by_id[short] = payload
+        while len(self._by_id) > self._capacity:
+            self._by_id.popitem(last=False)
+
+    def take_fresh(self) -> dict[str, str]:
+        """The pairs encoded since the last call (to be kept where other processes see them)."""
+        fresh, self._fresh = self._fresh, {}
+        return fresh
+
+    def give_back(self, pairs: dict[str, str]) -> None:
+        """Pairs that could not be kept: try again with the next reply."""
+        self._fresh.update(pairs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +140,8 @@ def update_to_incoming(
             return replace(base, text=command, kind=ContentKind.COMMAND)
         return replace(base, text=text, kind=ContentKind.TEXT)
     kind, text = _content_of(message)
-    return replace(base, text=text, kind=kind)
+    shared = message.contact.user_id if message.contact is not None else None
+    return replace(base, text=text, kind=kind, shared_user_id=str(shared) if shared else None)
 
 
 def _callback_to_incoming(

@@ -32,6 +32,25 @@ def chat_key(update: object) -> str | None:
     return None
 
 
+def raw_chat_key(data: object) -> str | None:
+    """`chat_key` read from the raw update (decoded JSON), before PTB builds its objects."""
+    if not isinstance(data, dict):
+        return None
+    sender = None
+    for value in data.values():
+        if not isinstance(value, dict):
+            continue
+        inner = value.get("message")
+        holder: dict[str, Any] = inner if isinstance(inner, dict) else value
+        chat = holder.get("chat")
+        if isinstance(chat, dict) and chat.get("id") is not None:
+            return str(chat["id"])
+        author = value.get("from")
+        if sender is None and isinstance(author, dict) and author.get("id") is not None:
+            sender = f"user:{author['id']}"
+    return sender
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(max(MAX_WAITING_TASKS, max_concurrent_updates))

@@ -14,7 +14,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.telegram.convert import CHANNEL, PayloadRegistry, render
+from bot.telegram.convert import CHANNEL, Chunk, PayloadRegistry, render
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, retry_after_seconds
 from bot.types import Outgoing, SendResult
 
@@ -34,28 +34,46 @@ class TelegramSender:
         self.registry = registry or PayloadRegistry()
         self._once = ReliableSender(RetryPolicy(max_attempts=1), give_up_level=logging.INFO)
 
+    def parts(self, message: Outgoing) -> list[Chunk]:
+        """The messages `message` goes out as (texts within 4,096 characters, then files)."""
+        return render(message, self.registry)
+
     async def send(self, recipient: str, message: Outgoing) -> SendResult:
-        chunks = render(message, self.registry)
+        chunks = self.parts(message)
         if not chunks:
             return SendResult("failed", reason="empty message")
-        message_id: str | None = None
+        result = SendResult("sent")
         for chunk in chunks:
-            box: dict[str, Any] = {}
+            result = await self.send_part(recipient, chunk)
+            if result.status != "sent":
+                return result
+        return result
 
-            async def action(text: str = chunk.text, markup: Any = chunk.markup,
-                             box: dict[str, Any] = box) -> None:
-                sent = await self.bot.send_message(chat_id=recipient, text=text,
-                                                   reply_markup=markup)
-                box["id"] = str(sent.message_id)
+    async def send_part(self, recipient: str, chunk: Chunk) -> SendResult:
+        """One Bot API call for one part; the outbox records each part's arrival."""
+        box: dict[str, Any] = {}
 
-            outcome = await self._once.call(recipient, action)
-            if outcome.status is SendStatus.BLOCKED:
-                self._once.unblock(recipient)  # the database remembers; they may come back
-                return SendResult("blocked", reason="blocked")
-            if outcome.status is not SendStatus.SENT:
-                return verdict(outcome.error)
-            message_id = box.get("id")
-        return SendResult("sent", message_id=message_id)
+        async def action() -> None:
+            attachment = chunk.attachment
+            if attachment is None:
+                sent = await self.bot.send_message(chat_id=recipient, text=chunk.text,
+                                                   reply_markup=chunk.markup)
+            elif attachment.kind == "photo":
+                sent = await self.bot.send_photo(chat_id=recipient, filename=attachment.filename,
+                                                 photo=attachment.data or attachment.url or b"")
+            else:
+                sent = await self.bot.send_document(
+                    chat_id=recipient, filename=attachment.filename,
+                    document=attachment.data or attachment.url or b"")
+            box["id"] = str(sent.message_id)
+
+        outcome = await self._once.call(recipient, action)
+        if outcome.status is SendStatus.BLOCKED:
+            self._once.unblock(recipient)  # the database remembers; they may come back
+            return SendResult("blocked", reason="blocked")
+        if outcome.status is not SendStatus.SENT:
+            return verdict(outcome.error)
+        return SendResult("sent", message_id=box.get("id"))
 
 
 def verdict(error: TelegramError | None) -> SendResult:

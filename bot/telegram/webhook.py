@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import Response
 
+from bot.intake import MAX_BODY, Webhook, answer, same_secret
 from bot.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_BODY = 1 << 20  # updates are a few KiB; anything near this is not from Telegram
+__all__ = ["MAX_BODY", "SECRET_HEADER", "TelegramWebhook"]
 
 
-class TelegramWebhook:
+class TelegramWebhook(Webhook):
     """POST /telegram/webhook: checks the secret, stores the update in the inbox, queues it and
-    answers 200 (503 when it could not be stored, so Telegram sends it again).
+    answers 200 (503 when it could not be stored, so Telegram sends it again; see
+    `bot.intake.Webhook`).
 
     Processing happens in PTB's update queue (the same path as polling), so a slow reply never
     makes Telegram time out and re-send the update. A body that is not a Telegram update is
@@ -36,9 +36,6 @@ class TelegramWebhook:
         self._secret = secret.encode("utf-8")
         self.started = False
 
-    def routes(self) -> list[BaseRoute]:
-        return [Route(self.path, self.receive, methods=["POST"])]
-
     async def start(self) -> None:
         await self.channel.start()
         self.started = True
@@ -48,33 +45,15 @@ class TelegramWebhook:
             self.started = False
             await self.channel.stop()
 
-    def status(self) -> str:
-        return "running" if self.started else "stopped"
+    def refuse_request(self, request: Request) -> Response | None:
+        if same_secret(request.headers.get(SECRET_HEADER, ""), self._secret):
+            return None
+        log.warning("telegram webhook: wrong or missing secret from %s", request.client)
+        return answer(403, "forbidden")
 
-    def _authorised(self, request: Request) -> bool:
-        given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
-        return hmac.compare_digest(given, self._secret)
+    def skipped(self) -> None:
+        self.channel.count_skipped()
 
-    async def receive(self, request: Request) -> Response:
-        if not self._authorised(request):
-            log.warning("telegram webhook: wrong or missing secret from %s", request.client)
-            return JSONResponse({"ok": False, "error": "forbidden"}, status_code=403)
-        if not self.started:
-            return JSONResponse({"ok": False, "error": "not ready"}, status_code=503)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
-        try:
-            data = json.loads(body)
-        except ValueError as error:  # not JSON (nor UTF-8): not from Telegram
-            log.warning("telegram webhook: body is not JSON (%s): %.200r", error, body)
-            self.channel.count_skipped()
-            return JSONResponse({"ok": False, "error": "malformed update"}, status_code=400)
-        try:
-            reading = await self.channel.feed(data)
-        except Exception:  # not stored in the inbox: Telegram must send it again
-            log.exception("telegram webhook: could not store the update")
-            return JSONResponse({"ok": False, "error": "try again"}, status_code=503)
-        if not reading.fits:  # logged with its id by feed(); Telegram shows the 400 in getWebhookInfo
-            return JSONResponse({"ok": False, "error": "malformed update"}, status_code=400)
-        return JSONResponse({"ok": True})
+    async def take(self, data: Any) -> str | None:
+        reading = await self.channel.feed(data)  # logged with its id by feed() when unfit
+        return None if reading.fits else ""

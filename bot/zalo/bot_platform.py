@@ -11,20 +11,24 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
 from bot import metrics
 from bot.chat_tasks import ChatTasks
+from bot.intake import InboxCore, digest_id, resume
 from bot.types import Incoming, Outgoing, SendResult
 from bot.zalo.client import ZaloBotClient, ZaloBotError
 from bot.zalo.convert import (
     BOT_CHANNEL,
     Message,
+    bot_update_id,
     bot_update_to_incoming,
     chat_key,
     numbered_messages,
+    numbered_plan,
 )
-from bot.zalo.delivery import RetryPolicy, Sleep, with_retries
+from bot.zalo.delivery import RetryPolicy, Sleep, deliver_plan, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +38,7 @@ APOLOGY = (
 )
 
 
-class Core(Protocol):
-    async def handle(self, incoming: Incoming) -> list[Outgoing]: ...
-
-    async def mark_user_inactive(self, channel: str, user_id: str) -> None: ...
+Core = InboxCore  # what the channel needs from the core (`bot.app.App`)
 
 
 def result_of(error: ZaloBotError) -> SendResult:
@@ -57,6 +58,10 @@ class ZaloBotSender:
 
     def __init__(self, client: ZaloBotClient) -> None:
         self.client = client
+
+    def parts(self, message: Outgoing) -> list[Message]:
+        """The platform calls `message` goes out as (the outbox records each one's arrival)."""
+        return numbered_messages([message], photos=True)
 
     async def send(self, recipient: str, message: Outgoing) -> SendResult:
         return await self.send_answer(recipient, [message])
@@ -103,44 +108,68 @@ class ZaloBotChannel:
         await self.tasks.drain()
         await self.client.aclose()
 
-    def submit(self, update: dict[str, Any]) -> None:
-        """Queue one update; the chat's earlier updates are handled first."""
-        key = chat_key(update)
-        self.tasks.submit(key, lambda: self.handle_update(update))
+    async def resume(self) -> None:
+        """At start: replies a previous run committed but did not send, then updates it stored
+        but did not handle."""
+        async def handle(update_id: str, raw: Any) -> None:
+            if isinstance(raw, dict):
+                self.submit(raw, update_id)
 
-    async def handle_update(self, update: dict[str, Any]) -> None:
+        await resume(self.core, BOT_CHANNEL, self._send_to, handle)
+
+    async def accept(self, update: dict[str, Any]) -> None:
+        """Store the update in the inbox (raises when it cannot: it must not be acknowledged),
+        then queue it."""
+        update_id = bot_update_id(update) or digest_id(update)
+        await self.core.receive(BOT_CHANNEL, [(update_id, update)])
+        self.submit(update, update_id)
+
+    def submit(self, update: dict[str, Any], update_id: str | None = None) -> None:
+        """Queue one stored update; the chat's earlier updates are handled first."""
+        key = update_id or bot_update_id(update) or digest_id(update)
+        self.tasks.submit(chat_key(update), lambda: self.handle_update(update, key))
+
+    async def handle_update(self, update: dict[str, Any], update_id: str | None = None) -> None:
+        """Answer one update exactly once: committed with its replies, which are sent after."""
+        update_id = update_id or bot_update_id(update) or digest_id(update)
         incoming = bot_update_to_incoming(update, self.bot_name)
         if incoming is None:
+            await self.core.ignored(BOT_CHANNEL, update_id)
             return
-        replies = await self._answer(incoming)
-        if replies:
-            await self.deliver(incoming, replies)
+        incoming = replace(incoming, update_id=update_id)
 
-    async def _answer(self, incoming: Incoming) -> list[Outgoing]:
-        """The core's answer; "typing" is shown when it takes longer than `typing_after`."""
-        task = asyncio.ensure_future(self.core.handle(incoming))
+        async def deliver(replies: list[Outgoing]) -> list[SendResult]:
+            return await self.send_replies(incoming.chat_id, incoming.user_id, replies)
+
+        task = asyncio.ensure_future(self.core.answer(incoming, deliver))
         done, _ = await asyncio.wait({task}, timeout=self.typing_after)
-        if not done:
+        if not done:  # a slow answer: show "typing" meanwhile
             try:
                 await self.client.send_chat_action(incoming.chat_id, "typing")
             except ZaloBotError as error:
                 log.debug("sendChatAction failed: %s", error)
-        return await task
+        await task
+
+    async def send_replies(self, chat: str, user_id: str,
+                           replies: list[Outgoing]) -> list[SendResult]:
+        """Send replies in order, one result per reply; a block marks the user inactive."""
+        results = await deliver_plan(numbered_plan(replies, photos=True), len(replies),
+                                     lambda part: self._send(chat, part), Message(APOLOGY))
+        if any(r.status == "blocked" for r in results):
+            await self._mark_inactive(user_id)
+        return results
+
+    async def _send_to(self, chat: str, replies: list[Outgoing]) -> list[SendResult]:
+        return await self.send_replies(chat, chat, replies)  # private chats: user = chat
 
     async def deliver(self, incoming: Incoming, replies: list[Outgoing]) -> SendResult:
-        chat = incoming.chat_id
-        parts = numbered_messages(replies, photos=True)
-        failed = False
-        for part in parts:
-            result = await self._send(chat, part)
-            if result.status == "blocked":
-                await self._mark_inactive(incoming.user_id)
-                return result
-            failed = failed or result.status != "sent"
-        if failed:
-            await self._send(chat, Message(APOLOGY))
-            return SendResult("failed")
-        return SendResult("sent")
+        """Send replies outside a turn (one result for all of them)."""
+        results = await self.send_replies(incoming.chat_id, incoming.user_id, replies)
+        blocked = next((r for r in results if r.status == "blocked"), None)
+        if blocked is not None:
+            return blocked
+        return SendResult("failed") if any(r.status != "sent" for r in results) else \
+            SendResult("sent")
 
     async def _send(self, chat: str, part: Message) -> SendResult:
         def attempt() -> Awaitable[SendResult]:
@@ -173,7 +202,25 @@ async def poll(channel: ZaloBotChannel, stop: asyncio.Event, timeout: int = 30) 
             continue
         failures = 0
         for update in updates:
-            channel.submit(update)
+            await _store(channel, update, stop)
+
+
+async def _store(channel: ZaloBotChannel, update: dict[str, Any], stop: asyncio.Event) -> None:
+    """getUpdates has no offset: an update it returned counts as delivered, so it is stored
+    before the next poll, and storing is tried again while the database refuses."""
+    attempt = 0
+    while True:
+        try:
+            await channel.accept(update)
+            return
+        except Exception:
+            attempt += 1
+            log.exception("zalo-bot: could not store update %s (attempt %d)",
+                          bot_update_id(update), attempt)
+        if stop.is_set():
+            log.error("zalo-bot: stopping with update %s not stored", bot_update_id(update))
+            return
+        await _wait(stop, channel.policy.backoff(attempt))
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

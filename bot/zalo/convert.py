@@ -6,6 +6,7 @@ fields may be missing or of the wrong type; what cannot be answered comes out as
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,6 +61,12 @@ def from_millis(value: object) -> datetime:
         return datetime.now(UTC)
 
 
+def bot_update_id(update: dict[str, Any]) -> str | None:
+    """The id of a Bot Platform update: its event and message id (None when it has none)."""
+    message_id = text_id(_dict(update.get("message")).get("message_id"))
+    return f"{_text(update.get('event_name'))[:60]}:{message_id}" if message_id else None
+
+
 def chat_key(update: dict[str, Any]) -> str:
     """The chat an update belongs to, for keeping one chat's updates in order."""
     message = _dict(update.get("message"))
@@ -103,13 +110,12 @@ def bot_update_to_incoming(update: dict[str, Any], bot_name: str = "") -> Incomi
         if addressed is None:
             return None
         text = addressed
-    message_id = text_id(message.get("message_id"))
     if kind is ContentKind.TEXT and text.lstrip().startswith("/"):
         kind = ContentKind.COMMAND
     return Incoming(
         channel=BOT_CHANNEL, chat_id=chat_id, user_id=user_id or chat_id, text=text,
         user_name=_text(sender.get("display_name")) or None, kind=kind,
-        update_id=f"{event}:{message_id}" if message_id else None,
+        update_id=bot_update_id(update),
         time=from_millis(message.get("date")), numbered=True,
     )
 
@@ -149,12 +155,12 @@ def oa_event(body: dict[str, Any], numbered: bool) -> OAEvent | None:
             return _ignored(name, "no follower id")
         if name == "unfollow":
             return OAEvent("unfollow", user)
-        return OAEvent("follow", user, _start(user, f"follow:{user}:{stamp}", when, numbered))
+        return OAEvent("follow", user, _start(user, event_key("follow", user, stamp), when, numbered))
     if name == "user_click_chatnow":
         user = text_id(body.get("user_id"))
         if not user:
             return _ignored(name, "no user id")
-        return OAEvent("message", user, _start(user, f"chatnow:{user}:{stamp}", when, numbered))
+        return OAEvent("message", user, _start(user, event_key("chatnow", user, stamp), when, numbered))
     user = text_id(_dict(body.get("sender")).get("id"))
     if not user:
         return _ignored(name, "no sender id")
@@ -162,7 +168,7 @@ def oa_event(body: dict[str, Any], numbered: bool) -> OAEvent | None:
         info = _dict(body.get("info"))
         incoming = Incoming(OA_CHANNEL, user, user, text=_text(info.get("phone")),
                             user_name=_text(info.get("name")) or None, kind=ContentKind.CONTACT,
-                            update_id=f"submit_info:{user}:{stamp}", time=when, numbered=numbered)
+                            update_id=event_key("submit_info", user, stamp), time=when, numbered=numbered)
         return OAEvent("message", user, incoming)
     message = _dict(body.get("message"))
     msg_id = text_id(message.get("msg_id"))
@@ -171,9 +177,30 @@ def oa_event(body: dict[str, Any], numbered: bool) -> OAEvent | None:
                                                        when, numbered))
     if name in OA_MEDIA:
         incoming = Incoming(OA_CHANNEL, user, user, kind=OA_MEDIA[name], time=when,
-                            update_id=msg_id or f"{name}:{user}:{stamp}", numbered=numbered)
+                            update_id=msg_id or event_key(name[:40], user, stamp), numbered=numbered)
         return OAEvent("message", user, incoming)
     return _ignored(name, "not handled")
+
+
+def event_id(body: object) -> str:
+    """The inbox id of an OA event: its message's id (or the one `oa_event` gives the event),
+    else a digest of the body, so the same event delivered again is stored and answered once."""
+    from bot.intake import digest_id
+
+    if isinstance(body, dict):
+        found = oa_event(body, numbered=False)
+        if found is not None and found.incoming is not None and found.incoming.update_id:
+            return str(found.incoming.update_id)
+        if found is not None and found.action == "unfollow":
+            return event_key("unfollow", found.user_id, text_id(body.get("timestamp")))
+    return digest_id(body)
+
+
+def event_key(kind: str, user: str, stamp: str) -> str:
+    """The id of an OA event that has no message id: the same event gets the same id, and the
+    id does not carry the user's Zalo id (ids outlive an erasure, as processed-update records)."""
+    digest = hashlib.sha256(f"{user}:{stamp}".encode("utf-8", "replace")).hexdigest()[:24]
+    return f"{kind}:{digest}"
 
 
 def _text_incoming(user: str, text: str, msg_id: str, when: datetime,
@@ -212,20 +239,36 @@ class Message:
 def numbered_messages(replies: list[Outgoing], photos: bool) -> list[Message]:
     """An answer as texts with numbered choices, each within 2000 characters; then attachments
     (photos by URL where the channel takes them, otherwise a link)."""
-    out = [Message(part) for text in numbered_texts(replies, hint=True)
-           for part in split_text(text, MAX_TEXT)]
-    return out + [attachment_message(a, photos) for r in replies for a in r.attachments]
+    return [message for _, message in numbered_plan(replies, photos)]
+
+
+def numbered_plan(replies: list[Outgoing], photos: bool) -> list[tuple[int, Message]]:
+    """`numbered_messages`, each part with the index of the reply it belongs to (a reply is
+    delivered when all its parts are)."""
+    texts = iter(numbered_texts(replies, hint=True))
+    out: list[tuple[int, Message]] = []
+    for index, reply in enumerate(replies):
+        if reply.text.strip() or reply.link or reply.buttons:  # the replies numbered_texts keeps
+            out += [(index, Message(part)) for part in split_text(next(texts), MAX_TEXT)]
+    return out + [(index, attachment_message(a, photos)) for index, reply in enumerate(replies)
+                  for a in reply.attachments]
 
 
 def template_messages(replies: list[Outgoing]) -> list[Message]:
     """An answer for an OA with query buttons: each reply's buttons on its last part."""
-    out: list[Message] = []
-    for reply in replies:
+    return [message for _, message in template_plan(replies)]
+
+
+def template_plan(replies: list[Outgoing]) -> list[tuple[int, Message]]:
+    """`template_messages`, each part with the index of its reply."""
+    out: list[tuple[int, Message]] = []
+    for index, reply in enumerate(replies):
         text = "\n".join(x for x in (reply.text.strip(), reply.link or "") if x)
         parts = split_text(text or "Mời anh/chị chọn:", MAX_TEXT)
         buttons = tuple((b.label, BUTTON_PREFIX + b.payload) for b in reply.buttons)
-        out += [Message(p) for p in parts[:-1]] + [Message(parts[-1], buttons=buttons)]
-        out += [attachment_message(a, photos=False) for a in reply.attachments]
+        out += [(index, Message(p)) for p in parts[:-1]]
+        out.append((index, Message(parts[-1], buttons=buttons)))
+        out += [(index, attachment_message(a, photos=False)) for a in reply.attachments]
     return out
 
 

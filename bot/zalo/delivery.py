@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.types import SendResult
+from bot.zalo.convert import Message
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +45,25 @@ async def with_retries(attempt: Callable[[], Awaitable[SendResult]], policy: Ret
             return SendResult("failed", reason=result.reason or "retries exhausted")
         log.info("retrying %s in %.2fs: %s", what, wait, result.reason)
         await sleep(wait)
+
+
+async def deliver_plan(plan: Sequence[tuple[int, Message]], count: int,
+                       send: Callable[[Message], Awaitable[SendResult]],
+                       apology: Message) -> list[SendResult]:
+    """Send an answer's parts in order; one result per reply (sent when all its parts were).
+
+    At a block the rest is not tried (those replies are "blocked"); when a part failed, the
+    user gets `apology` once at the end, so they know something is missing.
+    """
+    results = [SendResult("sent") for _ in range(count)]
+    for index, part in plan:
+        result = await send(part)
+        if result.status == "blocked":
+            results[index:] = [SendResult("blocked", reason=result.reason)
+                               for _ in results[index:]]
+            return results
+        if result.status != "sent" or results[index].status == "sent" and result.message_id:
+            results[index] = result
+    if any(r.status != "sent" for r in results):
+        await send(apology)
+    return results

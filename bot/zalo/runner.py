@@ -33,6 +33,7 @@ async def start_polling(channel: ZaloBotChannel, api_url: str) -> None:
         await channel.client.delete_webhook()
     except ZaloBotError as error:
         log.info("deleteWebhook: %s", error)
+    await channel.resume()  # what a previous run left, before new updates
 
 
 async def run_polling(settings: Settings, stop: asyncio.Event | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
@@ -12,10 +13,10 @@ from bot.zalo.client import ZaloBotClient, ZaloBotError
 from bot.zalo.convert import OA_CHANNEL
 from bot.zalo.delivery import RetryPolicy
 from bot.zalo.errors import ZaloConfigError, missing
-from bot.zalo.oa import ZaloOAChannel, ZaloOAClient, ZaloOASender
+from bot.zalo.oa import PROMOTION, ZaloOAChannel, ZaloOAClient, ZaloOASender
 from bot.zalo.tokens import TokenCipher, TokenKeeper, ZaloOAuth
 from storage.db import Database
-from storage.repos import followers
+from storage.repos import followers, outbox
 
 BOT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_:-]{5,200}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{8,256}$")
@@ -122,8 +123,33 @@ def oa_sender(settings: Settings, db: Database) -> ZaloOASender:
 
 
 def oa_outbox_sender(settings: Settings, db: Database) -> ChannelSender:
-    """The OA's sender for the outbox (its token pair shared with the webhook's processes)."""
-    return oa_sender(settings, db)
+    """The OA's sender for the outbox (its token pair shared with the webhook's processes);
+    with KETNOI_ZALO_OA_PROMOTION, followers outside the window get promotions."""
+    sender = oa_sender(settings, db)
+    if settings.zalo_oa_promotion:
+        sender.promotions = OutboxPromotions(db)
+    return sender
+
+
+class OutboxPromotions:
+    """Promotions sent, as the outbox recorded them (rows sent with the reason "promotion"),
+    and this process's own whose outcome may not be committed yet."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._recent: dict[str, datetime] = {}
+
+    async def sent_since(self, user_id: str, since: datetime) -> bool:
+        recent = self._recent.get(user_id)
+        if recent is not None and recent >= since:
+            return True
+        return await outbox.sent_with_reason_since(self.db, OA_CHANNEL, user_id, PROMOTION,
+                                                   since)
+
+    def note(self, user_id: str, at: datetime) -> None:
+        if len(self._recent) > 100_000:  # a day's worth is all that matters
+            self._recent.clear()
+        self._recent[user_id] = at
 
 
 def oa_channel(settings: Settings, core: Any) -> ZaloOAChannel:

@@ -1,21 +1,21 @@
 """The Zalo webhook endpoints of `ketnoi serve`: `POST /zalo-bot/webhook`, `POST /zalo-oa/webhook`.
 
-Both answer at once and handle the event afterwards (per chat, in order), so a slow answer never
-makes Zalo time out and deliver again; a redelivered event is answered once (the core dedupes).
+Both store the event in the inbox, answer at once and handle it afterwards (per chat, in order),
+so a slow answer never makes Zalo time out and deliver again, and an event Zalo was told arrived
+is never only in this process's memory (see `bot.intake`); a redelivered event is answered once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import Response
 
+from bot.intake import MAX_BODY, BodyTooLarge, Webhook, answer, read_body, same_secret
 from bot.zalo.bot_platform import ZaloBotChannel
 from bot.zalo.client import ZaloBotError
 from bot.zalo.convert import unwrap
@@ -26,30 +26,8 @@ log = logging.getLogger(__name__)
 
 BOT_SECRET_HEADER = "X-Bot-Api-Secret-Token"
 OA_SIGNATURE_HEADER = "X-ZEvent-Signature"
-MAX_BODY = 1 << 20  # events are a few KiB; anything near this is not from Zalo
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The body, refused past `limit` without reading it all into memory."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _answer(status: int, error: str | None = None) -> JSONResponse:
-    return JSONResponse({"ok": error is None, **({"error": error} if error else {})},
-                        status_code=status)
+__all__ = ["BOT_SECRET_HEADER", "MAX_BODY", "OA_SIGNATURE_HEADER", "BodyTooLarge",
+           "ZaloBotWebhook", "ZaloOAWebhook", "oa_signature", "read_body"]
 
 
 def oa_signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
@@ -58,7 +36,7 @@ def oa_signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> s
     return "mac=" + hashlib.sha256(raw).hexdigest()
 
 
-class ZaloBotWebhook:
+class ZaloBotWebhook(Webhook):
     name = "zalo-bot"
     path = "/zalo-bot/webhook"
 
@@ -67,15 +45,14 @@ class ZaloBotWebhook:
         self._secret = secret.encode("utf-8")
         self.started = False
 
-    def routes(self) -> list[BaseRoute]:
-        return [Route(self.path, self.receive, methods=["POST"])]
-
     async def start(self) -> None:
-        """getMe: a refused token stops `ketnoi serve` with a clear message."""
+        """getMe (a refused token stops `ketnoi serve` with a clear message), then what a
+        previous run left in the inbox."""
         try:
             await self.channel.start()
         except ZaloBotError as error:
             raise bot_error(self.channel.client.api_url, error) from None
+        await self.channel.resume()
         self.started = True
 
     async def stop(self) -> None:
@@ -83,34 +60,21 @@ class ZaloBotWebhook:
             self.started = False
             await self.channel.stop()
 
-    def status(self) -> str:
-        return "running" if self.started else "stopped"
+    def refuse_request(self, request: Request) -> Response | None:
+        if same_secret(request.headers.get(BOT_SECRET_HEADER, ""), self._secret):
+            return None
+        log.warning("zalo-bot webhook: wrong or missing secret from %s", request.client)
+        return answer(403, "forbidden")
 
-    async def receive(self, request: Request) -> Response:
-        given = request.headers.get(BOT_SECRET_HEADER, "").encode("utf-8")
-        if not hmac.compare_digest(given, self._secret):
-            log.warning("zalo-bot webhook: wrong or missing secret from %s", request.client)
-            return _answer(403, "forbidden")
-        if not self.started:
-            return _answer(503, "not ready")
-        try:
-            body = await read_body(request)
-        except BodyTooLarge:
-            log.warning("zalo-bot webhook: body over %d bytes refused", MAX_BODY)
-            return _answer(413, "too large")
-        try:
-            update = unwrap(json.loads(body))
-        except ValueError:
-            log.warning("zalo-bot webhook: malformed JSON refused: %.200r", body)
-            return _answer(400, "malformed JSON")
+    async def take(self, data: Any) -> str | None:
+        update = unwrap(data)
         if update is None:
-            log.warning("zalo-bot webhook: not an update, ignored: %.200r", body)
-            return _answer(400, "not an update")
-        self.channel.submit(update)
-        return _answer(200)
+            return "not an update"
+        await self.channel.accept(update)
+        return None
 
 
-class ZaloOAWebhook:
+class ZaloOAWebhook(Webhook):
     name = "zalo-oa"
     path = "/zalo-oa/webhook"
 
@@ -120,10 +84,8 @@ class ZaloOAWebhook:
         self._secret_key = secret_key
         self.started = False
 
-    def routes(self) -> list[BaseRoute]:
-        return [Route(self.path, self.receive, methods=["POST"])]
-
     async def start(self) -> None:
+        await self.channel.resume()
         self.started = True
 
     async def stop(self) -> None:
@@ -131,8 +93,17 @@ class ZaloOAWebhook:
             self.started = False
             await self.channel.stop()
 
-    def status(self) -> str:
-        return "running" if self.started else "stopped"
+    def refuse_request(self, request: Request) -> Response | None:
+        if request.headers.get(OA_SIGNATURE_HEADER):
+            return None
+        log.warning("zalo-oa webhook: unsigned request from %s refused", request.client)
+        return answer(401, "unsigned")
+
+    def refuse_body(self, request: Request, body: bytes, data: Any) -> Response | None:
+        if isinstance(data, dict) and self._signed(request, body, data):
+            return None
+        log.warning("zalo-oa webhook: wrong signature from %s refused", request.client)
+        return answer(401, "bad signature")
 
     def _signed(self, request: Request, body: bytes, event: dict[str, Any]) -> bool:
         given = request.headers.get(OA_SIGNATURE_HEADER, "").strip().encode("utf-8")
@@ -142,24 +113,6 @@ class ZaloOAWebhook:
         expected = oa_signature(self.app_id, body, str(timestamp), self._secret_key)
         return hmac.compare_digest(given, expected.encode("utf-8"))
 
-    async def receive(self, request: Request) -> Response:
-        if not request.headers.get(OA_SIGNATURE_HEADER):
-            log.warning("zalo-oa webhook: unsigned request from %s refused", request.client)
-            return _answer(401, "unsigned")
-        try:
-            body = await read_body(request)
-        except BodyTooLarge:
-            log.warning("zalo-oa webhook: body over %d bytes refused", MAX_BODY)
-            return _answer(413, "too large")
-        try:
-            event = json.loads(body)
-        except ValueError:
-            log.warning("zalo-oa webhook: malformed JSON refused: %.200r", body)
-            return _answer(400, "malformed JSON")
-        if not isinstance(event, dict) or not self._signed(request, body, event):
-            log.warning("zalo-oa webhook: wrong signature from %s refused", request.client)
-            return _answer(401, "bad signature")
-        if not self.started:
-            return _answer(503, "not ready")
-        self.channel.submit(event)
-        return _answer(200)
+    async def take(self, data: Any) -> str | None:
+        await self.channel.accept(data)
+        return None

@@ -45,6 +45,7 @@ def _gate(handler: StaffHandler, *, admin: bool) -> Handler:
         await handler(ctx, member)
 
     gated.staff_only = True  # type: ignore[attr-defined]  # lets tests find every gated handler
+    gated.admin_only = admin  # type: ignore[attr-defined]
     return gated
 
 
@@ -60,3 +61,7 @@ def admin_only(handler: StaffHandler) -> Handler:
 
 def is_gated(handler: Handler) -> bool:
     return bool(getattr(handler, "staff_only", False))
+
+
+def is_admin_only(handler: Handler) -> bool:
+    return bool(getattr(handler, "admin_only", False))

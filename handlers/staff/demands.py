@@ -88,6 +88,8 @@ async def list_demands(ctx: Context, member: StaffMember) -> None:
 async def _demand(ctx: Context, member: StaffMember, raw: str) -> DemandCard | None:
     """The demand of a button, if it exists and is the member's to see; else say why."""
     try:
+        if len(raw) > 9:  # ids fit an INTEGER column
+            raise ValueError(raw)
         found = await pipeline.card(ctx.db, int(raw))
     except (ValueError, StorageError):
         ctx.say("Dạ, em không tìm thấy yêu cầu này (có thể đã bị xoá). Anh/chị xem danh sách "
@@ -102,7 +104,9 @@ async def _demand(ctx: Context, member: StaffMember, raw: str) -> DemandCard | N
 
 
 def show_card(ctx: Context, found: DemandCard, head: str = "") -> None:
-    ctx.say((head + "\n\n" if head else "") + card_text(found, local_tz(ctx)), next_steps(found))
+    intros = [("Giới thiệu chuyên gia", f"gt:dm:{found.id}")] if found.type == "find_expert" else []
+    ctx.say((head + "\n\n" if head else "") + card_text(found, local_tz(ctx)),
+            [*next_steps(found), *intros])
 
 
 async def _step(ctx: Context, step: Awaitable[DemandCard], done: str) -> None:
@@ -133,11 +137,16 @@ async def on_move(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]) 
 
 
 def _ref(raw: str) -> tuple[list[int], list[int]]:
-    """"t5" → a technology, "e3" → an expert, "all" handled by the caller."""
-    kind, number = raw[:1], raw[1:]
-    if kind not in ("t", "e") or not number.isdigit():
-        raise ValueError(raw)
-    return ([int(number)], []) if kind == "t" else ([], [int(number)])
+    """"t5" → a technology, "e3" → an expert, "t5.t9.e3" → several; "all" handled by the
+    caller."""
+    techs: list[int] = []
+    experts: list[int] = []
+    for part in raw.split(".")[:8]:
+        kind, number = part[:1], part[1:]
+        if kind not in ("t", "e") or not number.isdecimal() or len(number) > 9:
+            raise ValueError(raw)
+        (techs if kind == "t" else experts).append(int(number))
+    return techs, experts
 
 
 async def on_propose(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]) -> None:
@@ -146,9 +155,10 @@ async def on_propose(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str
                    for s in d.matches]
         if d.matches:
             choices.insert(0, ("Đề xuất tất cả gợi ý", f"nc:prop:{d.id}:all"))
-        ctx.say(f"Anh/chị đề xuất gì cho yêu cầu số {d.id}? (Chọn từ các gợi ý; cần đề xuất "
-                f"khác thì dùng lệnh: ketnoi demands status {d.id} proposed --note ...)",
-                choices or [("Quay lại", f"nc:card:{d.id}")])
+        ctx.say(f"Anh/chị đề xuất gì cho yêu cầu số {d.id}? Chọn từ các gợi ý, hoặc tìm trong "
+                "danh mục bằng từ khoá khác:",
+                [*choices, ("Tìm công nghệ/chuyên gia khác", f"nc:find:{d.id}"),
+                 ("Quay lại", f"nc:card:{d.id}")])
         return
     picked = d.matches if rest[0] == "all" else None
     techs, experts = ([s.id for s in picked if s.kind == "technology"],
@@ -156,6 +166,28 @@ async def on_propose(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str
     await _step(ctx, pipeline.change(ctx.db, d.id, "proposed", actor(m), technology_ids=techs,
                                      expert_ids=experts, tell=user_update),
                 "Dạ, đã gửi đề xuất cho doanh nghiệp.")
+
+
+async def on_find(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]) -> None:
+    await ctx.start_form(SEARCH_FORM.name, {"demand": d.id})
+
+
+async def show_found(ctx: Context, d: DemandCard, query: str) -> None:
+    """The catalog's technologies and experts for the staff member's keywords, to propose."""
+    search = ctx.services.search
+    hits = [*await search.technologies(ctx.db, query, k=5),
+            *await search.experts(ctx.db, query, k=3)]
+    again = ("Tìm lại", f"nc:find:{d.id}")
+    if not hits:
+        ctx.say(f"Dạ, em không tìm thấy công nghệ hay chuyên gia nào cho “{query[:60]}”. "
+                "Anh/chị thử từ khoá khác ạ.", [again, ("Quay lại", f"nc:card:{d.id}")])
+        return
+    refs = [f"{h.kind[0]}{h.id}" for h in hits]
+    lines = [f"{i}. {'Chuyên gia' if h.kind == 'expert' else 'Công nghệ'}: {h.title}"
+             for i, h in enumerate(hits, 1)]
+    ctx.say(f"Kết quả cho “{query[:60]}” (yêu cầu số {d.id}):\n" + "\n".join(lines),
+            [*((f"Đề xuất: {h.title[:40]}", f"nc:prop:{d.id}:{h.kind[0]}{h.id}") for h in hits),
+             ("Đề xuất tất cả kết quả", f"nc:prop:{d.id}:{'.'.join(refs[:5])}"), again])
 
 
 async def on_connect(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]) -> None:
@@ -189,8 +221,8 @@ async def on_reopen(ctx: Context, m: StaffMember, d: DemandCard, rest: list[str]
 
 Action = Callable[[Context, StaffMember, DemandCard, list[str]], Awaitable[None]]
 ACTIONS: dict[str, Action] = {"card": on_card, "take": on_take, "move": on_move,
-                              "prop": on_propose, "conn": on_connect, "close": on_close,
-                              "reopen": on_reopen}
+                              "prop": on_propose, "find": on_find, "conn": on_connect,
+                              "close": on_close, "reopen": on_reopen}
 
 
 @router.button("nc")
@@ -216,7 +248,7 @@ async def on_button(ctx: Context, member: StaffMember) -> None:
 
 async def _list_page(ctx: Context, member: StaffMember, rest: list[str]) -> None:
     status = rest[0] if rest and rest[0] in STATUS_NAMES else None
-    page = int(rest[1]) if len(rest) > 1 and rest[1].isdigit() else 0
+    page = int(rest[1]) if len(rest) > 1 and rest[1].isdecimal() else 0
     sector = rest[2] if len(rest) > 2 and rest[2] else None
     await show_list(ctx, member, status, sector, min(page, 1000))
 
@@ -240,4 +272,24 @@ CLOSE_FORM = router.form(Form(
     name="demand_close", title="việc đóng yêu cầu", confirm=False, on_done=_close,
     slots=(Slot("note", "Ghi chú", "Anh/chị ghi chú ngắn về kết quả (hoặc bấm Bỏ qua) ạ.",
                 parsers.short_text, required=False, switchable=False),),
+))
+
+
+# --- proposing from a search: the keywords, then the results as buttons ------------------------
+async def _search(ctx: Context, values: dict[str, Any]) -> None:
+    ctx.state.clear_form()
+    member = await current_member(ctx)
+    if member is None:  # removed while the form was open
+        ctx.say("Dạ, tài khoản này không còn là cán bộ ạ.", main_menu())
+        return
+    found = await _demand(ctx, member, str(values.get("demand")))
+    if found is not None:
+        await show_found(ctx, found, values["query"])
+
+
+SEARCH_FORM = router.form(Form(
+    name="demand_propose_search", title="việc tìm đề xuất", confirm=False, on_done=_search,
+    slots=(Slot("query", "Từ khoá", "Anh/chị gõ từ khoá tìm công nghệ hoặc chuyên gia (ví dụ: "
+                "“sấy bơm nhiệt nông sản”) ạ.", parsers.short_text, switchable=False,
+                recap=False),),
 ))

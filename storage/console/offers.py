@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from nlu.taxonomy import PROVINCE_BY_ID, SECTOR_BY_ID
 from storage.console.paging import Page, count, window
 from storage.db import Database
-from storage.models import Technology, User
+from storage.models import ConnectionPoint, Technology, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +42,28 @@ class OfferRow:
         return found.name if found else ""
 
 
-async def pending(db: Database, number: int) -> Page[OfferRow]:
+async def pending(db: Database, number: int, point: str | None = None) -> Page[OfferRow]:
+    """The queue; with `point` (a connection point's code), only the offers that point reviews:
+    those from its provinces and those whose point is unknown (no province, or one no point
+    serves), as in chat (`handlers.staff.offers.reviews`)."""
     stmt = (select(Technology, User.channel, User.external_id, User.display_name)
             .outerjoin(User, User.id == Technology.submitted_by_id)
             .where(Technology.status == "pending_review").order_by(Technology.id))
     async with db.session() as s:
+        if point is not None:
+            stmt = stmt.where(await _reviewed_by(s, point))
         total = await count(s, stmt)
         rows = (await s.execute(window(stmt, number))).all()
     return Page([OfferRow(t.id, t.code, t.title, t.summary or "", t.provider or "", t.sector,
                           t.province, t.created_at,
                           f"{channel}:{external}" if channel else None, name)
                  for t, channel, external, name in rows], total, number)
+
+
+async def _reviewed_by(session: Any, point: str) -> Any:
+    """The condition "this point reviews the offer", on the offer's province or its offerer's."""
+    points = (await session.execute(select(ConnectionPoint))).scalars().all()
+    own = [p for q in points if q.code == point for p in (q.provinces or [])]
+    served = [p for q in points for p in (q.provinces or [])]
+    province = func.coalesce(Technology.province, User.province)
+    return or_(province.is_(None), province.in_(own), province.not_in(served))

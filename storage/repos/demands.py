@@ -15,7 +15,6 @@ from storage.models import (
     ConnectionPoint,
     Demand,
     DemandStatusChange,
-    Expert,
     Technology,
     User,
 )
@@ -256,6 +255,10 @@ async def submit(db: Database, user: User, draft: Demand, contact: dict[str, Any
         point = await assign_connection_point(s, demand)
         await attach_matches(s, demand, technology_ids, expert_ids)
         await users.remember_contact(db, user.id, **contact)
+        if demand.type == "find_expert":  # staff introduce an expert: the request waits for them
+            from storage.repos import introductions
+
+            await introductions.open_for_demand(s, demand)
         if alert is not None:
             await pipeline.alert_staff(s, demand, alert)
         return demand, point
@@ -292,17 +295,3 @@ async def like_technology(db: Database, user: User, demand_id: int,
             return None
         await add_interest(s, demand, tech.id)
         return tech
-
-
-async def ask_for_expert(db: Database, user: User, demand_id: int,
-                         expert_id: int) -> Expert | None:
-    """Note that the user wants to meet an expert shown for their demand; None when stale."""
-    from storage.repos import catalog
-
-    async with db.transaction() as s:
-        demand = await of_user_in(s, demand_id, user.id)
-        found = await catalog.get_expert(s, expert_id)
-        if demand is None or found is None:
-            return None
-        await add_expert_interest(s, demand, found.id)
-        return found

@@ -20,14 +20,17 @@ from storage.models import InboxUpdate
 from storage.sqltypes import utcnow
 
 
-async def store(db: Database, channel: str, updates: Sequence[tuple[str, Any]]) -> None:
-    """Keep (update id, raw JSON) pairs; one already stored is left as it is."""
+async def store(db: Database, channel: str, updates: Sequence[tuple[str, Any]],
+                chats: Sequence[str | None] | None = None) -> None:
+    """Keep (update id, raw JSON) pairs, with each one's chat when known (`chats`, same order);
+    one already stored is left as it is."""
     if not updates:
         return
     now = utcnow()
+    chat_ids = list(chats) if chats is not None else [None] * len(updates)
     rows = {str(update_id): {"channel": channel, "update_id": str(update_id), "raw": raw,
-                             "status": "new", "received_at": now}
-            for update_id, raw in updates}
+                             "status": "new", "received_at": now, "chat_id": chat}
+            for (update_id, raw), chat in zip(updates, chat_ids, strict=True)}
     dialect_insert: Any = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
     stmt = dialect_insert(InboxUpdate).on_conflict_do_nothing(
         index_elements=["channel", "update_id"])
@@ -35,13 +38,35 @@ async def store(db: Database, channel: str, updates: Sequence[tuple[str, Any]]) 
         await s.execute(stmt, list(rows.values()))
 
 
-async def unhandled(db: Database, channel: str, *, limit: int = 10_000) -> list[tuple[str, Any]]:
-    """Stored updates of `channel` not handled yet, oldest first: (update id, raw JSON)."""
+async def unhandled(db: Database, channel: str, *, limit: int = 10_000,
+                    received_before: datetime | None = None) -> list[tuple[str, Any]]:
+    """Stored updates of `channel` not handled yet (received before `received_before` when
+    given), oldest first: (update id, raw JSON)."""
     stmt = (select(InboxUpdate.update_id, InboxUpdate.raw)
             .where(InboxUpdate.status == "new", InboxUpdate.channel == channel)
             .order_by(InboxUpdate.id).limit(limit))
+    if received_before is not None:
+        stmt = stmt.where(InboxUpdate.received_at < received_before)
     async with db.session() as s:
         return [(row.update_id, row.raw) for row in await s.execute(stmt)]
+
+
+async def earlier(db: Database, channel: str, chat_id: str, update_id: str
+                  ) -> list[tuple[str, Any]]:
+    """The chat's stored updates not handled yet that come before `update_id` (in update-id
+    order: numeric ids compare as numbers), oldest first: (update id, raw JSON)."""
+    stmt = (select(InboxUpdate.update_id, InboxUpdate.raw)
+            .where(InboxUpdate.channel == channel, InboxUpdate.chat_id == chat_id,
+                   InboxUpdate.status == "new", InboxUpdate.update_id != str(update_id)))
+    async with db.session() as s:
+        rows = [(row.update_id, row.raw) for row in await s.execute(stmt)]
+    mine = _order(str(update_id))
+    return sorted((row for row in rows if _order(row[0]) < mine), key=lambda row: _order(row[0]))
+
+
+def _order(update_id: str) -> tuple[int, str]:
+    # Telegram's ids grow by one per update; a longer string of digits is a later id.
+    return (len(update_id), update_id) if update_id.isdigit() else (1 << 30, update_id)
 
 
 async def backlog(db: Database) -> int:

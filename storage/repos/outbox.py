@@ -6,7 +6,15 @@ due rows of one channel in priority order (`claim`: `FOR UPDATE SKIP LOCKED` on 
 SQLite the single UPDATE ... RETURNING is atomic, one writer at a time), sends them, and records
 each outcome (`mark_sent` / `mark_failed` / `mark_skipped` / `retry_later`), only while it still
 holds the row's lease. A claim whose lease expired goes back to pending (`reclaim_expired`).
-`storage.repos.sender_leases` keeps one active sender per bot token.
+
+Before each request the sender commits an attempt (status "sending", `Outcome(..., "sending")`),
+and its outcome right after. A row found "sending" after its sender died was interrupted during
+the request: nobody can tell whether it arrived (the chat platforms have no idempotency key), so
+news becomes "unknown" (reported, never sent twice) and a reply goes back to pending (a user
+waiting for an answer gets it at least once). A long message goes in parts: `parts_sent` counts
+those that arrived, and a resumed send starts at the next one.
+`storage.repos.sender_leases` keeps one active sender per bot token; outcomes are applied by
+`storage.repos.outbox_outcomes` (its names are importable from here too).
 
 Replies (kind "reply", first in line): the core enqueues them in the transaction of the turn
 that produced them with `not_before` a few seconds ahead, sends them at once after the commit
@@ -21,12 +29,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import OutboxMessage, User
+from storage.models import OutboxMessage
+from storage.repos.outbox_outcomes import (  # noqa: F401  (this module's names, as before)
+    HELD,
+    Outcome,
+    mark_blocked,
+    mark_failed,
+    mark_sent,
+    mark_skipped,
+    no_longer_mine,
+    record,
+    retry_later,
+    sent_with_reason_since,
+)
 from storage.sqltypes import utcnow
 
 # Lower goes first: a user waiting for an answer before staff, staff before bulk news.
@@ -74,6 +94,7 @@ class Claimed:
     attempts: int
     user_id: int | None
     broadcast_id: int | None
+    parts_sent: int = 0
 
 
 @dataclass(slots=True)
@@ -84,16 +105,19 @@ class Counts:
     pending: int = 0  # pending or claimed
     failed: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    unknown: int = 0  # the sender died during the request: may or may not have arrived
 
     @property
     def total(self) -> int:
-        return self.sent + self.pending + sum(self.failed.values()) + sum(self.skipped.values())
+        return (self.sent + self.pending + self.unknown + sum(self.failed.values())
+                + sum(self.skipped.values()))
 
 
 def _row(env: Envelope, now: datetime) -> dict[str, Any]:
     return {"kind": env.kind, "priority": PRIORITY.get(env.kind, 100) if env.priority is None
             else env.priority, "channel": env.channel, "recipient": str(env.recipient),
             "user_id": env.user_id, "payload": env.payload, "status": "pending", "attempts": 0,
+            "parts_sent": 0,
             "not_before": env.not_before or now, "broadcast_id": env.broadcast_id,
             "dedupe_key": env.dedupe_key, "created_at": now}
 
@@ -147,7 +171,7 @@ async def post(db: Database, envelopes: Iterable[Envelope]) -> int:
 
 def _claimed(row: Any) -> Claimed:
     return Claimed(row.id, row.kind, row.channel, row.recipient, row.payload, row.attempts,
-                   row.user_id, row.broadcast_id)
+                   row.user_id, row.broadcast_id, row.parts_sent)
 
 
 async def claim(
@@ -167,117 +191,12 @@ async def claim(
                     attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.channel,
                        OutboxMessage.recipient, OutboxMessage.payload, OutboxMessage.attempts,
-                       OutboxMessage.user_id, OutboxMessage.broadcast_id)
+                       OutboxMessage.user_id, OutboxMessage.broadcast_id,
+                       OutboxMessage.parts_sent)
             .execution_options(synchronize_session=False))
     async with db.transaction() as s:
         rows = (await s.execute(stmt)).all()
     return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
-
-
-def _mine(row_id: int, owner: str) -> Any:
-    return and_(OutboxMessage.id == row_id, OutboxMessage.status == "claimed",
-                OutboxMessage.lease_owner == owner)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What became of one claimed row: sent | failed | skipped | retry | blocked."""
-
-    row_id: int
-    status: str
-    message_id: str | None = None
-    reason: str | None = None
-    not_before: datetime | None = None  # retry: when to try again
-    count_attempt: bool = True  # retry: False when the row was only put off (chat pacing)
-    channel: str = ""  # blocked: whose other messages to skip
-    recipient: str = ""
-
-
-_RELEASED = {"lease_owner": None, "lease_expires_at": None}
-
-
-async def _apply(session: AsyncSession, owner: str, o: Outcome, now: datetime) -> bool:
-    if o.status == "sent":
-        # The truth wins: a row cancelled, skipped or reclaimed while its message was in flight
-        # is recorded as sent too, so nobody sends it again.
-        where: Any = and_(OutboxMessage.id == o.row_id, OutboxMessage.status != "sent")
-        values: dict[str, Any] = {"status": "sent", "message_id": o.message_id, "sent_at": now,
-                                  "reason": None}
-    elif o.status == "retry":
-        where, values = _mine(o.row_id, owner), {"status": "pending", "reason": o.reason,
-                                                  "not_before": o.not_before or now}
-        if not o.count_attempt:
-            values["attempts"] = OutboxMessage.attempts - 1
-    else:
-        where = _mine(o.row_id, owner)
-        values = {"status": "failed" if o.status in ("failed", "blocked") else "skipped",
-                  "reason": ("blocked" if o.status == "blocked" else o.reason or o.status)[:300]}
-    result = await session.execute(update(OutboxMessage).where(where)
-                                   .values(**values, **_RELEASED)
-                                   .execution_options(synchronize_session=False))
-    if o.status == "blocked":
-        await _blocked(session, o.channel, o.recipient, now)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def _blocked(session: AsyncSession, channel: str, recipient: str, now: datetime) -> None:
-    """The recipient blocked the bot: skip their other messages, mark the user inactive (no
-    news until they write again)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.recipient == recipient,
-               OutboxMessage.status.in_(("pending", "claimed")))
-        .values(status="skipped", reason="blocked", **_RELEASED)
-        .execution_options(synchronize_session=False))
-    await session.execute(
-        update(User).where(User.channel == channel, User.external_id == recipient)
-        .values(active=False, updated_at=now).execution_options(synchronize_session=False))
-
-
-async def record(db: Database, owner: str, outcomes: Sequence[Outcome]) -> list[bool]:
-    """Record several outcomes in one transaction (the sender's group commit). Except "sent",
-    an outcome counts only while `owner` still holds the row; each flag says if it counted."""
-    now = utcnow()
-    async with db.transaction() as s:
-        return [await _apply(s, owner, o, now) for o in outcomes]
-
-
-async def mark_sent(db: Database, row_id: int, owner: str, message_id: str | None = None) -> bool:
-    return (await record(db, owner, [Outcome(row_id, "sent", message_id)]))[0]
-
-
-async def mark_failed(db: Database, row_id: int, owner: str, reason: str) -> bool:
-    return (await record(db, owner, [Outcome(row_id, "failed", reason=reason)]))[0]
-
-
-async def mark_skipped(db: Database, row_id: int, owner: str, reason: str) -> bool:
-    return (await record(db, owner, [Outcome(row_id, "skipped", reason=reason)]))[0]
-
-
-async def retry_later(db: Database, row_id: int, owner: str, not_before: datetime,
-                      reason: str | None = None, *, count_attempt: bool = True) -> bool:
-    """Back to pending until `not_before` (rate limited, network trouble, chat pacing)."""
-    return (await record(db, owner, [Outcome(row_id, "retry", reason=reason,
-                                             not_before=not_before,
-                                             count_attempt=count_attempt)]))[0]
-
-
-async def mark_blocked(db: Database, row_id: int, owner: str, channel: str,
-                       recipient: str) -> bool:
-    return (await record(db, owner, [Outcome(row_id, "blocked", channel=channel,
-                                             recipient=recipient)]))[0]
-
-
-async def no_longer_mine(db: Database, row_ids: Sequence[int], owner: str) -> set[int]:
-    """Which of these rows this owner no longer holds (cancelled, unsubscribed, reclaimed)."""
-    if not row_ids:
-        return set()
-    stmt = select(OutboxMessage.id).where(OutboxMessage.id.in_(row_ids),
-                                          OutboxMessage.status == "claimed",
-                                          OutboxMessage.lease_owner == owner)
-    async with db.session() as s:
-        held = set((await s.execute(stmt)).scalars())
-    return set(row_ids) - held
 
 
 async def reclaim_expired(db: Database, channel: str | None = None, *,
@@ -291,14 +210,23 @@ async def reclaim_expired(db: Database, channel: str | None = None, *,
     condition = OutboxMessage.lease_expires_at < now
     if owner is not None:
         condition = or_(condition, OutboxMessage.lease_owner == owner)
-    stmt = update(OutboxMessage).where(OutboxMessage.status == "claimed", condition)
     if channel is not None:
-        stmt = stmt.where(OutboxMessage.channel == channel)
-    stmt = stmt.values(status="pending", lease_owner=None, lease_expires_at=None,
-                       reason="resumed after an interrupted sender")
+        condition = and_(condition, OutboxMessage.channel == channel)
+    resume = or_(OutboxMessage.status == "claimed",
+                 and_(OutboxMessage.status == "sending", OutboxMessage.kind == "reply"))
+    unknown = and_(OutboxMessage.status == "sending", OutboxMessage.kind != "reply")
     async with db.transaction() as s:
-        result = await s.execute(stmt.execution_options(synchronize_session=False))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        resumed = await s.execute(
+            update(OutboxMessage).where(resume, condition)
+            .values(status="pending", lease_owner=None, lease_expires_at=None,
+                    reason="resumed after an interrupted sender")
+            .execution_options(synchronize_session=False))
+        lost = await s.execute(
+            update(OutboxMessage).where(unknown, condition)
+            .values(status="unknown", lease_owner=None, lease_expires_at=None,
+                    reason="the sender stopped during the request")
+            .execution_options(synchronize_session=False))
+        return int(resumed.rowcount or 0) + int(lost.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def skip_pending(session: AsyncSession, *, reason: str, user_id: int | None = None,
@@ -327,8 +255,10 @@ async def counts(db: Database, broadcast_id: int | None = None) -> Counts:
         for status, reason, n in (await s.execute(stmt)).all():
             if status == "sent":
                 out.sent += n
-            elif status in ("pending", "claimed"):
+            elif status in ("pending", "claimed", "sending"):
                 out.pending += n
+            elif status == "unknown":
+                out.unknown += n
             else:
                 table = out.failed if status == "failed" else out.skipped
                 key = reason or "unknown"
@@ -370,6 +300,30 @@ async def forget_user(session: AsyncSession, user_id: int) -> int:
             .values(recipient="", payload={}, user_id=None, message_id=None)
             .execution_options(synchronize_session=False))
     return int((await session.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def pending_replies_to(db: Database, channel: str, recipient: str) -> list[QueuedReply]:
+    """The recipient's replies still pending, in order."""
+    stmt = (select(OutboxMessage.id, OutboxMessage.payload)
+            .where(OutboxMessage.status == "pending", OutboxMessage.channel == channel,
+                   OutboxMessage.kind == "reply", OutboxMessage.recipient == recipient)
+            .order_by(OutboxMessage.id))
+    async with db.session() as s:
+        return [QueuedReply(row.id, row.payload) for row in await s.execute(stmt)]
+
+
+async def anonymise(db: Database, row_ids: list[int]) -> None:
+    """Keep only the anonymous figures of these rows (the replies of a turn that erased its
+    sender, after the attempt to deliver them): no recipient, text or message id; one that
+    could not be sent is skipped rather than kept (its text names nobody, its recipient does)."""
+    if not row_ids:
+        return
+    stmt = (update(OutboxMessage).where(OutboxMessage.id.in_(row_ids))
+            .values(recipient="", payload={}, user_id=None, message_id=None,
+                    status=case((OutboxMessage.status == "sent", "sent"), else_="skipped"))
+            .execution_options(synchronize_session=False))
+    async with db.transaction() as s:
+        await s.execute(stmt)
 
 
 async def pending_replies(db: Database, channel: str) -> list[tuple[str, list[QueuedReply]]]:

@@ -26,14 +26,16 @@ from storage.models import (
     ConnectionPoint,
     Demand,
     DemandStatusChange,
+    Expert,
     Staff,
+    Technology,
     User,
 )
 from storage.repos import audit, outbox
 from storage.repos.demands import OUTCOME_NAMES, STATUS_NAMES, TRANSITIONS
 from storage.repos.outbox import Envelope
 from storage.repos.pipeline_view import DemandCard, load_card, load_cards
-from storage.repos.staff import resolve_point
+from storage.repos.staff import on_call, resolve_point
 from storage.sqltypes import utcnow
 
 OPEN = ("new", "matched", "assigned", "proposed", "connected")
@@ -67,16 +69,8 @@ class AlreadyTaken(InvalidStatusChange):
 
 # --- staff alerts --------------------------------------------------------------------------------
 async def _staff_of(session: AsyncSession, point: ConnectionPoint | None) -> list[Staff]:
-    """The point's staff; nobody there → the national point's staff."""
-    if point is not None:
-        rows = list((await session.execute(
-            select(Staff).where(Staff.connection_point_id == point.id).order_by(Staff.id))).scalars())
-        if rows:
-            return rows
-    national = [p.id for p in (await session.execute(select(ConnectionPoint))).scalars()
-                if p.national]
-    return list((await session.execute(
-        select(Staff).where(Staff.connection_point_id.in_(national)).order_by(Staff.id))).scalars())
+    """Who is alerted for the point: on duty → fallback → the national point (`staff.on_call`)."""
+    return await on_call(session, point)
 
 
 async def alert_staff(session: AsyncSession, demand: Demand, compose: Compose) -> int:
@@ -87,10 +81,24 @@ async def alert_staff(session: AsyncSession, demand: Demand, compose: Compose) -
     if payload is None:
         return 0
     staff = await _staff_of(session, point)
+    why = routed_note(point, staff)
+    if why:  # the recipients learn why it reached them
+        payload = {**payload, "text": f"{payload.get('text', '')}\n({why})"}
     return await outbox.enqueue(session, [
         Envelope("staff_alert", m.channel, m.user_id, payload,
                  dedupe_key=f"alert:{demand.id}:{demand.connection_point_id}:{m.channel}:{m.user_id}")
         for m in staff])
+
+
+def routed_note(point: ConnectionPoint | None, staff: list[Staff]) -> str | None:
+    """Why an alert went past the point's staff on duty, in a few words (None: it did not)."""
+    if point is None or point.national or not staff:
+        return None
+    if any(m.connection_point_id != point.id for m in staff):
+        return f"{point.name} không có cán bộ đang trực hay dự phòng: chuyển điểm quốc gia"
+    if not any(m.on_duty for m in staff):
+        return f"không có cán bộ {point.name} đang trực: gửi cán bộ dự phòng"
+    return None
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -212,6 +220,7 @@ async def change(db: Database, demand_id: int, status: str, actor: Actor, *,
         values: dict[str, Any] = {"outcome": outcome} if status == "closed" else {}
         picked = {"technology_ids": [int(i) for i in technology_ids],
                   "expert_ids": [int(i) for i in expert_ids]}
+        await _check_suppliers(s, picked["technology_ids"], picked["expert_ids"])
         if status in ("proposed", "connected") and (picked["technology_ids"] or
                                                      picked["expert_ids"]):
             key = "proposed" if status == "proposed" else "connected_with"
@@ -221,6 +230,21 @@ async def change(db: Database, demand_id: int, status: str, actor: Actor, *,
         await _advance(s, demand_id, status, actor, note=note, **values)
         await _tell_user(s, demand_id, tell)
         return await load_card(s, demand_id)
+
+
+async def _check_suppliers(session: AsyncSession, tech_ids: list[int],
+                           expert_ids: list[int]) -> None:
+    """Only technologies in the catalog (published) and existing experts can be proposed."""
+    techs = set((await session.execute(select(Technology.id).where(
+        Technology.id.in_(tech_ids), Technology.status == "published"))).scalars()) \
+        if tech_ids else set()
+    experts = set((await session.execute(select(Expert.id).where(
+        Expert.id.in_(expert_ids), Expert.archived_at.is_(None)))).scalars()) \
+        if expert_ids else set()
+    missing = [f"công nghệ số {i}" for i in tech_ids if i not in techs] + \
+        [f"chuyên gia số {i}" for i in expert_ids if i not in experts]
+    if missing:
+        raise NotFound("Không tìm thấy " + ", ".join(missing[:3]) + " trong danh mục.")
 
 
 async def move(db: Database, demand_id: int, point: str, actor: Actor, *,

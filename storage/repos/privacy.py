@@ -15,8 +15,11 @@ from storage.models import (
     Demand,
     Event,
     EventRegistration,
+    Expert,
     InboxUpdate,
+    Introduction,
     MessageLog,
+    OfferQuestion,
     OutboxMessage,
     Staff,
     Subscription,
@@ -43,6 +46,9 @@ class UserData:
     messages: int = 0
     # The latest lines of their conversations with staff (handoffs), oldest first.
     handoff_lines: list[MessageLog] = field(default_factory=list)
+    # Expert introductions asked for: (status, the expert's title and name or None).
+    introductions: list[tuple[str, str | None]] = field(default_factory=list)
+    answers: int = 0  # answers to reviewers' questions on their offers
 
 
 async def registrations_with_events(
@@ -69,6 +75,14 @@ async def user_data(session: AsyncSession, user: User) -> UserData:
         offers=await offers_of(session, user),
         messages=len(list(messages)),
         handoff_lines=await _handoff_lines(session, user),
+        introductions=[(i.status, f"{e.title} {e.name}".strip() if e is not None else None)
+                       for i, e in (await session.execute(
+                           select(Introduction, Expert).outerjoin(
+                               Expert, Expert.id == Introduction.expert_id)
+                           .where(Introduction.user_id == user.id)
+                           .order_by(Introduction.id))).all()],
+        answers=len(list((await session.execute(select(OfferQuestion.id).where(
+            OfferQuestion.user_id == user.id, OfferQuestion.answer.is_not(None)))).scalars())),
     )
 
 
@@ -208,6 +222,8 @@ async def forget_user(session: AsyncSession, user: User) -> Forgotten:
 
     await forget_in_outbox(session, user.id)
     await delete_channel_traces(session, user)
+    # Their answers to reviewers' questions are their own words.
+    await session.execute(delete(OfferQuestion).where(OfferQuestion.user_id == user.id))
     user.province = None
     # The account id itself is personal: the row stays (demands count in reports) under a
     # placeholder, and the person starts afresh if they write again.

@@ -18,6 +18,7 @@ from nlu.taxonomy import PROVINCE_BY_ID, find_province
 from storage.db import Database
 from storage.errors import InvalidValue, NotFound
 from storage.models import STAFF_ROLES, ConnectionPoint, Staff
+from storage.repos import audit
 
 
 class UnknownConnectionPoint(NotFound):
@@ -34,6 +35,8 @@ class StaffMember:
     point: str  # the connection point's code
     point_name: str
     national: bool  # works for the national point: sees every point
+    on_duty: bool = True  # gets the point's alerts now
+    fallback: bool = False  # gets them when nobody of the point is on duty
 
     @property
     def is_admin(self) -> bool:
@@ -54,7 +57,8 @@ class StaffMember:
 def _member(row: Staff) -> StaffMember:
     return StaffMember(channel=row.channel, user_id=row.user_id, name=row.name, role=row.role,
                        point=row.point.code, point_name=row.point.name,
-                       national=row.point.national)
+                       national=row.point.national, on_duty=row.on_duty,
+                       fallback=row.fallback)
 
 
 async def resolve_point(session: AsyncSession, point: str) -> ConnectionPoint:
@@ -96,9 +100,10 @@ async def _row(session: AsyncSession, channel: str, user_id: str) -> Staff | Non
 
 async def add(
     db: Database, channel: str, user_id: str, *, point: str, name: str | None = None,
-    role: str = "staff",
+    role: str = "staff", fallback: bool | None = None, actor: str | None = None,
 ) -> StaffMember:
-    """Make this chat account staff of `point` (adding it again updates point, name and role)."""
+    """Make this chat account staff of `point` (adding it again updates point, name and role;
+    `fallback` None keeps what it was). `actor` (an admin in chat) is written to the audit log."""
     channel, user_id = _clean(channel, user_id)
     if role not in STAFF_ROLES:
         raise InvalidValue(f"Vai trò không hợp lệ: {role} (chỉ nhận {', '.join(STAFF_ROLES)}).")
@@ -113,17 +118,60 @@ async def add(
         row.role = role
         row.connection_point_id = target.id
         row.point = target
+        if fallback is not None:
+            row.fallback = fallback
         await s.flush()
+        if actor is not None:
+            await audit.record(s, actor, "staff.add", f"staff:{channel}:{user_id}",
+                               point=target.code, role=role, fallback=row.fallback)
         return _member(row)
 
 
-async def remove(db: Database, channel: str, user_id: str) -> bool:
+async def set_duty(db: Database, channel: str, user_id: str, on_duty: bool, *,
+                   actor: str | None = None) -> StaffMember:
+    """Put a staff member on duty (they get the point's alerts) or off duty; audited."""
+    channel, user_id = _clean(channel, user_id)
+    async with db.transaction() as s:
+        row = await _row(s, channel, user_id)
+        if row is None:
+            raise NotFound(f"{channel}:{user_id} không phải cán bộ (thêm bằng ketnoi staff add).")
+        row.on_duty = on_duty
+        await s.flush()
+        await audit.record(s, actor or f"{channel}:{user_id}", "staff.duty",
+                           f"staff:{channel}:{user_id}", on_duty=on_duty)
+        return _member(row)
+
+
+async def on_call(session: AsyncSession, point: ConnectionPoint | None) -> list[Staff]:
+    """Who gets an alert for `point`: its staff on duty; nobody on duty → its fallback staff;
+    nobody there either (or no point) → the same two steps at the national point, and when
+    nobody there is on duty or fallback, every national staff member (an alert is never lost)."""
+    if point is not None and not point.national:
+        found = await _duty_chain(session, [point.id])
+        if found:
+            return found
+    national = [p.id for p in (await session.execute(select(ConnectionPoint))).scalars()
+                if p.national]
+    return (await _duty_chain(session, national)) or list((await session.execute(
+        select(Staff).where(Staff.connection_point_id.in_(national)).order_by(Staff.id))).scalars())
+
+
+async def _duty_chain(session: AsyncSession, point_ids: list[int]) -> list[Staff]:
+    rows = list((await session.execute(select(Staff).where(
+        Staff.connection_point_id.in_(point_ids)).order_by(Staff.id))).scalars())
+    return [r for r in rows if r.on_duty] or [r for r in rows if r.fallback]
+
+
+async def remove(db: Database, channel: str, user_id: str, *, actor: str | None = None) -> bool:
     """Take away the staff role; False when the account was not staff."""
     channel, user_id = _clean(channel, user_id)
     async with db.transaction() as s:
         result = await s.execute(
             delete(Staff).where(Staff.channel == channel, Staff.user_id == user_id))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        removed = bool(result.rowcount)  # type: ignore[attr-defined]
+        if removed and actor is not None:
+            await audit.record(s, actor, "staff.remove", f"staff:{channel}:{user_id}")
+        return removed
 
 
 async def find(db: Database, channel: str, user_id: str) -> StaffMember | None:

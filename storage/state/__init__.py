@@ -20,4 +20,7 @@ def for_database(db: Database) -> StateStore:
     from storage.state.sqlite import SqliteStateStore, sqlite_file
 
     path = sqlite_file(db)
-    return SqliteStateStore(db, path) if path is not None else SqlStateStore(db)
+    if path is not None:
+        return SqliteStateStore(db, path)
+    # Several processes may serve one chat on a server database: no per-process cache to go stale.
+    return SqlStateStore(db, cache_size=0 if db.dialect == "postgresql" else 10_000)

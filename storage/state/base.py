@@ -99,6 +99,7 @@ class TurnOutcome:
     replies: list[dict[str, Any]] = field(default_factory=list)
     user_id: int | None = None  # the sender's users.id (the replies' owner, for erasure)
     failed: bool = False  # a handler raised: its effects are rolled back, the rest is kept
+    erased: bool = False  # the turn erased the sender: its replies are anonymised once sent
 
 
 @dataclass(slots=True)

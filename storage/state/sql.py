@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +66,15 @@ UNSENT_REPLIES = (select(OutboxMessage.id, OutboxMessage.payload)
                   .order_by(OutboxMessage.id))
 
 
+# As `outbox.record` records "sent": the truth wins over a cancel or a reclaim in flight.
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+MARK_SENT = (update(_OUTBOX)
+             .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status != "sent")
+             .values(status="sent", message_id=bindparam("sent_message_id"),
+                     sent_at=bindparam("now"), reason=None, lease_owner=None,
+                     lease_expires_at=None))
+
+
 class AlreadyProcessed(Exception):
     """Another turn committed this update first: this one rolls back."""
 
@@ -112,6 +121,8 @@ class SqlStateStore(StateStore):
         return DialogueState.from_json(_copy(raw))
 
     def _remember(self, key: tuple[str, str], raw: dict[str, Any] | None) -> None:
+        if self._cache_size <= 0:  # no cache: several processes share the chats
+            return
         self._cache[key] = raw
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
@@ -136,9 +147,10 @@ class SqlStateStore(StateStore):
                        body: TurnBody) -> TurnResult:
         """The body's effects, the update marked processed (and done in the inbox), the state,
         the log and the replies (outbox rows) commit in one transaction, or none of them."""
-        if update_id is not None and await self.was_processed(channel, update_id):
+        done, state = await self._start(channel, chat_id, update_id)
+        if done:
+            assert update_id is not None
             return TurnResult(duplicate=True, unsent=await self.unsent(channel, update_id))
-        state = await self.load(channel, chat_id)
         try:
             async with self.db.unit() as unit:
                 outcome = await body(state)
@@ -151,8 +163,26 @@ class SqlStateStore(StateStore):
         self._remember_outcome(channel, chat_id, outcome)
         return TurnResult(duplicate=False, outcome=outcome, queued=queued)
 
+    async def _start(self, channel: str, chat_id: str, update_id: str | None
+                     ) -> tuple[bool, DialogueState]:
+        """Whether the update was processed already, and the chat's state: one connection."""
+        key = (channel, chat_id)
+        if key in self._cache and update_id is None:
+            return False, await self.load(channel, chat_id)
+        async with self.db.session() as s:
+            if update_id is not None:
+                found = await s.execute(WAS_PROCESSED, {"channel": channel,
+                                                        "update_id": update_id})
+                if found.first() is not None:
+                    return True, DialogueState()
+            if key in self._cache:
+                return False, await self.load(channel, chat_id)
+            raw = await self._read(s, channel, chat_id)
+        self._remember(key, raw)
+        return False, DialogueState.from_json(_copy(raw))
+
     def _remember_outcome(self, channel: str, chat_id: str, outcome: TurnOutcome) -> None:
-        if outcome.state is not None:
+        if outcome.state is not None and self._cache_size > 0:
             raw = None if outcome.state.is_empty else outcome.state.to_json()
             self._remember((channel, chat_id), _copy(raw))
 
@@ -189,9 +219,12 @@ class SqlStateStore(StateStore):
             return [QueuedReply(row.id, row.payload) for row in rows]
 
     async def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+        """All of a turn's replies in one statement (one round trip however many replies)."""
         if sent:
-            await outbox.record(self.db, "", [outbox.Outcome(row_id, "sent", message_id)
-                                              for row_id, message_id in sent])
+            now = utcnow()
+            async with self.db.transaction() as s:
+                await s.execute(MARK_SENT, [{"row_id": row_id, "sent_message_id": message_id,
+                                             "now": now} for row_id, message_id in sent])
 
     async def end_turn(
         self, channel: str, chat_id: str, state: DialogueState | None, log: list[LogLine]

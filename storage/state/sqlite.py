@@ -6,7 +6,10 @@ few per-message statements (dedupe, state upsert, log insert) therefore run sync
 the event loop, inside the process-wide writer lock (`Database.write_lock`) so they never wait
 for an in-process aiosqlite writer. They are the statements of `storage.state.sql`, compiled once
 for sqlite3, so each per-message write is written once.
-State and log writes are written behind the reply (batched; the cache serves the chat's next
+A turn whose handlers wrote through SQLAlchemy commits its bookkeeping with the same plain
+statements, on the sqlite3 connection under the turn's transaction (write transactions run on
+the event loop's thread, see storage.sqlite_writer); sent marks are group-committed.
+State and log writes outside a turn (`end_turn`) are written behind the reply (batched; the cache serves the chat's next
 message); `flush()`/`close()` wait for them, so a clean shutdown loses nothing and a crash at
 most the last few milliseconds of turns. Demands and other records are written by the handlers
 before they reply, as before.
@@ -27,9 +30,10 @@ from sqlalchemy import Boolean, bindparam, insert, select, update
 from sqlalchemy.dialects import sqlite
 
 from storage import busy
-from storage.db import Database
+from storage.db import Database, Unit
 from storage.models import OutboxMessage, User
 from storage.repos import outbox
+from storage.sqlite_writer import InlineConnection
 from storage.sqltypes import UTCDateTime, utcnow
 from storage.state.base import (
     MAX_LOGGED_TEXT,
@@ -141,6 +145,9 @@ class SqliteStateStore(SqlStateStore):
         assert db.write_lock is not None, "a SQLite database has a writer lock"
         self.lock = db.write_lock
         self._conn: sqlite3.Connection | None = None
+        # Sent marks waiting for the writer lock, and the batch that will write them.
+        self._marks: list[tuple[int, str | None]] = []
+        self._marks_written: asyncio.Future[None] | None = None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -185,7 +192,8 @@ class SqliteStateStore(SqlStateStore):
                 if outcome.failed:
                     await unit.rollback()
                 if unit.session is not None:  # the handlers' effects: one transaction with them
-                    queued = await self.commit_turn(unit, channel, chat_id, update_id, outcome)
+                    queued = self._commit_fast(await self._unit_connection(unit), channel,
+                                               chat_id, update_id, outcome)
                 else:
                     async with self.lock.hold():
                         queued = await self._write(lambda c: self._commit_fast(
@@ -195,6 +203,17 @@ class SqliteStateStore(SqlStateStore):
             return TurnResult(duplicate=True, unsent=self._unsent(channel, update_id))
         self._remember_outcome(channel, chat_id, outcome)
         return TurnResult(duplicate=False, outcome=outcome, queued=queued)
+
+    @staticmethod
+    async def _unit_connection(unit: Unit) -> sqlite3.Connection:
+        """The sqlite3 connection under the unit's open transaction (the handlers' changes
+        flushed), so the bookkeeping runs as the same plain statements as on the fast path."""
+        assert unit.session is not None
+        await unit.session.flush()
+        raw = await (await unit.session.connection()).get_raw_connection()
+        driver = raw.driver_connection
+        assert isinstance(driver, InlineConnection), "SQLite files write through InlineConnection"
+        return driver._conn
 
     def _commit_fast(self, c: sqlite3.Connection, channel: str, chat_id: str,
                      update_id: str | None, outcome: TurnOutcome) -> list[QueuedReply]:
@@ -218,16 +237,33 @@ class SqliteStateStore(SqlStateStore):
         return [QueuedReply(row_id, json.loads(payload)) for row_id, payload in rows]
 
     async def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
-        """Recorded at once (a lost record would send the reply again after a crash)."""
+        """Recorded before returning (a lost record would send the reply again after a crash),
+        with group commit: the marks of every chat that arrive while one batch waits for the
+        writer lock are written together, in one transaction."""
         if not sent:
             return
         if self.db.in_transaction():
             await super().mark_sent(sent)
             return
-        now = _stamp(utcnow())
-        async with self.lock.hold():
-            await self._write(lambda c: c.executemany(
-                _SENT.sql, [_SENT.args(row_id=i, mid=m, at=now) for i, m in sent]))
+        self._marks.extend(sent)
+        batch = self._marks_written
+        if batch is not None:  # a writer is waiting for the lock: it takes these marks too
+            await asyncio.shield(batch)
+            return
+        batch = self._marks_written = asyncio.get_running_loop().create_future()
+        try:
+            async with self.lock.hold():
+                marks, self._marks, self._marks_written = self._marks, [], None
+                now = _stamp(utcnow())
+                await self._write(lambda c: c.executemany(
+                    _SENT.sql, [_SENT.args(row_id=i, mid=m, at=now) for i, m in marks]))
+        except BaseException as error:
+            if self._marks_written is batch:  # failed before taking the batch: let others retry
+                self._marks_written = None
+            batch.set_exception(error if isinstance(error, Exception) else RuntimeError("stopped"))
+            batch.exception()  # retrieved: the callers waiting on it get it raised
+            raise
+        batch.set_result(None)
 
     def _turn_writes(self, channel: str, chat_id: str, state: DialogueState | None,
                      log: list[LogLine]) -> Callable[[sqlite3.Connection], None]:

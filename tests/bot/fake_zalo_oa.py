@@ -1,7 +1,10 @@
 """A fake Zalo Official Account API for tests, benchmarks and demos (127.0.0.1, no network).
 
 `FakeZaloOA` answers `POST /v3.0/oa/message/cs` (header `access_token`; HTTP 200 with `error != 0`
-on refusal, with injectable codes) and the OAuth v4 endpoint `/v4/oa/access_token`, which rotates
+on refusal, with injectable codes; -230 for followers in `outside_window`), the promotion endpoint
+`POST /v3.0/oa/message/promotion` (a `promotion` template; refused with -234 outside 06:00-21:59
+Vietnam time and -211 for a second one to a follower the same day, by its `clock`), and the OAuth
+v4 endpoint `/v4/oa/access_token`, which rotates
 the refresh token on every refresh and refuses a reused one (-14020), and checks PKCE on a code.
 It also builds and signs the webhook events an OA receives.
 """
@@ -15,8 +18,11 @@ import itertools
 import json
 import secrets
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,6 +31,7 @@ from starlette.routing import Route
 
 from tests.bot.fake_zalo import MAX_TEXT, Call, _Waiting
 
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 OA_APP_ID = "4424878354763274341"
 OA_SECRET_KEY = "oa-webhook-secret-key"
 APP_SECRET = "app-secret-1qFDWGD94k"
@@ -43,8 +50,12 @@ class FakeZaloOA(_Waiting):
         self.refresh_delay = 0.0  # seconds the OAuth endpoint takes (to overlap two refreshes)
         self._ids = itertools.count(1)
         self.url = ""
+        self.outside_window: set[str] = set()  # no interaction for 7 days: cs is refused
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._promoted: dict[str, set[str]] = {}  # follower → Vietnam dates of promotions
         self.app = Starlette(routes=[
             Route("/v3.0/oa/message/cs", self._cs, methods=["POST"]),
+            Route("/v3.0/oa/message/promotion", self._promotion, methods=["POST"]),
             Route("/v4/oa/access_token", self._oauth, methods=["POST"]),
         ])
 
@@ -127,6 +138,8 @@ class FakeZaloOA(_Waiting):
             call.error, message = -216, "Access token is invalid"
         elif failure is not None:
             call.error, message = failure.status, f"injected {failure.status}"
+        elif user in self.outside_window:
+            call.error, message = -230, "User has not interacted with the OA in the last 7 days"
         elif not user or not text or len(text) > MAX_TEXT:
             call.error, message = -201, "Parameters are invalid"
         else:
@@ -141,6 +154,35 @@ class FakeZaloOA(_Waiting):
             return JSONResponse({"error": call.error, "message": message})
         data = {"message_id": secrets.token_hex(8), "user_id": user, "quota": None}
         return JSONResponse({"data": data, "error": 0, "message": "Success"})
+
+    def promotions(self, user: str | None = None) -> list[Call]:
+        """Promotion messages accepted (to one follower when given)."""
+        return [c for c in self.calls_to("promotion") if c.error == 0
+                and (user is None or c.params["recipient"]["user_id"] == user)]
+
+    async def _promotion(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        call = Call("promotion", body | {"_token": request.headers.get("access_token", "")})
+        user = str(body.get("recipient", {}).get("user_id", ""))
+        local = self.clock().astimezone(VIETNAM)
+        today = self._promoted.setdefault(user, set())
+        if call.params["_token"] not in self.valid_access:
+            call.error, message = -216, "Access token is invalid"
+        elif not _promotion_template(body.get("message", {})):
+            call.error, message = -201, "Parameters are invalid"
+        elif not 6 <= local.hour < 22:
+            call.error, message = -234, "Cannot send promotion messages from 22:00 to 06:00"
+        elif local.date().isoformat() in today:
+            call.error, message = -211, "Out of quota: one promotion per user per day"
+        else:
+            today.add(local.date().isoformat())
+            message = "Success"
+        self.record(call)
+        await self.notify()
+        if call.error:
+            return JSONResponse({"error": call.error, "message": message})
+        return JSONResponse({"data": {"message_id": secrets.token_hex(8), "user_id": user},
+                             "error": 0, "message": "Success"})
 
     async def _oauth(self, request: Request) -> JSONResponse:
         form = dict(parse_qsl((await request.body()).decode()))
@@ -168,6 +210,15 @@ class FakeZaloOA(_Waiting):
         await self.notify()
         return JSONResponse({"access_token": access, "refresh_token": refresh,
                              "expires_in": "90000"})
+
+
+def _promotion_template(message: dict[str, Any]) -> bool:
+    """A promotion template with a header and a text within their lengths."""
+    payload = message.get("attachment", {}).get("payload", {})
+    elements = payload.get("elements") or []
+    kinds = {e.get("type"): str(e.get("content", "")) for e in elements}
+    return (payload.get("template_type") == "promotion" and 0 < len(kinds.get("header", "")) <= 100
+            and 0 < len(kinds.get("text", "")) <= MAX_TEXT)
 
 
 def _oauth_error(code: int, description: str) -> JSONResponse:

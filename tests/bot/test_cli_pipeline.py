@@ -116,6 +116,61 @@ def test_offers_list_approve_reject(cli: tuple[CliRunner, str]) -> None:
     assert actions == ["offer.approve", "offer.reject"]
 
 
+def test_offers_ask_reaches_the_offerer_and_lists_the_answer(cli: tuple[CliRunner, str]) -> None:
+    runner, url = cli
+
+    async def offer() -> str:
+        from storage.repos import catalog, users
+
+        db = Database(url)
+        user = await users.ensure(db, "zalo", "z9", "Viện Cơ điện")
+        tech = await catalog.offer_technology(db, user, title="Máy sấy bơm nhiệt", summary="",
+                                              description="", sector=None, keywords=[],
+                                              provider="Viện Cơ điện")
+        await db.dispose()
+        return tech.code
+
+    code = asyncio.run(offer())
+    out = runner.invoke(app, ["offers", "ask", code, "--question", "Công suất điện bao nhiêu?"])
+    assert out.exit_code == 0, out.output
+    assert "Công suất điện bao nhiêu?" in runner.invoke(app, ["offers", "list"]).output
+    [ours] = [o for o in json.loads(runner.invoke(app, ["offers", "list", "--json"]).output)
+              if o["code"] == code]
+    assert ours["questions"][0]["question"] == "Công suất điện bao nhiêu?"
+    assert ours["questions"][0]["answer"] is None
+
+    async def told() -> list[str]:
+        db = Database(url)
+        async with db.session() as s:
+            rows = (await s.execute(select(OutboxMessage))).scalars().all()
+        await db.dispose()
+        return [r.payload["text"] for r in rows if r.recipient == "z9"]
+
+    [text] = asyncio.run(told())
+    assert "Công suất điện bao nhiêu?" in text
+    assert runner.invoke(app, ["offers", "ask", code, "--question", " "]).exit_code == 1
+    actions = [a["action"] for a in json.loads(runner.invoke(app, ["audit", "--json"]).output)]
+    assert actions == ["offer.ask"]
+
+
+def test_staff_duty_and_fallback(cli: tuple[CliRunner, str]) -> None:
+    runner, _ = cli
+    out = runner.invoke(app, ["staff", "add", "zalo", "77", "--point", "Bắc Ninh", "--name", "An",
+                              "--fallback"])
+    assert out.exit_code == 0 and "dự phòng" in out.output, out.output
+    assert runner.invoke(app, ["staff", "duty", "zalo", "77", "off"]).exit_code == 0
+    [member] = [m for m in json.loads(runner.invoke(app, ["staff", "list", "--json"]).output)
+                if m["user_id"] == "77"]
+    assert member["fallback"] and not member["on_duty"] and member["point"] == "P-BN"
+    assert "nghỉ trực, dự phòng" in runner.invoke(app, ["staff", "list"]).output
+    assert runner.invoke(app, ["staff", "duty", "zalo", "77", "maybe"]).exit_code == 2
+    assert runner.invoke(app, ["staff", "duty", "zalo", "78", "on"]).exit_code == 1  # not staff
+    out = runner.invoke(app, ["staff", "duty", "zalo", "77", "on"])
+    assert "đang trực" in out.output
+    actions = [a["action"] for a in json.loads(runner.invoke(app, ["audit", "--json"]).output)]
+    assert actions == ["staff.add", "staff.duty", "staff.duty"]
+
+
 def test_broadcasts_are_audited(cli: tuple[CliRunner, str]) -> None:
     runner, _ = cli
     out = runner.invoke(app, ["broadcast", "create", "--text", "Mời dự hội thảo chế biến",

@@ -15,6 +15,7 @@ from bot.health import NO_INBOX, Health
 from bot.types import Incoming
 from bot.web import create_web_app
 from storage.db import Database
+from storage.repos import inbox
 from tests.handlers.chat import fresh_app
 
 REDIS_URL = os.environ.get("KETNOI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -45,6 +46,10 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
 
 async def test_healthz_reports_a_working_database(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'ok.db'}")
+    await db.upgrade()
+    await inbox.store(db, "telegram", [("1", {"update_id": 1}), ("2", {"update_id": 2}),
+                                       ("3", {"update_id": 3})])
+    await inbox.mark_done(db, "telegram", "1")
     async with client(Health(db)) as web:
         response = await web.get("/healthz")
     await db.dispose()
@@ -52,7 +57,14 @@ async def test_healthz_reports_a_working_database(tmp_path: Path) -> None:
     body = response.json()
     assert body["status"] == "ok" and body["database"] == "ok"
     assert body["redis"] == "not configured" and body["channels"] == {}
-    assert body["inbox"] == {"backlog": None, "detail": NO_INBOX}  # no invented number
+    assert body["inbox"] == {"backlog": 2}  # stored and not handled yet
+    assert body["process"] == os.getpid()
+
+
+async def test_healthz_without_a_database_invents_no_backlog() -> None:
+    async with client(Health(None)) as web:
+        body = (await web.get("/healthz")).json()
+    assert body["inbox"] == {"backlog": None, "detail": NO_INBOX}
 
 
 async def test_healthz_fails_when_the_database_is_down() -> None:

@@ -46,7 +46,8 @@ PREFIXES = (
     "menu:", "fc:", "fc:need:", "fc:sector:", "fc:contact:", "f:", "f:ok", "f:skip", "f:back",
     "f:cancel", "f:edit", "f:edit:", "f:sum", "sw:yes", "sw:no", "sw:", "ev:reg:", "ev:unreg:",
     "ev:list", "ev:more:", "sub:", "sub:off", "tm:more:", "tm:like:", "tm:exp:", "priv:forget",
-    "priv:", "ip:t:", "ip:tm", "fund:", "fund:natif", "fb:", "consult:", "~",
+    "priv:", "ip:t:", "ip:tm", "fund:", "fund:natif", "fb:", "consult:", "of:ans:", "gt:agreed:",
+    "gt:contacted:", "tb:", "cb:", "~",
 )
 SUFFIXES = st.one_of(
     st.just(""), st.integers(-5, 50).map(str), st.integers(2**31, 2**70).map(str),

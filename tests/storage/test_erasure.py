@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.types import Incoming, Outgoing, SendResult
+from bot.types import ContentKind, Incoming, Outgoing, SendResult
 from storage.models import Base, Demand, Handoff, MessageLog, User
 from storage.repos import inbox, privacy, registrations, staff, subscriptions
 from tests.handlers.chat import Chat, fresh_app
@@ -113,3 +113,33 @@ async def test_old_message_log_lines_are_purged(app: App) -> None:
     assert purged.messages == 2
     async with db.session() as s:
         assert (await s.execute(select(func.count()).select_from(MessageLog))).scalar_one() == 0
+
+
+async def test_erasing_in_chat_leaves_nothing_from_the_erasing_turn(app: App) -> None:
+    """/xoadulieu then "Xóa dữ liệu", both through the inbox and the outbox as a channel does:
+    the turn that erases logs nothing personal, creates no new account and keeps no raw update."""
+    await seed_everywhere(app)
+    db = app.services.db
+    updates = [("901", "/xoadulieu", None), ("902", "Xóa dữ liệu", "priv:forget:yes")]
+    shown: list[Outgoing] = []
+    for update_id, text, payload in updates:
+        raw = {"update_id": int(update_id), "message": {
+            "from": {"id": int(CHAT), "first_name": NAME}, "chat": {"id": int(CHAT)},
+            "text": text}}
+        await inbox.store(db, "telegram", [(update_id, raw)])
+        kind = ContentKind.BUTTON if payload else ContentKind.COMMAND
+        shown = await app.answer(Incoming("telegram", CHAT, CHAT, text=text, payload=payload,
+                                          kind=kind, user_name=NAME, update_id=update_id), _sent)
+    assert "Em đã xóa dữ liệu cá nhân" in shown[0].text
+    await app.flush()
+    left = await holders(app)
+    assert left == [], left
+    async with db.session() as s:
+        accounts = (await s.execute(select(func.count()).select_from(User))).scalar_one()
+    # Redelivered, the erasing update is not handled again (nor its reply sent twice).
+    again = await app.answer(Incoming("telegram", CHAT, CHAT, text="Xóa dữ liệu",
+                                      payload="priv:forget:yes", kind=ContentKind.BUTTON,
+                                      update_id="902"), _sent)
+    assert again == []
+    async with db.session() as s:
+        assert (await s.execute(select(func.count()).select_from(User))).scalar_one() == accounts

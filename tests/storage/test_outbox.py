@@ -93,6 +93,40 @@ async def test_a_dead_owners_claims_resumed_at_once(db: Database) -> None:
     assert len(await outbox.claim(db, "telegram", "me")) == 2  # the other token's stay its own
 
 
+async def test_a_request_interrupted_by_a_crash_is_unknown_news_or_a_resent_reply(
+        db: Database) -> None:
+    """A row found "sending" after its sender died may have arrived: news is reported unknown
+    and never sent again; a reply goes back to pending (a user waiting gets it at least once)."""
+    await outbox.post(db, [env("broadcast", "1"), env("reply", "2"), env("broadcast", "3")])
+    rows = {c.recipient: c for c in await outbox.claim(db, "telegram", "dead", limit=10)}
+    flags = await outbox.record(db, "dead", [outbox.Outcome(rows["1"].id, "sending"),
+                                             outbox.Outcome(rows["2"].id, "sending")])
+    assert flags == [True, True]
+    assert await outbox.reclaim_expired(db, "telegram", owner="dead") == 3
+    counts = await outbox.counts(db)
+    assert (counts.unknown, counts.pending) == (1, 2)
+    again = await outbox.claim(db, "telegram", "me", limit=10)
+    assert sorted(c.recipient for c in again) == ["2", "3"]  # not the unknown broadcast
+
+
+async def test_an_attempt_on_a_row_no_longer_held_does_not_count(db: Database) -> None:
+    """Cancelled or unsubscribed after the claim: the attempt is refused, nothing is sent."""
+    assert await outbox.post(db, [env("broadcast", "1")]) == 1
+    [row] = await outbox.claim(db, "telegram", "a")
+    async with db.transaction() as s:
+        await outbox.skip_pending(s, reason="unsubscribed", kinds=outbox.NEWS_KINDS)
+    assert await outbox.record(db, "a", [outbox.Outcome(row.id, "sending")]) == [False]
+
+
+async def test_parts_of_a_long_message_are_counted_and_resumed(db: Database) -> None:
+    await outbox.post(db, [env("broadcast", "1")])
+    [row] = await outbox.claim(db, "telegram", "a")
+    await outbox.record(db, "a", [outbox.Outcome(row.id, "sending"),
+                                  outbox.Outcome(row.id, "part", "m1", parts_sent=1)])
+    [again] = await outbox.claim(db, "telegram", "b")
+    assert (again.id, again.parts_sent) == (row.id, 1)
+
+
 async def test_two_claimers_never_take_the_same_row(db: Database) -> None:
     """Two senders with their own connections claim concurrently: each row goes to one."""
     await outbox.post(db, [env("broadcast", str(i), i) for i in range(300)])

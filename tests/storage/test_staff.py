@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage.db import Database
+from storage.errors import NotFound
 from storage.repos import staff
 from storage.repos.staff import UnknownConnectionPoint
 
@@ -54,3 +55,31 @@ async def test_bad_role_or_account_refused(small_catalog: Database) -> None:
         await staff.add(small_catalog, "telegram", "111", point="P-BN", role="boss")
     with pytest.raises(Exception, match="Mã người dùng"):
         await staff.add(small_catalog, "telegram", "  ", point="P-BN")
+
+
+async def _on_call(db: Database, point: str) -> list[str]:
+    from storage.repos.staff import on_call, resolve_point
+
+    async with db.session() as s:
+        return sorted(m.user_id for m in await on_call(s, await resolve_point(s, point)))
+
+
+async def test_on_call_chain_on_both_engines(small_catalog: Database) -> None:
+    db = small_catalog
+    assert await _on_call(db, "P-BN") == []  # nobody anywhere yet
+    await staff.add(db, "telegram", "tw-all", point="P-TW")
+    await staff.set_duty(db, "telegram", "tw-all", False)
+    assert await _on_call(db, "P-BN") == ["tw-all"]  # national, nobody on duty: all of them
+    await staff.add(db, "telegram", "tw-fb", point="P-TW", fallback=True)
+    await staff.set_duty(db, "telegram", "tw-fb", False)
+    assert await _on_call(db, "P-BN") == ["tw-fb"]  # national fallback
+    await staff.add(db, "telegram", "bn-fb", point="P-BN", fallback=True)
+    await staff.set_duty(db, "telegram", "bn-fb", False)
+    assert await _on_call(db, "P-BN") == ["bn-fb"]  # the point's fallback
+    await staff.add(db, "telegram", "bn1", point="P-BN")
+    assert await _on_call(db, "P-BN") == ["bn1"]  # on duty at the point
+    assert await _on_call(db, "P-TW") == ["tw-fb"]
+    member = await staff.find(db, "telegram", "bn-fb")
+    assert member is not None and member.fallback and not member.on_duty
+    with pytest.raises(NotFound):
+        await staff.set_duty(db, "telegram", "nobody", True)

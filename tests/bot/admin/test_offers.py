@@ -11,9 +11,9 @@ from storage.sqltypes import utcnow
 from tests.bot.admin.conftest import Console
 
 
-async def _offer(console: Console, code: str, title: str) -> int:
+async def _offer(console: Console, code: str, title: str, offerer: str = "u0") -> int:
     async with console.db.transaction() as s:
-        user = (await s.execute(select(User).where(User.external_id == "u0"))).scalar_one()
+        user = (await s.execute(select(User).where(User.external_id == offerer))).scalar_one()
         tech = Technology(code=code, title=title, summary="Sấy lạnh giữ màu", provider="Cơ khí An",
                           status="pending_review", source="chat", submitted_by_id=user.id)
         s.add(tech)
@@ -68,6 +68,26 @@ async def test_forged_or_unknown_decisions_change_nothing(console: Console) -> N
                                    data={"csrf": csrf})).status_code == 404
     async with console.db.session() as s:
         assert (await s.get(Technology, tech)).status == "pending_review"  # type: ignore[union-attr]
+
+
+async def test_a_point_reviews_only_its_own_offers(console: Console) -> None:
+    ours = await _offer(console, "CB-04", "Máy sấy vải Lục Ngạn")
+    theirs = await _offer(console, "CB-05", "Dây chuyền bún khô", offerer="u1")  # Hà Nội
+    await console.sign_in("telegram", "100")  # Bắc Ninh
+    queue = await console.web.get("/admin/catalog/offers")
+    assert "Máy sấy vải Lục Ngạn" in queue.text and "Dây chuyền bún khô" not in queue.text
+    csrf = await console.csrf("/admin/catalog/offers")
+    refused = await console.web.post(f"/admin/catalog/offers/{theirs}/approve",
+                                     data={"csrf": csrf})
+    assert refused.status_code == 404
+    async with console.db.session() as s:
+        assert (await s.get(Technology, theirs)).status == "pending_review"  # type: ignore[union-attr]
+    await console.sign_in("telegram", "200")  # the national point sees both
+    queue = await console.web.get("/admin/catalog/offers")
+    assert "Máy sấy vải Lục Ngạn" in queue.text and "Dây chuyền bún khô" in queue.text
+    csrf = await console.csrf("/admin/catalog/offers")
+    assert (await console.web.post(f"/admin/catalog/offers/{ours}/approve",
+                                   data={"csrf": csrf})).status_code == 303
 
 
 async def test_the_queue_costs_the_same_queries_however_many_offers(console: Console) -> None:

@@ -53,7 +53,8 @@ class ScriptedCore:
             await deliver(replies)
         return replies
 
-    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]]) -> None:
+    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]],
+                      chats: Sequence[str | None] | None = None) -> None:
         for update_id, raw in updates:
             self.inbox.setdefault(update_id, raw)
 

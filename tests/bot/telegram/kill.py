@@ -40,6 +40,7 @@ class Findings:
     lost: list[str] = field(default_factory=list)  # dialogue steps never answered
     demands: dict[int, int] = field(default_factory=dict)  # chat → confirmed demands stored
     chats: int = 0
+    deliveries: int = 0  # webhook POSTs, counting those repeated until answered 200
 
     def summary(self) -> str:
         points = sorted(self.kill_points_ms)
@@ -47,7 +48,8 @@ class Findings:
         twice = sum(1 for n in self.demands.values() if n != 1)
         return (f"{self.chats} dialogues, {self.kills} kills ({spread}); lost steps: "
                 f"{len(self.lost)}; demands stored other than once: {twice}; replies repeated: "
-                f"{self.repeats} (in flight at a kill: {self.in_flight})")
+                f"{self.repeats} (in flight at a kill: {self.in_flight})"
+                + (f"; webhook deliveries: {self.deliveries}" if self.deliveries else ""))
 
 
 class BotProcess:

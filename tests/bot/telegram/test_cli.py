@@ -62,3 +62,10 @@ def test_unreachable_api_is_a_clear_error() -> None:
         KETNOI_TELEGRAM_API_URL="http://127.0.0.1:9",  # discard port: nothing listens
     )
     assert code == 2 and "Không kết nối được" in output
+
+
+def test_serve_refuses_several_workers_on_sqlite(tmp_path: object) -> None:
+    code, output = run("serve", "--workers", "2",
+                       KETNOI_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/k.db")
+    assert code == 2
+    assert "PostgreSQL" in output and "SQLite" in output

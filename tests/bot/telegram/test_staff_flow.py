@@ -4,6 +4,7 @@ takes it, proposes, marks it connected and closes it; the user is told at each s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -55,6 +56,15 @@ def first_button(fake: FakeTelegram, chat: int) -> str:
     return str(markup["inline_keyboard"][0][0]["text"])
 
 
+async def settled(fake: FakeTelegram, chat: int) -> int:
+    """How many messages the chat got, once nothing new came for a moment."""
+    seen = -1
+    while len(fake.sent(chat)) != seen:
+        seen = len(fake.sent(chat))
+        await asyncio.sleep(0.3)
+    return seen
+
+
 async def test_demand_from_alert_to_closed_user_told_each_step(
         fake: FakeTelegram, live: TelegramChannel, app: App) -> None:
     async with running(worker(app.services.db, fake.url)):  # type: ignore[attr-defined]
@@ -66,7 +76,7 @@ async def test_demand_from_alert_to_closed_user_told_each_step(
         [alert] = await fake.wait_sent(LAN)
         assert "Nhu cầu mới" in alert and "Minh Phát" in alert and "nay thuộc Bắc Ninh" in alert
 
-        told = len(fake.sent(USER))
+        told = await settled(fake, USER)  # the whole confirmation, however fast the alert came
         assert "đã nhận xử lý" in await press(fake, LAN, "Nhận xử lý")
         assert "cán bộ Lan" in (await fake.wait_sent(USER, told + 1))[-1]
         await press(fake, LAN, "Đề xuất công nghệ/chuyên gia")
@@ -80,3 +90,24 @@ async def test_demand_from_alert_to_closed_user_told_each_step(
         assert "đã đóng yêu cầu" in await say(fake, LAN, "Ký hợp đồng chuyển giao")
         assert "đã ký kết" in (await fake.wait_sent(USER, told + 4))[-1]
         assert "Ký hợp đồng chuyển giao" in await say(fake, USER, "yeu cau cua toi")
+
+
+async def test_admin_adds_a_colleague_by_sharing_their_contact(
+        fake: FakeTelegram, live: TelegramChannel, app: App) -> None:
+    await staff.add(app.services.db, "telegram", str(LAN), point="Bắc Ninh", name="Lan",
+                    role="admin")
+    assert "chia sẻ danh bạ" in await say(fake, LAN, "/canbo them")
+    before = len(fake.sent(LAN))
+    card = {"phone_number": "+84912000777", "first_name": "Hùng", "user_id": 777}
+    await fake.push(fake.message(LAN, contact=card))
+    [added] = (await fake.wait_sent(LAN, before + 1))[before:]
+    assert "đã thêm" in added and "telegram:777" in added
+    member = await staff.find(app.services.db, "telegram", "777")
+    assert member is not None and member.point == "DKN-BN" and member.role == "staff"
+    lan = await staff.find(app.services.db, "telegram", str(LAN))
+    assert lan is not None and lan.is_admin  # the admin's own record is unchanged
+    assert "chia sẻ danh bạ" in await say(fake, LAN, "/canbo them")
+    before = len(fake.sent(LAN))
+    await fake.push(fake.contact(LAN, "+84912000950"))  # their own contact: no colleague in it
+    [refused] = (await fake.wait_sent(LAN, before + 1))[before:]
+    assert "không kèm tài khoản Telegram" in refused

@@ -1,4 +1,4 @@
-"""Starts `ketnoi run telegram` processes quickly for the kill runs: this process imports the bot
+"""Starts `ketnoi run telegram` (or `ketnoi serve`) processes quickly for the kill runs: this process imports the bot
 once, then forks a real bot process per "start" line read on stdin (printing its pid) and SIGKILLs
 and reaps one per "kill PID" line (printing "dead"). A fork skips seconds of imports per restart;
 the forked child is the real bot, killed at a random instant like any other process.
@@ -39,7 +39,10 @@ def main() -> None:
             pid = os.fork()
             if pid == 0:
                 sys.stdin.close()
-                sys.argv = ["ketnoi", "run", "telegram", "--no-worker"]
+                # "start" polls Telegram; "start serve PORT" serves the webhooks instead.
+                sys.argv = (["ketnoi", "serve", "--no-worker", "--port", command[2]]
+                            if command[1:2] == ["serve"]
+                            else ["ketnoi", "run", "telegram", "--no-worker"])
                 try:
                     bot.cli.main()
                 finally:

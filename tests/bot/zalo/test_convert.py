@@ -168,3 +168,24 @@ def test_oa_follow_unfollow_info_chatnow() -> None:
 ])
 def test_oa_events_not_acted_on_are_none(body: dict[str, Any]) -> None:
     assert oa_event(body, numbered=True) is None
+
+
+def test_oa_event_ids_are_stable_and_carry_no_zalo_user_id() -> None:
+    """Ids of events without a message id outlive an erasure (processed-update records), so
+    they name no user; the same event delivered again gets the same id (answered once)."""
+    from bot.zalo.convert import event_id
+
+    stamp = "1764000000000"
+    events = [
+        {"event_name": "follow", "timestamp": stamp, "follower": {"id": "8471001234"}},
+        {"event_name": "unfollow", "timestamp": stamp, "follower": {"id": "8471001234"}},
+        {"event_name": "user_click_chatnow", "timestamp": stamp, "user_id": "8471001234"},
+        {"event_name": "user_submit_info", "timestamp": stamp, "sender": {"id": "8471001234"},
+         "info": {"name": "Lan", "phone": "0912345678"}},
+        {"event_name": "user_send_sticker", "timestamp": stamp, "sender": {"id": "8471001234"},
+         "message": {}},
+    ]
+    ids = [event_id(event) for event in events]
+    assert all("8471001234" not in i for i in ids), ids
+    assert len(set(ids)) == len(ids)
+    assert ids == [event_id(dict(event)) for event in events]

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from handlers.staff.access import NOT_STAFF, is_gated
-from storage.models import Event, Staff, Subscription, Technology
+from handlers.staff.access import NOT_ADMIN, NOT_STAFF, is_admin_only, is_gated
+from storage.models import (
+    AuditEntry,
+    Event,
+    Introduction,
+    OfferQuestion,
+    Staff,
+    Subscription,
+    Technology,
+)
 from storage.repos import staff
 from tests.handlers.chat import Bot
 
@@ -33,7 +41,8 @@ def test_every_staff_module_handler_is_gated(bot: Bot) -> None:
 
 async def _snapshot(bot: Bot) -> tuple[int, ...]:
     """Row counts of the tables a staff command could change."""
-    return tuple([len(await bot.rows(m)) for m in (Staff, Subscription, Event, Technology)])
+    return tuple([len(await bot.rows(m)) for m in (Staff, Subscription, Event, Technology,
+                                                   Introduction, OfferQuestion, AuditEntry)])
 
 
 async def test_non_staff_refused_for_every_staff_command(bot: Bot) -> None:
@@ -48,6 +57,23 @@ async def test_non_staff_refused_for_every_staff_command(bot: Bot) -> None:
     for prefix in staff_buttons(bot.app):
         await chat.press_payload(f"{prefix}:1")
         assert chat.text.startswith(NOT_STAFF[:40]), prefix
+    assert await _snapshot(bot) == before
+
+
+async def test_staff_refused_for_every_admin_handler(bot: Bot) -> None:
+    await staff.add(bot.db, "telegram", "556", point="DKN-BN", name="Cán bộ")
+    await staff.add(bot.db, "telegram", "557", point="DKN-BN", name="Đồng nghiệp")
+    chat = bot.chat("556", channel="telegram")
+    before = await _snapshot(bot)
+    admin_buttons = sorted(prefix for prefix, handler in bot.app.dispatcher.buttons.items()
+                           if is_admin_only(handler))
+    assert "cb" in admin_buttons
+    for prefix in admin_buttons:
+        for rest in ("ls", "rmy:telegram:557", "duty:telegram:557:off", "pt:telegram:557:DKN-TW"):
+            await chat.press_payload(f"{prefix}:{rest}")
+            assert chat.text.startswith(NOT_ADMIN[:40]), (prefix, rest)
+    await chat.send("/canbo them telegram 558")
+    assert chat.text.startswith(NOT_ADMIN[:40])
     assert await _snapshot(bot) == before
 
 

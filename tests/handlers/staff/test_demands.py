@@ -123,3 +123,32 @@ async def test_move_to_another_point_alerts_its_staff(bot: Bot) -> None:
     assert f"Số {demand_id}" in ha.text
 
 
+
+
+async def test_propose_from_a_search(bot: Bot) -> None:
+    await staff.add(bot.db, "telegram", "900", point="DKN-BN", name="Lan")
+    demand_id = await _submit(bot)
+    lan = bot.chat("900", channel="telegram")
+    await lan.press_payload(f"nc:take:{demand_id}")
+    await lan.press_payload(f"nc:prop:{demand_id}:t99999")  # forged: not in the catalog
+    assert "không tìm thấy công nghệ số 99999" in lan.text
+    [demand] = await bot.demands()
+    assert demand.status == "assigned"
+    await lan.press_payload(f"nc:card:{demand_id}")
+    await lan.press("Đề xuất công nghệ/chuyên gia")
+    await lan.press("Tìm công nghệ/chuyên gia khác")
+    assert "từ khoá" in lan.text
+    await lan.send("xyzzy quux")
+    assert "không tìm thấy" in lan.text and "Tìm lại" in lan.labels
+    await lan.press("Tìm lại")
+    await lan.send("máy sấy bơm nhiệt nông sản")
+    assert "Kết quả cho" in lan.text and "Đề xuất tất cả kết quả" in lan.labels
+    picked = [label.removeprefix("Đề xuất: ") for label in lan.labels
+              if label.startswith("Đề xuất: ")]
+    assert picked
+    await lan.press(f"Đề xuất: {picked[0]}")
+    assert "Đã đề xuất" in lan.text and picked[0][:30] in lan.text
+    told = [outgoing_from_dict(r.payload).text for r in await _outbox(bot, "update", "u1")]
+    assert picked[0][:30] in told[-1] and "đề xuất" in told[-1]
+    [demand] = await bot.demands()
+    assert demand.status == "proposed"

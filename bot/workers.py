@@ -1,0 +1,176 @@
+"""`ketnoi serve --workers N`: N bot processes sharing one port (SO_REUSEPORT), supervised.
+
+The parent migrates the database and loads (or trains) the NLU model once, then starts N worker
+processes; each runs the whole web app (`bot.web.serve`) on its own socket bound with
+SO_REUSEPORT, so the kernel spreads connections over them. A worker that dies is started again;
+SIGTERM or Ctrl-C stops them all. Across workers, a chat's turns are ordered by the chat locks
+of `bot.ordering`, which need PostgreSQL: on SQLite the command refuses to start more than one.
+Metrics go through prometheus-client's multiprocess mode, so /metrics of any worker sums all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import time
+from multiprocessing.process import BaseProcess
+
+from bot.config import Settings
+from bot.metrics import MULTIPROC_ENV
+
+log = logging.getLogger(__name__)
+
+RESTART_DELAY_S = 1.0
+EARLY_EXIT_S = 10.0  # a worker exiting by itself this soon after its start: a configuration error
+STOP_GRACE_S = 30.0
+CONFIG_ERROR = 2  # the exit code of a worker refusing its settings (printed): never restarted
+
+
+class WorkersRefused(Exception):
+    """Several workers asked for on a database that cannot coordinate them."""
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    if workers < 1:
+        raise WorkersRefused("--workers phải từ 1 trở lên / --workers must be at least 1")
+    if workers > 1 and not settings.database_url.startswith("postgresql"):
+        raise WorkersRefused(
+            "Nhiều tiến trình (--workers > 1) cần PostgreSQL (KETNOI_DATABASE_URL=postgresql+"
+            "asyncpg://...); với SQLite hãy chạy một tiến trình.\n"
+            "Several workers need PostgreSQL: SQLite allows one writer, so run one process on it "
+            "(it has its own fast path), or set KETNOI_DATABASE_URL to a PostgreSQL database.")
+
+
+async def prepare(settings: Settings) -> None:
+    """What must happen once, before the workers start: migrations, the NLU model on disk."""
+    from nlu.api import make_backend
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        await db.upgrade()
+    finally:
+        await db.dispose()
+    backend = make_backend(settings)
+    target = getattr(backend, "embedded", backend)
+    if hasattr(target, "engine"):
+        await asyncio.to_thread(lambda: target.engine)
+    closer = getattr(backend, "aclose", None)
+    if closer is not None:
+        await closer()
+
+
+def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
+    """One worker process: the web app on a SO_REUSEPORT socket, the database already migrated."""
+    from bot.cli_telegram import _configure_logging, _run, _with_worker
+    from bot.config import get_settings
+    from bot.web import serve
+
+    settings = get_settings()
+    _configure_logging(settings.log_level)
+
+    async def core(settings: Settings) -> object:
+        from bot.app import App
+
+        return await App.create(settings, upgrade=False)
+
+    try:
+        _run(_with_worker(serve(settings, host, port, core_factory=core, reuse_port=True),
+                          with_worker, webhook=True))
+    except SystemExit as done:  # typer.Exit / SystemExit: the message is printed already
+        raise SystemExit(done.code) from None
+    except Exception as error:
+        code = getattr(error, "exit_code", 1)
+        raise SystemExit(code) from None
+
+
+class Supervisor:
+    def __init__(self, workers: int, host: str | None, port: int | None,
+                 with_worker: bool) -> None:
+        self.count = workers
+        self.args = (host, port, with_worker)
+        self.context = multiprocessing.get_context("spawn")
+        self.processes: dict[int, tuple[BaseProcess, float]] = {}  # slot → (process, started)
+        self.stopping = False
+
+    def start(self, slot: int) -> None:
+        process = self.context.Process(target=_worker_main, args=self.args,
+                                       name=f"ketnoi-worker-{slot}", daemon=False)
+        process.start()
+        self.processes[slot] = (process, time.monotonic())
+        log.info("worker %d started (pid %s)", slot, process.pid)
+
+    def run(self) -> int:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._stop)
+        for slot in range(self.count):
+            self.start(slot)
+        while not self.stopping:
+            time.sleep(0.2)
+            code = self._watch()
+            if code is not None:
+                self._terminate()
+                return code
+        self._terminate()
+        return 0
+
+    def _watch(self) -> int | None:
+        """Restart workers that died; a non-zero code when one cannot start at all."""
+        from prometheus_client import multiprocess
+
+        for slot, (process, started) in list(self.processes.items()):
+            if process.is_alive() or self.stopping:
+                continue
+            code = process.exitcode or 0
+            if process.pid is not None and os.environ.get(MULTIPROC_ENV):
+                multiprocess.mark_process_dead(process.pid)
+            if code == CONFIG_ERROR or (code > 0 and time.monotonic() - started < EARLY_EXIT_S):
+                log.error("worker %d could not start (exit code %d): stopping", slot, code)
+                return code
+            log.warning("worker %d (pid %s) ended with code %s: starting it again", slot,
+                        process.pid, code)
+            time.sleep(RESTART_DELAY_S)
+            self.start(slot)
+        return None
+
+    def _stop(self, _signum: int, _frame: object) -> None:
+        self.stopping = True
+
+    def _terminate(self) -> None:
+        for process, _ in self.processes.values():
+            if process.is_alive() and process.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        for process, _ in self.processes.values():
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(5)
+
+
+def serve_workers(settings: Settings, workers: int, host: str | None, port: int | None,
+                  with_worker: bool) -> int:
+    """Run `workers` worker processes until SIGTERM/SIGINT; returns the exit code."""
+    from bot.cli_telegram import run_async
+    from bot.web import check_settings
+
+    check_workers(settings, workers)
+    check_settings(settings)
+    run_async(prepare(settings))
+    own_dir = None
+    if not os.environ.get(MULTIPROC_ENV):
+        own_dir = tempfile.mkdtemp(prefix="ketnoi-metrics-")
+        os.environ[MULTIPROC_ENV] = own_dir
+    try:
+        return Supervisor(workers, host, port, with_worker).run()
+    finally:
+        if own_dir is not None:
+            shutil.rmtree(own_dir, ignore_errors=True)
+            os.environ.pop(MULTIPROC_ENV, None)

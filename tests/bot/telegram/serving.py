@@ -1,0 +1,162 @@
+"""Real `ketnoi serve` processes on one database against the fake Bot API (tests, load test).
+
+Each `ServeProcess` is a separate `ketnoi serve` (as behind a load balancer) or, with
+`workers=N`, one `ketnoi serve --workers N`. `Webhook` plays Telegram's side of the webhook:
+it posts an update and, as Telegram does, posts it again when the process did not answer 200
+(a killed process, a refused connection), to the next process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.bot.fake_telegram import TOKEN
+
+ROOT = Path(__file__).resolve().parents[3]
+SECRET = "workers-secret"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def create_database(server_url: str, prefix: str = "t_workers") -> str:
+    """A fresh PostgreSQL database on the server of `server_url`; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def drop_database(server_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+class ServeProcess:
+    """`ketnoi serve` on `port`; killed with SIGKILL and started again by the tests."""
+
+    def __init__(self, database_url: str, api_url: str, port: int, *, workers: int = 1,
+                 log: Path | None = None, env: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.workers = workers
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = {**os.environ, "KETNOI_DATABASE_URL": database_url,
+                    "KETNOI_TELEGRAM_TOKEN": TOKEN, "KETNOI_TELEGRAM_API_URL": api_url,
+                    "KETNOI_TELEGRAM_WEBHOOK_SECRET": SECRET, "KETNOI_LOG_LEVEL": "WARNING",
+                    "PYTHONPATH": str(ROOT), **(env or {})}
+        self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        self.log = log
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, timeout: float = 180) -> None:
+        command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--no-worker"]
+        if self.workers != 1:
+            command += ["--workers", str(self.workers)]
+        out = open(self.log, "ab") if self.log else asyncio.subprocess.DEVNULL  # noqa: SIM115
+        self.process = await asyncio.create_subprocess_exec(
+            *command, cwd=ROOT, env=self.env, stdout=out, stderr=out)
+        await self.wait_ready(timeout)
+
+    async def wait_ready(self, timeout: float = 180) -> None:
+        """Until /healthz answers 200 (with N workers: until each of them has answered)."""
+        seen: set[int] = set()
+        async with asyncio.timeout(timeout), httpx.AsyncClient(timeout=5) as client:
+            while len(seen) < self.workers:
+                if self.process is not None and self.process.returncode is not None:
+                    raise RuntimeError(f"ketnoi serve exited with {self.process.returncode}")
+                try:
+                    # a new connection each time: the kernel picks a worker per connection
+                    response = await client.get(f"{self.url}/healthz",
+                                                headers={"Connection": "close"})
+                    if response.status_code == 200:
+                        seen.add(int(response.json()["process"]))
+                        continue
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes of `ketnoi serve --workers N` (children of the supervisor)."""
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids = [int(p) for p in children.read_text().split()] if children.exists() else []
+        return [pid for pid in pids if _is_worker(pid)]
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+
+    async def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 40)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        else:
+            await self.process.wait()
+        self.process = None
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"multiprocessing" in cmdline and b"resource_tracker" not in cmdline
+
+
+class Webhook:
+    """Telegram's side of the webhook: post, and post again elsewhere until one answers 200."""
+
+    def __init__(self, urls: Sequence[str], connections: int = 100) -> None:
+        self.urls = list(urls)
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self.client = httpx.AsyncClient(limits=limits, timeout=30)
+        self.retries = 0
+
+    async def post(self, update: dict[str, Any], first: int = 0, deadline: float = 120) -> int:
+        """Deliver `update`, starting with process `first`; returns which process took it."""
+        attempt = 0
+        async with asyncio.timeout(deadline):
+            while True:
+                target = (first + attempt) % len(self.urls)
+                try:
+                    response = await self.client.post(
+                        f"{self.urls[target]}/telegram/webhook", json=update,
+                        headers={SECRET_HEADER: SECRET})
+                    if response.status_code == 200:
+                        return target
+                except httpx.HTTPError:
+                    pass
+                attempt += 1
+                self.retries += 1
+                await asyncio.sleep(min(0.05 * attempt, 0.5))
+
+    async def close(self) -> None:
+        await self.client.aclose()

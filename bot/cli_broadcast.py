@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli_storage import _run, dump_json
+from bot.cli_storage import dump_json, with_database
 from bot.config import get_settings
 from bot.types import outgoing_to_dict
 from handlers.news_render import broadcast_message, report_lines
@@ -100,7 +100,7 @@ def create_cmd(
         return await broadcasts.preview(db, audience)
 
     if not yes:
-        per_channel = _run(counts)
+        per_channel = with_database(counts)
         typer.echo(f"Sẽ gửi tới {sum(per_channel.values())} người ({show_per_channel(per_channel)}).")
         if not typer.confirm("Gửi đợt tin này?"):
             typer.echo("Đã hủy, chưa gửi gì.")
@@ -112,7 +112,7 @@ def create_cmd(
         return await broadcasts.create(db, created_by="cli", payload=payload, audience=audience,
                                        text=text or "", event_code=event, send_at=send_at)
 
-    info = _run(work)
+    info = with_database(work)
     if as_json:
         typer.echo(dump_json({"id": info.id, "recipients": info.recipients,
                               "per_channel": info.per_channel,
@@ -142,7 +142,7 @@ def report_cmd(
     async def work(db: Database) -> BroadcastInfo:
         return await broadcasts.report(db, broadcast_id)
 
-    info = _run(work)
+    info = with_database(work)
     typer.echo(dump_json(report_dict(info)) if as_json else "\n".join(report_lines(info)))
 
 
@@ -153,18 +153,17 @@ def cancel_cmd(broadcast_id: Annotated[int, typer.Argument(help="Mã đợt tin"
     async def work(db: Database) -> int:
         return await broadcasts.cancel(db, broadcast_id)
 
-    stopped = _run(work)
+    stopped = with_database(work)
     typer.echo(f"Đã hủy đợt tin số {broadcast_id}: {stopped} tin chưa gửi sẽ không được gửi.")
 
 
 def worker_cmd() -> None:
     """Gửi tin trong hàng đợi (nhịp độ theo từng bot) và chạy việc định kỳ; SIGTERM dừng gọn."""
-    from bot.cli_telegram import _configure_logging
-    from bot.cli_telegram import _run as run_channel
+    from bot.cli_telegram import configure_logging, run_channel
     from bot.worker_service import run_worker
 
     settings = get_settings()
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     run_channel(run_worker(settings))
 
 

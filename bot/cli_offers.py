@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_storage import _run, dump_json
+from bot.cli_storage import dump_json, with_database
 from handlers.offer_text import approved, offer_line, question_to_offerer, rejected
 from storage.db import Database
 from storage.repos import offers
@@ -22,7 +22,7 @@ def list_cmd(as_json: Annotated[bool, typer.Option("--json", help="In dạng JSO
     async def work(db: Database) -> list[offers.Offer]:
         return await offers.pending(db, limit=1000)
 
-    waiting = _run(work)
+    waiting = with_database(work)
     if as_json:
         typer.echo(dump_json([o.to_dict() for o in waiting]))
         return
@@ -37,7 +37,7 @@ def approve_cmd(code: Annotated[str, typer.Argument(help="Mã hoặc số công 
     async def work(db: Database) -> offers.Offer:
         return await offers.decide(db, code, True, "cli", tell=approved)
 
-    typer.echo(f"Đã duyệt {_run(work).code}.")
+    typer.echo(f"Đã duyệt {with_database(work).code}.")
 
 
 @offers_app.command("reject")
@@ -50,7 +50,7 @@ def reject_cmd(
     async def work(db: Database) -> offers.Offer:
         return await offers.decide(db, code, False, "cli", reason=reason, tell=rejected(reason))
 
-    typer.echo(f"Đã từ chối {_run(work).code}.")
+    typer.echo(f"Đã từ chối {with_database(work).code}.")
 
 
 @offers_app.command("ask")
@@ -64,7 +64,7 @@ def ask_cmd(
     async def work(db: Database) -> offers.Offer:
         return await offers.ask(db, code, question, "cli", tell=question_to_offerer)
 
-    typer.echo(f"Đã gửi câu hỏi cho người chào bán {_run(work).code}.")
+    typer.echo(f"Đã gửi câu hỏi cho người chào bán {with_database(work).code}.")
 
 
 def register(app: typer.Typer) -> None:

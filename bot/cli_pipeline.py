@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli_chat import demands_app
-from bot.cli_storage import _run, dump_json
+from bot.cli_storage import dump_json, with_database
 from handlers.pipeline_text import card_text, user_update
 from storage.db import Database
 from storage.repos import audit, pipeline
@@ -30,7 +30,7 @@ def assign_cmd(
     async def work(db: Database) -> DemandCard:
         return await pipeline.assign(db, demand_id, channel, user_id, tell=user_update)
 
-    typer.echo(card_text(_run(work)))
+    typer.echo(card_text(with_database(work)))
 
 
 @demands_app.command("status")
@@ -47,7 +47,7 @@ def status_cmd(
         return await pipeline.change(db, demand_id, status.strip().lower(), pipeline.CLI,
                                      outcome=outcome, note=note, tell=user_update)
 
-    typer.echo(card_text(_run(work)))
+    typer.echo(card_text(with_database(work)))
 
 
 def _since(value: str | None) -> datetime | None:
@@ -76,7 +76,7 @@ def audit_cmd(
     async def work(db: Database) -> list[audit.Entry]:
         return await audit.since(db, moment)
 
-    entries = _run(work)
+    entries = with_database(work)
     if as_json:
         typer.echo(dump_json([e.to_dict() for e in entries]))
         return

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_storage import _run, dump_json
+from bot.cli_storage import dump_json, with_database
 from storage.db import Database
 from storage.repos import staff, web_logins
 
@@ -32,7 +32,7 @@ def add_cmd(
         return await staff.add(db, channel, user_id, point=point, name=name,
                                role=role.strip().lower(), fallback=fallback, actor="cli")
 
-    member = _run(work)
+    member = with_database(work)
     role = "quản trị" if member.is_admin else "cán bộ"
     extra = " (dự phòng)" if member.fallback else ""
     typer.echo(f"Đã thêm {role}{extra} {member.label} ({member.channel}:{member.user_id}) "
@@ -54,7 +54,7 @@ def duty_cmd(
     async def work(db: Database) -> staff.StaffMember:
         return await staff.set_duty(db, channel, user_id, word == "on", actor="cli")
 
-    member = _run(work)
+    member = with_database(work)
     typer.echo(f"{member.label} ({member.point}): "
                + ("đang trực." if member.on_duty else "nghỉ trực."))
 
@@ -69,7 +69,7 @@ def list_cmd(
     async def work(db: Database) -> list[staff.StaffMember]:
         return await staff.list_members(db, point)
 
-    members = _run(work)
+    members = with_database(work)
     if as_json:
         typer.echo(dump_json([m.to_dict() for m in members]))
         return
@@ -95,7 +95,7 @@ def remove_cmd(
     async def work(db: Database) -> bool:
         return await staff.remove(db, channel, user_id, actor="cli")
 
-    if _run(work):
+    if with_database(work):
         typer.echo(f"Đã bỏ quyền cán bộ của {channel}:{user_id}.")
     else:
         typer.echo(f"{channel}:{user_id} không phải cán bộ, không có gì thay đổi.")
@@ -118,7 +118,7 @@ def login_link_cmd(
         typer.echo("Chưa đặt KETNOI_SECRET_KEY: `ketnoi serve` không mở trang quản trị (/admin).",
                    err=True)
         raise typer.Exit(1)
-    member, token = _run(work)
+    member, token = with_database(work)
     typer.echo(f"Đường dẫn đăng nhập cho {member.label} ({member.point}), dùng một lần trong "
                f"10 phút:\n{settings.console_login_url(token)}")
 

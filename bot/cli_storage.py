@@ -35,7 +35,7 @@ def _kind(value: str) -> str:
     return kind
 
 
-def _run(work: Callable[[Database], Awaitable[T]], *, upgrade: bool = True) -> T:
+def with_database(work: Callable[[Database], Awaitable[T]], *, upgrade: bool = True) -> T:
     """Open the configured database, upgrade it, run `work`, close; domain errors → exit 1."""
 
     async def main() -> T:
@@ -62,7 +62,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Phiên bản đích
         await db.upgrade(revision)
         return await db.current_revision()
 
-    typer.echo(f"Đã nâng cấp cơ sở dữ liệu, phiên bản hiện tại: {_run(work, upgrade=False)}")
+    typer.echo(f"Đã nâng cấp cơ sở dữ liệu, phiên bản hiện tại: {with_database(work, upgrade=False)}")
 
 
 @db_app.command("downgrade")
@@ -75,7 +75,7 @@ def db_downgrade(
         await db.downgrade(revision)
         return await db.current_revision()
 
-    current = _run(work, upgrade=False)
+    current = with_database(work, upgrade=False)
     typer.echo(f"Đã hạ cấp cơ sở dữ liệu, phiên bản hiện tại: {current or 'trống (base)'}")
 
 
@@ -86,7 +86,7 @@ def db_current() -> None:
     async def work(db: Database) -> str | None:
         return await db.current_revision()
 
-    typer.echo(f"Phiên bản hiện tại: {_run(work, upgrade=False) or 'trống (base)'}")
+    typer.echo(f"Phiên bản hiện tại: {with_database(work, upgrade=False) or 'trống (base)'}")
 
 
 def seed_cmd(
@@ -101,13 +101,13 @@ def seed_cmd(
     from storage import history as synthetic
 
     if remove_history:
-        removed = _run(synthetic.remove)
+        removed = with_database(synthetic.remove)
         typer.echo(f"Đã xoá hoạt động mẫu: {removed.users} người dùng, {removed.demands} nhu cầu, "
                    f"{removed.events} sự kiện, {removed.offers} công nghệ chào bán.")
         return
     _seed_catalog(directory)
     if history:
-        added = _run(synthetic.add)
+        added = with_database(synthetic.add)
         typer.echo(f"Đã thêm hoạt động mẫu một năm: {added.users} người dùng, {added.demands} "
                    f"nhu cầu ({added.status_changes} lần đổi trạng thái), {added.events} sự kiện, "
                    f"{added.registrations} lượt đăng ký, {added.subscriptions} người nhận tin, "
@@ -120,7 +120,7 @@ def _seed_catalog(directory: Path | None) -> None:
     async def work(db: Database) -> Any:
         return await seed_database(db, directory)
 
-    report = _run(work)
+    report = with_database(work)
     names = {**KINDS, "connection_points": "điểm kết nối"}
     for kind, c in report.counts.items():
         typer.echo(f"{names[kind].capitalize()}: thêm {c.created}, cập nhật {c.updated}, "
@@ -139,7 +139,7 @@ def import_cmd(
     async def work(db: Database) -> Any:
         return await import_into(db, kind, file)
 
-    report = _run(work)
+    report = with_database(work)
     c = report.counts
     typer.echo(f"Đã nhập {report.imported} {KINDS[kind]} từ {file.name}: thêm {c.created}, "
                f"cập nhật {c.updated}, giữ nguyên {c.unchanged}.")
@@ -165,7 +165,7 @@ def export_cmd(
     async def work(db: Database) -> int:
         return await export_from(db, kind, file)
 
-    typer.echo(f"Đã xuất {_run(work)} {KINDS[kind]} ra {file}.")
+    typer.echo(f"Đã xuất {with_database(work)} {KINDS[kind]} ra {file}.")
 
 
 def money(value: int | None) -> str:
@@ -227,7 +227,7 @@ def search_cmd(
         method = search.technologies if kind == "technologies" else search.experts
         return await method(db, query, province=province, sector=sector, k=k, strict=not boost)
 
-    hits = _run(work)
+    hits = with_database(work)
     if as_json:
         typer.echo(dump_json({"query": query, "kind": kind, "results": [h.to_dict()
                                                                          for h in hits]}))

@@ -15,7 +15,7 @@ run_app = typer.Typer(help="Chạy bot trên một kênh chat (run the bot on a 
 telegram_app = typer.Typer(help="Quản lý bot Telegram (manage the Telegram bot).")
 
 
-def _configure_logging(level: str) -> None:
+def configure_logging(level: str) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -33,7 +33,7 @@ def run_async(coroutine: Coroutine[Any, Any, None]) -> None:
         uvloop.run(coroutine)
 
 
-def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+def run_channel(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run a command; configuration errors are printed (Vietnamese + English), exit code 2."""
     from bot.telegram import TelegramConfigError
     from bot.zalo.errors import ZaloConfigError
@@ -82,8 +82,8 @@ def run_telegram(
     from bot.telegram.runner import run_polling
 
     settings = get_settings()
-    _configure_logging(settings.log_level)
-    _run(_with_worker(run_polling(settings), not no_worker))
+    configure_logging(settings.log_level)
+    run_channel(_with_worker(run_polling(settings), not no_worker))
 
 
 @telegram_app.command("set-webhook")
@@ -94,8 +94,8 @@ def set_webhook(
     from bot.telegram.runner import set_webhook as register
 
     settings = get_settings()
-    _configure_logging(settings.log_level)
-    _run(register(settings, url))
+    configure_logging(settings.log_level)
+    run_channel(register(settings, url))
     typer.echo(f"Đã đăng ký webhook / webhook registered: {url}")
 
 
@@ -105,13 +105,13 @@ def webhook_info() -> None:
     from bot.telegram.runner import webhook_info as fetch
 
     settings = get_settings()
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     info: dict[str, object] = {}
 
     async def work() -> None:
         info.update(await fetch(settings))
 
-    _run(work())
+    run_channel(work())
     for key, value in info.items():
         typer.echo(f"{key}: {value}")
 
@@ -126,11 +126,11 @@ def serve(
     from bot.web import serve as serve_web
 
     settings = get_settings()
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     if workers != 1:
         _serve_workers(settings, workers, host, port, not no_worker)
         return
-    _run(_with_worker(serve_web(settings, host, port), not no_worker, webhook=True))
+    run_channel(_with_worker(serve_web(settings, host, port), not no_worker, webhook=True))
 
 
 def _serve_workers(settings: Any, workers: int, host: str | None, port: int | None,

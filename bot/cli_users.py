@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_storage import _run
+from bot.cli_storage import with_database
 from storage.db import Database
 from storage.repos import privacy
 
@@ -24,7 +24,7 @@ def forget_cmd(
     async def work(db: Database) -> privacy.Forgotten | None:
         return await privacy.forget_account(db, channel, user_id)
 
-    done = _run(work)
+    done = with_database(work)
     if done is None:
         typer.echo(f"Không có người dùng {channel}:{user_id} / no such user.", err=True)
         raise typer.Exit(code=1)

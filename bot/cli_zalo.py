@@ -8,29 +8,16 @@ from typing import Any
 
 import typer
 
-from bot.cli_telegram import NO_WORKER_HELP, _configure_logging, run_async
+from bot.cli_telegram import NO_WORKER_HELP, configure_logging, run_channel
 from bot.config import get_settings
 
 bot_app = typer.Typer(help="Quản lý bot Zalo Bot Platform (manage the Zalo bot).")
 oa_app = typer.Typer(help="Quản lý Zalo Official Account (manage the Zalo OA).")
 
 
-def _run(coroutine: Coroutine[Any, Any, None]) -> None:
-    """Run a command; configuration errors are printed (Vietnamese + English), exit code 2."""
-    from bot.zalo.errors import ZaloConfigError
-
-    try:
-        run_async(coroutine)
-    except ZaloConfigError as error:
-        typer.echo(f"Lỗi / Error: {error}", err=True)
-        raise typer.Exit(code=2) from None
-    except KeyboardInterrupt:
-        pass
-
-
 def _settings() -> Any:
     settings = get_settings()
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     return settings
 
 
@@ -55,7 +42,7 @@ def run_zalo_bot(
     from bot.zalo.runner import run_polling
 
     settings = _settings()
-    _run(_with_worker(run_polling(settings), settings, not no_worker))
+    run_channel(_with_worker(run_polling(settings), settings, not no_worker))
 
 
 @bot_app.command("set-webhook")
@@ -68,7 +55,7 @@ def set_webhook(url: str = typer.Argument(..., help="https://your.domain/zalo-bo
     async def work() -> None:
         info.update(await register(_settings(), url))
 
-    _run(work())
+    run_channel(work())
     typer.echo(f"Đã đăng ký webhook / webhook registered: {info.get('url') or url}")
 
 
@@ -82,7 +69,7 @@ def webhook_info() -> None:
     async def work() -> None:
         info.update(await fetch(_settings()))
 
-    _run(work())
+    run_channel(work())
     for key, value in info.items():
         typer.echo(f"{key}: {value}")
 
@@ -96,7 +83,7 @@ def set_tokens(access_token: str, refresh_token: str) -> None:
         expires = await store(_settings(), access_token, refresh_token)
         typer.echo(f"Đã lưu token Zalo OA / Zalo OA tokens stored (access token counted valid until {expires:%Y-%m-%d %H:%M} UTC).")
 
-    _run(work())
+    run_channel(work())
 
 
 @oa_app.command("authorize")
@@ -113,7 +100,7 @@ def authorize(redirect_uri: str = typer.Option(
                    "the code:")
         typer.echo(url)
 
-    _run(work())
+    run_channel(work())
 
 
 @oa_app.command("exchange")
@@ -125,7 +112,7 @@ def exchange(code: str) -> None:
         expires = await swap(_settings(), code)
         typer.echo(f"Đã lưu token Zalo OA / Zalo OA tokens stored (access token valid until {expires:%Y-%m-%d %H:%M} UTC).")
 
-    _run(work())
+    run_channel(work())
 
 
 def register(app: typer.Typer, run_app: typer.Typer) -> None:

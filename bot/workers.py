@@ -68,12 +68,12 @@ async def prepare(settings: Settings) -> None:
 
 def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
     """One worker process: the web app on a SO_REUSEPORT socket, the database already migrated."""
-    from bot.cli_telegram import _configure_logging, _run, _with_worker
+    from bot.cli_telegram import _with_worker, configure_logging, run_channel
     from bot.config import get_settings
     from bot.web import serve
 
     settings = get_settings()
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
 
     async def core(settings: Settings) -> object:
         from bot.app import App
@@ -81,7 +81,7 @@ def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
         return await App.create(settings, upgrade=False)
 
     try:
-        _run(_with_worker(serve(settings, host, port, core_factory=core, reuse_port=True),
+        run_channel(_with_worker(serve(settings, host, port, core_factory=core, reuse_port=True),
                           with_worker, webhook=True))
     except SystemExit as done:  # typer.Exit / SystemExit: the message is printed already
         raise SystemExit(done.code) from None

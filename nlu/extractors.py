@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +102,8 @@ class EntityPipeline:
         except Exception:  # never let one odd message break a parse
             return []
         if self.crf:
-            rules = [r for r in rules if r not in vetoable
+            ids = {id(r) for r in vetoable}  # identity: a long message has many equal-looking rules
+            rules = [r for r in rules if id(r) not in ids
                      or _outside(r, tokens, outside) < self.veto]
         merged = _merge(_dedupe(rules), crf, decides)
         return sorted(merged, key=lambda e: (e["start"], e["end"]))
@@ -155,7 +157,14 @@ def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def _token_indices(r: dict[str, Any], tokens: list[Token]) -> list[int]:
-    return [i for i, t in enumerate(tokens) if t.start >= r["start"] and t.end <= r["end"]]
+    """Tokens inside the span; found by bisection so a long message stays linear."""
+    out = []
+    i = bisect_left(tokens, r["start"], key=lambda t: t.start)
+    while i < len(tokens) and tokens[i].start < r["end"]:
+        if tokens[i].end <= r["end"]:
+            out.append(i)
+        i += 1
+    return out
 
 
 def _outside(r: dict[str, Any], tokens: list[Token], outside: dict[int, float]) -> float:

@@ -23,7 +23,11 @@ _RESOURCES = Path(__file__).parent / "resources"
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DIGIT_RE = re.compile(r"\d")
-MAX_CLASSIFY_CHARS = 1000  # long messages are cut for classification (entities use the full text)
+# A very long message (a pasted letter) is classified on its opening and its end, where people
+# greet, say who they are and put the ask; the story in between costs time and adds noise.
+# Entities are still looked for in the whole text.
+MAX_CLASSIFY_CHARS = 1000
+CLASSIFY_HEAD_CHARS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +43,20 @@ class FeatureConfig:
     concept_pairs: bool = True  # "#NEED>PROVIDER": who does what, not only which words
 
 
+def ask_bearing(text: str, limit: int = MAX_CLASSIFY_CHARS, head: int = CLASSIFY_HEAD_CHARS) -> str:
+    """The text itself, or for one longer than ``limit`` its first ``head`` and last
+    ``limit - head`` characters, cut at spaces so no word is split."""
+    if len(text) <= limit:
+        return text
+    first = text[:head].rsplit(" ", 1)[0]
+    last = text[len(text) - (limit - head):].split(" ", 1)[-1]
+    return f"{first} {last}"
+
+
 def words_of(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> tuple[list[str], list[str]]:
-    """(expanded plain words, folded words with diacritics) of the first ``limit`` characters."""
-    plain_text = norm.plain[:limit]
-    folded_text = norm.folded[:limit]
+    """(expanded plain words, folded words with diacritics) of the ask-bearing part."""
+    plain_text = ask_bearing(norm.plain, limit)
+    folded_text = ask_bearing(norm.folded, limit)
     plain_words = [_DIGIT_RE.sub("0", w) for w in _WORD_RE.findall(plain_text)]
     folded_words = [
         w for w in _WORD_RE.findall(folded_text) if not w.isascii() and not _DIGIT_RE.search(w)

@@ -33,7 +33,7 @@ from bot.zalo.webhook import BOT_SECRET_HEADER, ZaloBotWebhook, ZaloOAWebhook
 from storage.models import InboxUpdate
 from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot
 from tests.bot.fake_zalo_oa import OA_APP_ID, OA_SECRET_KEY, FakeZaloOA
-from tests.bot.telegram.server import BackgroundServer
+from tests.bot.telegram.server import serving
 from tests.bot.zalo.conftest import Followers, make_keeper
 from tests.fuzz import strategies as fz
 from tests.fuzz.conftest import ErrorLog
@@ -131,21 +131,14 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
 
 @pytest.fixture
 async def zalo() -> AsyncIterator[FakeZaloBot]:
-    api = FakeZaloBot()
-    server = BackgroundServer(api.app)
-    api.url = await server.start()
-    yield api
-    await api.close()
-    await server.stop()
+    async with serving(api := FakeZaloBot()):
+        yield api
 
 
 @pytest.fixture
 async def oa_api() -> AsyncIterator[FakeZaloOA]:
-    api = FakeZaloOA()
-    server = BackgroundServer(api.app)
-    api.url = await server.start()
-    yield api
-    await server.stop()
+    async with serving(api := FakeZaloOA()):
+        yield api
 
 
 def bot_channel(zalo: FakeZaloBot, app: App) -> ZaloBotChannel:

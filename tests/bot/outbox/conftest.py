@@ -9,7 +9,7 @@ import pytest
 
 from storage.db import Database
 from tests.bot.fake_telegram import FakeTelegram
-from tests.bot.telegram.server import BackgroundServer
+from tests.bot.telegram.server import serving
 from tests.storage.conftest import create_schema, db, empty_db  # noqa: F401  (both engines)
 
 
@@ -23,9 +23,5 @@ async def sqlite(tmp_path: Path) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[tuple[FakeTelegram, str]]:
-    api = FakeTelegram()
-    server = BackgroundServer(api.app)
-    url = await server.start()
-    yield api, url
-    await api.close()
-    await server.stop()
+    async with serving(api := FakeTelegram()) as url:
+        yield api, url

@@ -13,17 +13,13 @@ from storage.db import Database
 from storage.repos import outbox
 from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot
 from tests.bot.outbox.support import add_subscribers, broadcast, running, until_done
-from tests.bot.telegram.server import BackgroundServer
+from tests.bot.telegram.server import serving
 
 
 @pytest.fixture
 async def zalo() -> AsyncIterator[tuple[FakeZaloBot, str]]:
-    api = FakeZaloBot()
-    server = BackgroundServer(api.app)
-    url = await server.start()
-    yield api, url
-    await api.close()
-    await server.stop()
+    async with serving(api := FakeZaloBot()) as url:
+        yield api, url
 
 
 async def test_broadcast_reaches_zalo_bot_subscribers(sqlite: Database,

@@ -22,7 +22,7 @@ from storage.repos import outbox
 from storage.sqltypes import utcnow
 from tests.bot.fake_zalo_oa import FakeZaloOA
 from tests.bot.outbox.support import add_subscribers, broadcast, running
-from tests.bot.telegram.server import BackgroundServer
+from tests.bot.telegram.server import serving
 from tests.bot.zalo.conftest import make_keeper
 
 
@@ -39,11 +39,8 @@ class Clock:
 
 @pytest.fixture
 async def oa() -> AsyncIterator[FakeZaloOA]:
-    api = FakeZaloOA()
-    server = BackgroundServer(api.app)
-    api.url = await server.start()
-    yield api
-    await server.stop()
+    async with serving(api := FakeZaloOA()):
+        yield api
 
 
 async def oa_worker(db: Database, api: FakeZaloOA, clock: Clock,

@@ -11,7 +11,7 @@ from bot.telegram import RetryPolicy, TelegramChannel
 from bot.telegram.runner import start_polling, stop_polling
 from bot.types import Button, ContentKind, Incoming, Outgoing, SendResult
 from tests.bot.fake_telegram import TOKEN, FakeTelegram
-from tests.bot.telegram.server import BackgroundServer
+from tests.bot.telegram.server import serving
 
 MENU = (
     Button("Tìm công nghệ", "menu:find_technology"),
@@ -91,12 +91,8 @@ class ScriptedCore:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
-    api = FakeTelegram()
-    server = BackgroundServer(api.app)
-    api.url = await server.start()  # type: ignore[attr-defined]
-    yield api
-    await api.close()
-    await server.stop()
+    async with serving(api := FakeTelegram()):
+        yield api
 
 
 @pytest.fixture

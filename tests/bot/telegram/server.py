@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
@@ -38,3 +40,18 @@ class BackgroundServer:
         if self.server is not None and self.task is not None:
             self.server.should_exit = True
             await self.task
+
+
+@asynccontextmanager
+async def serving(api: Any) -> AsyncIterator[str]:
+    """Serve a fake platform API (its `.app`) for the block; sets and yields its URL, then closes
+    the fake (if it has `close()`) and stops the server."""
+    server = BackgroundServer(api.app)
+    api.url = await server.start()
+    try:
+        yield api.url
+    finally:
+        close = getattr(api, "close", None)
+        if close is not None:
+            await close()
+        await server.stop()

@@ -20,7 +20,7 @@ from storage.db import Database
 from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot
 from tests.bot.fake_zalo_oa import APP_SECRET, OA_APP_ID, FakeZaloOA
 from tests.bot.telegram.conftest import ScriptedCore
-from tests.bot.telegram.server import BackgroundServer
+from tests.bot.telegram.server import serving
 from tests.handlers.chat import copy_db
 
 KEY = Fernet.generate_key().decode()
@@ -76,21 +76,14 @@ POLICY = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=5.0)
 
 @pytest.fixture
 async def fake_bot() -> AsyncIterator[FakeZaloBot]:
-    api = FakeZaloBot()
-    server = BackgroundServer(api.app)
-    api.url = await server.start()
-    yield api
-    await api.close()
-    await server.stop()
+    async with serving(api := FakeZaloBot()):
+        yield api
 
 
 @pytest.fixture
 async def fake_oa() -> AsyncIterator[FakeZaloOA]:
-    api = FakeZaloOA()
-    server = BackgroundServer(api.app)
-    api.url = await server.start()
-    yield api
-    await server.stop()
+    async with serving(api := FakeZaloOA()):
+        yield api
 
 
 @pytest.fixture

@@ -194,6 +194,19 @@ class App:
             count += len(queued)
         return count
 
+    async def resend_pending_to(self, channel: str, chat_id: str, send: SendTo) -> int:
+        """Send one chat's replies that another process committed but did not record as sent (it
+        died in between), before the chat's next update: they come before newer replies, not
+        after that process restarts. The caller holds the chat across processes."""
+        async with self.locks.hold((channel, chat_id)):
+            queued = await outbox.pending_replies_to(self.services.db, channel, chat_id)
+
+            async def to_chat(replies: list[Outgoing]) -> list[SendResult]:
+                return await send(chat_id, replies)
+
+            await self._deliver(queued, to_chat)
+        return len(queued)
+
     def _cross_process(self, channel: str, chat_id: str) -> Any:
         if self.order is None:
             return contextlib.nullcontext()

@@ -79,6 +79,11 @@ class Core(Protocol):
         self, channel: str, send: Callable[[str, list[Outgoing]], Awaitable[list[SendResult]]]
     ) -> int: ...
 
+    async def resend_pending_to(
+        self, channel: str, chat_id: str,
+        send: Callable[[str, list[Outgoing]], Awaitable[list[SendResult]]],
+    ) -> int: ...
+
     async def mark_user_inactive(self, channel: str, user_id: str) -> None: ...
 
 
@@ -222,6 +227,7 @@ class TelegramChannel:
             await self._handle_one(update)
             return
         async with order.hold(CHANNEL, key, str(update.update_id)) as earlier:
+            await self.core.resend_pending_to(CHANNEL, key, self._send_to)
             for update_id, raw in earlier:
                 await self._handle_earlier(update_id, raw)
             await self._handle_one(update)

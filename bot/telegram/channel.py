@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 from telegram import BotCommand, CallbackQuery, ChatMember, ReplyKeyboardRemove, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -28,6 +28,7 @@ from bot.telegram.convert import (
     reply_keyboard_labels,
     update_to_incoming,
 )
+from bot.telegram.core import Core
 from bot.telegram.inbound import Reading, log_skipped, read_update
 from bot.telegram.ordering import PerChatUpdateProcessor, chat_key, raw_chat_key
 from bot.telegram.polling import Poller
@@ -55,36 +56,6 @@ APOLOGY = (
     "Xin lỗi anh/chị, hệ thống đang gặp sự cố khi xử lý tin nhắn này. "
     "Anh/chị vui lòng thử lại sau ít phút."
 )
-
-
-Deliver = Callable[[list[Outgoing]], Awaitable[list[SendResult]]]
-
-
-class Core(Protocol):
-    """What the adapter needs from the dialogue core (`bot.app.App`)."""
-
-    async def handle(self, incoming: Incoming) -> list[Outgoing]: ...
-
-    async def answer(self, incoming: Incoming, deliver: Deliver | None = None
-                     ) -> list[Outgoing]: ...
-
-    async def receive(self, channel: str, updates: Sequence[tuple[str, Any]],
-                      chats: Sequence[str | None] | None = None) -> None: ...
-
-    async def unhandled(self, channel: str) -> list[tuple[str, Any]]: ...
-
-    async def ignored(self, channel: str, update_id: str) -> None: ...
-
-    async def resend_pending(
-        self, channel: str, send: Callable[[str, list[Outgoing]], Awaitable[list[SendResult]]]
-    ) -> int: ...
-
-    async def resend_pending_to(
-        self, channel: str, chat_id: str,
-        send: Callable[[str, list[Outgoing]], Awaitable[list[SendResult]]],
-    ) -> int: ...
-
-    async def mark_user_inactive(self, channel: str, user_id: str) -> None: ...
 
 
 class TelegramChannel:

@@ -167,3 +167,26 @@ class Webhook:
                 log.warning("%s webhook: %s: %.200r", self.name, problem, body)
             return answer(400, "malformed update")
         return answer(200)
+
+
+class ChannelWebhook(Webhook):
+    """A webhook of a bot platform that sends a fixed secret in a header (`secret_header`), in
+    front of a channel that is started and stopped with the endpoint."""
+
+    secret_header = ""
+
+    def __init__(self, channel: Any, secret: str) -> None:
+        self.channel = channel
+        self._secret = secret.encode("utf-8")
+        self.started = False
+
+    async def stop(self) -> None:
+        if self.started:
+            self.started = False
+            await self.channel.stop()
+
+    def refuse_request(self, request: Request) -> Response | None:
+        if same_secret(request.headers.get(self.secret_header, ""), self._secret):
+            return None
+        log.warning("%s webhook: wrong or missing secret from %s", self.name, request.client)
+        return answer(403, "forbidden")

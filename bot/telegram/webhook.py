@@ -5,10 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
-from bot.intake import MAX_BODY, Webhook, answer, same_secret
+from bot.intake import MAX_BODY, ChannelWebhook
 from bot.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)
@@ -17,7 +14,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 __all__ = ["MAX_BODY", "SECRET_HEADER", "TelegramWebhook"]
 
 
-class TelegramWebhook(Webhook):
+class TelegramWebhook(ChannelWebhook):
     """POST /telegram/webhook: checks the secret, stores the update in the inbox, queues it and
     answers 200 (503 when it could not be stored, so Telegram sends it again; see
     `bot.intake.Webhook`).
@@ -31,25 +28,12 @@ class TelegramWebhook(Webhook):
     name = "telegram"
     path = "/telegram/webhook"
 
-    def __init__(self, channel: TelegramChannel, secret: str) -> None:
-        self.channel = channel
-        self._secret = secret.encode("utf-8")
-        self.started = False
+    secret_header = SECRET_HEADER
+    channel: TelegramChannel
 
     async def start(self) -> None:
         await self.channel.start()
         self.started = True
-
-    async def stop(self) -> None:
-        if self.started:
-            self.started = False
-            await self.channel.stop()
-
-    def refuse_request(self, request: Request) -> Response | None:
-        if same_secret(request.headers.get(SECRET_HEADER, ""), self._secret):
-            return None
-        log.warning("telegram webhook: wrong or missing secret from %s", request.client)
-        return answer(403, "forbidden")
 
     def skipped(self) -> None:
         self.channel.count_skipped()

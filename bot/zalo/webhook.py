@@ -15,7 +15,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.intake import MAX_BODY, BodyTooLarge, Webhook, answer, read_body, same_secret
+from bot.intake import (
+    MAX_BODY,
+    BodyTooLarge,
+    ChannelWebhook,
+    Webhook,
+    answer,
+    read_body,
+)
 from bot.zalo.bot_platform import ZaloBotChannel
 from bot.zalo.client import ZaloBotError
 from bot.zalo.convert import unwrap
@@ -36,14 +43,12 @@ def oa_signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> s
     return "mac=" + hashlib.sha256(raw).hexdigest()
 
 
-class ZaloBotWebhook(Webhook):
+class ZaloBotWebhook(ChannelWebhook):
     name = "zalo-bot"
     path = "/zalo-bot/webhook"
 
-    def __init__(self, channel: ZaloBotChannel, secret: str) -> None:
-        self.channel = channel
-        self._secret = secret.encode("utf-8")
-        self.started = False
+    secret_header = BOT_SECRET_HEADER
+    channel: ZaloBotChannel
 
     async def start(self) -> None:
         """getMe (a refused token stops `ketnoi serve` with a clear message), then what a
@@ -54,17 +59,6 @@ class ZaloBotWebhook(Webhook):
             raise bot_error(self.channel.client.api_url, error) from None
         await self.channel.resume()
         self.started = True
-
-    async def stop(self) -> None:
-        if self.started:
-            self.started = False
-            await self.channel.stop()
-
-    def refuse_request(self, request: Request) -> Response | None:
-        if same_secret(request.headers.get(BOT_SECRET_HEADER, ""), self._secret):
-            return None
-        log.warning("zalo-bot webhook: wrong or missing secret from %s", request.client)
-        return answer(403, "forbidden")
 
     async def take(self, data: Any) -> str | None:
         update = unwrap(data)

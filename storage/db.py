@@ -201,6 +201,9 @@ class Database:
                 event.listen(self.write_engine.sync_engine, "connect", _writer_pragmas)
                 event.listen(self.write_engine.sync_engine, "begin", _sqlite_begin)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL: sessions whose every statement is its own transaction (see `single`).
+        self.autocommit_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         self.write_sessionmaker = async_sessionmaker(self.write_engine, expire_on_commit=False)
         # One writer at a time on SQLite (see the module docstring); None elsewhere.
         self.write_lock: TaskLock | None = TaskLock() if self.dialect == "sqlite" else None
@@ -249,6 +252,33 @@ class Database:
                 yield s
             return
         async with self.write_lock.hold(), self._begin() as s:
+            yield s
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads: this task's open transaction, if any; otherwise, on PostgreSQL,
+        one in autocommit (no BEGIN and ROLLBACK round trips: under READ COMMITTED a
+        transaction around reads sees no more consistent data); elsewhere `session()`."""
+        if self.dialect != "postgresql" or self._ambient() is not None:
+            async with self.session() as s:
+                yield s
+            return
+        async with self.autocommit_sessionmaker() as s:
+            yield s
+
+    @asynccontextmanager
+    async def single(self) -> AsyncIterator[AsyncSession]:
+        """A session for one write statement, atomic by itself: this task's transaction (or
+        unit) when there is one; otherwise, on PostgreSQL, autocommit (the statement is its own
+        transaction: one round trip instead of three); elsewhere a `transaction()`. Never for
+        several writes that must commit together."""
+        unit = _UNIT.get()
+        in_unit = unit is not None and unit.db is self and unit.task is asyncio.current_task()
+        if self.dialect != "postgresql" or in_unit or self._ambient() is not None:
+            async with self.transaction() as s:
+                yield s
+            return
+        async with self.autocommit_sessionmaker() as s:
             yield s
 
     @asynccontextmanager

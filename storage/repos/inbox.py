@@ -34,7 +34,7 @@ async def store(db: Database, channel: str, updates: Sequence[tuple[str, Any]],
     dialect_insert: Any = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
     stmt = dialect_insert(InboxUpdate).on_conflict_do_nothing(
         index_elements=["channel", "update_id"])
-    async with db.transaction() as s:
+    async with db.single() as s:  # one statement: no transaction needed around it
         await s.execute(stmt, list(rows.values()))
 
 

@@ -308,7 +308,7 @@ async def pending_replies_to(db: Database, channel: str, recipient: str) -> list
             .where(OutboxMessage.status == "pending", OutboxMessage.channel == channel,
                    OutboxMessage.kind == "reply", OutboxMessage.recipient == recipient)
             .order_by(OutboxMessage.id))
-    async with db.session() as s:
+    async with db.reading() as s:  # before each update of a chat: one round trip
         return [QueuedReply(row.id, row.payload) for row in await s.execute(stmt)]
 
 

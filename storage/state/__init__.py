@@ -1,7 +1,8 @@
 """Dialogue state stores, one module per backend (like aiogram's storages).
 
 `base` (DialogueState, LogLine, StateStore), `memory` (MemoryStateStore), `sql` (SqlStateStore,
-any database), `sqlite` (SqliteStateStore, a SQLite file, state and log written behind the reply).
+any database), `postgres` (PostgresStateStore, a turn in few round trips), `sqlite`
+(SqliteStateStore, a SQLite file, state and log written behind the reply).
 `for_database(db)` picks the store the app uses.
 """
 
@@ -22,5 +23,9 @@ def for_database(db: Database) -> StateStore:
     path = sqlite_file(db)
     if path is not None:
         return SqliteStateStore(db, path)
-    # Several processes may serve one chat on a server database: no per-process cache to go stale.
-    return SqlStateStore(db, cache_size=0 if db.dialect == "postgresql" else 10_000)
+    if db.dialect == "postgresql":
+        from storage.state.postgres import PostgresStateStore
+
+        # Several processes may serve one chat: no per-process cache to go stale.
+        return PostgresStateStore(db)
+    return SqlStateStore(db)

@@ -1,0 +1,102 @@
+"""One update's turn (`StateStore.run_turn`) on SQLite and PostgreSQL: the state, the log, the
+update processed and done in the inbox, and the replies commit together, once, with the
+handlers' own writes; a redelivered update gets only its replies not yet sent."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import ConversationState, InboxUpdate, MessageLog, OutboxMessage, User
+from storage.repos import inbox, users
+from storage.state import DialogueState, LogLine, for_database
+from storage.state.base import TurnOutcome
+
+
+async def _rows(db: Database, model: type) -> list[Any]:
+    async with db.session() as s:
+        return list((await s.execute(select(model).order_by(model.id))).scalars())
+
+
+def _body(db: Database, replies: list[str], *, failed: bool = False, write: bool = False,
+          state: DialogueState | None = None) -> Any:
+    async def body(current: DialogueState) -> TurnOutcome:
+        user_id = None
+        if write:  # a handler's own write, in the turn's transaction
+            user = await users.ensure(db, "telegram", "9", "Lan")
+            user_id = user.id
+            await users.remember_contact(db, user.id, phone="0912345678")
+        new = state if state is not None else DialogueState(form="find_technology",
+                                                            awaiting="contact")
+        return TurnOutcome(None if failed else new,
+                           [LogLine("in", "chào", "9", "greet", 0.9),
+                            *(LogLine("out", r) for r in replies)],
+                           [{"text": r} for r in replies], user_id, failed)
+    return body
+
+
+
+async def test_a_turn_commits_everything_once_and_a_redelivery_gets_its_unsent_replies(
+        db: Database) -> None:
+    await inbox.store(db, "telegram", [("100", {"update_id": 100})], ["9"])
+    store = for_database(db)
+    result = await store.run_turn("telegram", "9", "100", _body(db, ["Dạ, chào anh", "Anh cần gì?"]))
+    assert not result.duplicate
+    assert [q.payload["text"] for q in result.queued] == ["Dạ, chào anh", "Anh cần gì?"]
+    await store.flush()
+    assert [(m.direction, m.text) for m in await _rows(db, MessageLog)] == [
+        ("in", "chào"), ("out", "Dạ, chào anh"), ("out", "Anh cần gì?")]
+    assert [r.status for r in await _rows(db, InboxUpdate)] == ["done"]
+    outbox_rows = await _rows(db, OutboxMessage)
+    assert [(r.id, r.update_id, r.status) for r in outbox_rows] == [
+        (q.id, "100", "pending") for q in result.queued]
+    again = await store.run_turn("telegram", "9", "100", _body(db, ["khác"]))
+    assert again.duplicate and [q.id for q in again.unsent] == [q.id for q in result.queued]
+    await store.mark_sent([(result.queued[0].id, "m1")])
+    later = await store.run_turn("telegram", "9", "100", _body(db, ["khác"]))
+    assert [q.id for q in later.unsent] == [result.queued[1].id]
+    await store.close()
+    assert len(await _rows(db, OutboxMessage)) == 2  # the redeliveries added nothing
+    loaded = await for_database(db).load("telegram", "9")
+    assert (loaded.form, loaded.awaiting) == ("find_technology", "contact")
+
+
+async def test_the_handlers_writes_commit_with_the_turn_and_a_failure_keeps_the_state(
+        db: Database) -> None:
+    store = for_database(db)
+    done = await store.run_turn("telegram", "9", "1", _body(db, ["Dạ"], write=True))
+    assert done.outcome is not None and done.outcome.user_id is not None
+    assert [(u.external_id, u.phone) for u in await _rows(db, User)] == [("9", "0912345678")]
+    assert (await _rows(db, OutboxMessage))[0].user_id == done.outcome.user_id
+    # A handler raised: its effects and the new state are dropped, the apology and log kept.
+    async with db.transaction() as s:
+        user = await users.get_or_create(s, "telegram", "9")
+        user.phone = None
+
+    async def failing(current: DialogueState) -> TurnOutcome:
+        await users.remember_contact(db, user.id, phone="0999999999")
+        return TurnOutcome(None, [LogLine("in", "x", "9")], [{"text": "Xin lỗi"}], None, True)
+
+    failed = await store.run_turn("telegram", "9", "2", failing)
+    assert [q.payload["text"] for q in failed.queued] == ["Xin lỗi"]
+    assert (await _rows(db, User))[0].phone is None
+    loaded = await store.load("telegram", "9")
+    assert loaded.form == "find_technology"  # as before the failed message
+    finished = await store.run_turn("telegram", "9", "3", _body(db, [], state=DialogueState()))
+    assert finished.queued == []
+    await store.close()
+    assert await _rows(db, ConversationState) == []  # an empty state leaves no row
+
+
+async def test_two_processes_running_one_update_at_once_commit_it_once(db: Database) -> None:
+    stores = [for_database(db), for_database(db)]
+    results = await asyncio.gather(*(s.run_turn("telegram", "9", "7", _body(db, ["Dạ"]))
+                                     for s in stores))
+    assert sorted(r.duplicate for r in results) == [False, True]
+    for store in stores:
+        await store.close()
+    assert len(await _rows(db, OutboxMessage)) == 1
+    assert len(await _rows(db, MessageLog)) == 2

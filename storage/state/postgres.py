@@ -138,8 +138,8 @@ class PostgresStateStore(SqlStateStore):
                        "not_before": now + outbox.REPLY_GRACE, "payloads": payloads}
         if unit.session is not None:
             row = (await unit.session.execute(statement, params)).one()
-        else:
-            async with self.db.single() as s:
+        else:  # the unit never opened a transaction: this statement is the whole turn's
+            async with self.db.autocommit_sessionmaker() as s:
                 row = (await s.execute(statement, params)).one()
         if not row.fresh:
             raise AlreadyProcessed(update_id)

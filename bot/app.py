@@ -252,10 +252,14 @@ class App:
                              str(incoming.user_id), ctx.intent,
                              ctx.confidence if ctx.nlu else None)]
             lines += [LogLine("out", r.text) for r in replies]
-            user_id = None
+            user_id, sender = None, None
             if queue and not failed:
-                user_id = (await ctx.user()).id
-            return TurnOutcome(None if failed else ctx.state, lines, queued, user_id, failed)
+                if ctx.loaded_user is None and self.services.states.finds_sender:
+                    sender = (str(incoming.user_id), incoming.user_name)  # found by the commit
+                else:
+                    user_id = (await ctx.user()).id
+            return TurnOutcome(None if failed else ctx.state, lines, queued, user_id, failed,
+                               sender=sender)
 
         return await self.services.states.run_turn(channel, chat_id, update_id, body), shown
 

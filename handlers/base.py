@@ -173,6 +173,11 @@ class Context:
                 self.incoming.user_name)
         return self._user
 
+    @property
+    def loaded_user(self) -> User | None:
+        """The sender's `User` if this turn has loaded it already (no database access)."""
+        return self._user
+
     def forget_user(self) -> None:
         """Drop the cached `User` (after changing it in another session)."""
         self._user = None

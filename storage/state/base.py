@@ -100,6 +100,9 @@ class TurnOutcome:
     user_id: int | None = None  # the sender's users.id (the replies' owner, for erasure)
     failed: bool = False  # a handler raised: its effects are rolled back, the rest is kept
     erased: bool = False  # the turn erased the sender: its replies are anonymised once sent
+    # The sender's account (external id, name) when `user_id` is left to a store that
+    # `finds_sender`: it finds (or creates) the user in the turn's own statement.
+    sender: tuple[str, str | None] | None = None
 
 
 @dataclass(slots=True)
@@ -122,6 +125,10 @@ class StateStore(abc.ABC):
     The app calls `begin_turn` before and `end_turn` after handling a message; backends may
     override them to do each in one transaction (see `storage.state.sql.SqlStateStore`).
     """
+
+    # Whether the store finds the replies' owner from `TurnOutcome.sender` itself (no separate
+    # look-up of the user before the turn commits).
+    finds_sender = False
 
     def __init__(self) -> None:
         self._seen: set[tuple[str, str]] = set()

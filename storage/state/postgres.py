@@ -65,10 +65,21 @@ _LOG = """log AS (
                 CAST(:log_confidences AS float8[]))
          AS l(user_id, direction, text, intent, confidence)
     WHERE {fresh})"""
+# The replies' owner when the handlers did not load the sender: found, or created on first
+# contact (as `storage.repos.users.get_or_create` does), in the same statement.
+_SENDER = """sender AS (
+    INSERT INTO users (channel, external_id, display_name, role, active, created_at, updated_at)
+    SELECT :channel, CAST(:sender AS text), CAST(:sender_name AS text), CAST(:role AS text),
+           TRUE, CAST(:now AS timestamptz), CAST(:now AS timestamptz)
+    WHERE {fresh} AND NOT EXISTS (
+        SELECT 1 FROM users WHERE channel = :channel AND external_id = CAST(:sender AS text))
+    ON CONFLICT (channel, external_id) DO NOTHING RETURNING id)"""
+_OWNER = """COALESCE((SELECT id FROM sender),
+    (SELECT id FROM users WHERE channel = :channel AND external_id = CAST(:sender AS text)))"""
 _REPLIES = """replies AS (
     INSERT INTO outbox (kind, priority, channel, recipient, user_id, payload, status, attempts,
                         parts_sent, not_before, update_id, created_at)
-    SELECT 'reply', :priority, :channel, :chat_id, CAST(:user_id AS integer),
+    SELECT 'reply', :priority, :channel, :chat_id, {owner},
            CAST(r.payload AS jsonb), 'pending', 0, 0, CAST(:not_before AS timestamptz),
            :update_id, CAST(:now AS timestamptz)
     FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS r(payload, n)
@@ -76,28 +87,37 @@ _REPLIES = """replies AS (
     RETURNING id)"""
 
 
-def turn_statement(recorded: bool, state: str, logged: bool, replies: bool) -> str:
+def turn_statement(recorded: bool, state: str, logged: bool, replies: bool,
+                   sender: bool = False) -> str:
     """The turn's bookkeeping as one statement: `recorded` (an update id to record), `state`
-    ("keep", "upsert" or "delete"), `logged` (log lines), `replies` (outbox rows). Returns
-    whether the update was fresh and the outbox ids, in the replies' order."""
+    ("keep", "upsert" or "delete"), `logged` (log lines), `replies` (outbox rows), `sender`
+    (their owner found from the sender's account, else the `user_id` given). Returns whether
+    the update was fresh and the outbox ids, in the replies' order."""
     fresh = _FRESH if recorded else "TRUE"
     parts = [_PROCESSED] if recorded else []
     parts += [{"upsert": _UPSERT_STATE, "delete": _DELETE_STATE}[state]] if state != "keep" else []
     parts += [_LOG] if logged else []
+    parts += [_SENDER] if replies and sender else []
     parts += [_REPLIES] if replies else []
     ids = "ARRAY(SELECT id FROM replies ORDER BY id)" if replies else "CAST(ARRAY[] AS integer[])"
-    result = f"SELECT {fresh if recorded else 'TRUE'} AS fresh, {ids} AS ids"
+    result = f"SELECT {fresh} AS fresh, {ids} AS ids"
     if not parts:
         return result
-    return "WITH " + ",\n".join(parts).format(fresh=fresh) + "\n" + result
+    owner = _OWNER if sender else "CAST(:user_id AS integer)"
+    return "WITH " + ",\n".join(parts).format(fresh=fresh, owner=owner) + "\n" + result
+
+
+_ROLE = User.__table__.c.role.default.arg  # type: ignore[attr-defined]  # a new user's role
 
 
 class PostgresStateStore(SqlStateStore):
     """No per-process cache (several processes share the chats) and few round trips."""
 
+    finds_sender = True
+
     def __init__(self, db: Database) -> None:
         super().__init__(db, cache_size=0)
-        self._statements: dict[tuple[bool, str, bool, bool], Any] = {}
+        self._statements: dict[tuple[bool, str, bool, bool, bool], Any] = {}
 
     async def _start(self, channel: str, chat_id: str, update_id: str | None
                      ) -> tuple[bool, DialogueState]:
@@ -114,7 +134,9 @@ class PostgresStateStore(SqlStateStore):
         statement, atomic by itself."""
         state = outcome.state
         action = "keep" if state is None else "delete" if state.is_empty else "upsert"
-        shape = (update_id is not None, action, bool(outcome.log), bool(outcome.replies))
+        sender = outcome.sender if outcome.user_id is None else None
+        shape = (update_id is not None, action, bool(outcome.log), bool(outcome.replies),
+                 sender is not None)
         statement = self._statements.get(shape)
         if statement is None:
             statement = self._statements[shape] = text(turn_statement(*shape))
@@ -136,6 +158,8 @@ class PostgresStateStore(SqlStateStore):
         if payloads:
             params |= {"priority": outbox.PRIORITY["reply"], "user_id": outcome.user_id,
                        "not_before": now + outbox.REPLY_GRACE, "payloads": payloads}
+            if sender is not None:
+                params |= {"sender": sender[0], "sender_name": sender[1], "role": _ROLE}
         if unit.session is not None:
             row = (await unit.session.execute(statement, params)).one()
         else:  # the unit never opened a transaction: this statement is the whole turn's

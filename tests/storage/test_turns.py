@@ -100,3 +100,22 @@ async def test_two_processes_running_one_update_at_once_commit_it_once(db: Datab
         await store.close()
     assert len(await _rows(db, OutboxMessage)) == 1
     assert len(await _rows(db, MessageLog)) == 2
+
+
+async def test_a_first_message_creates_its_sender_who_owns_the_replies(db: Database) -> None:
+    store = for_database(db)
+    if not store.finds_sender:  # this store is given the owner's id by the app
+        return
+
+    async def body(current: DialogueState) -> TurnOutcome:
+        return TurnOutcome(DialogueState(), [LogLine("in", "chào", "9")], [{"text": "Dạ"}],
+                           sender=("9", "Lan"))
+
+    first = await store.run_turn("telegram", "9", "1", body)
+    second = await store.run_turn("telegram", "9", "2", body)
+    await store.close()
+    [user] = await _rows(db, User)
+    assert (user.external_id, user.display_name, user.role, user.active) == (
+        "9", "Lan", "enterprise", True)
+    owners = {r.id: r.user_id for r in await _rows(db, OutboxMessage)}
+    assert owners == {first.queued[0].id: user.id, second.queued[0].id: user.id}

@@ -107,7 +107,7 @@ def turn_statement(recorded: bool, state: str, logged: bool, replies: bool,
     return "WITH " + ",\n".join(parts).format(fresh=fresh, owner=owner) + "\n" + result
 
 
-_ROLE = User.__table__.c.role.default.arg  # type: ignore[attr-defined]  # a new user's role
+_ROLE = User.__table__.c.role.default.arg  # a new user's role, as the model says
 
 
 class PostgresStateStore(SqlStateStore):

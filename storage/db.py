@@ -37,7 +37,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import StaticPool
 
 from storage import busy, sqlite_writer
@@ -201,9 +206,10 @@ class Database:
                 event.listen(self.write_engine.sync_engine, "connect", _writer_pragmas)
                 event.listen(self.write_engine.sync_engine, "begin", _sqlite_begin)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        # PostgreSQL: sessions whose every statement is its own transaction (see `single`).
-        self.autocommit_sessionmaker = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        # PostgreSQL: every statement its own transaction (see `reading`, `single`, `autocommit`).
+        self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.autocommit_sessionmaker = async_sessionmaker(self.autocommit_engine,
+                                                          expire_on_commit=False)
         self.write_sessionmaker = async_sessionmaker(self.write_engine, expire_on_commit=False)
         # One writer at a time on SQLite (see the module docstring); None elsewhere.
         self.write_lock: TaskLock | None = TaskLock() if self.dialect == "sqlite" else None
@@ -267,19 +273,26 @@ class Database:
             yield s
 
     @asynccontextmanager
-    async def single(self) -> AsyncIterator[AsyncSession]:
-        """A session for one write statement, atomic by itself: this task's transaction (or
-        unit) when there is one; otherwise, on PostgreSQL, autocommit (the statement is its own
-        transaction: one round trip instead of three); elsewhere a `transaction()`. Never for
-        several writes that must commit together."""
+    async def single(self) -> AsyncIterator[AsyncSession | AsyncConnection]:
+        """A session (or connection) for one Core write statement, atomic by itself: this task's
+        transaction (or unit) when there is one; otherwise, on PostgreSQL, a connection in
+        autocommit (the statement is its own transaction: one round trip instead of three);
+        elsewhere a `transaction()`. Never for several writes that must commit together."""
         unit = _UNIT.get()
         in_unit = unit is not None and unit.db is self and unit.task is asyncio.current_task()
         if self.dialect != "postgresql" or in_unit or self._ambient() is not None:
             async with self.transaction() as s:
                 yield s
             return
-        async with self.autocommit_sessionmaker() as s:
-            yield s
+        async with self.autocommit_engine.connect() as conn:  # Core: no ORM session needed
+            yield conn
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """PostgreSQL: a pooled connection in autocommit, for Core statements each atomic by
+        itself, outside any transaction of the task (no ORM session to set up either)."""
+        async with self.autocommit_engine.connect() as conn:
+            yield conn
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:

@@ -121,9 +121,9 @@ class PostgresStateStore(SqlStateStore):
 
     async def _start(self, channel: str, chat_id: str, update_id: str | None
                      ) -> tuple[bool, DialogueState]:
-        async with self.db.reading() as s:
-            row = (await s.execute(START, {"channel": channel, "chat_id": chat_id,
-                                           "update_id": update_id or ""})).one()
+        async with self.db.autocommit() as conn:  # under the chat's lock: no unit, no ambient
+            row = (await conn.execute(START, {"channel": channel, "chat_id": chat_id,
+                                              "update_id": update_id or ""})).one()
         if update_id is not None and row.done:
             return True, DialogueState()
         return False, DialogueState.from_json(row.slots)
@@ -163,8 +163,8 @@ class PostgresStateStore(SqlStateStore):
         if unit.session is not None:
             row = (await unit.session.execute(statement, params)).one()
         else:  # the unit never opened a transaction: this statement is the whole turn's
-            async with self.db.autocommit_sessionmaker() as s:
-                row = (await s.execute(statement, params)).one()
+            async with self.db.autocommit() as conn:
+                row = (await conn.execute(statement, params)).one()
         if not row.fresh:
             raise AlreadyProcessed(update_id)
         return [QueuedReply(i, p) for i, p in zip(row.ids, outcome.replies, strict=True)]
@@ -184,9 +184,14 @@ class PostgresStateStore(SqlStateStore):
         """Each row's mark stands alone (a reply sent is sent): no transaction around them."""
         if sent:
             now = utcnow()
-            async with self.db.single() as s:
-                await s.execute(MARK_SENT, [{"row_id": row_id, "sent_message_id": message_id,
-                                             "now": now} for row_id, message_id in sent])
+            rows = [{"row_id": row_id, "sent_message_id": message_id, "now": now}
+                    for row_id, message_id in sent]
+            if self.db.in_transaction():
+                async with self.db.transaction() as s:
+                    await s.execute(MARK_SENT, rows)
+                return
+            async with self.db.autocommit() as conn:
+                await conn.execute(MARK_SENT, rows[0] if len(rows) == 1 else rows)
 
     async def user(self, db: Database, channel: str, external_id: str, name: str | None) -> User:
         """Known users are read outside any transaction (one round trip)."""

@@ -22,11 +22,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
-from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +74,9 @@ class PostgresChatLock:
     `pg_try_advisory_lock` never blocks its connection: a chat locked by another process is
     tried again after a short, growing pause (two processes rarely get the same chat at the
     same instant). So no pooled connection is held for a turn, and a process that dies drops
-    its connections and with them every lock it held. Within the process, an asyncio lock per chat
-    comes first (session locks are re-entrant for their session).
+    its connections and with them every lock it held. Within the process, an asyncio lock per
+    chat comes first (session locks are re-entrant for their session). The locks and unlocks
+    asked for while a connection's statement runs go together in its next one (`_Shard`).
     """
 
     name = "postgresql"
@@ -87,48 +87,26 @@ class PostgresChatLock:
         self.poll = poll
         self.max_poll = max_poll
         # A chat's lock and unlock always go to the same connection (`key % connections`).
-        self._conns: list[AsyncConnection | None] = [None] * connections
-        self._io = [asyncio.Lock() for _ in range(connections)]  # one statement at a time each
+        self._shards = [_Shard(db) for _ in range(connections)]
         self._local: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    async def _ask(self, key: int, statement: Any) -> Any:
-        shard = key % len(self._conns)
-        async with self._io[shard]:
-            conn = self._conns[shard]
-            if conn is None or conn.closed:
-                conn = await (await self.db.engine.connect()).execution_options(
-                    isolation_level="AUTOCOMMIT")
-                self._conns[shard] = conn
-            try:
-                return (await conn.execute(statement)).first()
-            except Exception:
-                # A lost connection has released the locks it held: say so, start afresh.
-                log.warning("chat lock connection failed; its locks are released")
-                with contextlib.suppress(Exception):
-                    await conn.close()
-                self._conns[shard] = None
-                raise
 
     @asynccontextmanager
     async def hold(self, channel: str, chat_id: str, update_id: str | None = None
                    ) -> AsyncIterator[bool]:
         key = lock_key(channel, chat_id)
+        shard = self._shards[key % len(self._shards)]
         # The same round trip asks whether other updates of the chat wait in the inbox.
-        waiting = (select(InboxUpdate.id).where(
-            InboxUpdate.channel == channel, InboxUpdate.chat_id == chat_id,
-            InboxUpdate.status == "new", InboxUpdate.update_id != str(update_id))
-            .exists())
-        statement = select(func.pg_try_advisory_lock(key), waiting)
+        ask = (key, channel, chat_id, str(update_id))
         async with self._in_process(key):
             pause = self.poll
-            while not (row := await self._ask(key, statement))[0]:
+            while not (answer := await shard.ask(ask))[0]:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, self.max_poll)
             try:
-                yield bool(row[1])
+                yield answer[1]
             finally:
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(self._ask(key, select(func.pg_advisory_unlock(key))))
+                    await asyncio.shield(shard.ask(key))
 
     @asynccontextmanager
     async def _in_process(self, key: int) -> AsyncIterator[None]:
@@ -145,11 +123,83 @@ class PostgresChatLock:
                 self._local[key] = (lock, users - 1)
 
     async def close(self) -> None:
-        for shard, conn in enumerate(self._conns):
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    await conn.close()
-                self._conns[shard] = None
+        for shard in self._shards:
+            await shard.close()
+
+
+# Locks asked for (with whether other updates of the chat wait in the inbox) and unlocks, in
+# one statement. A batch never holds one key twice: a chat's next lock is asked for only after
+# its unlock came back (the per-chat asyncio lock of `PostgresChatLock`).
+_BATCH = text("""
+SELECT t.i, pg_try_advisory_lock(t.k) AS locked, EXISTS (
+    SELECT 1 FROM inbox WHERE inbox.channel = t.channel AND inbox.chat_id = t.chat
+    AND inbox.status = 'new' AND inbox.update_id <> t.upd) AS waiting
+FROM unnest(CAST(:i AS integer[]), CAST(:keys AS bigint[]), CAST(:channels AS text[]),
+            CAST(:chats AS text[]), CAST(:updates AS text[])) AS t(i, k, channel, chat, upd)
+UNION ALL
+SELECT -1, pg_advisory_unlock(u), FALSE FROM unnest(CAST(:unlocks AS bigint[])) AS u""")
+Ask = tuple[int, str, str, str] | int  # a lock (key, channel, chat, update id) or an unlock (key)
+
+
+class _Shard:
+    """One lock connection. Its statements run one at a time; whatever is asked meanwhile waits
+    and goes in the next one, so a busy process sends one round trip for many turns instead of
+    queueing each turn's lock and unlock behind all the others'."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.conn: AsyncConnection | None = None
+        self.waiting: list[tuple[Ask, asyncio.Future[tuple[bool, bool]]]] = []
+        self.runner: asyncio.Task[None] | None = None
+
+    async def ask(self, what: Ask) -> tuple[bool, bool]:
+        """(locked, other updates waiting) for a lock; an unlock's answer means nothing."""
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.append((what, done))
+        if self.runner is None or self.runner.done():
+            self.runner = asyncio.create_task(self._run())
+        return await done
+
+    async def _run(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting, []
+            locks = [(n, what) for n, (what, _) in enumerate(batch) if isinstance(what, tuple)]
+            params = {"i": [n for n, _ in locks], "keys": [w[0] for _, w in locks],
+                      "channels": [w[1] for _, w in locks], "chats": [w[2] for _, w in locks],
+                      "updates": [w[3] for _, w in locks],
+                      "unlocks": [what for what, _ in batch if isinstance(what, int)]}
+            try:
+                rows = await self._execute(params)
+            except Exception as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            answers = {row.i: (bool(row.locked), bool(row.waiting)) for row in rows if row.i >= 0}
+            for n, (what, done) in enumerate(batch):
+                answer = answers.get(n, (True, False))
+                if not done.done():
+                    done.set_result(answer)
+                elif isinstance(what, tuple) and answer[0]:  # its asker gave up: free the chat
+                    self.waiting.append((what[0], asyncio.get_running_loop().create_future()))
+
+    async def _execute(self, params: dict[str, Any]) -> list[Any]:
+        if self.conn is None or self.conn.closed:
+            self.conn = await (await self.db.engine.connect()).execution_options(
+                isolation_level="AUTOCOMMIT")
+        try:
+            return list(await self.conn.execute(_BATCH, params))
+        except Exception:
+            # A lost connection has released the locks it held: say so, start afresh.
+            log.warning("chat lock connection failed; its locks are released")
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                await self.conn.close()
+            self.conn = None
 
 
 class RedisChatLock:

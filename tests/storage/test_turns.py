@@ -119,3 +119,15 @@ async def test_a_first_message_creates_its_sender_who_owns_the_replies(db: Datab
         "9", "Lan", "enterprise", True)
     owners = {r.id: r.user_id for r in await _rows(db, OutboxMessage)}
     assert owners == {first.queued[0].id: user.id, second.queued[0].id: user.id}
+
+
+async def test_replies_marked_sent_by_many_chats_at_once_are_all_recorded(db: Database) -> None:
+    store = for_database(db)
+    turns = [await store.run_turn("telegram", str(n), str(100 + n), _body(db, ["Dạ", "Vâng"]))
+             for n in range(12)]
+    await asyncio.gather(*(store.mark_sent([(q.id, f"m{q.id}") for q in t.queued])
+                           for t in turns))
+    await store.close()
+    rows = await _rows(db, OutboxMessage)
+    assert len(rows) == 24
+    assert all(r.status == "sent" and r.message_id == f"m{r.id}" for r in rows)

@@ -166,7 +166,8 @@ class PostgresStateStore(SqlStateStore):
                        "not_before": now + outbox.REPLY_GRACE, "payloads": payloads}
             if sender is not None:
                 params |= {"sender": sender[0], "sender_name": sender[1], "role": _ROLE}
-        if unit.session is not None:
+        if unit.session is not None:  # after the handlers' changes (a text statement does
+            await unit.session.flush()  # not flush them itself)
             row = (await unit.session.execute(statement, params)).one()
         else:  # the unit never opened a transaction: this statement is the whole turn's
             async with self.db.autocommit() as conn:

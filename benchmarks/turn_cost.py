@@ -84,11 +84,10 @@ class Statements:
 
     def __init__(self, db: Database) -> None:
         self.kinds: Counter[str] = Counter()
-        self.commits = self.begins = self.resets = 0
+        self.commits = self.resets = 0
         for engine in {db.engine, db.write_engine}:
             event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
             event.listen(engine.sync_engine, "commit", self._commit)
-            event.listen(engine.sync_engine, "begin", self._begin)
             event.listen(engine.sync_engine.pool, "reset", self._reset)
 
     def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -98,9 +97,6 @@ class Statements:
 
     def _commit(self, _conn: Any) -> None:
         self.commits += 1
-
-    def _begin(self, _conn: Any) -> None:
-        self.begins += 1
 
     def _reset(self, _conn: Any, _record: Any, _state: Any = None) -> None:
         self.resets += 1  # a connection back in the pool: rolled back (a round trip if in use)
@@ -145,8 +141,8 @@ async def run(args: argparse.Namespace) -> None:
           f" ms per message{' (profiled)' if profiler else ''}")
     if counted.total():
         print(f"  SQL: {counted.total() / messages:.1f} statements and "
-              f"{counted.commits / messages:.2f} commits per message; {counted.begins / messages:.2f} "
-              f"transactions begun, {counted.resets / messages:.2f} connections back to the pool")
+              f"{counted.commits / messages:.2f} commits per message; "
+              f"{counted.resets / messages:.2f} connections taken from the pool")
         print(f"  {writes.count / messages:.1f} writes to the database's socket per message")
         for kind, n in counted.kinds.most_common(args.kinds):
             print(f"    {n / messages:5.2f}  {kind}")

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import metrics
@@ -175,12 +176,19 @@ class App:
                 if r.status == "sent"]
         await self.services.states.mark_sent(sent)
 
-    async def resend_pending(self, channel: str, send: SendTo) -> int:
+    async def resend_pending(self, channel: str, send: SendTo, *,
+                             stale_after: float | None = None) -> int:
         """Send the replies a previous run committed but did not record as sent (it died in
-        between); returns how many were sent. Called at start, before new updates."""
+        between); returns how many were sent. Called at start, before new updates, and (with
+        `stale_after`: only replies committed that many seconds ago) every few seconds with
+        several processes: a process that died after committing a turn leaves its replies to
+        nobody else when the chat sends nothing more. Each chat under its lock."""
         count = 0
         db = self.services.db
-        for recipient, queued in await outbox.pending_replies(db, channel):
+        before = (None if stale_after is None
+                  else datetime.now(UTC) - timedelta(seconds=stale_after))
+        for recipient, queued in await outbox.pending_replies(db, channel,
+                                                              committed_before=before):
             async def to_recipient(replies: list[Outgoing], to: str = recipient
                                    ) -> list[SendResult]:
                 return await send(to, replies)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.telegram.channel import SWEEP_EVERY_S
 from storage.db import Database
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.telegram.server import BackgroundServer
@@ -158,3 +159,24 @@ async def test_a_process_killed_mid_update_loses_nothing(cluster: Cluster) -> No
         assert len(texts) - len(reference) <= 1
     assert {c: n for c, n in (await cluster.demands()).items()} == {
         str(c): 1 for c in [910_000, *chats]}
+
+
+@pytest.mark.parametrize("cluster", [None, REDIS], ids=["postgresql-lock", "redis-lock"],
+                         indirect=True)
+async def test_a_reply_committed_by_a_process_killed_before_sending_it_still_comes_once(
+        cluster: Cluster) -> None:
+    """Process 0 commits the turn of a chat's last message and is SIGKILLed while Telegram still
+    refuses its send (500s); the chat writes nothing more and process 0 does not come back.
+    Process 1 finds the reply left unsent a few seconds later and sends it, once."""
+    api, doomed = cluster.api, cluster.processes[0]
+    chat_id = 920_000
+    api.fail("sendMessage", 500, chat_id=chat_id, times=1000)
+    await cluster.hook.post(api.message(chat_id, "xin chào"), first=0)
+    # the replies are sent after the commit: a send seen means the turn is committed
+    await api.wait_for(lambda: bool(api.calls_to("sendMessage")), 60)
+    doomed.kill()
+    api.failures.clear()
+    await api.wait_for(lambda: len(api.sent(chat_id)) >= 1, 40)
+    await asyncio.sleep(SWEEP_EVERY_S + 1)  # a second copy would have come by now
+    texts = api.texts(chat_id)
+    assert len(texts) == 1 and "chào" in texts[0], texts

@@ -2,10 +2,11 @@
 
 A reply of the reference that never came is lost (a step with no reply at all is also
 "silent"); the same reply (text and buttons) sent twice to a chat is a duplicate; replies of a
-chat in another order are out of order; "resent" is what the workers' logs say a restarted
-worker sent again. A duplicate with a kill between (or just before) its two sends is counted
+chat in another order are out of order; "resent" is what the workers' logs (at INFO) say a
+process sent for one that died: at its restart, or by the sweep of replies left unsent. A
+duplicate with a kill between (or just before) its two sends is counted
 apart ("dup@kill"): the process was killed after Telegram took the reply and before it
-recorded it as sent, the at-least-once instant of `docs/`.
+recorded it as sent, the at-least-once instant of docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -74,12 +75,15 @@ def show(chat_id: int, record: ChatRecord, reference: list[list[str]]) -> None:
 
 
 def resent_replies(log: Path) -> int:
-    """Replies the workers' logs say were sent again at a restart (`bot.intake.resume`)."""
+    """Replies the workers' logs say a process sent for another that died: at its restart
+    (`bot.intake.resume`) or by the sweep of replies left unsent (logged at INFO)."""
     try:
         text = log.read_text(errors="replace")
     except OSError:
         return 0
-    return sum(int(n) for n in re.findall(r"resumed (\d+) unsent replies", text))
+    found = re.findall(
+        r"resumed (\d+) unsent replies|sent (\d+) replies another process left unsent", text)
+    return sum(int(at_start or swept) for at_start, swept in found)
 
 
 def dump_calls(tg: Telegram, kills: list[float], path: Path) -> None:

@@ -17,7 +17,6 @@ The guarantees are those of `SqlStateStore`: everything a turn writes commits to
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -118,11 +117,6 @@ class PostgresStateStore(SqlStateStore):
 
     def __init__(self, db: Database) -> None:
         super().__init__(db, cache_size=0)
-        # Sent marks waiting for the batch in flight, the batch that will write them, and one
-        # batch at a time.
-        self._marks: list[tuple[int, str | None]] = []
-        self._marks_written: asyncio.Future[None] | None = None
-        self._marking = asyncio.Lock()
         self._statements: dict[tuple[bool, str, bool, bool, bool], Any] = {}
 
     async def _start(self, channel: str, chat_id: str, update_id: str | None
@@ -188,38 +182,19 @@ class PostgresStateStore(SqlStateStore):
             return found.first() is not None
 
     async def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
-        """Recorded before returning, with group commit: the marks of every chat that arrive
-        while one batch is written go together in the next (one round trip for many turns
-        under load). Each row's mark stands alone (a reply sent is sent): no transaction."""
+        """Each row's mark stands alone (a reply sent is sent): no transaction around them. (The
+        app records a turn's replies through `storage.sent_marks`, batched across chats.)"""
         if not sent:
             return
+        now = utcnow()
+        rows = [{"row_id": row_id, "sent_message_id": message_id, "now": now}
+                for row_id, message_id in sent]
         if self.db.in_transaction():
-            now = utcnow()
             async with self.db.transaction() as s:
-                await s.execute(MARK_SENT, [{"row_id": row_id, "sent_message_id": message_id,
-                                             "now": now} for row_id, message_id in sent])
+                await s.execute(MARK_SENT, rows)
             return
-        self._marks.extend(sent)
-        batch = self._marks_written
-        if batch is not None:  # its writer waits for the one in flight: it takes these too
-            await asyncio.shield(batch)
-            return
-        batch = self._marks_written = asyncio.get_running_loop().create_future()
-        try:
-            async with self._marking:
-                marks, self._marks, self._marks_written = self._marks, [], None
-                now = utcnow()
-                rows = [{"row_id": row_id, "sent_message_id": message_id, "now": now}
-                        for row_id, message_id in marks]
-                async with self.db.autocommit() as conn:
-                    await conn.execute(MARK_SENT, rows[0] if len(rows) == 1 else rows)
-        except BaseException as error:
-            if self._marks_written is batch:  # failed before taking the batch: let others retry
-                self._marks_written = None
-            batch.set_exception(error if isinstance(error, Exception) else RuntimeError("stopped"))
-            batch.exception()  # retrieved: the callers waiting on it get it raised
-            raise
-        batch.set_result(None)
+        async with self.db.autocommit() as conn:
+            await conn.execute(MARK_SENT, rows[0] if len(rows) == 1 else rows)
 
     async def user(self, db: Database, channel: str, external_id: str, name: str | None) -> User:
         """Known users are read outside any transaction (one round trip)."""

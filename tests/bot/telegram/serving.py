@@ -110,6 +110,13 @@ class ServeProcess:
                 pids.append(child)
         return pids
 
+    def fork_server_pid(self) -> int:
+        """The fork server of `ketnoi serve --workers N`, the workers' parent."""
+        assert self.process is not None
+        servers = [c for c in _children(self.process.pid) if b"forkserver" in _command_line(c)]
+        assert len(servers) == 1, servers
+        return servers[0]
+
     def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.send_signal(signal.SIGKILL)

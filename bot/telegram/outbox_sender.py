@@ -3,11 +3,17 @@
 The error rules are those of `bot.telegram.sender.ReliableSender` (429 → retry after the time
 Telegram asks, network errors and 5xx → retry, 403 → blocked, other 4xx → failed); here it makes
 a single attempt, because retries and pacing belong to the outbox sender (`bot.worker`).
+
+A button whose payload is longer than Telegram's 64 bytes of callback_data goes out under a
+short id; `keep_payloads` stores the new pairs (in the shared `button_payloads` table) before
+the first message carrying them leaves, so whichever bot process receives the press, also after
+a restart, resolves it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot
@@ -26,12 +32,17 @@ def make_bot(token: str, api_url: str, *, connections: int = 8) -> Bot:
     return Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot", request=request)
 
 
+KeepPayloads = Callable[[dict[str, str]], Awaitable[None]]
+
+
 class TelegramSender:
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, registry: PayloadRegistry | None = None) -> None:
+    def __init__(self, bot: Bot, registry: PayloadRegistry | None = None, *,
+                 keep_payloads: KeepPayloads | None = None) -> None:
         self.bot = bot
         self.registry = registry or PayloadRegistry()
+        self.keep_payloads = keep_payloads
         self._once = ReliableSender(RetryPolicy(max_attempts=1), give_up_level=logging.INFO)
 
     def parts(self, message: Outgoing) -> list[Chunk]:
@@ -51,6 +62,8 @@ class TelegramSender:
 
     async def send_part(self, recipient: str, chunk: Chunk) -> SendResult:
         """One Bot API call for one part; the outbox records each part's arrival."""
+        if not await self._kept():
+            return SendResult("retry", reason="could not keep the buttons' payloads")
         box: dict[str, Any] = {}
 
         async def action() -> None:
@@ -74,6 +87,21 @@ class TelegramSender:
         if outcome.status is not SendStatus.SENT:
             return verdict(outcome.error)
         return SendResult("sent", message_id=box.get("id"))
+
+
+    async def _kept(self) -> bool:
+        """Long payloads rendered since the last send are stored (False: try again later)."""
+        fresh = self.registry.take_fresh() if self.keep_payloads is not None else {}
+        if not fresh or self.keep_payloads is None:
+            return True
+        try:
+            await self.keep_payloads(fresh)
+        except Exception:
+            logging.getLogger(__name__).exception("could not keep %d button payload(s)",
+                                                  len(fresh))
+            self.registry.give_back(fresh)
+            return False
+        return True
 
 
 def verdict(error: TelegramError | None) -> SendResult:

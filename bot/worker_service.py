@@ -35,7 +35,7 @@ def telegram_sender(settings: Settings, db: Database,
 
     token = check_token(settings.telegram_token)
     return TelegramSender(make_bot(token, settings.telegram_api_url, connections=connections),
-                          keep_payloads=keep)
+                          keep_payloads=keep, connections=connections)
 
 
 def zalo_senders(settings: Settings, db: Database) -> list[ChannelSender]:
@@ -120,7 +120,7 @@ def _token_of(settings: Settings, sender: ChannelSender) -> str | None:
 
 async def _close_sender(sender: ChannelSender) -> None:
     bot = getattr(sender, "bot", None)
-    shutdown = getattr(bot, "shutdown", None)
+    shutdown = getattr(sender, "aclose", None) or getattr(bot, "shutdown", None)
     if shutdown is not None:
         with contextlib.suppress(Exception):
             await shutdown()

@@ -55,7 +55,7 @@ async def broadcast(db: Database, text: str = "Mời anh/chị dự Techmart B�
 def worker(db: Database, api_url: str, *, rate: float = 400.0, owner: str = "w1",
            lease: str = "telegram:123", lanes: int = 8, sender_seconds: float = 10.0,
            row_seconds: float = 60.0) -> ChannelWorker:
-    sender = TelegramSender(make_bot(TOKEN, api_url, connections=lanes))
+    sender = TelegramSender(make_bot(TOKEN, api_url, connections=lanes), connections=lanes)
     return ChannelWorker(db, sender, lease, Pacing(rate=rate, chat_interval=1.0, backoff=0.05),
                          Leases(row_seconds=row_seconds, sender_seconds=sender_seconds,
                                 batch=100, idle_poll=0.05), owner=owner, lanes=lanes)
@@ -71,9 +71,9 @@ async def running(*workers: ChannelWorker) -> AsyncIterator[asyncio.Event]:
         stop.set()
         await asyncio.gather(*tasks)
         for w in workers:
-            bot = getattr(w.sender, "bot", None)  # Telegram's PTB Bot holds connections
-            if bot is not None:
-                await bot.shutdown()
+            close = getattr(w.sender, "aclose", None)  # Telegram's sender holds connections
+            if close is not None:
+                await close()
 
 
 async def until_done(db: Database, timeout: float = 60.0) -> None:

@@ -1,8 +1,10 @@
 """`ketnoi serve --workers N`: N bot processes sharing one port (SO_REUSEPORT), supervised.
 
-The parent migrates the database and loads (or trains) the NLU model once, then starts N worker
-processes; each runs the whole web app (`bot.web.serve`) on its own socket bound with
-SO_REUSEPORT, so the kernel spreads connections over them. A worker that dies is started again;
+The parent migrates the database and trains the NLU model if need be, then starts N worker
+processes from a fork server that has imported the bot and loaded the model once
+(`bot.worker_preload`): workers share them, and a worker killed is back in about a second, not
+after a whole start of its own. Each runs the whole web app (`bot.web.serve`) on
+its own socket bound with SO_REUSEPORT, so the kernel spreads connections over them. A worker that dies is started again;
 SIGTERM or Ctrl-C stops them all. Across workers, a chat's turns are ordered by the chat locks
 of `bot.ordering`, which need PostgreSQL: on SQLite the command refuses to start more than one.
 Metrics go through prometheus-client's multiprocess mode, so /metrics of any worker sums all.
@@ -26,7 +28,7 @@ from bot.metrics import MULTIPROC_ENV
 
 log = logging.getLogger(__name__)
 
-RESTART_DELAY_S = 1.0
+RESTART_DELAY_S = 0.25  # a crash loop is caught by EARLY_EXIT_S, not by this pause
 EARLY_EXIT_S = 10.0  # a worker exiting by itself this soon after its start: a configuration error
 STOP_GRACE_S = 30.0
 CONFIG_ERROR = 2  # the exit code of a worker refusing its settings (printed): never restarted
@@ -68,6 +70,7 @@ async def prepare(settings: Settings) -> None:
 
 def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
     """One worker process: the web app on a SO_REUSEPORT socket, the database already migrated."""
+    from bot import worker_preload
     from bot.cli_telegram import _with_worker, configure_logging, run_channel
     from bot.config import get_settings
     from bot.web import serve
@@ -78,7 +81,7 @@ def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
     async def core(settings: Settings) -> object:
         from bot.app import App
 
-        return await App.create(settings, upgrade=False)
+        return await App.create(settings, upgrade=False, nlu=worker_preload.nlu)
 
     try:
         run_channel(_with_worker(serve(settings, host, port, core_factory=core, reuse_port=True),
@@ -95,7 +98,10 @@ class Supervisor:
                  with_worker: bool) -> None:
         self.count = workers
         self.args = (host, port, with_worker)
-        self.context = multiprocessing.get_context("spawn")
+        # A fork server started now (after the settings and the metrics directory are in the
+        # environment), not the parent: it imports nothing the workers must not share.
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["bot.worker_preload"])
         self.processes: dict[int, tuple[BaseProcess, float]] = {}  # slot → (process, started)
         self.stopping = False
 

@@ -100,11 +100,17 @@ class ServeProcess:
                 await asyncio.sleep(0.1)
 
     def worker_pids(self) -> list[int]:
-        """The worker processes of `ketnoi serve --workers N` (children of the supervisor)."""
+        """The worker processes of `ketnoi serve --workers N`: children of the supervisor's fork
+        server (not the fork server itself, nor multiprocessing's resource tracker)."""
         assert self.process is not None
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        pids = [int(p) for p in children.read_text().split()] if children.exists() else []
-        return [pid for pid in pids if _is_worker(pid)]
+        pids = []
+        for child in _children(self.process.pid):
+            command = _command_line(child)
+            if b"forkserver" in command:
+                pids += _children(child)
+            elif b"multiprocessing" in command and b"resource_tracker" not in command:
+                pids.append(child)
+        return pids
 
     def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -125,12 +131,18 @@ class ServeProcess:
         self.process = None
 
 
-def _is_worker(pid: int) -> bool:
+def _children(pid: int) -> list[int]:
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
-        return False
-    return b"multiprocessing" in cmdline and b"resource_tracker" not in cmdline
+        return []
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 class Webhook:

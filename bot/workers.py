@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import os
@@ -32,6 +34,10 @@ RESTART_DELAY_S = 0.25  # a crash loop is caught by EARLY_EXIT_S, not by this pa
 EARLY_EXIT_S = 10.0  # a worker exiting by itself this soon after its start: a configuration error
 STOP_GRACE_S = 30.0
 CONFIG_ERROR = 2  # the exit code of a worker refusing its settings (printed): never restarted
+# What multiprocessing reports for a worker whose fork server died: the worker is not known to
+# have failed (it is told to stop, see _follow_the_fork_server), so it is started again.
+FORK_SERVER_LOST = 255
+PR_SET_PDEATHSIG = 1
 
 
 class WorkersRefused(Exception):
@@ -75,6 +81,7 @@ def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
     from bot.config import get_settings
     from bot.web import serve
 
+    _follow_the_fork_server()
     settings = get_settings()
     configure_logging(settings.log_level)
 
@@ -91,6 +98,17 @@ def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
     except Exception as error:
         code = getattr(error, "exit_code", 1)
         raise SystemExit(code) from None
+
+
+def _follow_the_fork_server() -> None:
+    """SIGTERM this worker when its parent, the fork server, dies (Linux): the supervisor can no
+    longer see such a worker, so it starts a new one from a new fork server, and the old one must
+    finish its update and go rather than serve on beside it unwatched."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the fork server died before the call above
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 class Supervisor:
@@ -136,7 +154,8 @@ class Supervisor:
             code = process.exitcode or 0
             if process.pid is not None and os.environ.get(MULTIPROC_ENV):
                 multiprocess.mark_process_dead(process.pid)
-            if code == CONFIG_ERROR or (code > 0 and time.monotonic() - started < EARLY_EXIT_S):
+            early = time.monotonic() - started < EARLY_EXIT_S
+            if code == CONFIG_ERROR or (code > 0 and code != FORK_SERVER_LOST and early):
                 log.error("worker %d could not start (exit code %d): stopping", slot, code)
                 return code
             log.warning("worker %d (pid %s) ended with code %s: starting it again", slot,

@@ -57,9 +57,11 @@ class ServeProcess:
     """`ketnoi serve` on `port`; killed with SIGKILL and started again by the tests."""
 
     def __init__(self, database_url: str, api_url: str, port: int, *, workers: int = 1,
-                 log: Path | None = None, env: dict[str, str] | None = None) -> None:
+                 log: Path | None = None, env: dict[str, str] | None = None,
+                 sender: bool = False) -> None:
         self.port = port
         self.workers = workers
+        self.sender = sender  # each process also runs the outbox sender (no --no-worker)
         self.url = f"http://127.0.0.1:{port}"
         self.env = {**os.environ, "KETNOI_DATABASE_URL": database_url,
                     "KETNOI_TELEGRAM_TOKEN": TOKEN, "KETNOI_TELEGRAM_API_URL": api_url,
@@ -71,7 +73,7 @@ class ServeProcess:
 
     async def start(self, timeout: float = 180) -> None:
         command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--no-worker"]
+                   "--port", str(self.port)] + ([] if self.sender else ["--no-worker"])
         if self.workers != 1:
             command += ["--workers", str(self.workers)]
         out = open(self.log, "ab") if self.log else asyncio.subprocess.DEVNULL  # noqa: SIM115
@@ -109,6 +111,13 @@ class ServeProcess:
             elif b"multiprocessing" in command and b"resource_tracker" not in command:
                 pids.append(child)
         return pids
+
+    def fork_server_pid(self) -> int:
+        """The fork server of `ketnoi serve --workers N`, the workers' parent."""
+        assert self.process is not None
+        servers = [c for c in _children(self.process.pid) if b"forkserver" in _command_line(c)]
+        assert len(servers) == 1, servers
+        return servers[0]
 
     def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:

@@ -12,7 +12,7 @@ import os
 import random
 import re
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -181,7 +181,7 @@ async def test_a_reply_committed_by_a_process_killed_before_sending_it_still_com
     assert len(texts) == 1 and "chào" in texts[0], texts
 
 
-async def test_serve_workers_replaces_a_killed_worker_and_the_dialogue_goes_on(
+async def test_serve_workers_replaces_a_killed_worker_or_fork_server_and_the_dialogue_goes_on(
         tmp_path: Path) -> None:
     """`ketnoi serve --workers 2`: the workers come from a fork server that loaded the bot once;
     one SIGKILLed is replaced by a new one and the chat's next message is answered."""
@@ -205,12 +205,36 @@ async def test_serve_workers_replaces_a_killed_worker_and_the_dialogue_goes_on(
         await hook.post(api.message(930_000, "co hoi thao nao ve che bien nong san khong"))
         await api.wait_for(lambda: len(api.sent(930_000)) >= 2, 60)
         assert "sự kiện" in api.texts(930_000)[1]  # the events answer (none in this database)
+        await until_recorded_sent(db_url)
+        # The fork server itself dies: its workers stop, new ones come from a new fork server.
+        before = bot.worker_pids()
+        os.kill(bot.fork_server_pid(), signal.SIGKILL)
+        await until(lambda: len(bot.worker_pids()) == 2
+                    and not set(bot.worker_pids()) & set(before)
+                    and not any(running(pid) for pid in before), 60)
+        await bot.wait_ready(60)
+        await hook.post(api.message(930_000, "xin chào"))
+        await api.wait_for(lambda: len(api.sent(930_000)) >= 3, 60)
     finally:
         await hook.close()
         await bot.stop()
         await api.close()
         await server.stop()
         await drop_database(PG_URL, db_url)
+
+
+async def until(condition: Callable[[], bool], timeout: float) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.1)
+
+
+def running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
 
 
 async def until_recorded_sent(db_url: str, timeout: float = 30) -> None:

@@ -1,5 +1,5 @@
 """Messages typed without diacritics, and the words that change meaning with them: the bot's own
-model must find the product in "nuoi ca long" and read who seeks and who offers whatever the
+model must find the product in "bao quan xoai" and read who seeks and who offers whatever the
 writer says about their firm first."""
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def _products(result: dict[str, Any]) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("text", "surface", "product"), [
     ("trai minh nuoi 500 con bo, can cong nghe xu ly phan", "bo", "bò"),
-    ("can cong nghe nuoi ca long tren song", "ca", "cá"),
+    ("cty em can cong nghe bao quan xoai xuat khau", "xoai", "xoài"),
+    ("minh can may boc vo ngo cho htx", "ngo", "ngô"),
     ("can may sao che cho htx o thai nguyen", "che", "chè"),
 ])
 async def test_a_bare_one_syllable_product_is_found_by_its_context(

@@ -1,25 +1,21 @@
 """Load test: simulated users hold multi-turn dialogues with real `ketnoi serve` processes.
 
-This process plays Telegram: it serves the fake Bot API (tests/bot/fake_telegram.py), recording
-every reply, and posts each user's updates to the bot's webhook (posting again, as Telegram
-does, when a process does not answer 200). Users arrive over `--arrival` seconds; each holds one
-dialogue (a technology demand with buttons and two quick messages in a row, events and an event
-button, a news subscription by buttons), reading each reply for `--think` seconds. A user waits
-for all of a step's replies (as many as the same dialogue run alone first gave) up to `--patience`
-seconds before the next step, so a slow reply never makes the dialogue drift. An update is posted
-again only while no process answers 200 (a worker is down), never because a reply is slow.
-Replies are checked against the dialogue run alone: one that never came is lost (a step with no
-reply at all is also "silent"), the same reply (text and buttons) sent twice to a chat is a
-duplicate, replies of a chat in another order are out of order; "resent" is what the workers'
-logs say a restarted worker sent again (killed between a send and its sent-mark: the accepted
-at-least-once window, part of the duplicates).
+Users arrive over `--arrival` seconds; each holds one dialogue (a technology demand with
+buttons and two quick messages in a row, events and an event button, a news subscription by
+buttons), reading each reply for `--think` seconds, and waits for the replies the same dialogue
+gave when run alone before the next step (up to `--patience` seconds). `load_driver` plays
+Telegram and the users; `load_report` checks each chat's replies (lost, duplicated, out of order,
+resent at a restart) and prints the table.
 
     .venv/bin/python benchmarks/load_test.py [--chats 200 1000] [--setups sqlite:1 pg:1 pg:2 pg:4]
-        [--postgres URL] [--kill] [--kill-every 4] [--redis URL] [--patience S]
+        [--postgres URL] [--kill] [--kill-every 4] [--redis URL] [--patience S] [--show N]
+        [--logs DIR] [--log-level INFO]
 
 `--postgres` is a database the test may wipe (default: .../load_scale on the test server).
-`--kill` SIGKILLs a random worker every `--kill-every` seconds (the supervisor of
-`ketnoi serve --workers N` starts it again); setups with one process are skipped then.
+`--kill` SIGKILLs a random worker every `--kill-every` seconds once every worker serves (the
+supervisor of `ketnoi serve --workers N` starts it again); setups with one process are skipped
+then. `--logs DIR` keeps the workers' logs (`--log-level INFO` for more) and the fake's record of
+every call with the kills (`*.calls.jsonl`, wall-clock times) to trace a chat that went wrong.
 CPU per message is the bot processes' user+system time during the load over the updates.
 """
 
@@ -27,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
-import re
 import shutil
 import signal
 import statistics
@@ -39,215 +33,37 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from load_driver import SCENARIOS, ChatRecord, Telegram, dialogue, killer, steps_of  # noqa: E402
+from load_report import (  # noqa: E402
+    Findings,
+    check,
+    dump_calls,
+    percentile,
+    print_metrics,
+    print_table,
+    resent_replies,
+    show,
+)
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from storage.db import Database  # noqa: E402
-from tests.bot.fake_telegram import Call, FakeTelegram  # noqa: E402
-from tests.bot.telegram.server import BackgroundServer  # noqa: E402
 from tests.bot.telegram.serving import ServeProcess, Webhook, free_port  # noqa: E402
 
 DEFAULT_PG = os.environ.get("KETNOI_LOAD_POSTGRES_URL",
                             "postgresql+asyncpg://postgres@127.0.0.1:5432/load_scale")
-# "text": type it; "@label": press the button so labelled on the last reply (the first button
-# when there is none with that label); "+text": typed right after the previous line (no reading).
-SCENARIOS = {
-    "demand": ["cty minh o bac giang can cong nghe say vai thieu, kinh phi khoang 500 trieu",
-               "Công ty TNHH Minh Phát", "+0912345678", "@Đồng ý", "@Xác nhận"],
-    "events": ["xin chào", "co hoi thao nao ve che bien nong san khong", "@1", "cảm ơn em"],
-    "subscription": ["dang ky nhan tin", "@Bảo quản sau thu hoạch", "@Toàn quốc",
-                     "@Mọi loại sự kiện", "@Xác nhận"],
-}
-APOLOGY = "đang gặp sự cố"
-
-
-def steps_of(lines: list[str]) -> list[list[str]]:
-    """Lines grouped into steps: a "+" line joins the step before it."""
-    steps: list[list[str]] = []
-    for line in lines:
-        if line.startswith("+") and steps:
-            steps[-1].append(line[1:])
-        else:
-            steps.append([line])
-    return steps
-
-
-def same(texts: list[str]) -> list[str]:
-    return [re.sub(r"\d+", "#", t) for t in texts]
-
-
-@dataclass
-class ChatRecord:
-    scenario: str
-    windows: list[list[str]] = field(default_factory=list)  # replies per step
-    latencies: list[float] = field(default_factory=list)  # ms, step → its first reply
-    failed_posts: int = 0
-
-
-class Telegram:
-    """The fake Bot API plus the webhook poster; replies recorded per chat with their time."""
-
-    def __init__(self) -> None:
-        self.api = FakeTelegram()
-        self.server = BackgroundServer(self.api.app)
-        self.replies: dict[str, list[tuple[float, str]]] = {}
-        # every reply as sent (text and buttons): the same bytes twice is the same reply sent
-        # twice, whatever the dialogue did meanwhile
-        self.seen: dict[str, Counter[str]] = {}
-        self.first_sent: dict[tuple[str, str], float] = {}
-        self.repeats: list[tuple[float, float]] = []  # (first, second) time of each repeat
-        self.arrived: dict[str, asyncio.Event] = {}
-        self.api.on_call = self._seen
-        self.hook: Webhook | None = None
-
-    async def start(self) -> str:
-        return await self.server.start()
-
-    def _seen(self, call: Call) -> None:
-        if call.method in ("sendMessage", "sendPhoto", "sendDocument"):
-            self.replies.setdefault(call.chat_id, []).append(
-                (call.at, str(call.params.get("text") or call.params.get("caption") or "")))
-            sent = json.dumps({k: v for k, v in call.params.items() if not k.startswith("_")},
-                              sort_keys=True, ensure_ascii=False, default=str)
-            seen = self.seen.setdefault(call.chat_id, Counter())
-            if seen[sent]:
-                self.repeats.append((self.first_sent[(call.chat_id, sent)], call.at))
-            else:
-                self.first_sent[(call.chat_id, sent)] = call.at
-            seen[sent] += 1
-            event = self.arrived.get(call.chat_id)
-            if event is not None:
-                event.set()
-
-    def update_for(self, chat_id: int, line: str) -> dict[str, Any]:
-        if not line.startswith("@"):
-            return self.api.message(chat_id, line)
-        label = line[1:]
-        for call in reversed(self.api.sent(chat_id)):
-            rows = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
-            buttons = [b for row in rows for b in row]
-            if buttons:
-                chosen = next((b for b in buttons if b["text"] == label), buttons[0])
-                return self.api._callback(chat_id, call, chosen["callback_data"])
-        return self.api.message(chat_id, label)
-
-    async def step(self, chat_id: int, lines: list[str], record: ChatRecord,
-                   timeout: float, expect: int = 1) -> None:
-        """Post the step's lines, then wait for its first reply (timed) and for `expect`
-        replies in all (the user reads the question before answering it)."""
-        assert self.hook is not None
-        key = str(chat_id)
-        event = self.arrived.setdefault(key, asyncio.Event())
-        before = len(self.replies.get(key, []))
-        event.clear()
-        started = time.perf_counter()
-        for line in lines:
-            try:  # posted again only while no process answers 200 (a worker is down)
-                await self.hook.post(self.update_for(chat_id, line), deadline=timeout)
-            except TimeoutError:
-                record.failed_posts += 1
-        timed = False
-        try:
-            async with asyncio.timeout(timeout):
-                while len(self.replies.get(key, [])) < before + max(expect, 1):
-                    if not timed and len(self.replies.get(key, [])) > before:
-                        record.latencies.append((self.replies[key][before][0] - started) * 1000)
-                        timed = True
-                    await event.wait()
-                    event.clear()
-        except TimeoutError:
-            pass
-        if not timed and len(self.replies.get(key, [])) > before:
-            record.latencies.append((self.replies[key][before][0] - started) * 1000)
-
-    def window(self, chat_id: int, since: int) -> list[str]:
-        return [t for _, t in self.replies.get(str(chat_id), [])[since:]]
-
-    async def close(self) -> None:
-        if self.hook is not None:
-            await self.hook.close()
-        await self.api.close()
-        await self.server.stop()
-
-
-async def dialogue(tg: Telegram, chat_id: int, scenario: str, think: tuple[float, float],
-                   rng: random.Random, timeout: float, quiet: float = 0.0,
-                   reference: list[list[str]] | None = None) -> ChatRecord:
-    record = ChatRecord(scenario)
-    for n, lines in enumerate(steps_of(SCENARIOS[scenario])):
-        since = len(tg.replies.get(str(chat_id), []))
-        await tg.step(chat_id, lines, record, timeout, len(reference[n]) if reference else 1)
-        # reading the reply (the rest of a step's replies arrive meanwhile)
-        await asyncio.sleep(quiet or rng.uniform(*think))
-        if n == len(steps_of(SCENARIOS[scenario])) - 1 and not quiet:
-            await asyncio.sleep(2.0)  # the last step's later replies
-        record.windows.append(tg.window(chat_id, since))
-    return record
-
-
-@dataclass
-class Findings:
-    updates: int = 0
-    lost: int = 0  # replies of the reference dialogue that never came
-    duplicates: int = 0  # the same reply (text and buttons) sent twice to a chat
-    resent: int = 0  # replies sent again at a worker's restart (killed between send and mark)
-    silent: int = 0  # steps that got no reply at all
-    across_kill: int = 0  # duplicates with a kill between (or just before) the two sends
-    out_of_order: int = 0  # chats whose replies came in another order
-    errors: int = 0  # webhook posts never accepted, apologies for a failure
-    differing: int = 0  # chats with a reply the reference does not have (content, not timing)
-
-
-def check(record: ChatRecord, reference: list[list[str]], found: Findings,
-          seen: Counter[str]) -> None:
-    """Compare one chat's replies with the reference dialogue's, over the whole chat (a reply that
-    comes late, in the next step's window, is late, not lost)."""
-    found.errors += record.failed_posts
-    got = [t for window in record.windows for t in window]
-    found.errors += sum(1 for t in got if APOLOGY in t)
-    got_n, want = same(got), [t for step in reference for t in same(step)]
-    extra, missing = Counter(got_n) - Counter(want), Counter(want) - Counter(got_n)
-    found.lost += sum(missing.values())
-    found.duplicates += sum(n - 1 for n in seen.values() if n > 1)
-    found.silent += sum(1 for window in record.windows if not window)
-    if any(t not in want for t in extra):
-        found.differing += 1
-    budget, kept = Counter(want), []
-    for t in got_n:  # each expected reply once, in the order it came
-        if budget[t] > 0:
-            kept.append(t)
-            budget[t] -= 1
-    if not missing and kept != want:
-        found.out_of_order += 1
-
-
-def resent_replies(log: Path) -> int:
-    """Replies the workers' logs say were sent again at a restart (`bot.intake.resume`)."""
-    try:
-        text = log.read_text(errors="replace")
-    except OSError:
-        return 0
-    return sum(int(n) for n in re.findall(r"resumed (\d+) unsent replies", text))
 
 
 def redis_env(url: str | None) -> dict[str, str]:
     if not url:
         return {}
     return {"KETNOI_REDIS_URL": url, "KETNOI_REDIS_PREFIX": f"load{os.getpid()}"}
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
 # ------------------------------------------------------------------ databases and processes
@@ -292,24 +108,6 @@ def bot_pids(bot: ServeProcess) -> list[int]:
     return bot.worker_pids() if bot.workers > 1 else [bot.process.pid]
 
 
-async def killer(bot: ServeProcess, every: float, rng: random.Random, stop: asyncio.Event,
-                 kills: list[int]) -> None:
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), every)
-            return
-        except TimeoutError:
-            pass
-        pids = bot.worker_pids()
-        if pids:
-            victim = rng.choice(pids)
-            try:
-                os.kill(victim, 9)
-                kills.append(time.perf_counter())
-            except ProcessLookupError:
-                pass
-
-
 def profile(pids: list[int], folder: str, setup: str) -> list[subprocess.Popen[bytes]]:
     """py-spy (pip install py-spy) sampling each bot process during the load."""
     Path(folder).mkdir(parents=True, exist_ok=True)
@@ -330,8 +128,8 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
     tg = Telegram()
     api_url = await tg.start()
     log = tmp / f"{setup.replace(':', '-')}-{chats}.log"
-    bot = ServeProcess(url, api_url, free_port(), workers=workers, log=log,
-                       env=redis_env(args.redis))
+    env = {**redis_env(args.redis), "KETNOI_LOG_LEVEL": args.log_level}
+    bot = ServeProcess(url, api_url, free_port(), workers=workers, log=log, env=env)
     patience = args.patience or max(120.0, chats * 1.0)
     kills: list[float] = []
     try:
@@ -371,24 +169,20 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
     finally:
         await bot.stop()
         await tg.close()
+    if args.logs:
+        dump_calls(tg, kills, log.with_suffix(".calls.jsonl"))
     found = Findings(resent=resent_replies(log),
                      across_kill=sum(1 for first, second in tg.repeats
                                      if any(first - 0.5 <= k <= second for k in kills)))
     latencies: list[float] = []
     shown = 0
     for n, record in enumerate(records):
-        before = (found.lost, found.duplicates, found.out_of_order, found.differing)
+        before = found.key()
         check(record, reference[record.scenario], found,
               tg.seen.get(str(1_000_000 + n), Counter()))
-        if shown < args.show and before != (found.lost, found.duplicates, found.out_of_order,
-                                            found.differing):
+        if shown < args.show and before != found.key():
             shown += 1
-            print(f"-- chat {1_000_000 + n} ({record.scenario}): got / expected")
-            for got, want in zip(record.windows, reference[record.scenario], strict=True):
-                print(f"   {[t[:50] for t in got]}\n   {[t[:50] for t in want]}")
-            got_n = same([t for window in record.windows for t in window])
-            want_n = [t for step in reference[record.scenario] for t in same(step)]
-            print(f"   missing: {[t[:80] for t in (Counter(want_n) - Counter(got_n))]}")
+            show(1_000_000 + n, record, reference[record.scenario])
         latencies += record.latencies
         found.updates += sum(len(s) for s in steps_of(SCENARIOS[record.scenario]))
     busy = max(elapsed - 2.0 - statistics.fmean(args.think), 1e-9)  # the last reading is idle
@@ -400,37 +194,6 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
             if not args.kill else float("nan")}
 
 
-async def print_metrics(url: str) -> None:
-    """The bot's own view (`/metrics`): how long the core took per update, by bucket."""
-    import httpx
-    from prometheus_client.parser import text_string_to_metric_families
-
-    async with httpx.AsyncClient() as client:
-        body = (await client.get(f"{url}/metrics")).text
-    for family in text_string_to_metric_families(body):
-        if family.name in ("ketnoi_reply_seconds", "ketnoi_nlu_parse_seconds"):
-            buckets = [(s.labels["le"], s.value) for s in family.samples
-                       if s.name.endswith("_bucket")]
-            print(f"  {family.name}: " + ", ".join(f"≤{le}s {v:.0f}" for le, v in buckets))
-
-
-def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    head = (f"{'setup':<9}{'chats':>6}{'updates':>8}{'msg/s':>7}{'p50 ms':>8}{'p95 ms':>8}"
-            f"{'p99 ms':>8}{'errors':>7}{'dup':>5}{'resent':>7}{'order':>6}{'lost':>5}"
-            f"{'silent':>7}{'differ':>7}"
-            f"{'CPU ms/msg':>11}{'kills':>6}{'dup@kill':>9}")
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        f: Findings = r["found"]
-        print(f"{r['setup']:<9}{r['chats']:>6}{r['updates']:>8}{r['rate']:>7.1f}{r['p50']:>8.1f}"
-              f"{r['p95']:>8.1f}{r['p99']:>8.1f}{f.errors:>7}{f.duplicates:>5}{f.resent:>7}"
-              f"{f.out_of_order:>6}{f.lost:>5}{f.silent:>7}{f.differing:>7}{r['cpu']:>11.2f}"
-              f"{r['kills']:>6}{f.across_kill:>9}")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-          f"(the machine is shared: latencies include waiting for a CPU)")
-
-
 async def main(args: argparse.Namespace) -> None:
     setups = [s for s in args.setups if not (args.kill and s.endswith(":1"))]
     print(f"load_test: {', '.join(setups)} × {args.chats} chats arriving over {args.arrival:g} s, "
@@ -438,12 +201,14 @@ async def main(args: argparse.Namespace) -> None:
           + (f"; a worker SIGKILLed every {args.kill_every:g} s" if args.kill else ""))
     rows = []
     with tempfile.TemporaryDirectory(prefix="ketnoi-load-") as tmp:
+        if args.logs:
+            Path(args.logs).mkdir(parents=True, exist_ok=True)
         for chats in args.chats:
             for setup in setups:
-                row = await run(setup, chats, args, Path(tmp))
+                row = await run(setup, chats, args, Path(args.logs or tmp))
                 rows.append(row)
-                print_table([row], args) if args.verbose else None
-        print_table(rows, args)
+                print_table([row]) if args.verbose else None
+        print_table(rows)
 
 
 def parse() -> argparse.Namespace:
@@ -459,6 +224,8 @@ def parse() -> argparse.Namespace:
                         help="seconds a step waits for its replies (default: max(120, chats))")
     parser.add_argument("--redis", metavar="URL",
                         help="run the workers with KETNOI_REDIS_URL (the Redis chat lock)")
+    parser.add_argument("--logs", metavar="DIR", help="keep the workers' logs in DIR")
+    parser.add_argument("--log-level", default="WARNING", help="the workers' KETNOI_LOG_LEVEL")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--metrics", action="store_true", help="print the bot's /metrics view")

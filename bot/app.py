@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import metrics
@@ -39,6 +40,7 @@ from storage import state as state_stores
 from storage.db import Database
 from storage.repos import inbox, outbox, payloads, users
 from storage.repos.outbox import QueuedReply
+from storage.sent_marks import SentMarks
 from storage.state import DialogueState, LogLine, StateStore
 from storage.state.base import TurnOutcome, TurnResult
 
@@ -93,6 +95,8 @@ class App:
         self.order: ChatOrder | None = None
         # Users who blocked the bot (loaded at start): when they write again, they are back.
         self.inactive: set[tuple[str, str]] = set()
+        # PostgreSQL: replies recorded as sent on a connection of their own, batched.
+        self.marks: SentMarks | None = None
 
     @classmethod
     async def create(
@@ -123,6 +127,7 @@ class App:
         )
         app = cls(services, Dispatcher(routers()))
         app.order = ChatOrder.for_database(db, settings.redis_url, settings.redis_prefix)
+        app.marks = SentMarks(db) if db.dialect == "postgresql" else None
         app.inactive = await users.inactive_accounts(db)
         return app
 
@@ -173,14 +178,25 @@ class App:
         results = await deliver([outgoing_from_dict(q.payload) for q in queued])
         sent = [(q.id, r.message_id) for q, r in zip(queued, results, strict=False)
                 if r.status == "sent"]
-        await self.services.states.mark_sent(sent)
+        # Until this record, a crash sends them again: it waits for no pooled connection.
+        if self.marks is not None and not self.services.db.in_transaction():
+            await self.marks.mark(sent)
+        else:
+            await self.services.states.mark_sent(sent)
 
-    async def resend_pending(self, channel: str, send: SendTo) -> int:
+    async def resend_pending(self, channel: str, send: SendTo, *,
+                             stale_after: float | None = None) -> int:
         """Send the replies a previous run committed but did not record as sent (it died in
-        between); returns how many were sent. Called at start, before new updates."""
+        between); returns how many were sent. Called at start, before new updates, and (with
+        `stale_after`: only replies committed that many seconds ago) every few seconds with
+        several processes: a process that died after committing a turn leaves its replies to
+        nobody else when the chat sends nothing more. Each chat under its lock."""
         count = 0
         db = self.services.db
-        for recipient, queued in await outbox.pending_replies(db, channel):
+        before = (None if stale_after is None
+                  else datetime.now(UTC) - timedelta(seconds=stale_after))
+        for recipient, queued in await outbox.pending_replies(db, channel,
+                                                              committed_before=before):
             async def to_recipient(replies: list[Outgoing], to: str = recipient
                                    ) -> list[SendResult]:
                 return await send(to, replies)
@@ -299,6 +315,8 @@ class App:
 
     async def close(self) -> None:
         await self.services.states.close()
+        if self.marks is not None:
+            await self.marks.close()
         if self.order is not None:
             await self.order.close()
         closer = getattr(self.services.nlu, "aclose", None)

@@ -34,7 +34,6 @@ from storage.repos import outbox, sender_leases
 from storage.repos.outbox import Claimed, Outcome
 
 log = logging.getLogger(__name__)
-INFINITY = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,15 +95,17 @@ class ChannelWorker:
         # A little above `rate`, so the window, not the limiter, is what holds the pace.
         tenth = max(1.0, self.pacing.rate / 10)
         self._limiter = AsyncLimiter(tenth, tenth / (self.pacing.rate * 1.05))
-        # When the answer to each of the last `rate` requests came back (inf while in flight).
-        self._window: deque[list[float]] = deque(maxlen=max(1, int(self.pacing.rate)))
+        # When the answer to each of the last `rate` requests came back (pending while in
+        # flight; 0 for a turn given up without a request).
+        self._window: deque[asyncio.Future[float]] = deque(maxlen=max(1, int(self.pacing.rate)))
         self._window_lock = asyncio.Lock()
         self._last_to_chat: dict[str, float] = {}
         self._paused_until = 0.0
         self._active = False
         self._outcomes: asyncio.Queue[tuple[Outcome, asyncio.Future[bool]] | None] = (
             asyncio.Queue())
-        self._blocked: set[str] = set()  # recipients who blocked the bot during this batch
+        self._queued = 0  # claimed rows waiting in the lanes
+        self._drained = asyncio.Event()  # set when that falls to half a batch: claim more
         self._parts_cache: dict[int, tuple[Outgoing, list[object]]] = {}
 
     @property
@@ -124,24 +125,69 @@ class ChannelWorker:
                 if not self._active:
                     await _wait(stop, min(1.0, self.leases.sender_seconds / 3))
                     continue
-                try:
-                    rows = await outbox.claim(self.db, self.channel, self.owner,
-                                              limit=self.leases.batch,
-                                              lease_seconds=self.leases.row_seconds,
-                                              now=self.clock())
-                except Exception:  # the database is away or not migrated yet: look again
-                    log.exception("could not claim outbox rows for %s", self.lease_name)
-                    await _wait(stop, 1.0)
-                    continue
-                if not rows:
-                    await _wait(stop, self.leases.idle_poll)
-                    continue
-                await self._send_batch(rows, stop)
+                await self._send_while_active(stop)
         finally:
             renew.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renew
             await self._stand_down()
+
+    async def _send_while_active(self, stop: asyncio.Event) -> None:
+        """Lanes by chat (one chat's messages stay in order, different chats go in parallel),
+        fed with the next claimed rows before they run dry, so the pace has no gaps between
+        batches; one recorder commits what they do, in order."""
+        queues: list[asyncio.Queue[Claimed | None]] = [
+            asyncio.Queue() for _ in range(max(1, self.lanes))]
+        self._queued = 0
+        recorder = asyncio.create_task(self._recorder())
+        lanes = [asyncio.create_task(self._lane(queue, stop)) for queue in queues]
+        try:
+            await self._feed(queues, stop)
+        finally:
+            for queue in queues:
+                queue.put_nowait(None)
+            await asyncio.gather(*lanes, return_exceptions=True)
+            await self._outcomes.put(None)
+            await recorder
+        if not stop.is_set():  # the lease was lost: what is still claimed is not ours to send
+            with contextlib.suppress(Exception):
+                await outbox.release_claims(self.db, self.owner)
+
+    async def _feed(self, queues: list[asyncio.Queue[Claimed | None]],
+                    stop: asyncio.Event) -> None:
+        batch = max(1, self.leases.batch)
+        while not stop.is_set() and self._active:
+            if self._queued > batch // 2:  # enough to go on with: claim when it runs low
+                self._drained.clear()
+                await _wait_any(stop, self._drained, self.leases.idle_poll)
+                continue
+            try:
+                rows = await outbox.claim(self.db, self.channel, self.owner, limit=batch,
+                                          lease_seconds=self.leases.row_seconds,
+                                          now=self.clock())
+            except Exception:  # the database is away or not migrated yet: look again
+                log.exception("could not claim outbox rows for %s", self.lease_name)
+                await _wait(stop, 1.0)
+                continue
+            if not rows:
+                await _wait(stop, self.leases.idle_poll)
+                continue
+            self._queued += len(rows)
+            for row in rows:
+                queues[zlib.crc32(row.recipient.encode()) % len(queues)].put_nowait(row)
+
+    async def _lane(self, queue: asyncio.Queue[Claimed | None], stop: asyncio.Event) -> None:
+        while (row := await queue.get()) is not None:
+            self._queued -= 1
+            if self._queued <= self.leases.batch // 2:
+                self._drained.set()
+            if stop.is_set() or not self._active:
+                continue  # left claimed: given back by _stand_down, or reclaimed by the next owner
+            try:
+                await self.deliver(row)
+            except Exception as error:  # a row that cannot be read must not stop its lane
+                log.exception("could not send outbox row %s", row.id)
+                self._outcome(Outcome(row.id, "failed", reason=f"error: {error!r}"[:200]))
 
     async def _keep_lease(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -172,25 +218,6 @@ class ChannelWorker:
         with contextlib.suppress(Exception):
             await outbox.release_claims(self.db, self.owner)
             await sender_leases.release(self.db, self.lease_name, self.owner)
-
-    async def _send_batch(self, rows: list[Claimed], stop: asyncio.Event) -> None:
-        # Lanes by chat: one chat's messages stay in order, different chats go in parallel.
-        lanes: list[list[Claimed]] = [[] for _ in range(max(1, self.lanes))]
-        for row in rows:
-            lanes[zlib.crc32(row.recipient.encode()) % len(lanes)].append(row)
-        self._blocked = set()
-        recorder = asyncio.create_task(self._recorder())
-        try:
-            await asyncio.gather(*(self._send_lane(lane, stop) for lane in lanes if lane))
-        finally:
-            await self._outcomes.put(None)
-            await recorder
-
-    async def _send_lane(self, rows: list[Claimed], stop: asyncio.Event) -> None:
-        for row in rows:
-            if stop.is_set() or not self._active:
-                return  # left claimed: given back by _stand_down, or reclaimed by the next owner
-            await self.deliver(row)
 
     async def _recorder(self) -> None:
         """Group commit, in the order things happened: an attempt is committed at once (its
@@ -242,8 +269,6 @@ class ChannelWorker:
 
     async def deliver(self, row: Claimed) -> None:
         """Send the next part of one claimed row; its outcome goes to the next group commit."""
-        if row.recipient in self._blocked:
-            return
         _, parts = self._parts(row)
         if not parts:
             self._outcome(Outcome(row.id, "failed", reason="empty message"))
@@ -254,36 +279,50 @@ class ChannelWorker:
             self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
                 seconds=wait), count_attempt=False))
             return
+        result = await self._paced(row, parts[index])
+        if result is not None:
+            self._settle(row, result, index + 1, len(parts))
+
+    async def _paced(self, row: Claimed, part: object) -> SendResult | None:
+        """One request in its turn: at most `rate` in any second (None: the row is no longer
+        ours, nothing was sent)."""
         async with self._limiter:
             # Checked after waiting for the turn: a 429 that another lane got meanwhile pauses
             # this message too.
             while (pause := self._paused_until - time.monotonic()) > 0:
                 await asyncio.sleep(pause)
             async with self._window_lock:
+                # Committed before the request: a row cancelled, unsubscribed or reclaimed
+                # since the claim is not ours any more and is not sent. The commit runs while
+                # this turn waits for the window, so it does not slow the pace down; only the
+                # next message to go is "sending" before its request is under way.
+                committed = self._outcome(Outcome(row.id, "sending"))
                 await self._sliding_window()
-                answered = [INFINITY]
+                answered: asyncio.Future[float] = asyncio.get_running_loop().create_future()
                 self._window.append(answered)
+            sent = False
             try:
-                # Committed before the request: a row cancelled, unsubscribed or reclaimed since
-                # the claim is not ours any more and is not sent.
-                if not await self._outcome(Outcome(row.id, "sending")):
-                    return
+                if not await committed:
+                    return None
+                sent = True
                 self._last_to_chat[row.recipient] = time.monotonic()
                 try:
-                    result = await self._send_part(row.recipient, parts[index])
+                    return await self._send_part(row.recipient, part)
                 except Exception as error:  # a sender bug must not stop the queue
                     log.exception("sender %s raised for outbox row %s", self.channel, row.id)
-                    result = SendResult("failed", reason=f"error: {error!r}"[:200])
+                    return SendResult("failed", reason=f"error: {error!r}"[:200])
             finally:
-                answered[0] = time.monotonic()
-        self._settle(row, result, index + 1, len(parts))
+                answered.set_result(time.monotonic() if sent else 0.0)
 
     async def _sliding_window(self) -> None:
         if self.pacing.rate < 2 or len(self._window) < (self._window.maxlen or 1):
             return
         oldest = self._window[0]
-        while (wait := oldest[0] + 1.0 + self.pacing.window_margin - time.monotonic()) > 0:
-            await asyncio.sleep(min(wait, 0.01))  # 10 ms looks while that request is in flight
+        if not oldest.done():
+            await asyncio.wait([oldest])  # that request is still in flight
+        wait = oldest.result() + 1.0 + self.pacing.window_margin - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def _outcome(self, outcome: Outcome) -> asyncio.Future[bool]:
         committed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -310,7 +349,6 @@ class ChannelWorker:
             return
         if result.status == "blocked":
             self.stats.blocked += 1
-            self._blocked.add(row.recipient)
             self._outcome(Outcome(row.id, "blocked", channel=self.channel,
                                   recipient=row.recipient))
         elif result.status == "retry":
@@ -342,3 +380,13 @@ class ChannelWorker:
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _wait_any(stop: asyncio.Event, event: asyncio.Event, seconds: float) -> None:
+    """Until either event is set, or `seconds` at most."""
+    waits = [asyncio.create_task(stop.wait()), asyncio.create_task(event.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()

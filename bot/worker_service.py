@@ -22,14 +22,20 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
-def telegram_sender(settings: Settings, connections: int = 8) -> ChannelSender | None:
+def telegram_sender(settings: Settings, db: Database,
+                    connections: int = 8) -> ChannelSender | None:
     if not settings.telegram_token:
         return None
     from bot.telegram.outbox_sender import TelegramSender, make_bot
     from bot.telegram.setup import check_token
+    from storage.repos import payloads
+
+    async def keep(pairs: dict[str, str]) -> None:
+        await payloads.remember(db, pairs)
 
     token = check_token(settings.telegram_token)
-    return TelegramSender(make_bot(token, settings.telegram_api_url, connections=connections))
+    return TelegramSender(make_bot(token, settings.telegram_api_url, connections=connections),
+                          keep_payloads=keep, connections=connections)
 
 
 def zalo_senders(settings: Settings, db: Database) -> list[ChannelSender]:
@@ -76,7 +82,7 @@ class Worker:
                       senders: list[ChannelSender] | None = None) -> Worker:
         if senders is None:
             connections = max(1, settings.outbox_lanes)
-            senders = [s for s in (telegram_sender(settings, connections),) if s is not None]
+            senders = [s for s in (telegram_sender(settings, db, connections),) if s is not None]
             senders += zalo_senders(settings, db)
         workers = [
             ChannelWorker(db, sender, lease_name(sender.channel, _token_of(settings, sender)),
@@ -114,7 +120,7 @@ def _token_of(settings: Settings, sender: ChannelSender) -> str | None:
 
 async def _close_sender(sender: ChannelSender) -> None:
     bot = getattr(sender, "bot", None)
-    shutdown = getattr(bot, "shutdown", None)
+    shutdown = getattr(sender, "aclose", None) or getattr(bot, "shutdown", None)
     if shutdown is not None:
         with contextlib.suppress(Exception):
             await shutdown()

@@ -1,8 +1,10 @@
 """`ketnoi serve --workers N`: N bot processes sharing one port (SO_REUSEPORT), supervised.
 
-The parent migrates the database and loads (or trains) the NLU model once, then starts N worker
-processes; each runs the whole web app (`bot.web.serve`) on its own socket bound with
-SO_REUSEPORT, so the kernel spreads connections over them. A worker that dies is started again;
+The parent migrates the database and trains the NLU model if need be, then starts N worker
+processes from a fork server that has imported the bot and loaded the model once
+(`bot.worker_preload`): workers share them, and a worker killed is back in about a second, not
+after a whole start of its own. Each runs the whole web app (`bot.web.serve`) on
+its own socket bound with SO_REUSEPORT, so the kernel spreads connections over them. A worker that dies is started again;
 SIGTERM or Ctrl-C stops them all. Across workers, a chat's turns are ordered by the chat locks
 of `bot.ordering`, which need PostgreSQL: on SQLite the command refuses to start more than one.
 Metrics go through prometheus-client's multiprocess mode, so /metrics of any worker sums all.
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import os
@@ -26,10 +30,14 @@ from bot.metrics import MULTIPROC_ENV
 
 log = logging.getLogger(__name__)
 
-RESTART_DELAY_S = 1.0
+RESTART_DELAY_S = 0.25  # a crash loop is caught by EARLY_EXIT_S, not by this pause
 EARLY_EXIT_S = 10.0  # a worker exiting by itself this soon after its start: a configuration error
 STOP_GRACE_S = 30.0
 CONFIG_ERROR = 2  # the exit code of a worker refusing its settings (printed): never restarted
+# What multiprocessing reports for a worker whose fork server died: the worker is not known to
+# have failed (it is told to stop, see _follow_the_fork_server), so it is started again.
+FORK_SERVER_LOST = 255
+PR_SET_PDEATHSIG = 1
 
 
 class WorkersRefused(Exception):
@@ -68,17 +76,19 @@ async def prepare(settings: Settings) -> None:
 
 def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
     """One worker process: the web app on a SO_REUSEPORT socket, the database already migrated."""
+    from bot import worker_preload
     from bot.cli_telegram import _with_worker, configure_logging, run_channel
     from bot.config import get_settings
     from bot.web import serve
 
+    _follow_the_fork_server()
     settings = get_settings()
     configure_logging(settings.log_level)
 
     async def core(settings: Settings) -> object:
         from bot.app import App
 
-        return await App.create(settings, upgrade=False)
+        return await App.create(settings, upgrade=False, nlu=worker_preload.nlu)
 
     try:
         run_channel(_with_worker(serve(settings, host, port, core_factory=core, reuse_port=True),
@@ -90,12 +100,26 @@ def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
         raise SystemExit(code) from None
 
 
+def _follow_the_fork_server() -> None:
+    """SIGTERM this worker when its parent, the fork server, dies (Linux): the supervisor can no
+    longer see such a worker, so it starts a new one from a new fork server, and the old one must
+    finish its update and go rather than serve on beside it unwatched."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the fork server died before the call above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 class Supervisor:
     def __init__(self, workers: int, host: str | None, port: int | None,
                  with_worker: bool) -> None:
         self.count = workers
         self.args = (host, port, with_worker)
-        self.context = multiprocessing.get_context("spawn")
+        # A fork server started now (after the settings and the metrics directory are in the
+        # environment), not the parent: it imports nothing the workers must not share.
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["bot.worker_preload"])
         self.processes: dict[int, tuple[BaseProcess, float]] = {}  # slot → (process, started)
         self.stopping = False
 
@@ -130,7 +154,8 @@ class Supervisor:
             code = process.exitcode or 0
             if process.pid is not None and os.environ.get(MULTIPROC_ENV):
                 multiprocess.mark_process_dead(process.pid)
-            if code == CONFIG_ERROR or (code > 0 and time.monotonic() - started < EARLY_EXIT_S):
+            early = time.monotonic() - started < EARLY_EXIT_S
+            if code == CONFIG_ERROR or (code > 0 and code != FORK_SERVER_LOST and early):
                 log.error("worker %d could not start (exit code %d): stopping", slot, code)
                 return code
             log.warning("worker %d (pid %s) ended with code %s: starting it again", slot,

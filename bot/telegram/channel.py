@@ -121,11 +121,20 @@ class TelegramChannel:
         await self.core.receive(CHANNEL, batch, [raw_chat_key(raw) for _, raw in batch])
 
     async def _sweep_orphans(self, order: Any) -> None:
-        """With several processes: take over updates another process stored and then died
-        before handling (the chat's next update would, but it may never come)."""
+        """With several processes: take over what another process left when it died, which the
+        chat's next update would take but which may be the chat's last: updates stored but not
+        handled, then replies committed but not recorded as sent."""
         queued: dict[str, float] = {}  # update id → when this process queued it
         while True:
             await asyncio.sleep(SWEEP_EVERY_S)
+            try:
+                resent = await self.core.resend_pending(CHANNEL, self._send_to,
+                                                        stale_after=STALE_AFTER_S)
+            except Exception:
+                log.exception("telegram: could not resend replies left unsent")
+            else:
+                if resent:
+                    log.info("telegram: sent %d replies another process left unsent", resent)
             try:
                 stale = await order.orphans(CHANNEL, STALE_AFTER_S)
             except Exception:

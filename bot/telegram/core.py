@@ -27,7 +27,8 @@ class Core(Protocol):
     async def ignored(self, channel: str, update_id: str) -> None: ...
 
     async def resend_pending(
-        self, channel: str, send: Callable[[str, list[Outgoing]], Awaitable[list[SendResult]]]
+        self, channel: str, send: Callable[[str, list[Outgoing]], Awaitable[list[SendResult]]],
+        *, stale_after: float | None = None,
     ) -> int: ...
 
     async def resend_pending_to(

@@ -2,12 +2,20 @@
 
 The error rules are those of `bot.telegram.sender.ReliableSender` (429 → retry after the time
 Telegram asks, network errors and 5xx → retry, 403 → blocked, other 4xx → failed); here it makes
-a single attempt, because retries and pacing belong to the outbox sender (`bot.worker`).
+a single attempt, because retries and pacing belong to the outbox sender (`bot.worker`). Text
+messages go out through `bot.telegram.outbox_http` (one JSON POST, without PTB's objects);
+photos and documents through PTB.
+
+A button whose payload is longer than Telegram's 64 bytes of callback_data goes out under a
+short id; `keep_payloads` stores the new pairs (in the shared `button_payloads` table) before
+the first message carrying them leaves, so whichever bot process receives the press, also after
+a restart, resolves it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot
@@ -15,6 +23,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.telegram.convert import CHANNEL, Chunk, PayloadRegistry, render
+from bot.telegram.outbox_http import TextSender
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, retry_after_seconds
 from bot.types import Outgoing, SendResult
 
@@ -26,12 +35,18 @@ def make_bot(token: str, api_url: str, *, connections: int = 8) -> Bot:
     return Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot", request=request)
 
 
+KeepPayloads = Callable[[dict[str, str]], Awaitable[None]]
+
+
 class TelegramSender:
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, registry: PayloadRegistry | None = None) -> None:
+    def __init__(self, bot: Bot, registry: PayloadRegistry | None = None, *,
+                 keep_payloads: KeepPayloads | None = None, connections: int = 8) -> None:
         self.bot = bot
         self.registry = registry or PayloadRegistry()
+        self.keep_payloads = keep_payloads
+        self.texts = TextSender(bot.base_url, connections)
         self._once = ReliableSender(RetryPolicy(max_attempts=1), give_up_level=logging.INFO)
 
     def parts(self, message: Outgoing) -> list[Chunk]:
@@ -51,14 +66,16 @@ class TelegramSender:
 
     async def send_part(self, recipient: str, chunk: Chunk) -> SendResult:
         """One Bot API call for one part; the outbox records each part's arrival."""
+        if not await self._kept():
+            return SendResult("retry", reason="could not keep the buttons' payloads")
+        if chunk.attachment is None:
+            return await self.texts.send(recipient, chunk.text, chunk.markup)
         box: dict[str, Any] = {}
 
         async def action() -> None:
             attachment = chunk.attachment
-            if attachment is None:
-                sent = await self.bot.send_message(chat_id=recipient, text=chunk.text,
-                                                   reply_markup=chunk.markup)
-            elif attachment.kind == "photo":
+            assert attachment is not None
+            if attachment.kind == "photo":
                 sent = await self.bot.send_photo(chat_id=recipient, filename=attachment.filename,
                                                  photo=attachment.data or attachment.url or b"")
             else:
@@ -74,6 +91,24 @@ class TelegramSender:
         if outcome.status is not SendStatus.SENT:
             return verdict(outcome.error)
         return SendResult("sent", message_id=box.get("id"))
+
+    async def aclose(self) -> None:
+        await self.texts.aclose()
+        await self.bot.shutdown()
+
+    async def _kept(self) -> bool:
+        """Long payloads rendered since the last send are stored (False: try again later)."""
+        fresh = self.registry.take_fresh() if self.keep_payloads is not None else {}
+        if not fresh or self.keep_payloads is None:
+            return True
+        try:
+            await self.keep_payloads(fresh)
+        except Exception:
+            logging.getLogger(__name__).exception("could not keep %d button payload(s)",
+                                                  len(fresh))
+            self.registry.give_back(fresh)
+            return False
+        return True
 
 
 def verdict(error: TelegramError | None) -> SendResult:

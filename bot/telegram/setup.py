@@ -15,6 +15,9 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 # 200 chats. 32 requests in flight still exceed what Telegram lets a bot send per second.
 SEND_CONNECTIONS = 32
 SEND_QUEUE_SECONDS = 30.0  # a send waits this long for a free connection (PTB's default: 1 s)
+# A send that times out after its request left may have reached the chat: it is retried (at least
+# once), so it must not time out because a process was briefly busy (PTB's default: 5 s).
+SEND_ANSWER_SECONDS = 20.0
 
 
 class TelegramConfigError(Exception):
@@ -76,5 +79,6 @@ def build_application(
     if processor is not None:
         builder = builder.concurrent_updates(processor)
     builder = builder.connection_pool_size(SEND_CONNECTIONS).pool_timeout(SEND_QUEUE_SECONDS)
+    builder = builder.read_timeout(SEND_ANSWER_SECONDS)
     # No PTB updater: `bot.telegram.polling.Poller` polls, and the webhook feeds the queue itself.
     return builder.updater(None).build()

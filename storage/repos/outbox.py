@@ -326,12 +326,19 @@ async def anonymise(db: Database, row_ids: list[int]) -> None:
         await s.execute(stmt)
 
 
-async def pending_replies(db: Database, channel: str) -> list[tuple[str, list[QueuedReply]]]:
-    """Replies of `channel` still pending, per recipient in order: [(recipient, [QueuedReply])]."""
+async def pending_replies(db: Database, channel: str, *, committed_before: datetime | None = None
+                          ) -> list[tuple[str, list[QueuedReply]]]:
+    """Replies of `channel` still pending, per recipient in order: [(recipient, [QueuedReply])].
+
+    With `committed_before`: only those committed before it and still within `REPLY_GRACE`
+    (past it, the outbox sender owns them)."""
     stmt = (select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.payload)
             .where(OutboxMessage.status == "pending", OutboxMessage.channel == channel,
                    OutboxMessage.kind == "reply")
             .order_by(OutboxMessage.id))
+    if committed_before is not None:
+        stmt = stmt.where(OutboxMessage.created_at < committed_before,
+                          OutboxMessage.not_before > utcnow())
     per_chat: dict[str, list[QueuedReply]] = {}
     async with db.session() as s:
         for row in await s.execute(stmt):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
@@ -22,13 +22,6 @@ from storage.models import OutboxMessage, User
 from storage.sqltypes import utcnow
 
 HELD = ("claimed", "sending")
-
-
-def _mine(row_id: int, owner: str) -> Any:
-    # Two comparisons, not IN: an expanding IN is compiled again for every statement.
-    return and_(OutboxMessage.id == row_id,
-                or_(OutboxMessage.status == HELD[0], OutboxMessage.status == HELD[1]),
-                OutboxMessage.lease_owner == owner)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,41 +41,69 @@ class Outcome:
 
 
 _RELEASED = {"lease_owner": None, "lease_expires_at": None}
+# The sender runs one or two of these per message: each is built once with bound parameters, so
+# SQLAlchemy finds it compiled instead of building and compiling a new statement every time.
+_MINE = and_(OutboxMessage.id == bindparam("p_id"),
+             # Two comparisons, not IN: an expanding IN is compiled again for every statement.
+             or_(OutboxMessage.status == HELD[0], OutboxMessage.status == HELD[1]),
+             OutboxMessage.lease_owner == bindparam("p_owner"))
+_PENDING: dict[str, Any] = {"status": "pending", "reason": bindparam("p_reason"),
+                            "not_before": bindparam("p_not_before"), **_RELEASED}
+_SENT: dict[str, Any] = {"status": "sent", "message_id": bindparam("p_message_id"),
+                         "sent_at": bindparam("p_now"), "reason": bindparam("p_reason"),
+                         **_RELEASED}
+
+
+def _update(where: Any, values: dict[str, Any]) -> Any:
+    return (update(OutboxMessage).where(where).values(**values)
+            .execution_options(synchronize_session=False))
+
+
+_STATEMENTS = {
+    # The truth wins: a row cancelled, skipped or reclaimed while its message was in flight is
+    # recorded as sent too, so nobody sends it again. The reason of a sent row says how it went
+    # when not as usual ("promotion").
+    "sent": _update(and_(OutboxMessage.id == bindparam("p_id"), OutboxMessage.status != "sent"),
+                    _SENT),
+    "sent in parts": _update(and_(OutboxMessage.id == bindparam("p_id"),
+                                  OutboxMessage.status != "sent"),
+                             {**_SENT, "parts_sent": bindparam("p_parts_sent")}),
+    "sending": _update(_MINE, {"status": "sending"}),
+    # The next part waits for the chat's pacing like any message; the claim is given back.
+    "part": _update(_MINE, {**_PENDING, "parts_sent": bindparam("p_parts_sent"),
+                            "message_id": bindparam("p_message_id"), "attempts": 0}),
+    "retry": _update(_MINE, _PENDING),
+    "put off": _update(_MINE, {**_PENDING, "attempts": OutboxMessage.attempts - 1}),
+    "done": _update(_MINE, {"status": bindparam("p_status"), "reason": bindparam("p_reason"),
+                            **_RELEASED}),
+}
+
+
+def _statement(o: Outcome, owner: str, now: datetime) -> tuple[Any, dict[str, Any]]:
+    params: dict[str, Any] = {"p_id": o.row_id}
+    if o.status == "sent":
+        params |= {"p_message_id": o.message_id, "p_now": now, "p_reason": o.reason}
+        if not o.parts_sent:
+            return _STATEMENTS["sent"], params
+        return _STATEMENTS["sent in parts"], params | {"p_parts_sent": o.parts_sent}
+    params["p_owner"] = owner
+    if o.status == "sending":
+        return _STATEMENTS["sending"], params
+    if o.status in ("part", "retry"):
+        params |= {"p_reason": o.reason if o.status == "retry" else None,
+                   "p_not_before": o.not_before or now}
+        if o.status == "part":
+            return _STATEMENTS["part"], params | {"p_parts_sent": o.parts_sent,
+                                                  "p_message_id": o.message_id}
+        return _STATEMENTS["retry" if o.count_attempt else "put off"], params
+    return _STATEMENTS["done"], params | {
+        "p_status": "failed" if o.status in ("failed", "blocked") else "skipped",
+        "p_reason": ("blocked" if o.status == "blocked" else o.reason or o.status)[:300]}
 
 
 async def _apply(session: AsyncConnection, owner: str, o: Outcome, now: datetime) -> bool:
-    if o.status == "sent":
-        # The truth wins: a row cancelled, skipped or reclaimed while its message was in flight
-        # is recorded as sent too, so nobody sends it again.
-        where: Any = and_(OutboxMessage.id == o.row_id, OutboxMessage.status != "sent")
-        # The reason of a sent row says how it went when not as usual ("promotion").
-        values: dict[str, Any] = {"status": "sent", "message_id": o.message_id, "sent_at": now,
-                                  "reason": o.reason}
-        if o.parts_sent:
-            values["parts_sent"] = o.parts_sent
-    elif o.status == "sending":
-        where, values = _mine(o.row_id, owner), {"status": "sending"}
-        result = await session.execute(update(OutboxMessage).where(where).values(**values)
-                                       .execution_options(synchronize_session=False))
-        return bool(result.rowcount)
-    elif o.status == "part":
-        # The next part waits for the chat's pacing like any message; the claim is given back.
-        where, values = _mine(o.row_id, owner), {"status": "pending", "parts_sent": o.parts_sent,
-                                                  "message_id": o.message_id,
-                                                  "not_before": o.not_before or now,
-                                                  "attempts": 0, "reason": None}
-    elif o.status == "retry":
-        where, values = _mine(o.row_id, owner), {"status": "pending", "reason": o.reason,
-                                                  "not_before": o.not_before or now}
-        if not o.count_attempt:
-            values["attempts"] = OutboxMessage.attempts - 1
-    else:
-        where = _mine(o.row_id, owner)
-        values = {"status": "failed" if o.status in ("failed", "blocked") else "skipped",
-                  "reason": ("blocked" if o.status == "blocked" else o.reason or o.status)[:300]}
-    result = await session.execute(update(OutboxMessage).where(where)
-                                   .values(**values, **_RELEASED)
-                                   .execution_options(synchronize_session=False))
+    statement, params = _statement(o, owner, now)
+    result = await session.execute(statement, params)
     if o.status == "blocked":
         await _blocked(session, o.channel, o.recipient, now)
     return bool(result.rowcount)

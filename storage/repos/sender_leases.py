@@ -29,9 +29,12 @@ class Lease:
 async def acquire(db: Database, name: str, owner: str, *, seconds: float,
                   now: datetime | None = None) -> Lease:
     """Take or renew the lease `name`; not held while another owner's lease runs."""
-    now = now or utcnow()
-    expires = now + timedelta(seconds=seconds)
     async with db.transaction() as s:
+        # The lease counts from when the database is reached: connecting (a new process, a
+        # busy machine) can take a good part of a short lease.
+        await s.connection()
+        now = now or utcnow()
+        expires = now + timedelta(seconds=seconds)
         # One statement, so two processes asking at once cannot both win; SET reads the old
         # owner, which tells a new holder whose claims to resume.
         stmt = (update(SenderLease)

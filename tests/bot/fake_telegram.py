@@ -2,7 +2,9 @@
 
 It speaks the real wire format (`/bot<TOKEN>/<method>`, form-urlencoded or JSON bodies, the
 `{"ok": ...}` envelope), records every call with its decoded parameters, serves queued updates to
-long-polling `getUpdates`, and can inject 429/403/500 answers.
+long-polling `getUpdates`, and can inject 429/403/500 answers. The wire format lives in
+`fake_telegram_wire`, the record of calls and the flood control in `fake_telegram_records`; their
+public names are importable from here.
 
 Standalone demo: python -m tests.bot.fake_telegram_demo --port 8081 --say "xin chào"
 then:             KETNOI_TELEGRAM_TOKEN=123:abc KETNOI_TELEGRAM_API_URL=http://127.0.0.1:8081 ketnoi run telegram
@@ -11,97 +13,48 @@ then:             KETNOI_TELEGRAM_TOKEN=123:abc KETNOI_TELEGRAM_API_URL=http://1
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.bot.fake_telegram_records import Call, RateLimits, Recording
+from tests.bot.fake_telegram_wire import (
+    Failure,
+    Upload,
+    error,
+    failure_response,
+    ok,
+    params_of,
+    printable,
+)
+
+__all__ = ["BOT_USER", "TOKEN", "Call", "Failure", "FakeTelegram", "RateLimits", "Upload", "user"]
+
 TOKEN = "123:abc"
 BOT_USER = {"id": 123, "is_bot": True, "first_name": "Kết Nối", "username": "ketnoi_test_bot"}
-JSON_PARAMS = {"reply_markup", "allowed_updates", "commands", "entities", "link_preview_options"}
-ERRORS = {
-    400: "Bad Request: can't parse reply keyboard markup JSON object",
-    403: "Forbidden: bot was blocked by the user",
-    409: "Conflict: terminated by other getUpdates request",
-    429: "Too Many Requests: retry after {retry_after}",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-}
-
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    status: int = 200
-    at: float = field(default_factory=time.perf_counter)
-
-    @property
-    def chat_id(self) -> str:
-        return str(self.params.get("chat_id", ""))
-
-
-@dataclass
-class Failure:
-    method: str
-    status: int
-    retry_after: int | None = None
-    chat_id: str | None = None
-    times: int = 1
-
-
-@dataclass
-class RateLimits:
-    """Telegram's flood control as the fake enforces it on sendMessage: at most `overall`
-    messages in any second and one message per `chat_interval` seconds to a chat; beyond that
-    the answer is 429 with retry_after, and the message is not delivered."""
-
-    overall: int = 30
-    chat_interval: float = 1.0
-    retry_after: int = 1
-    accepted: deque[float] = field(default_factory=deque)
-    last_to_chat: dict[str, float] = field(default_factory=dict)
-    refused: int = 0
-
-    def refuse(self, chat_id: str) -> bool:
-        now = time.monotonic()
-        while self.accepted and self.accepted[0] <= now - 1.0:
-            self.accepted.popleft()
-        last = self.last_to_chat.get(chat_id)
-        if len(self.accepted) >= self.overall or (
-                last is not None and now - last < self.chat_interval):
-            self.refused += 1
-            return True
-        self.accepted.append(now)
-        self.last_to_chat[chat_id] = now
-        return False
 
 
 def user(user_id: int, name: str = "Lan") -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "vi"}
 
 
-class FakeTelegram:
+class FakeTelegram(Recording):
     def __init__(self, token: str = TOKEN, echo: bool = False, first_update_id: int = 1000) -> None:
+        super().__init__()
         self.token = token
         self.echo = echo  # print every call (standalone mode)
-        self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.pending: list[Any] = []
         self.queued_at: dict[int, float] = {}  # update_id → perf_counter when queued
         self._ids = itertools.count(first_update_id)
         self._message_ids = itertools.count(1)
-        self._changed: asyncio.Condition | None = None
         self.closing = False
         self.on_call: Callable[[Call], None] | None = None  # e.g. a benchmark's reply watcher
         self.limits: RateLimits | None = None  # flood control, off unless a test sets it
@@ -118,16 +71,6 @@ class FakeTelegram:
         )
 
     # ------------------------------------------------------------ test-side helpers
-
-    @property
-    def changed(self) -> asyncio.Condition:
-        if self._changed is None:
-            self._changed = asyncio.Condition()
-        return self._changed
-
-    async def _notify(self) -> None:
-        async with self.changed:
-            self.changed.notify_all()
 
     def next_update_id(self) -> int:
         return next(self._ids)
@@ -203,51 +146,13 @@ class FakeTelegram:
             Failure(method, status, retry_after, None if chat_id is None else str(chat_id), times)
         )
 
-    def calls_to(self, method: str) -> list[Call]:
-        return [c for c in self.calls if c.method == method]
-
-    def sent(self, chat_id: int | str | None = None) -> list[Call]:
-        """Successful sendMessage calls (to one chat when given)."""
-        return [
-            c
-            for c in self.calls_to("sendMessage")
-            if c.status == 200 and (chat_id is None or c.chat_id == str(chat_id))
-        ]
-
-    def files(self, method: str, chat_id: int | str | None = None) -> list[Call]:
-        """Successful sendPhoto / sendDocument calls; `params[field]` is an `Upload`."""
-        return [c for c in self.calls_to(method)
-                if c.status == 200 and (chat_id is None or c.chat_id == str(chat_id))]
-
-    def texts(self, chat_id: int | str) -> list[str]:
-        return [c.params["text"] for c in self.sent(chat_id)]
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-        """Wait until `predicate()` holds (a safety bound, not a speed assertion).
-
-        Woken by every API call, and re-checked every 20 ms for state outside the fake
-        (what the core recorded, for instance).
-        """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        async with self.changed:
-            while not predicate():
-                if loop.time() > deadline:
-                    raise TimeoutError("condition not reached")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.changed.wait(), 0.02)
-
-    async def wait_sent(self, chat_id: int, count: int = 1) -> list[str]:
-        await self.wait_for(lambda: len(self.sent(chat_id)) >= count)
-        return self.texts(chat_id)
-
     # ------------------------------------------------------------ the Bot API
 
     async def _api(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
-        params = await _params(request)
+        params = await params_of(request)
         if request.path_params["token"] != self.token:
-            return _error(401, "Unauthorized")
+            return error(401, "Unauthorized")
         call = Call(method, params)
         self.calls.append(call)
         failure = self._take_failure(method, call.chat_id)
@@ -255,7 +160,7 @@ class FakeTelegram:
             failure = self._flood_or_block(call.chat_id)
         if failure is not None:
             call.status = failure.status
-            response = _failure_response(failure)
+            response = failure_response(failure)
         else:
             response = await self._answer(method, params, call)
         if self.on_call is not None:
@@ -272,13 +177,6 @@ class FakeTelegram:
             return Failure("sendMessage", 429, retry_after=self.limits.retry_after)
         return None
 
-    def delivered(self) -> dict[str, int]:
-        """How many messages each chat received (successful sendMessage calls)."""
-        out: dict[str, int] = {}
-        for call in self.sent():
-            out[call.chat_id] = out.get(call.chat_id, 0) + 1
-        return out
-
     def _take_failure(self, method: str, chat_id: str) -> Failure | None:
         for failure in self.failures:
             if failure.method == method and failure.chat_id in (None, chat_id):
@@ -290,15 +188,15 @@ class FakeTelegram:
 
     async def _answer(self, method: str, params: dict[str, Any], call: Call) -> JSONResponse:
         if method == "getUpdates":
-            return _ok(await self._get_updates(params))
+            return ok(await self._get_updates(params))
         if method == "sendMessage":
-            return _ok(self._sent_message(params))
+            return ok(self._sent_message(params))
         if method in ("sendPhoto", "sendDocument"):
-            return _ok(self._sent_file(method, params))
+            return ok(self._sent_file(method, params))
         if method == "getMe":
-            return _ok(BOT_USER)
+            return ok(BOT_USER)
         if method == "getWebhookInfo":
-            return _ok({"url": "", "has_custom_certificate": False, "pending_update_count": 0})
+            return ok({"url": "", "has_custom_certificate": False, "pending_update_count": 0})
         if method in {
             "deleteWebhook",
             "setWebhook",
@@ -307,9 +205,9 @@ class FakeTelegram:
             "close",
             "logOut",
         }:
-            return _ok(True)
+            return ok(True)
         call.status = 404
-        return _error(404, "Not Found: method not found")
+        return error(404, "Not Found: method not found")
 
     async def _get_updates(self, params: dict[str, Any]) -> list[Any]:
         timeout = min(float(params.get("timeout", 0) or 0), 10.0)
@@ -371,7 +269,7 @@ class FakeTelegram:
 
     async def _calls(self, _request: Request) -> JSONResponse:
         return JSONResponse([
-            {"method": c.method, "status": c.status, "params": _printable(c.params)}
+            {"method": c.method, "status": c.status, "params": printable(c.params)}
             for c in self.calls])
 
     async def close(self) -> None:
@@ -389,69 +287,7 @@ def _echo(call: Call) -> None:
         if buttons:
             print(f"   {buttons}", flush=True)
         return
-    line = {"method": call.method, "status": call.status, "params": _printable(call.params)}
+    line = {"method": call.method, "status": call.status, "params": printable(call.params)}
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
-@dataclass(frozen=True)
-class Upload:
-    """A file sent with multipart/form-data (sendPhoto, sendDocument)."""
-
-    filename: str
-    data: bytes
-    content_type: str
-
-
-def _printable(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters for JSON output: an uploaded file as its name and size."""
-    return {k: f"<{v.filename}, {len(v.data)} bytes>" if isinstance(v, Upload) else v
-            for k, v in params.items()}
-
-
-async def _params(request: Request) -> dict[str, Any]:
-    params: dict[str, Any] = dict(request.query_params)
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        return params | await _multipart(request)
-    raw = await request.body()
-    if not raw:
-        return params
-    if request.headers.get("content-type", "").startswith("application/json"):
-        params.update(json.loads(raw))
-        return params
-    for key, value in parse_qsl(raw.decode("utf-8"), keep_blank_values=True):
-        params[key] = json.loads(value) if key in JSON_PARAMS else value
-    return params
-
-
-async def _multipart(request: Request) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    form = await request.form()
-    for key, value in form.multi_items():
-        if isinstance(value, str):
-            params[key] = json.loads(value) if key in JSON_PARAMS else value
-        else:
-            params[key] = Upload(value.filename or "", await value.read(),
-                                 value.content_type or "")
-    # PTB sends the file as an attach://name field, referenced by the parameter.
-    for key, value in list(params.items()):
-        if isinstance(value, str) and value.startswith("attach://"):
-            params[key] = params.pop(value.removeprefix("attach://"), value)
-    return params
-
-
-def _ok(result: Any) -> JSONResponse:
-    return JSONResponse({"ok": True, "result": result})
-
-
-def _error(status: int, description: str, **parameters: Any) -> JSONResponse:
-    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return JSONResponse(body, status_code=status)
-
-
-def _failure_response(failure: Failure) -> JSONResponse:
-    text = ERRORS.get(failure.status, "Error").format(retry_after=failure.retry_after)
-    if failure.retry_after is not None:
-        return _error(failure.status, text, retry_after=failure.retry_after)
-    return _error(failure.status, text)

@@ -9,53 +9,12 @@ kills: nobody gets a message twice, and every chat that got nothing is one repor
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from storage.db import Database
 from storage.repos import outbox
-from tests.bot.fake_telegram import TOKEN, FakeTelegram
-from tests.bot.outbox.support import add_subscribers, broadcast, until_done
-
-LANES = 4
-ROOT = Path(__file__).resolve().parents[3]
-
-
-class Senders:
-    """Starts `ketnoi worker` processes on one database and one fake Bot API."""
-
-    def __init__(self, db_url: str, api_url: str) -> None:
-        self.env = {**os.environ, "KETNOI_DATABASE_URL": db_url, "KETNOI_TELEGRAM_TOKEN": TOKEN,
-                    "KETNOI_TELEGRAM_API_URL": api_url, "KETNOI_TELEGRAM_BROADCAST_RATE": "60",
-                    "KETNOI_SENDER_LEASE_SECONDS": "1.5", "KETNOI_OUTBOX_LEASE_SECONDS": "600",
-                    "KETNOI_JOBS_INTERVAL": "3600", "KETNOI_LOG_LEVEL": "WARNING",
-                    "KETNOI_OUTBOX_BATCH": "20", "KETNOI_OUTBOX_LANES": str(LANES)}
-        self.processes: list[asyncio.subprocess.Process] = []
-
-    async def start(self) -> asyncio.subprocess.Process:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "worker", cwd=ROOT, env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        self.processes.append(process)
-        return process
-
-    async def close(self) -> None:
-        for process in self.processes:
-            if process.returncode is None:
-                process.kill()
-            await process.wait()
-
-
-@pytest.fixture
-async def senders(sqlite: Database, fake: tuple[FakeTelegram, str]) -> AsyncIterator[Senders]:
-    group = Senders(sqlite.url.render_as_string(hide_password=False), fake[1])
-    yield group
-    await group.close()
+from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.outbox.support import LANES, Senders, add_subscribers, broadcast, until_done
 
 
 def assert_once_each(api: FakeTelegram, chats: list[str]) -> int:

@@ -1,7 +1,8 @@
 """Kill runs: a real `ketnoi run telegram` process SIGKILLed at random points of demand dialogues.
 
-Used by the kill test (tests/bot/telegram/test_kill.py) and, with a bigger budget, by
-benchmarks/kill_bench.py. The fake Bot API behaves as Telegram does for polling: an update stays
+Used by the kill tests (tests/bot/telegram/test_*kill*.py: `killable_bot` starts the process on a
+copy of the seeded database, `line_update` turns a dialogue line into an update, `kill_and_restart`
+kills it a random instant after an update) and, with a bigger budget, by benchmarks/kill_bench.py. The fake Bot API behaves as Telegram does for polling: an update stays
 pending until a later getUpdates confirms it by its offset, so an update the killed process had
 not yet stored is delivered again to the restarted one.
 
@@ -18,11 +19,15 @@ import random
 import re
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.bot.fake_telegram import TOKEN, FakeTelegram
+from tests.bot.telegram.server import BackgroundServer
+from tests.handlers.chat import copy_db
 
 ROOT = Path(__file__).resolve().parents[3]
 # A find-technology demand from the first message to "Xác nhận" ("@" presses a button).
@@ -100,6 +105,47 @@ class BotProcess:
         self.log.close()
 
 
+@asynccontextmanager
+async def killable_bot(tmp_path: Path,
+                       prepare: Callable[[str], Awaitable[None]] | None = None
+                       ) -> AsyncIterator[tuple[BotProcess, Path]]:
+    """A started bot process on a copy of the seeded database (given to `prepare(url)` first),
+    against a fake Bot API that, as Telegram, redelivers updates getUpdates did not confirm."""
+    api = FakeTelegram()
+    api.confirm_by_offset = True
+    server = BackgroundServer(api.app)
+    url = await server.start()
+    db_path = tmp_path / "ketnoi.db"
+    db_url = copy_db(db_path)
+    process = BotProcess(db_path, url, api)
+    try:
+        if prepare is not None:
+            await prepare(db_url)
+        await process.start()
+        yield process, db_path
+    finally:
+        await process.stop()
+        await api.close()
+        await server.stop()
+
+
+def line_update(api: FakeTelegram, chat_id: int, line: str) -> dict[str, Any]:
+    """A dialogue line as an update: "@label" presses the button so labelled."""
+    return api.callback(chat_id, line[1:]) if line.startswith("@") else api.message(chat_id, line)
+
+
+async def kill_and_restart(bot: BotProcess, rng: random.Random, max_delay_ms: float = 80.0,
+                           while_down: Callable[[], None] = lambda: None) -> float:
+    """SIGKILL the bot 0-`max_delay_ms` ms from now (an update was just pushed), call
+    `while_down()`, start it again; returns the delay in ms."""
+    delay = rng.uniform(0, max_delay_ms)
+    await asyncio.sleep(delay / 1000)
+    await bot.kill()
+    while_down()
+    await bot.start()
+    return delay
+
+
 def _same(text: str) -> str:
     return re.sub(r"\d+", "#", text)  # demand numbers differ from chat to chat
 
@@ -126,18 +172,14 @@ async def run_dialogues(bot: BotProcess, db_path: Path, chats: int, kills: int,
     for index, (chat, step) in enumerate(steps):
         chat_id = 700_000 + chat
         before = len(api.sent(chat_id))
-        text = DIALOGUE[step]
-        update = api.callback(chat_id, text[1:]) if text.startswith("@") else api.message(
-            chat_id, text)
-        await api.push(update)
+        await api.push(line_update(api, chat_id, DIALOGUE[step]))
         if index in doomed:
-            delay = rng.uniform(0, max_delay_ms)
-            await asyncio.sleep(delay / 1000)
-            await bot.kill()
+            def count_in_flight(c: int = chat_id) -> None:  # before the restart resends them
+                found.in_flight += _unsent_but_delivered(db_path, c, api.texts(c))
+
+            delay = await kill_and_restart(bot, rng, max_delay_ms, count_in_flight)
             found.kills += 1
             found.kill_points_ms.append(delay)
-            found.in_flight += _unsent_but_delivered(db_path, chat_id, api.texts(chat_id))
-            await bot.start()
             report(f"kill {found.kills}: chat {chat} step {step} at {delay:.0f} ms")
         try:
             await api.wait_for(lambda c=chat_id, b=before: len(api.sent(c)) > b, timeout=60)

@@ -57,9 +57,11 @@ class ServeProcess:
     """`ketnoi serve` on `port`; killed with SIGKILL and started again by the tests."""
 
     def __init__(self, database_url: str, api_url: str, port: int, *, workers: int = 1,
-                 log: Path | None = None, env: dict[str, str] | None = None) -> None:
+                 log: Path | None = None, env: dict[str, str] | None = None,
+                 sender: bool = False) -> None:
         self.port = port
         self.workers = workers
+        self.sender = sender  # each process also runs the outbox sender (no --no-worker)
         self.url = f"http://127.0.0.1:{port}"
         self.env = {**os.environ, "KETNOI_DATABASE_URL": database_url,
                     "KETNOI_TELEGRAM_TOKEN": TOKEN, "KETNOI_TELEGRAM_API_URL": api_url,
@@ -71,7 +73,7 @@ class ServeProcess:
 
     async def start(self, timeout: float = 180) -> None:
         command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--no-worker"]
+                   "--port", str(self.port)] + ([] if self.sender else ["--no-worker"])
         if self.workers != 1:
             command += ["--workers", str(self.workers)]
         out = open(self.log, "ab") if self.log else asyncio.subprocess.DEVNULL  # noqa: SIM115
@@ -98,11 +100,24 @@ class ServeProcess:
                 await asyncio.sleep(0.1)
 
     def worker_pids(self) -> list[int]:
-        """The worker processes of `ketnoi serve --workers N` (children of the supervisor)."""
+        """The worker processes of `ketnoi serve --workers N`: children of the supervisor's fork
+        server (not the fork server itself, nor multiprocessing's resource tracker)."""
         assert self.process is not None
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        pids = [int(p) for p in children.read_text().split()] if children.exists() else []
-        return [pid for pid in pids if _is_worker(pid)]
+        pids = []
+        for child in _children(self.process.pid):
+            command = _command_line(child)
+            if b"forkserver" in command:
+                pids += _children(child)
+            elif b"multiprocessing" in command and b"resource_tracker" not in command:
+                pids.append(child)
+        return pids
+
+    def fork_server_pid(self) -> int:
+        """The fork server of `ketnoi serve --workers N`, the workers' parent."""
+        assert self.process is not None
+        servers = [c for c in _children(self.process.pid) if b"forkserver" in _command_line(c)]
+        assert len(servers) == 1, servers
+        return servers[0]
 
     def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -123,12 +138,18 @@ class ServeProcess:
         self.process = None
 
 
-def _is_worker(pid: int) -> bool:
+def _children(pid: int) -> list[int]:
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
-        return False
-    return b"multiprocessing" in cmdline and b"resource_tracker" not in cmdline
+        return []
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 class Webhook:

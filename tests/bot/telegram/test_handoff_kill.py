@@ -17,34 +17,26 @@ import pytest
 from storage.db import Database
 from storage.models import User
 from storage.repos import staff
-from tests.bot.fake_telegram import FakeTelegram
-from tests.bot.telegram.kill import BotProcess
-from tests.bot.telegram.server import BackgroundServer
-from tests.handlers.chat import copy_db
+from tests.bot.telegram.kill import BotProcess, kill_and_restart, killable_bot
 
 NAM, LAN = 811, 850
 MESSAGES, KILLS = 12, 8
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[tuple[BotProcess, Path]]:
-    api = FakeTelegram()
-    api.confirm_by_offset = True
-    server = BackgroundServer(api.app)
-    url = await server.start()
-    db_path = tmp_path / "ketnoi.db"
-    db = Database(copy_db(db_path))
+async def with_staff(db_url: str) -> None:
+    """Lan is staff at Bắc Ninh; Nam, a known user there, will ask for a person."""
+    db = Database(db_url)
     await staff.add(db, "telegram", str(LAN), point="Bắc Ninh", name="Lan")
     async with db.transaction() as s:
         s.add(User(channel="telegram", external_id=str(NAM), province="bac_ninh",
                    phone="0912345678", display_name="Nam"))
     await db.dispose()
-    process = BotProcess(db_path, url, api)
-    await process.start()
-    yield process, db_path
-    await process.stop()
-    await api.close()
-    await server.stop()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[tuple[BotProcess, Path]]:
+    async with killable_bot(tmp_path, with_staff) as started:
+        yield started
 
 
 def relayed(db_path: Path) -> list[tuple[str, str]]:
@@ -83,9 +75,7 @@ async def test_killed_mid_conversation_every_message_relayed_once(
         expected.append(wanted)
         await api.push(api.message(sender, text))
         if i in doomed:
-            await asyncio.sleep(rng.uniform(0, 0.08))
-            await process.kill()
-            await process.start()
+            await kill_and_restart(process, rng)
         await until(lambda w=wanted: any(r == w[0] and t.endswith(w[1])
                                          for r, t in relayed(db_path)))
     found = relayed(db_path)

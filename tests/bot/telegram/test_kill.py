@@ -9,28 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.fake_telegram import FakeTelegram
-from tests.bot.telegram.kill import DIALOGUE, BotProcess, run_dialogues
-from tests.bot.telegram.server import BackgroundServer
-from tests.handlers.chat import copy_db
+from tests.bot.telegram.kill import DIALOGUE, BotProcess, killable_bot, run_dialogues
 
 KILLS = 50
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[tuple[BotProcess, Path]]:
-    api = FakeTelegram()
-    api.confirm_by_offset = True
-    server = BackgroundServer(api.app)
-    url = await server.start()
-    db_path = tmp_path / "ketnoi.db"
-    copy_db(db_path)
-    process = BotProcess(db_path, url, api)
-    await process.start()
-    yield process, db_path
-    await process.stop()
-    await api.close()
-    await server.stop()
+    async with killable_bot(tmp_path) as started:
+        yield started
 
 
 async def test_killed_at_random_points_every_demand_once_every_reply_delivered(

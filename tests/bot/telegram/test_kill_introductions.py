@@ -5,7 +5,6 @@ request is stored once with its expert, its staff alert queued once."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import sqlite3
@@ -16,10 +15,7 @@ import pytest
 
 from storage.db import Database
 from storage.repos import staff
-from tests.bot.fake_telegram import FakeTelegram
-from tests.bot.telegram.kill import BotProcess, _settle
-from tests.bot.telegram.server import BackgroundServer
-from tests.handlers.chat import copy_db
+from tests.bot.telegram.kill import BotProcess, _settle, kill_and_restart, killable_bot, line_update
 
 NEED = "cần chuyên gia tư vấn xử lý nước thải trại lợn ở Đồng Nai"
 DIALOGUE = [NEED, "@Bỏ qua", "Công ty TNHH Minh Phát", "0912345678", "@Đồng ý", "@Xác nhận",
@@ -28,22 +24,16 @@ CHATS, KILLS = 3, 10
 STAFF = "990"
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[tuple[BotProcess, Path]]:
-    api = FakeTelegram()
-    api.confirm_by_offset = True
-    server = BackgroundServer(api.app)
-    url = await server.start()
-    db_path = tmp_path / "ketnoi.db"
-    db = Database(copy_db(db_path))
+async def with_staff(db_url: str) -> None:
+    db = Database(db_url)
     await staff.add(db, "telegram", STAFF, point="DKN-TW", name="Lan")
     await db.dispose()
-    process = BotProcess(db_path, url, api)
-    await process.start()
-    yield process, db_path
-    await process.stop()
-    await api.close()
-    await server.stop()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[tuple[BotProcess, Path]]:
+    async with killable_bot(tmp_path, with_staff) as started:
+        yield started
 
 
 async def test_killed_introduction_requests_stored_once_each_answered(
@@ -56,12 +46,9 @@ async def test_killed_introduction_requests_stored_once_each_answered(
     for index, (chat, step) in enumerate(steps):
         chat_id, text = 710_000 + chat, DIALOGUE[step]
         before = len(api.sent(chat_id))
-        await api.push(api.callback(chat_id, text[1:]) if text.startswith("@")
-                       else api.message(chat_id, text))
+        await api.push(line_update(api, chat_id, text))
         if index in doomed:
-            await asyncio.sleep(rng.uniform(0, 0.08))
-            await process.kill()
-            await process.start()
+            await kill_and_restart(process, rng)
         try:
             await api.wait_for(lambda c=chat_id, b=before: len(api.sent(c)) > b, timeout=60)
             await _settle(api, chat_id)

@@ -11,12 +11,14 @@ import asyncio
 import os
 import random
 import re
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from bot.telegram.channel import SWEEP_EVERY_S
 from storage.db import Database
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.telegram.server import BackgroundServer
@@ -158,3 +160,95 @@ async def test_a_process_killed_mid_update_loses_nothing(cluster: Cluster) -> No
         assert len(texts) - len(reference) <= 1
     assert {c: n for c, n in (await cluster.demands()).items()} == {
         str(c): 1 for c in [910_000, *chats]}
+
+
+async def test_a_reply_committed_by_a_process_killed_before_sending_it_still_comes_once(
+        cluster: Cluster) -> None:
+    """Process 0 commits the turn of a chat's last message and is SIGKILLed while Telegram still
+    refuses its send (500s); the chat writes nothing more and process 0 does not come back.
+    Process 1 finds the reply left unsent a few seconds later and sends it, once."""
+    api, doomed = cluster.api, cluster.processes[0]
+    chat_id = 920_000
+    api.fail("sendMessage", 500, chat_id=chat_id, times=1000)
+    await cluster.hook.post(api.message(chat_id, "xin chào"), first=0)
+    # the replies are sent after the commit: a send seen means the turn is committed
+    await api.wait_for(lambda: bool(api.calls_to("sendMessage")), 60)
+    doomed.kill()
+    api.failures.clear()
+    await api.wait_for(lambda: len(api.sent(chat_id)) >= 1, 40)
+    await asyncio.sleep(SWEEP_EVERY_S + 1)  # a second copy would have come by now
+    texts = api.texts(chat_id)
+    assert len(texts) == 1 and "chào" in texts[0], texts
+
+
+async def test_serve_workers_replaces_a_killed_worker_or_fork_server_and_the_dialogue_goes_on(
+        tmp_path: Path) -> None:
+    """`ketnoi serve --workers 2`: the workers come from a fork server that loaded the bot once;
+    one SIGKILLed is replaced by a new one and the chat's next message is answered."""
+    if not await _pg_reachable():
+        pytest.skip("PostgreSQL not reachable")
+    api = FakeTelegram()
+    server = BackgroundServer(api.app)
+    api_url = await server.start()
+    db_url = await create_database(PG_URL)
+    bot = ServeProcess(db_url, api_url, free_port(), workers=2, log=tmp_path / "serve.log")
+    hook = Webhook([bot.url])
+    try:
+        await bot.start()  # both workers answer
+        await hook.post(api.message(930_000, "xin chào"))
+        await api.wait_for(lambda: len(api.sent(930_000)) >= 1, 60)
+        await until_recorded_sent(db_url)  # a kill before that would send it again
+        victim = bot.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        await bot.wait_ready(60)
+        assert len(bot.worker_pids()) == 2 and victim not in bot.worker_pids()
+        await hook.post(api.message(930_000, "co hoi thao nao ve che bien nong san khong"))
+        await api.wait_for(lambda: len(api.sent(930_000)) >= 2, 60)
+        assert "sự kiện" in api.texts(930_000)[1]  # the events answer (none in this database)
+        await until_recorded_sent(db_url)
+        # The fork server itself dies: its workers stop, new ones come from a new fork server.
+        before = bot.worker_pids()
+        os.kill(bot.fork_server_pid(), signal.SIGKILL)
+        await until(lambda: len(bot.worker_pids()) == 2
+                    and not set(bot.worker_pids()) & set(before)
+                    and not any(running(pid) for pid in before), 60)
+        await bot.wait_ready(60)
+        await hook.post(api.message(930_000, "xin chào"))
+        await api.wait_for(lambda: len(api.sent(930_000)) >= 3, 60)
+    finally:
+        await hook.close()
+        await bot.stop()
+        await api.close()
+        await server.stop()
+        await drop_database(PG_URL, db_url)
+
+
+async def until(condition: Callable[[], bool], timeout: float) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.1)
+
+
+def running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+async def until_recorded_sent(db_url: str, timeout: float = 30) -> None:
+    """Until no reply waits in the outbox (every reply sent is recorded as sent)."""
+    db = Database(db_url)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                async with db.session() as s:
+                    pending = (await s.execute(text(
+                        "SELECT count(*) FROM outbox WHERE kind = 'reply' AND status <> 'sent'"
+                    ))).scalar_one()
+                if not pending:
+                    return
+                await asyncio.sleep(0.05)
+    finally:
+        await db.dispose()

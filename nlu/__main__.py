@@ -60,7 +60,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.cv:
         data = load_data([Path(p) for p in (args.data or [DEFAULT_DATA_DIR])])
-        results = cross_validate(data, args.cv, strip=args.strip_diacritics)
+        results = cross_validate(data, args.cv, strip=args.strip_diacritics, seed=args.seed)
     else:
         if not args.data:
             print("Cần --data FILE_OR_DIR hoặc --cv K", file=sys.stderr)
@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", action="append", help="test file or folder (with --cv: training data)")
     e.add_argument("--model", help="model dir")
     e.add_argument("--cv", type=int, help="K-fold cross-validation on the training data")
+    e.add_argument("--seed", type=int, default=7,
+                   help="with --cv: how examples are dealt into folds (default 7)")
     e.add_argument("--strip-diacritics", action="store_true", help="test without diacritics")
     e.add_argument("--json", action="store_true", help="print JSON")
     e.add_argument("--errors", action="store_true", help="list misclassified messages")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pycrfsuite
 
 from nlu.loader import Example
-from nlu.normalize import Token, normalize, tokenize
+from nlu.normalize import Token, normalize, strip_diacritics, tokenize
 
 
 def _shape(text: str) -> str:
@@ -59,6 +59,12 @@ def sentence_features(tokens: Sequence[Token], lexicon: LexiconTags | None = Non
             feats.append(f"bg+={plains[i]}_{plains[i + 1]}")
         if lexicon is not None:
             feats += [f"L={t}" for t in lexicon[i]]
+            # A bare word that could be a name ("ca" for "cá") is one by its neighbours:
+            # "nuoi ca", "trai ga" (soft lexicon tags, see Gazetteer.tags).
+            for t in lexicon[i]:
+                if t[0] == "~":
+                    feats += [f"{t}|-1={plains[i - 1] if i else '^'}",
+                              f"{t}|+1={plains[i + 1] if i + 1 < n else '$'}"]
             if i > 0:
                 feats += [f"-1:L={t}" for t in lexicon[i - 1]]
             if i + 1 < n:
@@ -106,17 +112,27 @@ class CrfTagger:
     @classmethod
     def train(cls, examples: Sequence[Example], c1: float = 0.05, c2: float = 0.01,
               iterations: int = 15, skip: frozenset[str] = frozenset(), algorithm: str = "l2sgd",
-              lexicon: Callable[[list[Token]], LexiconTags] | None = None) -> CrfTagger | None:
-        """Train on every example; entity types in ``skip`` are left unlabelled."""
+              lexicon: Callable[[list[Token]], LexiconTags] | None = None,
+              stripped_copies: bool = False) -> CrfTagger | None:
+        """Train on every example; entity types in ``skip`` are left unlabelled.
+
+        ``stripped_copies``: each example written with diacritics is also learnt as typed
+        without them (same spans), so the tagger does not lean on marks many users never type."""
         annotated = [e for e in examples if any(a.entity not in skip for a in e.entities)]
         if not annotated:
             return None
         trainer = pycrfsuite.Trainer(verbose=False)
         for ex in examples:
-            toks = tokenize(ex.text)
-            if toks:
-                feats = sentence_features(toks, lexicon(toks) if lexicon else None)
-                trainer.append(feats, bio_labels(ex, toks, skip))
+            views = [ex.text]
+            if stripped_copies:
+                bare = strip_diacritics(normalize(ex.text).nfc)
+                if len(bare) == len(ex.text) and bare != normalize(ex.text).folded:
+                    views.append(bare)
+            for text in views:
+                toks = tokenize(text)
+                if toks:
+                    feats = sentence_features(toks, lexicon(toks) if lexicon else None)
+                    trainer.append(feats, bio_labels(ex, toks, skip))
         trainer.select(algorithm)
         params: dict[str, object] = {"c2": c2, "max_iterations": iterations,
                                      "feature.possible_transitions": True}

@@ -23,6 +23,10 @@ RANKING_SIZE = 10
 # the classifier reads fewer still (features.MAX_CLASSIFY_CHARS).
 MAX_TEXT_CHARS = 20_000
 FRAGMENT_MIN = 0.5
+# Word coverage tells foreign text only from a few words on: a one- or two-word reply the
+# training data never spelt this way ("uhm", "okie", "bb") is left to the classifier, which
+# knows the character n-grams of "uh", "ok", "bye".
+MIN_WORDS_FOR_COVERAGE = 3
 _LATIN_LETTER_RE = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
 
 
@@ -88,7 +92,7 @@ class Engine:
             fragment
             or top < fb_cfg.threshold
             or top - second < fb_cfg.ambiguity_threshold
-            or (n_words > 0 and known < fb_cfg.min_known_words)
+            or (n_words >= MIN_WORDS_FOR_COVERAGE and known < fb_cfg.min_known_words)
         ):
             fb = {"name": FALLBACK, "confidence": fb_cfg.threshold}
             return fb, [dict(fb), *ranking][:RANKING_SIZE]

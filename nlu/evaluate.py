@@ -134,7 +134,8 @@ def cross_validate(data: TrainingData, folds: int, strip: bool = False,
     return res
 
 
-def entity_cross_validate(data: TrainingData, folds: int, seed: int = 7) -> dict[str, PRF]:
+def entity_cross_validate(data: TrainingData, folds: int, seed: int = 7,
+                          strip: bool = False) -> dict[str, PRF]:
     """Entity scores per type from the entity pipeline alone (no intent model): quick enough to
     compare CRF settings (benchmarks/nlu_bench.py --tune-crf)."""
     from sklearn.model_selection import KFold
@@ -148,7 +149,8 @@ def entity_cross_validate(data: TrainingData, folds: int, seed: int = 7) -> dict
         pipe = EntityPipeline.build(data.subset([examples[i] for i in train_idx]))
         for i in test_idx:
             ex = examples[i]
-            got = {(e["entity"], e["start"], e["end"]) for e in pipe.extract(normalize(ex.text))}
+            text = stripped_copy(ex.text) if strip else ex.text
+            got = {(e["entity"], e["start"], e["end"]) for e in pipe.extract(normalize(text))}
             Results.count_entities(scores, ex, got)
     return scores
 

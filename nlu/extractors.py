@@ -51,6 +51,9 @@ class EntityPipeline:
     # its words are outside any entity ("máy" alone is seldom the mechanics sector).
     veto: float = 0.97
     decides: frozenset[str] | None = None  # the types the tagger decides (None: all it learnt)
+    # A soft lexicon match (a strict name typed without diacritics) counts when the tagger's
+    # probability that it is outside any entity is below this.
+    soft_accept: float = 0.5
 
     @classmethod
     def build(cls, data: TrainingData | None = None, use_crf: bool = True) -> EntityPipeline:
@@ -78,10 +81,14 @@ class EntityPipeline:
                     continue
         pipe.veto = config.crf_veto
         pipe.decides = config.tagger_decides
+        pipe.soft_accept = config.crf_soft_accept
+        if config.crf_stripped:  # bare one-syllable names ("tom", "che") as hints
+            g.soft_types = frozenset({"product"})
         if use_crf and config.crf and annotated - PATTERN_TYPES:
             pipe.crf = CrfTagger.train(
                 data.examples, c1=config.crf_c1, c2=config.crf_c2,
-                iterations=config.crf_iterations, algorithm=config.crf_algorithm, skip=PATTERN_TYPES, lexicon=g.tags)
+                iterations=config.crf_iterations, algorithm=config.crf_algorithm, skip=PATTERN_TYPES,
+                lexicon=g.tags, stripped_copies=config.crf_stripped)
         return pipe
 
     def extract(self, norm: Normalized) -> list[dict[str, Any]]:
@@ -97,14 +104,19 @@ class EntityPipeline:
                         and r["entity"] not in PATTERN_TYPES]
             asked = {i for r in vetoable for i in _token_indices(r, tokens)}
             window = tokens[:MAX_TAGGED_TOKENS]
-            crf, outside = self._crf(norm, window, [m for m in matches if m.end <= len(window)],
-                                     asked) if self.crf else ([], {})
+            in_window = [m for m in matches if m.end <= len(window)]
+            soft = self.gazetteer.soft_matches(window, in_window, decides & self._emits()
+                                               ) if self.crf else []
+            asked.update(i for m in soft for i in range(m.start, m.end))
+            crf, outside = self._crf(norm, window, in_window, soft, asked
+                                     ) if self.crf else ([], {})
         except Exception:  # never let one odd message break a parse
             return []
         if self.crf:
             ids = {id(r) for r in vetoable}  # identity: a long message has many equal-looking rules
             rules = [r for r in rules if id(r) not in ids
                      or _outside(r, tokens, outside) < self.veto]
+            rules += self._soft_rules(window, soft, outside)
         merged = _merge(_dedupe(rules), crf, decides)
         return sorted(merged, key=lambda e: (e["start"], e["end"]))
 
@@ -135,12 +147,27 @@ class EntityPipeline:
                     out.append(_entity(name, rm.group(0), rm.start(), rm.end(), REGEX))
         return out
 
-    def _crf(self, norm: Normalized, tokens: list[Token], matches: list[Match], asked: set[int]
-             ) -> tuple[list[dict[str, Any]], dict[int, float]]:
+    def _emits(self) -> frozenset[str]:
+        return self.emit if self.emit is not None else RULE_TYPES
+
+    def _soft_rules(self, tokens: list[Token], soft: list[Match], outside: dict[int, float]
+                    ) -> list[dict[str, Any]]:
+        """Bare names typed without diacritics ("nuoi ca") that the tagger, though it did not
+        label them, thinks more likely than not to be in an entity (``soft_accept``)."""
+        out = []
+        for m in soft:
+            p_out = max(outside.get(i, 1.0) for i in range(m.start, m.end))
+            if p_out < self.soft_accept:
+                s, e = tokens[m.start].start, tokens[m.end - 1].end
+                out.append(_entity(m.entry.entity, m.entry.value, s, e, CRF, 1.0 - p_out))
+        return out
+
+    def _crf(self, norm: Normalized, tokens: list[Token], matches: list[Match],
+             soft: list[Match], asked: set[int]) -> tuple[list[dict[str, Any]], dict[int, float]]:
         assert self.crf is not None
         out = []
         tagged, outside = self.crf.tag_with_outside(
-            tokens, self.gazetteer.tags(tokens, matches), asked)
+            tokens, self.gazetteer.tags(tokens, matches, soft), asked)
         for t in tagged:
             surface = norm.original[t.start : t.end]
             ent = _entity(t.entity, surface, t.start, t.end, CRF, t.confidence)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nlu.normalize import Normalized, expand_words, normalize, plain
+from nlu.normalize import Normalized, abbreviations, expand_words, fold, normalize, plain
 
 _RESOURCES = Path(__file__).parent / "resources"
 
@@ -55,13 +56,34 @@ def ask_bearing(text: str, limit: int = MAX_CLASSIFY_CHARS, head: int = CLASSIFY
 
 def words_of(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS) -> tuple[list[str], list[str]]:
     """(expanded plain words, folded words with diacritics) of the ask-bearing part."""
+    words, folded, _ = words_with_marks(norm, limit)
+    return words, folded
+
+
+def words_with_marks(norm: Normalized, limit: int = MAX_CLASSIFY_CHARS
+                     ) -> tuple[list[str], list[str], list[str | None]]:
+    """``words_of``, and per expanded plain word the word as typed with its diacritics (None
+    when typed without any, or when it comes from an abbreviation's expansion)."""
     plain_text = ask_bearing(norm.plain, limit)
-    folded_text = ask_bearing(norm.folded, limit)
-    plain_words = [_DIGIT_RE.sub("0", w) for w in _WORD_RE.findall(plain_text)]
-    folded_words = [
-        w for w in _WORD_RE.findall(folded_text) if not w.isascii() and not _DIGIT_RE.search(w)
-    ]
-    return expand_words(plain_words), folded_words
+    folded_text = ask_bearing(norm.folded, limit)  # same length and spaces as plain_text
+    table = abbreviations()
+    words: list[str] = []
+    marks: list[str | None] = []
+    folded_words: list[str] = []
+    for m in _WORD_RE.finditer(plain_text):
+        w = _DIGIT_RE.sub("0", m.group(0))
+        typed = folded_text[m.start() : m.end()]
+        if not typed.isascii() and not _DIGIT_RE.search(typed):
+            folded_words.append(typed)
+        full = table.get(w)
+        if full is None:
+            words.append(w)
+            marks.append(typed if typed != m.group(0) else None)
+        else:
+            pieces = full.split()
+            words.extend(pieces)
+            marks.extend([None] * len(pieces))
+    return words, folded_words, marks
 
 
 @lru_cache(maxsize=65536)
@@ -112,7 +134,7 @@ def weigh(
 def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
     """Raw sublinear term frequencies by feature name (weighting happens in ``weigh``)."""
     norm = text if isinstance(text, Normalized) else normalize(text)
-    words, folded = words_of(norm)
+    words, folded, marks = words_with_marks(norm)
     chars: Counter[str] = Counter()
     for w in words:
         chars.update(char_ngrams(w, cfg.char_min, cfg.char_max))
@@ -128,7 +150,7 @@ def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
     feats.update(_sublinear(wordc, cfg.word_weight))
     feats.update(_sublinear(foldc, cfg.folded_weight))
     if cfg.concept_weight > 0:
-        found = concept_spans(words)
+        found = concept_spans(words, marks)
         names = [c for _, _, c in found]
         if cfg.concept_pairs:
             names += [f"{a}>{b[1:]}" for (_, ea, a), (sb, _, b) in zip(found, found[1:], strict=False)
@@ -138,33 +160,54 @@ def featurize(text: str | Normalized, cfg: FeatureConfig) -> dict[str, float]:
 
 
 @lru_cache(maxsize=1)
-def concept_table() -> tuple[dict[tuple[str, ...], str], int]:
-    """Phrase (expanded plain words) → concept, from resources/concepts.tsv."""
-    table: dict[tuple[str, ...], str] = {}
+def concept_table() -> tuple[dict[tuple[str, ...], tuple[str, frozenset[tuple[str, ...]]]], int]:
+    """Phrase (expanded plain words) → (concept, the phrase's words as written with their
+    diacritics, one tuple per spelling), from resources/concepts.tsv."""
+    table: dict[tuple[str, ...], tuple[str, frozenset[tuple[str, ...]]]] = {}
     for line in (_RESOURCES / "concepts.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#") or "\t" not in line:
             continue
         concept, _, phrases = line.partition("\t")
         for phrase in phrases.split("|"):
-            key = tuple(expand_words(plain(phrase).split()))
-            if key:
-                table.setdefault(key, "#" + concept.strip())
+            words = plain(phrase).split()
+            key = tuple(expand_words(words))
+            if not key:
+                continue
+            name = "#" + concept.strip()
+            # Spelling known word for word only when no abbreviation was expanded.
+            spelt = tuple(fold(phrase).split()) if len(key) == len(words) else ("",) * len(key)
+            old = table.get(key)
+            if old is None:
+                table[key] = (name, frozenset({spelt}))
+            elif old[0] == name:
+                table[key] = (name, old[1] | {spelt})
     return table, max((len(k) for k in table), default=1)
 
 
 PAIR_GAP = 3  # words between two concepts that still read as one clause ("cần đơn vị cung cấp")
 
 
-def concept_spans(words: list[str]) -> list[tuple[int, int, str]]:
-    """(start, end, concept) of the longest phrases found in the words (non-overlapping)."""
+def _spelt_as(typed: Sequence[str | None], spellings: frozenset[tuple[str, ...]]) -> bool:
+    """A word typed with diacritics must carry the phrase's own ("dùng" is not "dừng"), the way
+    the lexicons match (nlu/gazetteer.py); words typed without any match every spelling."""
+    if all(t is None for t in typed):
+        return True
+    return any(all(t is None or not w or t == w for t, w in zip(typed, sp, strict=True))
+               for sp in spellings)
+
+
+def concept_spans(words: list[str], marks: Sequence[str | None] | None = None
+                  ) -> list[tuple[int, int, str]]:
+    """(start, end, concept) of the longest phrases found in the words (non-overlapping);
+    ``marks``: the words as typed with diacritics (see ``words_with_marks``)."""
     table, longest = concept_table()
     out: list[tuple[int, int, str]] = []
     i, n = 0, len(words)
     while i < n:
         for size in range(min(longest, n - i), 0, -1):
-            c = table.get(tuple(words[i : i + size]))
-            if c:
-                out.append((i, i + size, c))
+            hit = table.get(tuple(words[i : i + size]))
+            if hit and (marks is None or _spelt_as(marks[i : i + size], hit[1])):
+                out.append((i, i + size, hit[0]))
                 i += size
                 break
         else:
@@ -172,9 +215,9 @@ def concept_spans(words: list[str]) -> list[tuple[int, int, str]]:
     return out
 
 
-def concepts(words: list[str]) -> list[str]:
+def concepts(words: list[str], marks: Sequence[str | None] | None = None) -> list[str]:
     """Concept features of the longest phrases found in the words (non-overlapping)."""
-    return [c for _, _, c in concept_spans(words)]
+    return [c for _, _, c in concept_spans(words, marks)]
 
 
 def known_word_ratio(norm: Normalized, vocab: dict[str, int]) -> tuple[int, float]:

@@ -58,6 +58,8 @@ class Gazetteer:
     max_len: int = 1
     # first plain word → longest phrase starting with it: most words start no phrase at all
     first: dict[str, int] = field(default_factory=dict)
+    # Types whose strict names also give soft matches (see ``soft_matches``); none by default.
+    soft_types: frozenset[str] = frozenset()
 
     def add(self, entity: str, phrase: str, value: Any, **kw: Any) -> None:
         plain_toks, folded_toks = phrase_tokens(phrase)
@@ -77,9 +79,10 @@ class Gazetteer:
         for p in phrases:
             self.add(entity, p, value, **dict(kw))
 
-    def match(self, tokens: list[Token]) -> list[Match]:
+    def match(self, tokens: list[Token], soft: bool = False) -> list[Match]:
         """Longest non-overlapping matches, independently per entity type ("nuôi tôm" is a
-        sector and "tôm" a product)."""
+        sector and "tôm" a product). ``soft``: a ``strict`` phrase also matches words typed
+        without any diacritics ("ca" for "cá"): too ambiguous to report, a hint for the tagger."""
         out: list[Match] = []
         free_from: dict[str, int] = {}  # entity type → first token index not yet covered
         n = len(tokens)
@@ -95,32 +98,49 @@ class Gazetteer:
                     continue
                 for e in bucket:
                     if (e.entity in done or free_from.get(e.entity, 0) > i
-                            or not _accept(e, tokens, i, i + length)):
+                            or not _accept(e, tokens, i, i + length, soft)):
                         continue
                     out.append(Match(i, i + length, e))
                     done.add(e.entity)
                     free_from[e.entity] = i + length
         return out
 
+    def soft_matches(self, tokens: list[Token], hard: list[Match],
+                     types: frozenset[str] | None = None) -> list[Match]:
+        """Strict one-syllable names of ``soft_types`` (and ``types``) typed without diacritics
+        ("tom" for "tôm"), which ``match`` never reports: hints for the tagger, and its call
+        (see extractors.EntityPipeline)."""
+        types = self.soft_types if types is None else self.soft_types & types
+        if not types or all(t.folded != t.plain for t in tokens):
+            return []
+        seen = {(m.start, m.end, m.entry.entity) for m in hard}
+        return [m for m in self.match(tokens, soft=True)
+                if m.entry.strict and m.entry.entity in types
+                and (m.start, m.end, m.entry.entity) not in seen]
 
-    def tags(self, tokens: list[Token], matches: list[Match] | None = None) -> list[list[str]]:
-        """Per token the lexicon matches it is part of ("B-province", "I-product"): features
-        for the tagger."""
+    def tags(self, tokens: list[Token], matches: list[Match] | None = None,
+             soft: list[Match] | None = None) -> list[list[str]]:
+        """Per token the lexicon matches it is part of ("B-province", "I-product", and "~B-product"
+        for a soft match): features for the tagger."""
         out: list[list[str]] = [[] for _ in tokens]
-        for m in self.match(tokens) if matches is None else matches:
-            out[m.start].append("B-" + m.entry.entity)
-            for i in range(m.start + 1, m.end):
-                out[i].append("I-" + m.entry.entity)
+        hard = self.match(tokens) if matches is None else matches
+        if soft is None:
+            soft = self.soft_matches(tokens, hard)
+        for marks, group in (("", hard), ("~", soft)):
+            for m in group:
+                out[m.start].append(f"{marks}B-{m.entry.entity}")
+                for i in range(m.start + 1, m.end):
+                    out[i].append(f"{marks}I-{m.entry.entity}")
         return out
 
 
-def _accept(e: Entry, tokens: list[Token], start: int, end: int) -> bool:
+def _accept(e: Entry, tokens: list[Token], start: int, end: int, soft: bool = False) -> bool:
     span = tokens[start:end]
     for tok, want in zip(span, e.folded, strict=True):
         has_marks = tok.folded != tok.plain
         if has_marks and tok.folded != want:
             return False
-        if e.strict and tok.folded != want:
+        if e.strict and tok.folded != want and not (soft and not has_marks):
             return False
     nxt = tokens[end].plain if end < len(tokens) else ""
     if nxt and nxt in e.not_before:

@@ -1,14 +1,17 @@
 """What a Rasa project's ``config.yml`` asks of the engine: extractors, CRF settings, fallback.
 
 Read from the ``pipeline`` list (Rasa 3.x component names):
-- ``CRFEntityExtractor`` (``max_iterations``, ``L1_c``, ``L2_c``, and ``algorithm``: l2sgd, the
-  default, or lbfgs) or ``DIETClassifier`` (unless
+- ``CRFEntityExtractor`` (``max_iterations``, ``L1_c``, ``L2_c``, and our additions ``algorithm``:
+  l2sgd, the default, or lbfgs, and ``stripped_copies``: also learn each example as typed without
+  diacritics) or ``DIETClassifier`` (unless
   ``entity_recognition: false``): the CRF tagger learns the data's annotated entity types;
 - ``RegexEntityExtractor``: the data's ``regex``/``lookup`` blocks become entities;
 - ``DucklingEntityExtractor`` ``dimensions``: amount-of-money, phone-number and email are served
   by the built-in patterns as ``budget``, ``phone`` and ``email``;
 - ``BuiltinEntityExtractor`` (any module prefix) ``entities``: which built-in extractors run
-  (province, sector, product, event_kind, budget, phone, email, tax_code);
+  (province, sector, product, event_kind, budget, phone, email, tax_code); ``tagger_decides``,
+  ``tagger_veto`` and ``tagger_soft_accept``: how far the tagger overrules the lexicons (see
+  ``nlu.extractors.EntityPipeline``);
 - ``FallbackClassifier`` ``threshold``/``ambiguity_threshold``: fixed fallback thresholds (those
   not given are chosen by cross-validation).
 Without a ``config.yml`` the built-in extractors run for the types the data annotates or looks
@@ -43,10 +46,14 @@ class PipelineConfig:
     crf_c1: float = 0.05
     crf_c2: float = 0.01
     crf_iterations: int = 15
+    # CRFEntityExtractor ``stripped_copies`` (our addition): also learn every example as typed
+    # without diacritics.
+    crf_stripped: bool = False
     # Built-in types where the tagger has the last word (vetoes lexicon matches, sets spans);
     # None: every type it learnt. BuiltinEntityExtractor ``tagger_decides``.
     tagger_decides: frozenset[str] | None = None
     crf_veto: float = 0.97  # BuiltinEntityExtractor ``tagger_veto``: see extractors.EntityPipeline
+    crf_soft_accept: float = 0.5  # BuiltinEntityExtractor ``tagger_soft_accept``: the same
     regex_entities: bool = True
     threshold: float | None = None  # None: chosen on out-of-fold predictions
     ambiguity_threshold: float | None = None
@@ -114,7 +121,9 @@ def from_pipeline(pipeline: list[Any], source: str = "") -> PipelineConfig:
         crf_c1=_num(crf or {}, "L1_c", base.crf_c1),
         crf_c2=_num(crf or {}, "L2_c", base.crf_c2),
         crf_iterations=int(_num(crf or {}, "max_iterations", base.crf_iterations)),
+        crf_stripped=bool((crf or {}).get("stripped_copies", base.crf_stripped)),
         crf_veto=_num(own, "tagger_veto", base.crf_veto),
+        crf_soft_accept=_num(own, "tagger_soft_accept", base.crf_soft_accept),
         tagger_decides=frozenset(own["tagger_decides"])
         if isinstance(own.get("tagger_decides"), list) else None,
         regex_entities="RegexEntityExtractor" in comps,

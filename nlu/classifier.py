@@ -31,6 +31,8 @@ class ClassifierConfig:
     class_weight: str | None = None
     augment_stripped: bool = True
     noise: bool = True  # one noisy copy per example (nlu/noise.py)
+    # and one of the example typed without diacritics (teen code, typos on the bare words)
+    noise_stripped: bool = True
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -138,7 +140,9 @@ def _matrix(
 
 def augmented_rows(texts: Sequence[str], cfg: ClassifierConfig) -> list[tuple[int, str]]:
     """(index of the example, text) of every training row: the examples, a diacritic-stripped
-    and a noisy copy of each (nlu/noise.py), so the ways people type are learnt."""
+    and a noisy copy of each (nlu/noise.py), so the ways people type are learnt, and a noisy
+    copy of the stripped text: a message typed without diacritics also carries teen code and
+    typos, which the half-stripped noisy copy rarely shows on bare words (cross-validated)."""
     rows = list(enumerate(texts))
     if cfg.augment_stripped:
         for i, t in enumerate(texts):
@@ -149,6 +153,12 @@ def augmented_rows(texts: Sequence[str], cfg: ClassifierConfig) -> list[tuple[in
         for i, t in enumerate(texts):
             n = noisy_copy(t)
             if n != t:
+                rows.append((i, n))
+    if cfg.noise_stripped:
+        for i, t in enumerate(texts):
+            s = stripped_copy(t)
+            n = noisy_copy(s, seed=31)
+            if n != s:
                 rows.append((i, n))
     return rows
 

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -175,9 +176,13 @@ class App:
     async def _deliver(self, queued: list[QueuedReply], deliver: Deliver) -> None:
         if not queued:
             return
-        results = await deliver([outgoing_from_dict(q.payload) for q in queued])
+        results = await deliver([replace(outgoing_from_dict(q.payload), ref=q.id)
+                                 for q in queued])
+        # A reply sender process records what it sends before answering (`recorded`).
         sent = [(q.id, r.message_id) for q, r in zip(queued, results, strict=False)
-                if r.status == "sent"]
+                if r.status == "sent" and not r.recorded]
+        if not sent:
+            return
         # Until this record, a crash sends them again: it waits for no pooled connection.
         if self.marks is not None and not self.services.db.in_transaction():
             await self.marks.mark(sent)

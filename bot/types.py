@@ -78,6 +78,9 @@ class Outgoing:
     # A hint for channels that can ask for the user's phone natively (Telegram's contact button).
     request_contact: bool = False
     attachments: tuple[Attachment, ...] = ()
+    # The outbox row this reply is stored as, when it is one (set by the core for delivery, so
+    # a sender can tell a reply sent already from a new one); no part of the message itself.
+    ref: int | None = field(default=None, compare=False, repr=False)
 
 
 SendStatus = Literal["sent", "retry", "blocked", "failed"]
@@ -92,6 +95,8 @@ class SendResult:
     stop sending to them; failed: will not succeed as it is (`reason` says why, for reports).
     `later`: with retry, only this message waits that many seconds (the recipient's hours or
     daily quota), not the whole bot token, and the wait is not a failed attempt.
+    `recorded`: sent and already recorded as sent in the outbox by whoever sent it (the reply
+    sender process), so the caller need not record it again.
     """
 
     status: SendStatus
@@ -99,6 +104,7 @@ class SendResult:
     retry_after: float | None = None
     reason: str | None = None
     later: float | None = None
+    recorded: bool = False
 
 
 class ChannelSender(Protocol):

@@ -94,6 +94,7 @@ def admin_from_settings(settings: Settings, core: object) -> Starlette | None:
 
 def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]:
     """The channels configured by KETNOI_* settings (raises TelegramConfigError on bad ones)."""
+    from bot.reply_handover import ReplyHandover
     from bot.telegram import TelegramChannel, check_secret, check_token
     from bot.telegram.webhook import TelegramWebhook
 
@@ -102,7 +103,8 @@ def channels_from_settings(settings: Settings, core: object) -> list[WebChannel]
         token = check_token(settings.telegram_token)
         secret = check_secret(settings.telegram_webhook_secret)
         channel = TelegramChannel(
-            core, token, settings.telegram_api_url, group_chats=settings.group_chats  # type: ignore[arg-type]
+            core, token, settings.telegram_api_url, group_chats=settings.group_chats,  # type: ignore[arg-type]
+            handover=ReplyHandover.from_environment(),  # serve --workers N: its reply sender
         )
         channels.append(TelegramWebhook(channel, secret))
     else:

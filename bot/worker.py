@@ -22,7 +22,7 @@ import socket
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -279,11 +279,23 @@ class ChannelWorker:
             self._outcome(Outcome(row.id, "retry", not_before=self.clock() + timedelta(
                 seconds=wait), count_attempt=False))
             return
-        result = await self._paced(row, parts[index])
+        hand_over = getattr(self.sender, "hand_over_reply", None)
+        if row.kind == "reply" and getattr(self.sender, "handover", None) is not None \
+                and hand_over is not None:
+            # The reply sender process sends its remaining parts, once whoever asks.
+            message = outgoing_from_dict(row.payload)
+            result = await self._paced(row, lambda: hand_over(row.id, row.recipient, message,
+                                                              row.parts_sent))
+            if result is not None:
+                self._settle(row, result, 1, 1)
+            return
+        part = parts[index]
+        result = await self._paced(row, lambda: self._send_part(row.recipient, part))
         if result is not None:
             self._settle(row, result, index + 1, len(parts))
 
-    async def _paced(self, row: Claimed, part: object) -> SendResult | None:
+    async def _paced(self, row: Claimed,
+                     send: Callable[[], Awaitable[SendResult]]) -> SendResult | None:
         """One request in its turn: at most `rate` in any second (None: the row is no longer
         ours, nothing was sent)."""
         async with self._limiter:
@@ -307,7 +319,7 @@ class ChannelWorker:
                 sent = True
                 self._last_to_chat[row.recipient] = time.monotonic()
                 try:
-                    return await self._send_part(row.recipient, part)
+                    return await send()
                 except Exception as error:  # a sender bug must not stop the queue
                     log.exception("sender %s raised for outbox row %s", self.channel, row.id)
                     return SendResult("failed", reason=f"error: {error!r}"[:200])

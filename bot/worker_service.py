@@ -26,6 +26,7 @@ def telegram_sender(settings: Settings, db: Database,
                     connections: int = 8) -> ChannelSender | None:
     if not settings.telegram_token:
         return None
+    from bot.reply_handover import ReplyHandover
     from bot.telegram.outbox_sender import TelegramSender, make_bot
     from bot.telegram.setup import check_token
     from storage.repos import payloads
@@ -35,7 +36,8 @@ def telegram_sender(settings: Settings, db: Database,
 
     token = check_token(settings.telegram_token)
     return TelegramSender(make_bot(token, settings.telegram_api_url, connections=connections),
-                          keep_payloads=keep, connections=connections)
+                          keep_payloads=keep, connections=connections,
+                          handover=ReplyHandover.from_environment())
 
 
 def zalo_senders(settings: Settings, db: Database) -> list[ChannelSender]:

@@ -8,6 +8,9 @@ its own socket bound with SO_REUSEPORT, so the kernel spreads connections over t
 SIGTERM or Ctrl-C stops them all. Across workers, a chat's turns are ordered by the chat locks
 of `bot.ordering`, which need PostgreSQL: on SQLite the command refuses to start more than one.
 Metrics go through prometheus-client's multiprocess mode, so /metrics of any worker sums all.
+With a Telegram token, one more process from the same fork server, the reply sender
+(`bot.reply_sender`, named `ketnoi-sender`), sends every chat reply the workers hand it over a
+Unix socket in a private directory, so a worker killed never repeats a reply.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from multiprocessing.process import BaseProcess
 
 from bot.config import Settings
 from bot.metrics import MULTIPROC_ENV
+from bot.reply_handover import SOCKET_ENV
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +39,11 @@ EARLY_EXIT_S = 10.0  # a worker exiting by itself this soon after its start: a c
 STOP_GRACE_S = 30.0
 CONFIG_ERROR = 2  # the exit code of a worker refusing its settings (printed): never restarted
 # What multiprocessing reports for a worker whose fork server died: the worker is not known to
-# have failed (it is told to stop, see _follow_the_fork_server), so it is started again.
+# have failed (it is told to stop, see follow_the_fork_server), so it is started again.
 FORK_SERVER_LOST = 255
 PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
+SENDER = -1  # the reply sender's slot among the supervised processes
 
 
 class WorkersRefused(Exception):
@@ -81,7 +87,8 @@ def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
     from bot.config import get_settings
     from bot.web import serve
 
-    _follow_the_fork_server()
+    follow_the_fork_server()
+    name_process("ketnoi-worker")
     settings = get_settings()
     configure_logging(settings.log_level)
 
@@ -100,7 +107,15 @@ def _worker_main(host: str | None, port: int | None, with_worker: bool) -> None:
         raise SystemExit(code) from None
 
 
-def _follow_the_fork_server() -> None:
+def name_process(name: str) -> None:
+    """The name `ps`, `top` and /proc/<pid>/comm show (Linux; 15 characters at most), so the
+    reply sender is told apart from the workers."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_NAME, name.encode()[:15])
+
+
+def follow_the_fork_server() -> None:
     """SIGTERM this worker when its parent, the fork server, dies (Linux): the supervisor can no
     longer see such a worker, so it starts a new one from a new fork server, and the old one must
     finish its update and go rather than serve on beside it unwatched."""
@@ -113,9 +128,10 @@ def _follow_the_fork_server() -> None:
 
 class Supervisor:
     def __init__(self, workers: int, host: str | None, port: int | None,
-                 with_worker: bool) -> None:
+                 with_worker: bool, sender_socket: str | None = None) -> None:
         self.count = workers
         self.args = (host, port, with_worker)
+        self.sender_socket = sender_socket  # the reply sender's, when there is one
         # A fork server started now (after the settings and the metrics directory are in the
         # environment), not the parent: it imports nothing the workers must not share.
         self.context = multiprocessing.get_context("forkserver")
@@ -124,15 +140,23 @@ class Supervisor:
         self.stopping = False
 
     def start(self, slot: int) -> None:
-        process = self.context.Process(target=_worker_main, args=self.args,
-                                       name=f"ketnoi-worker-{slot}", daemon=False)
+        if slot == SENDER:
+            from bot.reply_sender_process import main
+
+            process = self.context.Process(target=main, args=(self.sender_socket,),
+                                           name="ketnoi-sender", daemon=False)
+        else:
+            process = self.context.Process(target=_worker_main, args=self.args,
+                                           name=f"ketnoi-worker-{slot}", daemon=False)
         process.start()
         self.processes[slot] = (process, time.monotonic())
-        log.info("worker %d started (pid %s)", slot, process.pid)
+        log.info("%s started (pid %s)", process.name, process.pid)
 
     def run(self) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._stop)
+        if self.sender_socket is not None:  # first: the workers' first replies need it
+            self.start(SENDER)
         for slot in range(self.count):
             self.start(slot)
         while not self.stopping:
@@ -156,9 +180,9 @@ class Supervisor:
                 multiprocess.mark_process_dead(process.pid)
             early = time.monotonic() - started < EARLY_EXIT_S
             if code == CONFIG_ERROR or (code > 0 and code != FORK_SERVER_LOST and early):
-                log.error("worker %d could not start (exit code %d): stopping", slot, code)
+                log.error("%s could not start (exit code %d): stopping", process.name, code)
                 return code
-            log.warning("worker %d (pid %s) ended with code %s: starting it again", slot,
+            log.warning("%s (pid %s) ended with code %s: starting it again", process.name,
                         process.pid, code)
             time.sleep(RESTART_DELAY_S)
             self.start(slot)
@@ -168,16 +192,21 @@ class Supervisor:
         self.stopping = True
 
     def _terminate(self) -> None:
-        for process, _ in self.processes.values():
-            if process.is_alive() and process.pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_S
-        for process, _ in self.processes.values():
-            process.join(max(0.0, deadline - time.monotonic()))
-            if process.is_alive():
-                process.kill()
-                process.join(5)
+        """Workers first (they finish their updates, whose replies the sender still sends),
+        then the reply sender."""
+        workers = [p for slot, (p, _) in self.processes.items() if slot != SENDER]
+        sender = [p for slot, (p, _) in self.processes.items() if slot == SENDER]
+        for group in (workers, sender):
+            for process in group:
+                if process.is_alive() and process.pid is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(process.pid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_GRACE_S
+            for process in group:
+                process.join(max(0.0, deadline - time.monotonic()))
+                if process.is_alive():
+                    process.kill()
+                    process.join(5)
 
 
 def serve_workers(settings: Settings, workers: int, host: str | None, port: int | None,
@@ -193,9 +222,17 @@ def serve_workers(settings: Settings, workers: int, host: str | None, port: int 
     if not os.environ.get(MULTIPROC_ENV):
         own_dir = tempfile.mkdtemp(prefix="ketnoi-metrics-")
         os.environ[MULTIPROC_ENV] = own_dir
+    # Before the fork server starts: the workers inherit where the reply sender listens.
+    sender_dir = tempfile.mkdtemp(prefix="ketnoi-sender-") if settings.telegram_token else None
+    sender_socket = os.path.join(sender_dir, "replies.sock") if sender_dir else None
+    if sender_socket is not None:
+        os.environ[SOCKET_ENV] = sender_socket
     try:
-        return Supervisor(workers, host, port, with_worker).run()
+        return Supervisor(workers, host, port, with_worker, sender_socket).run()
     finally:
         if own_dir is not None:
             shutil.rmtree(own_dir, ignore_errors=True)
             os.environ.pop(MULTIPROC_ENV, None)
+        if sender_dir is not None:
+            shutil.rmtree(sender_dir, ignore_errors=True)
+            os.environ.pop(SOCKET_ENV, None)

@@ -1,8 +1,8 @@
 """The Telegram adapter: PTB updates in, the core's replies out, nothing else.
 
 `TelegramChannel` owns a PTB `Application` (polling and webhook feed the same update queue),
-turns each update into an `Incoming`, asks the core, and sends the replies through
-`ReliableSender`. Dialogue decisions all live in the core.
+turns each update into an `Incoming`, asks the core, and sends the replies (the outbound half,
+`bot.telegram.outbound`). Dialogue decisions all live in the core.
 """
 
 from __future__ import annotations
@@ -13,28 +13,22 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import BotCommand, CallbackQuery, ChatMember, ReplyKeyboardRemove, Update
+from telegram import BotCommand, CallbackQuery, ChatMember, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot import metrics
 from bot.intake import resume
-from bot.telegram.convert import (
-    CHANNEL,
-    Chunk,
-    PayloadRegistry,
-    addressed_to_bot,
-    render,
-    reply_keyboard_labels,
-    update_to_incoming,
-)
+from bot.reply_handover import ReplyHandover
+from bot.telegram.convert import CHANNEL, PayloadRegistry, addressed_to_bot, update_to_incoming
 from bot.telegram.core import Core
 from bot.telegram.inbound import Reading, log_skipped, read_update
 from bot.telegram.ordering import PerChatUpdateProcessor, chat_key, raw_chat_key
+from bot.telegram.outbound import APOLOGY as APOLOGY
+from bot.telegram.outbound import TelegramOutbound
 from bot.telegram.polling import Poller
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, Sleep
 from bot.telegram.setup import build_application, invalid_token_error, unreachable_error
-from bot.types import Attachment, Incoming, Outgoing, SendResult
+from bot.types import Incoming, Outgoing, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +46,9 @@ COMMANDS = (
 SWEEP_EVERY_S = 5.0
 STALE_AFTER_S = 10.0
 REQUEUE_AFTER_S = 60.0
-APOLOGY = (
-    "Xin lỗi anh/chị, hệ thống đang gặp sự cố khi xử lý tin nhắn này. "
-    "Anh/chị vui lòng thử lại sau ít phút."
-)
 
 
-class TelegramChannel:
+class TelegramChannel(TelegramOutbound):
     def __init__(
         self,
         core: Core,
@@ -69,8 +59,10 @@ class TelegramChannel:
         sleep: Sleep = asyncio.sleep,
         max_concurrent_updates: int = 256,
         group_chats: str = "ignore",
+        handover: ReplyHandover | None = None,
     ) -> None:
         self.core = core
+        self.handover = handover  # serve --workers: replies go out through the sender process
         self.api_url = api_url
         self.group_chats = group_chats  # "ignore" | "mention" (KETNOI_GROUP_CHATS)
         self.sender = ReliableSender(policy, sleep)
@@ -160,6 +152,8 @@ class TelegramChannel:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        if self.handover is not None:
+            await self.handover.aclose()
 
     async def set_commands(self) -> None:
         commands = [BotCommand(name, description) for name, description in COMMANDS]
@@ -264,18 +258,6 @@ class TelegramChannel:
         if payload is not None:
             self.registry.learn(data, payload)
 
-    async def _keep_payloads(self) -> None:
-        """Keep new long payloads where every process finds them, before their buttons leave."""
-        keep = getattr(self.core, "remember_payloads", None)
-        fresh = self.registry.take_fresh()
-        if keep is None or not fresh:
-            return
-        try:
-            await keep(fresh)
-        except Exception:
-            self.registry.give_back(fresh)
-            raise
-
     def _may_answer(self, update: Update) -> bool:
         """Private chats always; groups only when KETNOI_GROUP_CHATS=mention and addressed."""
         chat = update.effective_chat
@@ -316,93 +298,10 @@ class TelegramChannel:
         except TelegramError as error:
             log.debug("answerCallbackQuery failed: %r", error)
 
-    # ------------------------------------------------------------ outbound
-
-    async def deliver(self, chat_id: str, user_id: str, replies: list[Outgoing]) -> SendStatus:
-        """Send replies in order; stop at a block (and mark the user), apologise once on failure."""
-        results = await self.send_replies(chat_id, user_id, replies)
-        if any(r.status == "blocked" for r in results):
-            return SendStatus.BLOCKED
-        return SendStatus.FAILED if any(r.status != "sent" for r in results) else SendStatus.SENT
-
-    async def send_replies(self, chat_id: str, user_id: str,
-                           replies: list[Outgoing]) -> list[SendResult]:
-        """Send replies in order, one result per reply (sent only when all its parts were);
-        stop at a block (and mark the user), apologise once on failure."""
-        results = [SendResult("sent") for _ in replies]
-        plan = self._plan(chat_id, replies)
-        await self._keep_payloads()
-        for index, chunk in plan:
-            outcome = await self._send(chat_id, chunk)
-            if outcome is SendStatus.BLOCKED:
-                await self._mark_inactive(user_id)
-                results[index:] = [SendResult("blocked", reason="blocked")
-                                   for _ in results[index:]]
-                return results
-            if outcome is not SendStatus.SENT:
-                results[index] = SendResult("failed", reason=str(outcome))
-        if any(r.status != "sent" for r in results):
-            await self._send(chat_id, Chunk(APOLOGY))
-        return results
-
-    async def _send_to(self, chat_id: str, replies: list[Outgoing]) -> list[SendResult]:
-        return await self.send_replies(chat_id, chat_id, replies)  # private chats: user = chat
-
-    async def _send(self, chat_id: str, chunk: Chunk) -> SendStatus:
-        bot = self.application.bot
-        if chunk.attachment is not None:
-            attachment = chunk.attachment
-            outcome = await self.sender.call(chat_id, lambda: self._upload(chat_id, attachment))
-            return outcome.status
-        outcome = await self.sender.call(
-            chat_id,
-            lambda: bot.send_message(chat_id=chat_id, text=chunk.text, reply_markup=chunk.markup),
-        )
-        if outcome.status is not SendStatus.SENT:
-            metrics.send_error(CHANNEL, outcome.status.value)
-        return outcome.status
-
-    async def _upload(self, chat_id: str, attachment: Attachment) -> object:
-        """sendPhoto / sendDocument: the file's bytes, or its link when there are none."""
-        bot = self.application.bot
-        source: bytes | str = attachment.data or attachment.url or b""
-        if attachment.kind == "photo":
-            return await bot.send_photo(chat_id=chat_id, photo=source,
-                                        filename=attachment.filename)
-        return await bot.send_document(chat_id=chat_id, document=source,
-                                       filename=attachment.filename)
-
-    def _plan(self, chat_id: str, replies: list[Outgoing]) -> list[tuple[int, Chunk]]:
-        """Render replies (each part with its reply's index); open or close the share-phone
-        keyboard for this chat."""
-        chunks = [(index, chunk) for index, reply in enumerate(replies)
-                  for chunk in render(reply, self.registry)]
-        asking = [reply for reply in replies if reply.request_contact]
-        if asking:
-            self._keyboard_open.add(chat_id)
-            self._reply_labels[chat_id] = {
-                k: v for reply in asking for k, v in reply_keyboard_labels(reply).items()
-            }
-        elif chat_id in self._keyboard_open:
-            # The remove marker needs a message without an inline keyboard; wait if none.
-            for position, (index, chunk) in enumerate(chunks):
-                if chunk.markup is None and chunk.attachment is None:
-                    chunks[position] = (index, Chunk(chunk.text, ReplyKeyboardRemove()))
-                    self._keyboard_open.discard(chat_id)
-                    self._reply_labels.pop(chat_id, None)
-                    break
-        return chunks
-
-    async def _mark_inactive(self, user_id: str) -> None:
-        try:
-            await self.core.mark_user_inactive(CHANNEL, user_id)
-        except Exception:
-            log.exception("could not mark telegram user %s inactive", user_id)
-
     async def _apologise(self, update: Update) -> None:
         chat = update.effective_chat
         if chat is None:
             return
         if update.callback_query is not None:
             await self._answer(update.callback_query)
-        await self._send(str(chat.id), Chunk(APOLOGY))
+        await self._send_apology(str(chat.id))

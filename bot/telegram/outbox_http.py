@@ -23,16 +23,18 @@ TIMEOUT = httpx.Timeout(10.0)  # PTB's defaults are 5 s per phase; a broadcast c
 class TextSender:
     """POSTs sendMessage to `<api>/bot<token>/sendMessage` over a pool of `connections`."""
 
-    def __init__(self, method_url: str, connections: int = 8) -> None:
+    def __init__(self, method_url: str, connections: int = 8,
+                 timeout: httpx.Timeout = TIMEOUT) -> None:
         self.url = f"{method_url.rstrip('/')}/sendMessage"
         limits = httpx.Limits(max_connections=connections,
                               max_keepalive_connections=connections)
-        self._client = httpx.AsyncClient(limits=limits, timeout=TIMEOUT)
+        self._client = httpx.AsyncClient(limits=limits, timeout=timeout)
 
-    async def send(self, chat_id: str, text: str, markup: Markup | None) -> SendResult:
+    async def send(self, chat_id: str, text: str,
+                   markup: Markup | dict[str, Any] | None) -> SendResult:
         body: dict[str, Any] = {"chat_id": chat_id, "text": text}
         if markup is not None:
-            body["reply_markup"] = markup.to_dict()
+            body["reply_markup"] = markup if isinstance(markup, dict) else markup.to_dict()
         try:
             response = await self._client.post(self.url, json=body)
             answer = response.json()

@@ -22,8 +22,10 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.reply_handover import ReplyHandover
 from bot.telegram.convert import CHANNEL, Chunk, PayloadRegistry, render
 from bot.telegram.outbox_http import TextSender
+from bot.telegram.reply_transport import chunk_to_part
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, retry_after_seconds
 from bot.types import Outgoing, SendResult
 
@@ -42,8 +44,12 @@ class TelegramSender:
     channel = CHANNEL
 
     def __init__(self, bot: Bot, registry: PayloadRegistry | None = None, *,
-                 keep_payloads: KeepPayloads | None = None, connections: int = 8) -> None:
+                 keep_payloads: KeepPayloads | None = None, connections: int = 8,
+                 handover: ReplyHandover | None = None) -> None:
         self.bot = bot
+        # serve --workers N: chat replies go out through the reply sender process, which
+        # sends each one once whoever asks (`hand_over_reply`); news and broadcasts go here.
+        self.handover = handover
         self.registry = registry or PayloadRegistry()
         self.keep_payloads = keep_payloads
         self.texts = TextSender(bot.base_url, connections)
@@ -91,6 +97,22 @@ class TelegramSender:
         if outcome.status is not SendStatus.SENT:
             return verdict(outcome.error)
         return SendResult("sent", message_id=box.get("id"))
+
+    async def hand_over_reply(self, row_id: int, recipient: str, message: Outgoing,
+                              parts_sent: int) -> SendResult | None:
+        """A chat reply's remaining parts through the reply sender process (None: there is
+        none, send it here)."""
+        if self.handover is None:
+            return None
+        if not await self._kept():
+            return SendResult("retry", reason="could not keep the buttons' payloads")
+        parts = [chunk_to_part(chunk) for chunk in self.parts(message)[parts_sent:]]
+        try:
+            results = await self.handover.send(CHANNEL, recipient, recipient,
+                                               [(row_id, parts)])
+        except Exception as error:
+            return SendResult("retry", reason=f"reply sender: {error}"[:200])
+        return results[0]
 
     async def aclose(self) -> None:
         await self.texts.aclose()

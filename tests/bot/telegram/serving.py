@@ -27,6 +27,7 @@ from tests.bot.fake_telegram import TOKEN
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "workers-secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SENDER_NAME = "ketnoi-sender"  # the reply sender's process name (bot.workers)
 
 
 def free_port() -> int:
@@ -101,7 +102,16 @@ class ServeProcess:
 
     def worker_pids(self) -> list[int]:
         """The worker processes of `ketnoi serve --workers N`: children of the supervisor's fork
-        server (not the fork server itself, nor multiprocessing's resource tracker)."""
+        server (not the fork server itself, nor multiprocessing's resource tracker, nor the
+        reply sender)."""
+        return [pid for pid in self._forked() if _name(pid) != SENDER_NAME]
+
+    def sender_pid(self) -> int | None:
+        """The reply sender process of `ketnoi serve --workers N` (None while it restarts)."""
+        senders = [pid for pid in self._forked() if _name(pid) == SENDER_NAME]
+        return senders[0] if senders else None
+
+    def _forked(self) -> list[int]:
         assert self.process is not None
         pids = []
         for child in _children(self.process.pid):
@@ -143,6 +153,13 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _command_line(pid: int) -> bytes:

@@ -104,8 +104,12 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def bot_pids(bot: ServeProcess) -> list[int]:
+    """The processes doing the bot's work: the workers and their reply sender, or the one."""
     assert bot.process is not None
-    return bot.worker_pids() if bot.workers > 1 else [bot.process.pid]
+    if bot.workers == 1:
+        return [bot.process.pid]
+    sender = bot.sender_pid()
+    return bot.worker_pids() + ([sender] if sender is not None else [])
 
 
 def profile(pids: list[int], folder: str, setup: str) -> list[subprocess.Popen[bytes]]:

@@ -165,9 +165,10 @@ async def dialogue(tg: Telegram, chat_id: int, scenario: str, think: tuple[float
 
 
 async def killer(bot: ServeProcess, every: float, rng: random.Random, stop: asyncio.Event,
-                 kills: list[float]) -> None:
-    """SIGKILL a random worker every `every` seconds, once every worker serves again (a worker
-    killed while still starting would test the start, not a crash during the load)."""
+                 kills: list[float], target: str = "worker") -> None:
+    """SIGKILL a random worker (`target` "sender": the reply sender process) every `every`
+    seconds, once every worker serves again (a worker killed while still starting would test
+    the start, not a crash during the load)."""
     while not stop.is_set():
         if await _within(stop.wait(), every):
             return
@@ -178,7 +179,8 @@ async def killer(bot: ServeProcess, every: float, rng: random.Random, stop: asyn
             task.cancel()
         if stop.is_set():
             return
-        pids = bot.worker_pids()
+        sender = bot.sender_pid() if target == "sender" else None
+        pids = bot.worker_pids() if target == "worker" else [sender] if sender else []
         if pids:
             victim = rng.choice(pids)
             try:

@@ -8,13 +8,13 @@ Telegram and the users; `load_report` checks each chat's replies (lost, duplicat
 resent at a restart) and prints the table.
 
     .venv/bin/python benchmarks/load_test.py [--chats 200 1000] [--setups sqlite:1 pg:1 pg:2 pg:4]
-        [--postgres URL] [--kill] [--kill-every 4] [--redis URL] [--patience S] [--show N]
-        [--logs DIR] [--log-level INFO]
+        [--postgres URL] [--kill] [--kill-every 4] [--kill-target worker|sender] [--redis URL]
+        [--patience S] [--show N] [--logs DIR] [--log-level INFO]
 
 `--postgres` is a database the test may wipe (default: .../load_scale on the test server).
 `--kill` SIGKILLs a random worker every `--kill-every` seconds once every worker serves (the
 supervisor of `ketnoi serve --workers N` starts it again); setups with one process are skipped
-then. `--logs DIR` keeps the workers' logs (`--log-level INFO` for more) and the fake's record of
+then. `--kill-target sender` kills the reply sender process instead. `--logs DIR` keeps the workers' logs (`--log-level INFO` for more) and the fake's record of
 every call with the kills (`*.calls.jsonl`, wall-clock times) to trace a chat that went wrong.
 CPU per message is the bot processes' user+system time during the load over the updates.
 """
@@ -147,7 +147,8 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
             record = await dialogue(tg, 500 + n, name, (0, 0), rng, 60, quiet=1.0)
             reference[name] = record.windows
         stop = asyncio.Event()
-        kill_task = (asyncio.create_task(killer(bot, args.kill_every, rng, stop, kills))
+        kill_task = (asyncio.create_task(killer(bot, args.kill_every, rng, stop, kills,
+                                                args.kill_target))
                      if args.kill else None)
         spies = profile(bot_pids(bot), args.profile, setup) if args.profile else []
         cpu_before = cpu_seconds(bot_pids(bot))
@@ -202,7 +203,8 @@ async def main(args: argparse.Namespace) -> None:
     setups = [s for s in args.setups if not (args.kill and s.endswith(":1"))]
     print(f"load_test: {', '.join(setups)} × {args.chats} chats arriving over {args.arrival:g} s, "
           f"reading {args.think[0]:g}-{args.think[1]:g} s; dialogues: {', '.join(SCENARIOS)}"
-          + (f"; a worker SIGKILLed every {args.kill_every:g} s" if args.kill else ""))
+          + (f"; a {args.kill_target} SIGKILLed every {args.kill_every:g} s" if args.kill
+             else ""))
     rows = []
     with tempfile.TemporaryDirectory(prefix="ketnoi-load-") as tmp:
         if args.logs:
@@ -224,6 +226,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0))
     parser.add_argument("--kill", action="store_true")
     parser.add_argument("--kill-every", type=float, default=4.0)
+    parser.add_argument("--kill-target", choices=("worker", "sender"), default="worker",
+                        help="what --kill SIGKILLs: a random worker, or the reply sender "
+                             "process (whose kill mid-send may repeat that one message)")
     parser.add_argument("--patience", type=float, default=0.0,
                         help="seconds a step waits for its replies (default: max(120, chats))")
     parser.add_argument("--redis", metavar="URL",

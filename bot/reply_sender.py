@@ -8,12 +8,13 @@ committed turn over a Unix socket (`bot.reply_frames`) and wait for its answer, 
 chat's lock, so a chat's replies keep their order across workers.
 
 For each request it sends a chat's parts in order (requests of one chat one after the other),
-records the replies it sent in the database (`record`, the grouped sent marks) and only then
-answers. It remembers by outbox row id what it sent recently: a reply asked for again (a worker
-killed while waiting, then the resend of whoever handles the chat next, the orphan sweep or the
-outbox sender) waits for the send under way, or gets the recorded result, and is not sent a
-second time. A kill of this process itself during a send leaves that message in doubt: the
-restarted sender sends it again (at least once).
+records each reply it sent in the database as soon as it is sent (`record`, the grouped sent
+marks) and answers once all are recorded. It remembers by outbox row id what it sent recently: a
+reply asked for again (a worker killed while waiting, then the resend of whoever handles the chat
+next, the orphan sweep or the outbox sender) waits for the send under way, or gets the recorded
+result, and is not sent a second time; in its first minutes after a start it also asks the
+database (`lookup`) about ids it does not remember. A kill of this process itself during a send
+leaves that one message in doubt: the restarted sender sends it again (at least once).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 KEEP_SENT_S = 120.0  # longer than any path waits before asking again (the outbox: 30 s)
 Mark = tuple[int, str | None]  # (outbox row id, the platform's message id)
 Record = Callable[[list[Mark]], Awaitable[None]]
+# Which of these rows are recorded sent ({id: message id}): asked only in the first KEEP_SENT_S
+# after a start, for ids this process does not remember (a previous one may have sent them).
+Lookup = Callable[[list[int]], Awaitable[dict[int, str | None]]]
 
 
 class PartSender(Protocol):
@@ -49,12 +53,14 @@ class ReplySender:
     """Sends requests in order per chat and once per reply id (see the module's text)."""
 
     def __init__(self, channels: dict[str, PartSender], record: Record, *,
-                 keep_sent: float = KEEP_SENT_S, clock: Callable[[], float] = time.monotonic
-                 ) -> None:
+                 lookup: Lookup | None = None, keep_sent: float = KEEP_SENT_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.channels = channels
         self.record = record
+        self.lookup = lookup
         self.keep_sent = keep_sent
         self.clock = clock
+        self.started = clock()
         self._sent: OrderedDict[int, tuple[float, SendResult]] = OrderedDict()
         self._chats: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
         self._requests: set[asyncio.Task[None]] = set()  # under way, on any connection
@@ -80,8 +86,11 @@ class ReplySender:
     async def _send(self, sender: PartSender, chat: str, replies: list[tuple[int | None, list[
             dict[str, Any]]]], apology: str | None) -> list[SendResult]:
         self._forget_old()
+        await self._recall([ref for ref, _ in replies if ref is not None])
         results: list[SendResult] = []
-        fresh: list[tuple[int, int]] = []  # (position, ref) of replies sent by this request
+        # Each reply's record starts as soon as it is sent (a kill of this process during the
+        # next send then repeats that one only); all are awaited before the answer.
+        marks: list[tuple[int, int, asyncio.Future[None]]] = []  # (position, ref, record)
         for ref, parts in replies:
             known = self._sent.get(ref) if ref is not None else None
             if known is not None:
@@ -92,12 +101,27 @@ class ReplySender:
                 continue
             result = await self._send_parts(sender, chat, parts)
             if result.status == "sent" and ref is not None:
-                fresh.append((len(results), ref))
+                marks.append((len(results), ref, asyncio.ensure_future(
+                    self.record([(ref, result.message_id)]))))
             results.append(result)
         if apology and any(r.status in ("failed", "retry") for r in results):
             await sender.send_part(chat, {"text": apology})
-        await self._record(results, fresh)
+        await self._remember(results, marks)
         return results
+
+    async def _recall(self, refs: list[int]) -> None:
+        """Soon after a start: what a previous sender process recorded as sent."""
+        unknown = [ref for ref in refs if ref not in self._sent]
+        if self.lookup is None or not unknown or self.clock() - self.started > self.keep_sent:
+            return
+        try:
+            found = await self.lookup(unknown)
+        except Exception:
+            log.exception("reply sender: could not look up %d replies", len(unknown))
+            return
+        now = self.clock()
+        for ref, message_id in found.items():
+            self._sent[ref] = (now, SendResult("sent", message_id=message_id, recorded=True))
 
     async def _send_parts(self, sender: PartSender, chat: str,
                           parts: list[dict[str, Any]]) -> SendResult:
@@ -111,20 +135,18 @@ class ReplySender:
             message_id = result.message_id or message_id
         return SendResult("sent", message_id=message_id)
 
-    async def _record(self, results: list[SendResult], fresh: list[tuple[int, int]]) -> None:
-        """Record what this request sent, then remember it: a second request for these replies
-        gets this result whether the record worked or not (then its worker records it)."""
-        recorded = True
-        if fresh:
-            try:
-                await self.record([(ref, results[at].message_id) for at, ref in fresh])
-            except Exception:
-                log.exception("reply sender: could not record %d sent replies", len(fresh))
-                recorded = False
+    async def _remember(self, results: list[SendResult],
+                        marks: list[tuple[int, int, asyncio.Future[None]]]) -> None:
+        """Wait for the records of what this request sent, then remember it: a second request
+        for these replies gets this result whether its record worked or not (if not, the
+        worker records it)."""
+        done = await asyncio.gather(*(mark for _, _, mark in marks), return_exceptions=True)
         now = self.clock()
-        for at, ref in fresh:
+        for (at, ref, _), outcome in zip(marks, done, strict=True):
+            if isinstance(outcome, BaseException):
+                log.error("reply sender: could not record reply %s as sent: %r", ref, outcome)
             results[at] = SendResult("sent", message_id=results[at].message_id,
-                                     recorded=recorded)
+                                     recorded=not isinstance(outcome, BaseException))
             self._sent[ref] = (now, results[at])
 
     def _forget_old(self) -> None:

@@ -19,6 +19,7 @@ async def run(settings: Settings, path: str, stop: asyncio.Event | None = None) 
     way are finished (sent and recorded) before it returns."""
     from bot.telegram.reply_transport import TelegramPartSender
     from storage.db import Database
+    from storage.repos import outbox
     from storage.sent_marks import SentMarks
 
     stop = stop or _stop_on_signals()
@@ -29,7 +30,10 @@ async def run(settings: Settings, path: str, stop: asyncio.Event | None = None) 
     if settings.telegram_token:
         telegram = TelegramPartSender(settings.telegram_token, settings.telegram_api_url)
         channels["telegram"] = telegram
-    sender = ReplySender(channels, marks.mark)
+    async def lookup(row_ids: list[int]) -> dict[int, str | None]:
+        return await outbox.sent_among(db, row_ids)
+
+    sender = ReplySender(channels, marks.mark, lookup=lookup)
     server = await sender.serve(path)
     log.info("reply sender listening on %s", path)
     try:

@@ -344,3 +344,13 @@ async def pending_replies(db: Database, channel: str, *, committed_before: datet
         for row in await s.execute(stmt):
             per_chat.setdefault(row.recipient, []).append(QueuedReply(row.id, row.payload))
     return list(per_chat.items())
+
+
+async def sent_among(db: Database, row_ids: Sequence[int]) -> dict[int, str | None]:
+    """Which of these rows are recorded as sent: {row id: the channel's message id}."""
+    if not row_ids:
+        return {}
+    stmt = (select(OutboxMessage.id, OutboxMessage.message_id)
+            .where(OutboxMessage.id.in_(list(row_ids)), OutboxMessage.status == "sent"))
+    async with db.reading() as s:
+        return {row.id: row.message_id for row in await s.execute(stmt)}

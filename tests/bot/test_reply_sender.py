@@ -157,3 +157,25 @@ async def test_a_worker_waits_for_a_sender_that_is_restarting(stage: Stage) -> N
     await worker.aclose()
     listening.close()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+async def test_a_restarted_sender_does_not_resend_what_the_database_says_was_sent(
+        stage: Stage) -> None:
+    """The process that sent reply 21 was killed before answering; the new one, asked by the
+    worker again for 21 and 22, sends only 22."""
+    asked: list[list[int]] = []
+
+    async def lookup(refs: list[int]) -> dict[int, str | None]:
+        asked.append(refs)
+        return {21: "900"} if 21 in refs else {}
+
+    async def record(marks: list[tuple[int, str | None]]) -> None:
+        stage.records.append(marks)
+
+    restarted = ReplySender(stage.sender.channels, record, lookup=lookup)
+    answer = await restarted.answer({"id": 1, "channel": "telegram", "chat": CHAT, "replies": [
+        {"ref": 21, "parts": text("Đã gửi")}, {"ref": 22, "parts": text("Chưa gửi")}]})
+    assert [r["status"] for r in answer["results"]] == ["sent", "sent"]
+    assert answer["results"][0]["message_id"] == "900" and answer["results"][0]["recorded"]
+    assert stage.api.texts(CHAT) == ["Chưa gửi"] and asked == [[21, 22]]
+    assert stage.records == [[(22, answer["results"][1]["message_id"])]]

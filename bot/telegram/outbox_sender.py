@@ -99,11 +99,11 @@ class TelegramSender:
         return SendResult("sent", message_id=box.get("id"))
 
     async def hand_over_reply(self, row_id: int, recipient: str, message: Outgoing,
-                              parts_sent: int) -> SendResult | None:
-        """A chat reply's remaining parts through the reply sender process (None: there is
-        none, send it here)."""
+                              parts_sent: int) -> SendResult:
+        """A chat reply's remaining parts through the reply sender process (the outbox sender
+        calls this only when `handover` is set)."""
         if self.handover is None:
-            return None
+            raise RuntimeError("no reply sender process to hand the reply over to")
         if not await self._kept():
             return SendResult("retry", reason="could not keep the buttons' payloads")
         parts = [chunk_to_part(chunk) for chunk in self.parts(message)[parts_sent:]]

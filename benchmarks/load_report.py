@@ -125,7 +125,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     head = (f"{'setup':<9}{'chats':>6}{'updates':>8}{'msg/s':>7}{'p50 ms':>8}{'p95 ms':>8}"
             f"{'p99 ms':>8}{'errors':>7}{'dup':>5}{'resent':>7}{'order':>6}{'lost':>5}"
             f"{'silent':>7}{'differ':>7}"
-            f"{'CPU ms/msg':>11}{'kills':>6}{'dup@kill':>9}")
+            f"{'CPU ms/msg':>11}{'driver ms':>10}{'kills':>6}{'dup@kill':>9}")
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -133,6 +133,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(f"{r['setup']:<9}{r['chats']:>6}{r['updates']:>8}{r['rate']:>7.1f}{r['p50']:>8.1f}"
               f"{r['p95']:>8.1f}{r['p99']:>8.1f}{f.errors:>7}{f.duplicates:>5}{f.resent:>7}"
               f"{f.out_of_order:>6}{f.lost:>5}{f.silent:>7}{f.differing:>7}{r['cpu']:>11.2f}"
+              f"{r['driver_cpu']:>10.2f}"
               f"{r['kills']:>6}{f.across_kill:>9}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           f"(the machine is shared: latencies include waiting for a CPU)")

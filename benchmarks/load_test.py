@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import random
 import shutil
 import signal
@@ -147,6 +149,10 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
                      if args.kill else None)
         spies = profile(bot_pids(bot), args.profile, setup) if args.profile else []
         cpu_before = cpu_seconds(bot_pids(bot))
+        driver_before = time.process_time()
+        profiler = cProfile.Profile() if args.profile_driver else None
+        if profiler is not None:
+            profiler.enable()
         started = time.perf_counter()
 
         async def user(n: int) -> ChatRecord:
@@ -158,6 +164,11 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
         records = await asyncio.gather(*(user(n) for n in range(chats)))
         elapsed = time.perf_counter() - started
         cpu_after = cpu_seconds(bot_pids(bot))
+        driver_cpu = time.process_time() - driver_before
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile_driver)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         for spy in spies:
             spy.send_signal(signal.SIGINT)
             await asyncio.to_thread(spy.wait, 60)
@@ -191,7 +202,8 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
             "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
             "found": found, "kills": len(kills), "retries": tg.hook.retries if tg.hook else 0,
             "cpu": (cpu_after - cpu_before) / max(found.updates, 1) * 1000
-            if not args.kill else float("nan")}
+            if not args.kill else float("nan"),
+            "driver_cpu": driver_cpu / max(found.updates, 1) * 1000}
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -231,6 +243,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--metrics", action="store_true", help="print the bot's /metrics view")
     parser.add_argument("--show", type=int, default=0, help="print N chats that went wrong")
     parser.add_argument("--profile", metavar="DIR", help="sample the bot with py-spy into DIR")
+    parser.add_argument("--profile-driver", metavar="FILE",
+                        help="cProfile the driver during the load into FILE (prints the top)")
     return parser.parse_args()
 
 

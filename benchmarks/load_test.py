@@ -38,25 +38,31 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from load_driver import SCENARIOS, ChatRecord, Telegram, dialogue, killer, steps_of  # noqa: E402
-from load_report import (  # noqa: E402
+from benchmarks.common import cpu_seconds, fresh_database, percentile  # noqa: E402
+from benchmarks.load_driver import (  # noqa: E402
+    SCENARIOS,
+    ChatRecord,
+    Telegram,
+    dialogue,
+    killer,
+    steps_of,
+)
+from benchmarks.load_report import (  # noqa: E402
     Findings,
     check,
     dump_calls,
-    percentile,
     print_metrics,
     print_table,
     resent_replies,
     show,
 )
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
-
-from storage.db import Database  # noqa: E402
-from tests.bot.telegram.serving import ServeProcess, Webhook, free_port  # noqa: E402
+from benchmarks.load_webhook import LeanWebhook  # noqa: E402
+from tests.bot.telegram.serving import ServeProcess, free_port  # noqa: E402
 
 DEFAULT_PG = os.environ.get("KETNOI_LOAD_POSTGRES_URL",
                             "postgresql+asyncpg://postgres@127.0.0.1:5432/load_scale")
@@ -69,40 +75,6 @@ def redis_env(url: str | None) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ databases and processes
-
-
-async def fresh_database(kind: str, pg_url: str, tmp: Path) -> str:
-    if kind == "sqlite":
-        path = tmp / f"load-{time.monotonic_ns()}.db"
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        url = pg_url
-        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    from storage.seed import seed
-
-    db = Database(url)
-    await db.upgrade()
-    async with db.session() as s:
-        await seed(s)
-        await s.commit()
-    await db.dispose()
-    return url
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def bot_pids(bot: ServeProcess) -> list[int]:
@@ -126,8 +98,10 @@ def profile(pids: list[int], folder: str, setup: str) -> list[subprocess.Popen[b
 
 async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     kind, workers = setup.split(":")[0], int(setup.split(":")[1])
-    url = await fresh_database(kind, args.postgres, tmp)
-    tg = Telegram()
+    url = await fresh_database("sqlite" if kind == "sqlite" else args.postgres, tmp,
+                               f"load-{time.monotonic_ns()}.db")
+    tg = Telegram(keep_calls=bool(args.logs),
+                  profile=f"{args.profile_driver}.fake" if args.profile_driver else None)
     api_url = await tg.start()
     log = tmp / f"{setup.replace(':', '-')}-{chats}.log"
     env = {**redis_env(args.redis), "KETNOI_LOG_LEVEL": args.log_level}
@@ -136,7 +110,7 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
     kills: list[float] = []
     try:
         await bot.start()
-        tg.hook = Webhook([bot.url], connections=min(chats, 500), answer_within=patience)
+        tg.hook = LeanWebhook([bot.url], connections=min(chats, 500))
         names = list(SCENARIOS)
         rng = random.Random(args.seed)
         # the reference: each dialogue alone, every reply awaited
@@ -149,7 +123,7 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
                      if args.kill else None)
         spies = profile(bot_pids(bot), args.profile, setup) if args.profile else []
         cpu_before = cpu_seconds(bot_pids(bot))
-        driver_before = time.process_time()
+        driver_before = (time.process_time(), cpu_seconds([tg.pid]))
         profiler = cProfile.Profile() if args.profile_driver else None
         if profiler is not None:
             profiler.enable()
@@ -164,7 +138,8 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
         records = await asyncio.gather(*(user(n) for n in range(chats)))
         elapsed = time.perf_counter() - started
         cpu_after = cpu_seconds(bot_pids(bot))
-        driver_cpu = time.process_time() - driver_before
+        driver_cpu = (time.process_time() - driver_before[0],
+                      cpu_seconds([tg.pid]) - driver_before[1])
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.profile_driver)
@@ -203,7 +178,7 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
             "found": found, "kills": len(kills), "retries": tg.hook.retries if tg.hook else 0,
             "cpu": (cpu_after - cpu_before) / max(found.updates, 1) * 1000
             if not args.kill else float("nan"),
-            "driver_cpu": driver_cpu / max(found.updates, 1) * 1000}
+            "driver_cpu": [seconds / max(found.updates, 1) * 1000 for seconds in driver_cpu]}
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -249,4 +224,4 @@ def parse() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse()))
+    uvloop.run(main(parse()))

@@ -1,11 +1,11 @@
 """The load test's users and Telegram: the fake Bot API, the webhook poster and the dialogues.
 
-This process plays Telegram: it serves the fake Bot API (tests/bot/fake_telegram.py), recording
-every reply with its time, and posts each user's updates to the bot's webhook (posting again, as
-Telegram does, only while no process answers 200). Each user holds one dialogue and, at each step,
-waits until the replies the same dialogue gave when run alone have all arrived (up to a patience),
-so neither a slow reply nor a repeated one makes the dialogue drift. `killer` SIGKILLs a serving
-worker every few seconds.
+The fake Bot API runs in a process of its own (`load_bot_api`) and streams every call it answers
+to this one, with its time; this process posts each user's updates to the bot's webhook
+(`load_webhook`: posting again, as Telegram does, only while no process answers 200). Each user
+holds one dialogue and, at each step, waits until the replies the same dialogue gave when run
+alone have all arrived (up to a patience), so neither a slow reply nor a repeated one makes the
+dialogue drift. `killer` SIGKILLs a serving worker every few seconds.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.db import Database
-from storage.seed import seed
+from storage.seed import seed_database
 
 
 async def fresh_database(database: str, folder: Path, name: str = "bench.db") -> str:
@@ -25,11 +25,11 @@ async def fresh_database(database: str, folder: Path, name: str = "bench.db") ->
             await conn.execute(text("CREATE SCHEMA public"))
         await engine.dispose()
     db = Database(url)
-    await db.upgrade()
-    async with db.session() as s:
-        await seed(s)
-        await s.commit()
-    await db.dispose()
+    try:
+        await db.upgrade()
+        await seed_database(db)
+    finally:
+        await db.dispose()
     return url
 
 

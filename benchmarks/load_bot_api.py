@@ -59,8 +59,12 @@ class BotApi:
         if not path.startswith(self.prefix):
             return 401, _error(401, "Unauthorized")
         method = path[len(self.prefix):].decode()
-        params = decode(query, content_type, body)
-        status, result = self.result(method, params)
+        try:
+            params = decode(query, content_type, body)
+            status, result = self.result(method, params)
+        except (ValueError, KeyError, TypeError) as error:  # as Telegram: 400, nothing sent
+            self.record(at, method, {}, 400, None)
+            return 400, _error(400, f"Bad Request: {error}")
         self.record(at, method, params, status, result)
         if status != 200:
             return status, _error(status, "Not Found: method not found")
@@ -179,7 +183,7 @@ def _error(status: int, description: str) -> bytes:
     return json.dumps({"ok": False, "error_code": status, "description": description}).encode()
 
 
-REASONS = {200: b"OK", 401: b"Unauthorized", 404: b"Not Found"}
+REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Found"}
 
 
 class Connection(asyncio.Protocol):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, EndPointNotFound
 
 from benchmarks.load_driver import Telegram
 from benchmarks.load_webhook import LeanWebhook
@@ -119,3 +120,15 @@ async def test_webhook_posts_again_until_a_process_answers_200() -> None:
         await server.stop()
     assert app.posted == [(update, SECRET), (update, SECRET), ({"update_id": 8}, SECRET)]
     assert hook.retries == 3  # down, 503, down again (the attempts go round), then 200
+
+
+@pytest.mark.filterwarnings("ignore:Please use 'Bot.sendMessage'")  # a call PTB would not make
+async def test_a_call_telegram_would_refuse_is_answered_400_and_sends_nothing(
+        telegram: tuple[Telegram, Bot]) -> None:
+    tg, bot = telegram
+    with pytest.raises(BadRequest):
+        await bot.do_api_request("sendMessage", api_kwargs={"text": "không có chat_id"})
+    with pytest.raises(EndPointNotFound):
+        await bot.do_api_request("sendCarrierPigeon", api_kwargs={"chat_id": CHAT})
+    await bot.send_message(CHAT, "Vẫn hoạt động ạ")
+    assert [text for _, text in await wait_replies(tg, 1)] == ["Vẫn hoạt động ạ"]

@@ -129,7 +129,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"{r['kills']:>6}{f.across_kill:>9}")
     for r in rows:
         users, api = r["driver_cpu"]
-        print(f"{r['setup']} × {r['chats']}: driver CPU per message {users:.2f} ms playing the "
-              f"users and posting the webhook, {api:.2f} ms answering as the Bot API")
+        print(f"{r['setup']} × {r['chats']}, per message: the driver's CPU {users:.2f} ms playing "
+              f"the users and posting the webhook, {api:.2f} ms answering as the Bot API; the "
+              f"bot's threads waited {r['bot_waiting']:.1f} ms for a CPU")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           f"(the machine is shared: latencies include waiting for a CPU)")

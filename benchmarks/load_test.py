@@ -48,7 +48,12 @@ import uvloop
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import cpu_seconds, fresh_database, percentile  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    cpu_seconds,
+    fresh_database,
+    percentile,
+    run_queue_seconds,
+)
 from benchmarks.load_driver import (  # noqa: E402
     SCENARIOS,
     ChatRecord,
@@ -108,6 +113,7 @@ class Load:
     records: list[ChatRecord]
     elapsed: float
     bot_cpu: float  # seconds, all bot processes
+    bot_waiting: float  # seconds the bot's threads were runnable but had no CPU
     driver_cpu: tuple[float, float]  # seconds: the users and webhook posts, the fake Bot API
 
 
@@ -168,7 +174,7 @@ async def load(tg: Telegram, bot: ServeProcess, setup: str, chats: int,
 
     spies = profile(bot_pids(bot), args.profile, setup) if args.profile else []
     profiler = cProfile.Profile() if args.profile_driver else None
-    bot_before = cpu_seconds(bot_pids(bot))
+    bot_before = cpu_seconds(bot_pids(bot)), run_queue_seconds(bot_pids(bot))
     driver_before = (time.process_time(), cpu_seconds([tg.pid]))
     if profiler is not None:
         profiler.enable()
@@ -177,7 +183,8 @@ async def load(tg: Telegram, bot: ServeProcess, setup: str, chats: int,
     elapsed = time.perf_counter() - started
     if profiler is not None:
         profiler.disable()
-    measured = Load(records, elapsed, cpu_seconds(bot_pids(bot)) - bot_before,
+    measured = Load(records, elapsed, cpu_seconds(bot_pids(bot)) - bot_before[0],
+                    run_queue_seconds(bot_pids(bot)) - bot_before[1],
                     (time.process_time() - driver_before[0],
                      cpu_seconds([tg.pid]) - driver_before[1]))
     if profiler is not None:
@@ -215,7 +222,8 @@ def table_row(setup: str, chats: int, args: argparse.Namespace, tg: Telegram,
             "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
             "found": found, "kills": len(kills), "retries": tg.hook.retries if tg.hook else 0,
             "cpu": measured.bot_cpu * per_message if not args.kill else float("nan"),
-            "driver_cpu": [seconds * per_message for seconds in measured.driver_cpu]}
+            "driver_cpu": [seconds * per_message for seconds in measured.driver_cpu],
+            "bot_waiting": measured.bot_waiting * per_message if not args.kill else float("nan")}
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -42,10 +42,6 @@ SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 EDITS = frozenset({"editMessageText", "editMessageReplyMarkup", "editMessageCaption"})
 TRUE_METHODS = frozenset({"deleteWebhook", "setWebhook", "setMyCommands", "answerCallbackQuery",
                           "close", "logOut", "sendChatAction", "deleteMessage"})
-# The driver reads the records in batches: one pipe write (and one wake-up of the driver) per
-# few milliseconds rather than per call. The times in them are taken on arrival, so the delay
-# is not in the latencies measured, only in when a user notices a reply.
-FLUSH_EVERY = 0.005
 FIRST_MESSAGE_ID = 1_000_000  # apart from the ids of the users' messages the driver makes up
 
 
@@ -55,7 +51,6 @@ class BotApi:
     def __init__(self, token: str, out: asyncio.WriteTransport) -> None:
         self.prefix = f"/bot{token}/".encode()
         self.out = out
-        self.unsent: list[bytes] = []  # records written together, at most FLUSH_EVERY late
         self.message_ids = itertools.count(FIRST_MESSAGE_ID)
 
     def answer(self, url: bytes, content_type: bytes, body: bytes) -> tuple[int, bytes]:
@@ -137,14 +132,7 @@ class BotApi:
                     params.get("reply_markup"), key]
         else:
             line = [at, method, chat, status, None, None, None, None]
-        if not self.unsent:
-            asyncio.get_running_loop().call_later(FLUSH_EVERY, self.flush)
-        self.unsent.append(json.dumps(line, ensure_ascii=False).encode())
-
-    def flush(self) -> None:
-        if self.unsent:
-            self.out.write(b"\n".join(self.unsent) + b"\n")
-            self.unsent.clear()
+        self.out.write(json.dumps(line, ensure_ascii=False).encode() + b"\n")
 
 
 def decode(query: bytes, content_type: bytes, body: bytes) -> dict[str, Any]:
@@ -261,7 +249,6 @@ async def serve(token: str) -> None:
     waiting = asyncio.ensure_future(done.wait())
     await asyncio.wait({gone, waiting}, return_when=asyncio.FIRST_COMPLETED)
     server.close()
-    api.flush()
     out.close()
 
 

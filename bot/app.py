@@ -214,6 +214,8 @@ class App:
         """Send one chat's replies that another process committed but did not record as sent (it
         died in between), before the chat's next update: they come before newer replies, not
         after that process restarts. The caller holds the chat across processes."""
+        if self.order is not None and self.order.nothing_unsent(channel, chat_id):
+            return 0  # the chat lock's own statement saw none
         async with self.locks.hold((channel, chat_id)):
             queued = await outbox.pending_replies_to(self.services.db, channel, chat_id)
 

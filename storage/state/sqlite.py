@@ -32,7 +32,7 @@ from sqlalchemy.dialects import sqlite
 from storage import busy
 from storage.db import Database, Unit
 from storage.models import InboxUpdate, OutboxMessage, User
-from storage.repos import outbox
+from storage.repos import inbox, outbox
 from storage.sqlite_writer import InlineConnection
 from storage.sqltypes import UTCDateTime, utcnow
 from storage.state.base import (
@@ -260,6 +260,9 @@ class SqliteStateStore(SqlStateStore):
                             chats: Sequence[str | None] | None = None) -> None:
         """`storage.repos.inbox.store` as plain sqlite3 statements on the event loop (no
         aiosqlite thread hop), group-committed like the sent marks: stored before returning."""
+        if self.db.in_transaction():  # this task's transaction holds the writer lock: join it
+            await inbox.store(self.db, channel, updates, chats)
+            return
         now = _stamp(utcnow())
         chat_ids = list(chats) if chats is not None else [None] * len(updates)
         await self._inbox.add([

@@ -142,8 +142,9 @@ class PostgresChatLock:
 
 # Locks asked for (with whether other updates of the chat wait in the inbox, and whether replies
 # of the chat were committed and not recorded as sent: a turn commits its replies while holding
-# the chat, so only a holder that died or could not send leaves them) and unlocks, in one
-# statement. A batch never holds one key twice: a chat's next lock is asked for only after its
+# the chat, so only a holder that died or could not send leaves them; one that commits and dies
+# between this statement's snapshot and its lock, microseconds apart, leaves them to the sweep)
+# and unlocks, in one statement. A batch never holds one key twice: a chat's next lock is asked for only after its
 # unlock came back (the per-chat asyncio lock of `PostgresChatLock`).
 _BATCH = text("""
 SELECT t.i, pg_try_advisory_lock(t.k) AS locked, EXISTS (

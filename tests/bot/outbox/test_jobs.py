@@ -112,9 +112,9 @@ async def test_technology_passing_review_is_news(db: Database) -> None:
                                        updated_at=MONDAY - timedelta(days=20)))
     assert (await run_jobs(db, NO_DIGEST, MONDAY - timedelta(hours=2))).notices == 0
     async with db.transaction() as s:  # staff approve it
-        row = await s.get(Technology, tech.id)
-        assert row is not None
-        row.status, row.updated_at = "published", MONDAY - timedelta(hours=1)
+        reviewed = await s.get(Technology, tech.id)
+        assert reviewed is not None
+        reviewed.status, reviewed.updated_at = "published", MONDAY - timedelta(hours=1)
     assert (await run_jobs(db, NO_DIGEST, MONDAY - timedelta(minutes=30))).notices == 1
     [row] = await _rows(db)
     assert "Chiết xuất tinh dầu sả" in row.payload["text"] and row.kind == "notice"

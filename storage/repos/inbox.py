@@ -81,15 +81,25 @@ async def unhandled(db: Database, channel: str, *, limit: int = 10_000,
 
 async def earlier(db: Database, channel: str, chat_id: str, update_id: str
                   ) -> list[tuple[str, Any]]:
-    """The chat's stored updates not handled yet that come before `update_id` (in update-id
-    order: numeric ids compare as numbers), oldest first: (update id, raw JSON)."""
+    """The chat's stored updates not handled yet that come before `update_id`, oldest first:
+    (update id, raw JSON). Numeric ids (Telegram's) are in the order the user wrote; other ids
+    (Zalo's message ids, digests) carry no order, so there it is the order they were stored."""
+    update_id = str(update_id)
     stmt = (select(InboxUpdate.update_id, InboxUpdate.raw)
             .where(InboxUpdate.channel == channel, InboxUpdate.chat_id == chat_id,
-                   InboxUpdate.status == "new", InboxUpdate.update_id != str(update_id)))
+                   InboxUpdate.status == "new", InboxUpdate.update_id != update_id))
+    if not update_id.isdigit():
+        mine = (select(InboxUpdate.id).where(InboxUpdate.channel == channel,
+                                             InboxUpdate.update_id == update_id)
+                .scalar_subquery())
+        stmt = stmt.where(InboxUpdate.id < mine).order_by(InboxUpdate.id)
+        async with db.session() as s:
+            return [(row.update_id, row.raw) for row in await s.execute(stmt)]
     async with db.session() as s:
         rows = [(row.update_id, row.raw) for row in await s.execute(stmt)]
-    mine = _order(str(update_id))
-    return sorted((row for row in rows if _order(row[0]) < mine), key=lambda row: _order(row[0]))
+    mine_order = _order(update_id)
+    return sorted((row for row in rows if _order(row[0]) < mine_order),
+                  key=lambda row: _order(row[0]))
 
 
 def _order(update_id: str) -> tuple[int, str]:

@@ -23,11 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import fresh_database, percentile  # noqa: E402
 from bot.app import APOLOGY, App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.types import ContentKind, Incoming, Outgoing, SendResult  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.seed import seed  # noqa: E402
 
 SCRIPTS: list[list[str]] = [
     ["cty minh o bac giang can cong nghe say vai thieu, kinh phi khoang 500 trieu",
@@ -38,17 +37,6 @@ SCRIPTS: list[list[str]] = [
     ["/start", "@Tìm công nghệ", "can may dong goi gao tu dong", "quay lại", "hủy", "tạm biệt"],
     ["thời tiết hôm nay thế nào", "asdf qwer", "/menu", "😀"],
 ]
-
-
-async def build_db(directory: Path) -> str:
-    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
-    db = Database(url)
-    await db.upgrade()
-    async with db.session() as s:
-        await seed(s)
-        await s.commit()
-    await db.dispose()
-    return url
 
 
 def next_incoming(user: str, step: str, last: list[Outgoing]) -> Incoming:
@@ -90,15 +78,10 @@ async def simulate_user(app: App, index: int, think: tuple[float, float], rng: r
             errors.append(f"{user}: {step!r}")
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
 async def run(users: int, think: tuple[float, float], seed_value: int,
               details: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="ketnoi-bench-") as tmp:
-        url = await build_db(Path(tmp))
+        url = await fresh_database("sqlite", Path(tmp))
         app = await App.create(Settings(database_url=url))
         # Warm-up: first search builds the catalog index, first parse loads the model.
         await app.handle(Incoming("bench", "warm", "warm", text=SCRIPTS[0][0]))

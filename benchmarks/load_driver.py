@@ -1,11 +1,11 @@
 """The load test's users and Telegram: the fake Bot API, the webhook poster and the dialogues.
 
-This process plays Telegram: it serves the fake Bot API (tests/bot/fake_telegram.py), recording
-every reply with its time, and posts each user's updates to the bot's webhook (posting again, as
-Telegram does, only while no process answers 200). Each user holds one dialogue and, at each step,
-waits until the replies the same dialogue gave when run alone have all arrived (up to a patience),
-so neither a slow reply nor a repeated one makes the dialogue drift. `killer` SIGKILLs a serving
-worker every few seconds.
+The fake Bot API runs in a process of its own (`load_bot_api`) and streams every call it answers
+to this one, with its time; this process posts each user's updates to the bot's webhook
+(`load_webhook`: posting again, as Telegram does, only while no process answers 200). Each user
+holds one dialogue and, at each step, waits until the replies the same dialogue gave when run
+alone have all arrived (up to a patience), so neither a slow reply nor a repeated one makes the
+dialogue drift. `killer` SIGKILLs a serving worker every few seconds.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ import json
 import os
 import random
 import re
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchmarks.load_webhook import LeanWebhook
 from tests.bot.fake_telegram import Call, FakeTelegram
-from tests.bot.telegram.server import BackgroundServer
-from tests.bot.telegram.serving import ServeProcess, Webhook
+from tests.bot.telegram.serving import ROOT, ServeProcess
 
 # "text": type it; "@label": press the button so labelled on the last reply (the first button
 # when there is none with that label); "+text": typed right after the previous line (no reading).
@@ -60,51 +61,84 @@ class ChatRecord:
 
 
 class Telegram:
-    """The fake Bot API plus the webhook poster; replies recorded per chat with their time."""
+    """The fake Bot API (its own process: `load_bot_api`) and the webhook poster; the replies
+    streamed from the fake, recorded per chat with their time."""
 
-    def __init__(self) -> None:
-        self.api = FakeTelegram()
-        self.server = BackgroundServer(self.api.app)
+    def __init__(self, keep_calls: bool = False, profile: str | None = None) -> None:
+        self.updates = FakeTelegram()  # only to build updates as Telegram would post them
+        self.process: asyncio.subprocess.Process | None = None
         self.replies: dict[str, list[tuple[float, str]]] = {}
+        self.normalised: dict[str, list[str]] = {}  # the replies' texts as `same` gives them
         # every reply as sent (text and buttons): the same bytes twice is the same reply sent
         # twice, whatever the dialogue did meanwhile
         self.seen: dict[str, Counter[str]] = {}
         self.first_sent: dict[tuple[str, str], float] = {}
         self.repeats: list[tuple[float, float]] = []  # (first, second) time of each repeat
+        self.keyboards: dict[str, Call] = {}  # each chat's latest message with buttons
         self.arrived: dict[str, asyncio.Event] = {}
-        self.api.on_call = self._seen
-        self.hook: Webhook | None = None
+        self.calls: list[list[Any]] | None = [] if keep_calls else None  # for `--logs`
+        self.profile = profile
+        self.hook: LeanWebhook | None = None
+        self._reading: asyncio.Task[None] | None = None
 
     async def start(self) -> str:
-        return await self.server.start()
+        """Start the fake Bot API process; returns its URL."""
+        command = [sys.executable, "-m", "benchmarks.load_bot_api"]
+        if self.profile:
+            command += ["--profile", self.profile]
+        self.process = await asyncio.create_subprocess_exec(
+            *command, cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=1 << 20)
+        assert self.process.stdout is not None
+        first = await asyncio.wait_for(self.process.stdout.readline(), 60)
+        if not first:
+            raise RuntimeError("the fake Bot API did not start")
+        self._reading = asyncio.create_task(self._read(self.process.stdout))
+        return f"http://127.0.0.1:{json.loads(first)['port']}"
 
-    def _seen(self, call: Call) -> None:
-        if call.method in ("sendMessage", "sendPhoto", "sendDocument"):
-            self.replies.setdefault(call.chat_id, []).append(
-                (call.at, str(call.params.get("text") or call.params.get("caption") or "")))
-            sent = json.dumps({k: v for k, v in call.params.items() if not k.startswith("_")},
-                              sort_keys=True, ensure_ascii=False, default=str)
-            seen = self.seen.setdefault(call.chat_id, Counter())
-            if seen[sent]:
-                self.repeats.append((self.first_sent[(call.chat_id, sent)], call.at))
-            else:
-                self.first_sent[(call.chat_id, sent)] = call.at
-            seen[sent] += 1
-            event = self.arrived.get(call.chat_id)
-            if event is not None:
-                event.set()
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def _read(self, stream: asyncio.StreamReader) -> None:
+        rest = b""
+        while chunk := await stream.read(1 << 16):
+            *lines, rest = (rest + chunk).split(b"\n")
+            for line in lines:
+                self._seen(json.loads(line))
+
+    def _seen(self, call: list[Any]) -> None:
+        at, method, chat, status, message_id, text, markup, key = call
+        if self.calls is not None:
+            self.calls.append(call)
+        if key is None:  # not a reply
+            return
+        self.replies.setdefault(chat, []).append((at, text))
+        self.normalised.setdefault(chat, []).append(same([text])[0])
+        seen = self.seen.setdefault(chat, Counter())
+        if seen[key]:
+            self.repeats.append((self.first_sent[(chat, key)], at))
+        else:
+            self.first_sent[(chat, key)] = at
+        seen[key] += 1
+        if (markup or {}).get("inline_keyboard"):
+            self.keyboards[chat] = Call(method, {"_message_id": message_id, "text": text,
+                                                 "reply_markup": markup}, status, at)
+        event = self.arrived.get(chat)
+        if event is not None:
+            event.set()
 
     def update_for(self, chat_id: int, line: str) -> dict[str, Any]:
         if not line.startswith("@"):
-            return self.api.message(chat_id, line)
+            return self.updates.message(chat_id, line)
         label = line[1:]
-        for call in reversed(self.api.sent(chat_id)):
-            rows = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
-            buttons = [b for row in rows for b in row]
-            if buttons:
-                chosen = next((b for b in buttons if b["text"] == label), buttons[0])
-                return self.api._callback(chat_id, call, chosen["callback_data"])
-        return self.api.message(chat_id, label)
+        call = self.keyboards.get(str(chat_id))
+        if call is None:
+            return self.updates.message(chat_id, label)
+        buttons = [b for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+        chosen = next((b for b in buttons if b["text"] == label), buttons[0])
+        return self.updates._callback(chat_id, call, chosen["callback_data"])
 
     async def step(self, chat_id: int, lines: list[str], record: ChatRecord,
                    timeout: float, expect: list[str] | None = None) -> None:
@@ -114,8 +148,9 @@ class Telegram:
         key = str(chat_id)
         event = self.arrived.setdefault(key, asyncio.Event())
         before = len(self.replies.get(key, []))
+        wanted = Counter(same(expect)) if expect else None
         event.clear()
-        started = time.perf_counter()
+        started = time.monotonic()
         for line in lines:
             try:  # posted again only while no process answers 200 (a worker is down)
                 await self.hook.post(self.update_for(chat_id, line), deadline=timeout)
@@ -123,7 +158,7 @@ class Telegram:
                 record.failed_posts += 1
         try:
             async with asyncio.timeout(timeout):
-                while not self._complete(key, before, expect):
+                while not self._complete(key, before, wanted):
                     await event.wait()
                     event.clear()
         except TimeoutError:
@@ -131,12 +166,12 @@ class Telegram:
         if len(self.replies.get(key, [])) > before:
             record.latencies.append((self.replies[key][before][0] - started) * 1000)
 
-    def _complete(self, key: str, before: int, expect: list[str] | None) -> bool:
-        got = [t for _, t in self.replies.get(key, [])[before:]]
-        if not expect:
+    def _complete(self, key: str, before: int, wanted: Counter[str] | None) -> bool:
+        got = self.normalised.get(key, [])[before:]
+        if not wanted:
             return bool(got)
         # a repeated reply of an earlier step does not stand for one of this step's
-        return not Counter(same(expect)) - Counter(same(got))
+        return not wanted - Counter(got)
 
     def window(self, chat_id: int, since: int) -> list[str]:
         return [t for _, t in self.replies.get(str(chat_id), [])[since:]]
@@ -144,8 +179,12 @@ class Telegram:
     async def close(self) -> None:
         if self.hook is not None:
             await self.hook.close()
-        await self.api.close()
-        await self.server.stop()
+        if self.process is not None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # the fake ends when its stdin closes
+            await asyncio.wait_for(self.process.wait(), 30)
+        if self._reading is not None:
+            await self._reading
 
 
 async def dialogue(tg: Telegram, chat_id: int, scenario: str, think: tuple[float, float],
@@ -185,7 +224,7 @@ async def killer(bot: ServeProcess, every: float, rng: random.Random, stop: asyn
             victim = rng.choice(pids)
             try:
                 os.kill(victim, 9)
-                kills.append(time.perf_counter())
+                kills.append(time.monotonic())
             except ProcessLookupError:
                 pass
 

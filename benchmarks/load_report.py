@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from load_driver import ChatRecord, Telegram, same
+from benchmarks.load_driver import ChatRecord, Telegram, same
 
 APOLOGY = "đang gặp sự cố"
 
@@ -89,22 +89,14 @@ def resent_replies(log: Path) -> int:
 def dump_calls(tg: Telegram, kills: list[float], path: Path) -> None:
     """The fake's record and the kills, in wall-clock time as in the workers' logs (to trace a
     chat that went wrong)."""
-    offset = time.time() - time.perf_counter()
+    offset = time.time() - time.monotonic()
     with path.open("w") as out:
         for at in kills:
             out.write(json.dumps({"at": at + offset, "kill": True}) + "\n")
-        for call in tg.api.calls:
-            out.write(json.dumps({"at": call.at + offset, "method": call.method,
-                                  "chat": call.chat_id, "status": call.status,
-                                  "text": str(call.params.get("text", ""))[:60]},
+        for at, method, chat, status, _id, text, _markup, _key in tg.calls or []:
+            out.write(json.dumps({"at": at + offset, "method": method, "chat": chat,
+                                  "status": status, "text": (text or "")[:60]},
                                  ensure_ascii=False) + "\n")
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
 async def print_metrics(url: str) -> None:
@@ -125,7 +117,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     head = (f"{'setup':<9}{'chats':>6}{'updates':>8}{'msg/s':>7}{'p50 ms':>8}{'p95 ms':>8}"
             f"{'p99 ms':>8}{'errors':>7}{'dup':>5}{'resent':>7}{'order':>6}{'lost':>5}"
             f"{'silent':>7}{'differ':>7}"
-            f"{'CPU ms/msg':>11}{'kills':>6}{'dup@kill':>9}")
+            f"{'CPU ms/msg':>11}{'driver ms':>10}{'kills':>6}{'dup@kill':>9}")
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -133,6 +125,12 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(f"{r['setup']:<9}{r['chats']:>6}{r['updates']:>8}{r['rate']:>7.1f}{r['p50']:>8.1f}"
               f"{r['p95']:>8.1f}{r['p99']:>8.1f}{f.errors:>7}{f.duplicates:>5}{f.resent:>7}"
               f"{f.out_of_order:>6}{f.lost:>5}{f.silent:>7}{f.differing:>7}{r['cpu']:>11.2f}"
+              f"{sum(r['driver_cpu']):>10.2f}"
               f"{r['kills']:>6}{f.across_kill:>9}")
+    for r in rows:
+        users, api = r["driver_cpu"]
+        print(f"{r['setup']} × {r['chats']}, per message: the driver's CPU {users:.2f} ms playing "
+              f"the users and posting the webhook, {api:.2f} ms answering as the Bot API; the "
+              f"bot's threads waited {r['bot_waiting']:.1f} ms for a CPU")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           f"(the machine is shared: latencies include waiting for a CPU)")

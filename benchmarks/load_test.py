@@ -4,26 +4,33 @@ Users arrive over `--arrival` seconds; each holds one dialogue (a technology dem
 buttons and two quick messages in a row, events and an event button, a news subscription by
 buttons), reading each reply for `--think` seconds, and waits for the replies the same dialogue
 gave when run alone before the next step (up to `--patience` seconds). `load_driver` plays
-Telegram and the users; `load_report` checks each chat's replies (lost, duplicated, out of order,
+the users and Telegram (the Bot API in a process of its own: `load_bot_api`; the webhook posts:
+`load_webhook`); `load_report` checks each chat's replies (lost, duplicated, out of order,
 resent at a restart) and prints the table.
 
     .venv/bin/python benchmarks/load_test.py [--chats 200 1000] [--setups sqlite:1 pg:1 pg:2 pg:4]
         [--postgres URL] [--kill] [--kill-every 4] [--kill-target worker|sender] [--redis URL]
-        [--patience S] [--show N] [--logs DIR] [--log-level INFO]
+        [--patience S] [--show N] [--logs DIR] [--log-level INFO] [--profile-driver FILE]
 
 `--postgres` is a database the test may wipe (default: .../load_scale on the test server).
 `--kill` SIGKILLs a random worker every `--kill-every` seconds once every worker serves (the
 supervisor of `ketnoi serve --workers N` starts it again); setups with one process are skipped
-then. `--kill-target sender` kills the reply sender process instead. `--logs DIR` keeps the workers' logs (`--log-level INFO` for more) and the fake's record of
+then; `--kill-target sender` kills the reply sender process instead. `--logs DIR` keeps the
+workers' logs (`--log-level INFO` for more) and the fake's record of
 every call with the kills (`*.calls.jsonl`, wall-clock times) to trace a chat that went wrong.
-CPU per message is the bot processes' user+system time during the load over the updates.
+CPU per message is the bot processes' user+system time during the load over the updates; "driver
+ms" is the same for the driver and its fake Bot API (they share the machine with the bot, so
+what they spend is CPU the bot waits for). `--profile-driver FILE` writes cProfile data of both
+(FILE and FILE.fake) and prints the driver's top functions.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import random
 import shutil
 import signal
@@ -33,28 +40,40 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import uvloop
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from load_driver import SCENARIOS, ChatRecord, Telegram, dialogue, killer, steps_of  # noqa: E402
-from load_report import (  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    cpu_seconds,
+    fresh_database,
+    percentile,
+    run_queue_seconds,
+)
+from benchmarks.load_driver import (  # noqa: E402
+    SCENARIOS,
+    ChatRecord,
+    Telegram,
+    dialogue,
+    killer,
+    steps_of,
+)
+from benchmarks.load_report import (  # noqa: E402
     Findings,
     check,
     dump_calls,
-    percentile,
     print_metrics,
     print_table,
     resent_replies,
     show,
 )
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
-
-from storage.db import Database  # noqa: E402
-from tests.bot.telegram.serving import ServeProcess, Webhook, free_port  # noqa: E402
+from benchmarks.load_webhook import LeanWebhook  # noqa: E402
+from tests.bot.telegram.serving import ServeProcess, free_port  # noqa: E402
 
 DEFAULT_PG = os.environ.get("KETNOI_LOAD_POSTGRES_URL",
                             "postgresql+asyncpg://postgres@127.0.0.1:5432/load_scale")
@@ -67,40 +86,6 @@ def redis_env(url: str | None) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ databases and processes
-
-
-async def fresh_database(kind: str, pg_url: str, tmp: Path) -> str:
-    if kind == "sqlite":
-        path = tmp / f"load-{time.monotonic_ns()}.db"
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        url = pg_url
-        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    from storage.seed import seed
-
-    db = Database(url)
-    await db.upgrade()
-    async with db.session() as s:
-        await seed(s)
-        await s.commit()
-    await db.dispose()
-    return url
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def bot_pids(bot: ServeProcess) -> list[int]:
@@ -126,46 +111,38 @@ def profile(pids: list[int], folder: str, setup: str) -> list[subprocess.Popen[b
 # ------------------------------------------------------------------ one run
 
 
+@dataclass
+class Load:
+    """What the load itself gave: each chat's record, how long it took, the CPU it cost."""
+
+    records: list[ChatRecord]
+    elapsed: float
+    bot_cpu: float  # seconds, all bot processes
+    bot_waiting: float  # seconds the bot's threads were runnable but had no CPU
+    driver_cpu: tuple[float, float]  # seconds: the users and webhook posts, the fake Bot API
+
+
 async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     kind, workers = setup.split(":")[0], int(setup.split(":")[1])
-    url = await fresh_database(kind, args.postgres, tmp)
-    tg = Telegram()
+    url = await fresh_database("sqlite" if kind == "sqlite" else args.postgres, tmp,
+                               f"load-{time.monotonic_ns()}.db")
+    tg = Telegram(keep_calls=bool(args.logs),
+                  profile=f"{args.profile_driver}.fake" if args.profile_driver else None)
     api_url = await tg.start()
     log = tmp / f"{setup.replace(':', '-')}-{chats}.log"
     env = {**redis_env(args.redis), "KETNOI_LOG_LEVEL": args.log_level}
     bot = ServeProcess(url, api_url, free_port(), workers=workers, log=log, env=env)
-    patience = args.patience or max(120.0, chats * 1.0)
     kills: list[float] = []
     try:
         await bot.start()
-        tg.hook = Webhook([bot.url], connections=min(chats, 500), answer_within=patience)
-        names = list(SCENARIOS)
+        tg.hook = LeanWebhook([bot.url], connections=min(chats, 500))
         rng = random.Random(args.seed)
-        # the reference: each dialogue alone, every reply awaited
-        reference: dict[str, list[list[str]]] = {}
-        for n, name in enumerate(names):
-            record = await dialogue(tg, 500 + n, name, (0, 0), rng, 60, quiet=1.0)
-            reference[name] = record.windows
+        reference = await reference_dialogues(tg, rng)
         stop = asyncio.Event()
         kill_task = (asyncio.create_task(killer(bot, args.kill_every, rng, stop, kills,
                                                 args.kill_target))
                      if args.kill else None)
-        spies = profile(bot_pids(bot), args.profile, setup) if args.profile else []
-        cpu_before = cpu_seconds(bot_pids(bot))
-        started = time.perf_counter()
-
-        async def user(n: int) -> ChatRecord:
-            await asyncio.sleep(rng.uniform(0, args.arrival))
-            name = names[n % len(names)]
-            return await dialogue(tg, 1_000_000 + n, name, tuple(args.think), random.Random(n),
-                                  patience, reference=reference[name])
-
-        records = await asyncio.gather(*(user(n) for n in range(chats)))
-        elapsed = time.perf_counter() - started
-        cpu_after = cpu_seconds(bot_pids(bot))
-        for spy in spies:
-            spy.send_signal(signal.SIGINT)
-            await asyncio.to_thread(spy.wait, 60)
+        measured = await load(tg, bot, setup, chats, args, reference, rng)
         stop.set()
         if kill_task is not None:
             await kill_task
@@ -176,12 +153,65 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
         await tg.close()
     if args.logs:
         dump_calls(tg, kills, log.with_suffix(".calls.jsonl"))
+    return table_row(setup, chats, args, tg, kills, log, reference, measured)
+
+
+async def reference_dialogues(tg: Telegram, rng: random.Random) -> dict[str, list[list[str]]]:
+    """Each dialogue alone, every reply awaited: the replies each step should get."""
+    reference: dict[str, list[list[str]]] = {}
+    for n, name in enumerate(SCENARIOS):
+        record = await dialogue(tg, 500 + n, name, (0, 0), rng, 60, quiet=1.0)
+        reference[name] = record.windows
+    return reference
+
+
+async def load(tg: Telegram, bot: ServeProcess, setup: str, chats: int,
+               args: argparse.Namespace, reference: dict[str, list[list[str]]],
+               arrivals: random.Random) -> Load:
+    """The users arrive and hold their dialogues; the bot's and the driver's CPU meanwhile."""
+    names = list(SCENARIOS)
+    patience = args.patience or max(120.0, chats * 1.0)
+
+    async def user(n: int) -> ChatRecord:
+        await asyncio.sleep(arrivals.uniform(0, args.arrival))
+        name = names[n % len(names)]
+        return await dialogue(tg, 1_000_000 + n, name, tuple(args.think), random.Random(n),
+                              patience, reference=reference[name])
+
+    spies = profile(bot_pids(bot), args.profile, setup) if args.profile else []
+    profiler = cProfile.Profile() if args.profile_driver else None
+    bot_before = cpu_seconds(bot_pids(bot)), run_queue_seconds(bot_pids(bot))
+    driver_before = (time.process_time(), cpu_seconds([tg.pid]))
+    if profiler is not None:
+        profiler.enable()
+    started = time.perf_counter()
+    records = await asyncio.gather(*(user(n) for n in range(chats)))
+    elapsed = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+    measured = Load(records, elapsed, cpu_seconds(bot_pids(bot)) - bot_before[0],
+                    run_queue_seconds(bot_pids(bot)) - bot_before[1],
+                    (time.process_time() - driver_before[0],
+                     cpu_seconds([tg.pid]) - driver_before[1]))
+    if profiler is not None:
+        profiler.dump_stats(args.profile_driver)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)
+        await asyncio.to_thread(spy.wait, 60)
+    return measured
+
+
+def table_row(setup: str, chats: int, args: argparse.Namespace, tg: Telegram,
+              kills: list[float], log: Path, reference: dict[str, list[list[str]]],
+              measured: Load) -> dict[str, Any]:
+    """Each chat checked against its reference dialogue, and the figures of the table."""
     found = Findings(resent=resent_replies(log),
                      across_kill=sum(1 for first, second in tg.repeats
                                      if any(first - 0.5 <= k <= second for k in kills)))
     latencies: list[float] = []
     shown = 0
-    for n, record in enumerate(records):
+    for n, record in enumerate(measured.records):
         before = found.key()
         check(record, reference[record.scenario], found,
               tg.seen.get(str(1_000_000 + n), Counter()))
@@ -190,13 +220,16 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
             show(1_000_000 + n, record, reference[record.scenario])
         latencies += record.latencies
         found.updates += sum(len(s) for s in steps_of(SCENARIOS[record.scenario]))
-    busy = max(elapsed - 2.0 - statistics.fmean(args.think), 1e-9)  # the last reading is idle
+    # the last reading is idle
+    busy = max(measured.elapsed - 2.0 - statistics.fmean(args.think), 1e-9)
+    per_message = 1000 / max(found.updates, 1)
     return {"setup": setup, "chats": chats, "updates": found.updates,
             "rate": found.updates / busy, "p50": percentile(latencies, 50),
             "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
             "found": found, "kills": len(kills), "retries": tg.hook.retries if tg.hook else 0,
-            "cpu": (cpu_after - cpu_before) / max(found.updates, 1) * 1000
-            if not args.kill else float("nan")}
+            "cpu": measured.bot_cpu * per_message if not args.kill else float("nan"),
+            "driver_cpu": [seconds * per_message for seconds in measured.driver_cpu],
+            "bot_waiting": measured.bot_waiting * per_message if not args.kill else float("nan")}
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -240,8 +273,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--metrics", action="store_true", help="print the bot's /metrics view")
     parser.add_argument("--show", type=int, default=0, help="print N chats that went wrong")
     parser.add_argument("--profile", metavar="DIR", help="sample the bot with py-spy into DIR")
+    parser.add_argument("--profile-driver", metavar="FILE",
+                        help="cProfile the driver during the load into FILE (prints the top)")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse()))
+    uvloop.run(main(parse()))

@@ -30,36 +30,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
+from benchmarks.common import fresh_database  # noqa: E402
 from benchmarks.dialogue_bench import SCRIPTS, delivered, next_incoming  # noqa: E402
 from bot.app import APOLOGY, App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.types import Outgoing  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.seed import seed  # noqa: E402
 
 UPDATE_IDS = itertools.count(1)
-
-
-async def prepare(database: str, tmp: Path) -> str:
-    if database == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp / 'turns.db'}"
-    else:
-        url = database
-        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    db = Database(url)
-    await db.upgrade()
-    async with db.session() as s:
-        await seed(s)
-        await s.commit()
-    await db.dispose()
-    return url
 
 
 class Writes:
@@ -118,7 +98,7 @@ async def talk(app: App, index: int) -> int:
 
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="ketnoi-turns-") as tmp:
-        url = await prepare(args.database, Path(tmp))
+        url = await fresh_database(args.database, Path(tmp), "turns.db")
         app = await App.create(Settings(database_url=url))
         for n in range(len(SCRIPTS)):  # warm-up: the model, the search index, every handler
             await talk(app, 10_000 + n)

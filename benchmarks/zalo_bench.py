@@ -8,10 +8,11 @@ opens every connection, and times each webhook POST until the bot's first reply 
 (sendMessage for Telegram and the Zalo bot, message/cs for the OA).
 
     .venv/bin/python benchmarks/zalo_bench.py [--chats 200] [--messages 3] [--core echo|real]
-        [--think 1 3] [--channels telegram zalo-bot zalo-oa] [--together]
+        [--think 1 3] [--channels telegram zalo-bot zalo-oa] [--together] [--postgres URL]
 
 --core echo answers instantly (what the adapters and the HTTP round trips cost); --core real runs
-bot.app.App on a seeded temporary SQLite database.
+bot.app.App on a seeded temporary SQLite database, or with --postgres on that PostgreSQL database
+(wiped first), where each turn holds its chat across processes (the advisory lock).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class EchoCore:
 
 def bot_settings(args: argparse.Namespace) -> Settings:
     return Settings(
-        database_url=f"sqlite+aiosqlite:///{args.db}", log_level="WARNING",
+        database_url=args.db, log_level="WARNING",
         telegram_token=TOKEN, telegram_api_url=args.tg, telegram_webhook_secret=SECRET,
         zalo_bot_token=BOT_TOKEN, zalo_bot_api_url=args.zb, zalo_bot_webhook_secret=SECRET,
         zalo_oa_app_id=OA_APP_ID, zalo_oa_secret_key=OA_SECRET_KEY, zalo_app_secret=APP_SECRET,
@@ -198,10 +199,13 @@ async def run_all(args: argparse.Namespace,
     servers = {name: BackgroundServer(fake.app) for name, fake in fakes.items()}
     urls = {name: await server.start() for name, server in servers.items()}
     fakes["zalo-oa"].url = urls["zalo-oa"]
-    key, db, port = Fernet.generate_key().decode(), tmp / "bench.db", _free_port()
-    await prepare_db(f"sqlite+aiosqlite:///{db}", args.core, key, fakes["zalo-oa"])
+    key, port = Fernet.generate_key().decode(), _free_port()
+    db = args.postgres or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+    if args.postgres:
+        await wipe(args.postgres)
+    await prepare_db(db, args.core, key, fakes["zalo-oa"])
     command = [sys.executable, __file__, "--role", "bot", "--core", args.core, "--port", str(port),
-               "--db", str(db), "--key", key, "--tg", urls["telegram"], "--zb", urls["zalo-bot"],
+               "--db", db, "--key", key, "--tg", urls["telegram"], "--zb", urls["zalo-bot"],
                "--oa", urls["zalo-oa"]]
     proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     results: dict[str, list[float]] = {}
@@ -236,6 +240,17 @@ async def run_all(args: argparse.Namespace,
     return results, cpu
 
 
+async def wipe(url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
 def process_cpu(pid: int) -> float:
     """CPU seconds (user + system) the bot process used so far (Linux /proc; NaN elsewhere):
     unlike latency, it hardly depends on what else the machine is running."""
@@ -261,7 +276,8 @@ def percentile(values: list[float], p: float) -> float:
 
 async def main(args: argparse.Namespace) -> None:
     print(f"zalo_bench: {args.chats} chats at once per channel, {args.messages} messages each, "
-          f"pause {args.think[0]:g}-{args.think[1]:g} s, core={args.core}; "
+          f"pause {args.think[0]:g}-{args.think[1]:g} s, core={args.core}, "
+          f"{'postgresql' if args.postgres else 'sqlite'}; "
           "webhook POST → first reply call, one `ketnoi serve` process for all channels")
     with tempfile.TemporaryDirectory(prefix="ketnoi-zalobench-") as tmp:
         results, cpu = await run_all(args, Path(tmp))
@@ -282,6 +298,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--channels", nargs="+", default=list(ROUTES), choices=list(ROUTES))
     parser.add_argument("--together", action="store_true",
                         help="load every channel at the same time (same conditions for each)")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="run the bot on this PostgreSQL database (wiped first)")
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     for internal in ("--role", "--db", "--key", "--tg", "--zb", "--oa"):
         parser.add_argument(internal, help=argparse.SUPPRESS)

@@ -96,8 +96,10 @@ class App:
         self.order: ChatOrder | None = None
         # Users who blocked the bot (loaded at start): when they write again, they are back.
         self.inactive: set[tuple[str, str]] = set()
-        # PostgreSQL: replies recorded as sent on a connection of their own, batched.
+        # PostgreSQL: replies recorded as sent, and updates stored for the inbox, each on a
+        # connection of their own, batched.
         self.marks: SentMarks | None = None
+        self.intake: inbox.InboxWrites | None = None
 
     @classmethod
     async def create(
@@ -128,7 +130,8 @@ class App:
         )
         app = cls(services, Dispatcher(routers()))
         app.order = ChatOrder.for_database(db, settings.redis_url, settings.redis_prefix)
-        app.marks = SentMarks(db) if db.dialect == "postgresql" else None
+        if db.dialect == "postgresql":
+            app.marks, app.intake = SentMarks(db), inbox.InboxWrites(db)
         app.inactive = await users.inactive_accounts(db)
         return app
 
@@ -219,6 +222,8 @@ class App:
         """Send one chat's replies that another process committed but did not record as sent (it
         died in between), before the chat's next update: they come before newer replies, not
         after that process restarts. The caller holds the chat across processes."""
+        if self.order is not None and self.order.nothing_unsent(channel, chat_id):
+            return 0  # the chat lock's own statement saw none
         async with self.locks.hold((channel, chat_id)):
             queued = await outbox.pending_replies_to(self.services.db, channel, chat_id)
 
@@ -237,7 +242,14 @@ class App:
                       chats: Sequence[str | None] | None = None) -> None:
         """Store delivered updates (id, raw JSON; `chats`: each one's chat when known) before the
         channel is told they arrived."""
-        await inbox.store(self.services.db, channel, updates, chats)
+        if self.intake is not None:
+            await self.intake.store(channel, updates, chats)
+            return
+        store = getattr(self.services.states, "store_updates", None)  # a SQLite file's fast path
+        if store is not None:
+            await store(channel, updates, chats)
+        else:
+            await inbox.store(self.services.db, channel, updates, chats)
 
     async def remember_payloads(self, pairs: dict[str, str]) -> None:
         """Long button payloads under the short ids a channel sends instead."""
@@ -324,8 +336,9 @@ class App:
 
     async def close(self) -> None:
         await self.services.states.close()
-        if self.marks is not None:
-            await self.marks.close()
+        for batches in (self.marks, self.intake):
+            if batches is not None:
+                await batches.close()
         if self.order is not None:
             await self.order.close()
         closer = getattr(self.services.nlu, "aclose", None)

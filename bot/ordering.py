@@ -25,6 +25,8 @@ class ChatOrder:
     def __init__(self, lock: chat_lock.ChatLock, db: Database | None) -> None:
         self.lock = lock
         self.db = db
+        # Chats held now whose lock statement saw no replies waiting to be sent (`nothing_unsent`)
+        self._no_unsent: set[tuple[str, str]] = set()
 
     @classmethod
     def for_database(cls, db: Database, redis_url: str | None = None,
@@ -43,11 +45,27 @@ class ChatOrder:
         if not self.across_processes:
             yield []
             return
-        async with self.lock.hold(channel, chat_id, update_id) as waiting:
-            if not waiting or update_id is None or self.db is None:
-                yield []
-            else:
-                yield await inbox.earlier(self.db, channel, chat_id, update_id)
+        async with self.lock.hold(channel, chat_id, update_id) as held:
+            if not held.replies_pending:
+                self._no_unsent.add((channel, chat_id))
+            try:
+                if not held.waiting or update_id is None or self.db is None:
+                    yield []
+                else:
+                    yield await inbox.earlier(self.db, channel, chat_id, update_id)
+            finally:
+                self._no_unsent.discard((channel, chat_id))
+
+    def nothing_unsent(self, channel: str, chat_id: str) -> bool:
+        """True once right after the chat was taken when the lock's statement saw no replies of
+        the chat committed and not recorded as sent: the check before its next update needs no
+        query of its own. (Only the holder commits the chat's replies, so none can appear while
+        the chat is held before that check; a second call asks the database again.)"""
+        key = (channel, chat_id)
+        if key in self._no_unsent:
+            self._no_unsent.discard(key)
+            return True
+        return False
 
     async def orphans(self, channel: str, older_than: float = 10.0) -> list[tuple[str, Any]]:
         """Updates stored more than `older_than` seconds ago and still not handled: the process

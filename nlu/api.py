@@ -7,8 +7,10 @@ the embedded engine or calls a Rasa server, falling back to the embedded engine 
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -91,6 +93,12 @@ class NluBackend(Protocol):
     async def parse(self, text: str) -> dict[str, Any]: ...
 
 
+# Parses kept per backend: a model never changes under a running backend, and many messages
+# repeat word for word ("xin chào", "cảm ơn", a typed button label) while one parse costs a
+# millisecond or two of CPU.
+PARSES_KEPT = 4096
+
+
 class EmbeddedBackend:
     def __init__(self, model_dir: Path | None = None, engine: Engine | None = None,
                  threshold: float | None = None, ambiguity_threshold: float | None = None) -> None:
@@ -98,6 +106,7 @@ class EmbeddedBackend:
         self._engine = engine
         self._threshold = threshold
         self._ambiguity = ambiguity_threshold
+        self._parses: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     @property
     def engine(self) -> Engine:
@@ -107,7 +116,16 @@ class EmbeddedBackend:
         return self._engine
 
     async def parse(self, text: str) -> dict[str, Any]:
-        return self.engine.parse(text)
+        """The engine's parse; a text parsed lately is answered from memory (a copy: callers
+        may change what they get)."""
+        kept = self._parses.get(text)
+        if kept is None:
+            kept = self._parses[text] = self.engine.parse(text)
+            if len(self._parses) > PARSES_KEPT:
+                self._parses.popitem(last=False)
+        else:
+            self._parses.move_to_end(text)
+        return copy.deepcopy(kept)
 
 
 def _valid_parse(body: Any) -> bool:

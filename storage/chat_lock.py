@@ -20,14 +20,16 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
+from storage.repos.outbox import PRIORITY
 
 log = logging.getLogger(__name__)
+REPLY_PRIORITY = PRIORITY["reply"]
 
 
 def lock_key(channel: str, chat_id: str) -> int:
@@ -36,13 +38,23 @@ def lock_key(channel: str, chat_id: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+class Held(NamedTuple):
+    """What the lock's own statement saw of the chat (True when it could not tell)."""
+
+    waiting: bool  # other updates of the chat may wait in the inbox besides the one held for
+    replies_pending: bool  # replies of the chat may be committed and not recorded as sent
+
+
+UNKNOWN = Held(True, True)
+
+
 class ChatLock(Protocol):
     name: str
 
     def hold(self, channel: str, chat_id: str, update_id: str | None = None
-             ) -> contextlib.AbstractAsyncContextManager[bool]:
-        """Hold the chat; yields whether other updates of the chat may wait in the inbox
-        (False only when the lock's own query saw none besides `update_id`)."""
+             ) -> contextlib.AbstractAsyncContextManager[Held]:
+        """Hold the chat; yields what may wait for it (`Held`): False only when the lock's own
+        query saw nothing."""
         ...
 
     async def close(self) -> None: ...
@@ -55,8 +67,8 @@ class NoChatLock:
 
     @asynccontextmanager
     async def hold(self, channel: str, chat_id: str, update_id: str | None = None
-                   ) -> AsyncIterator[bool]:
-        yield False
+                   ) -> AsyncIterator[Held]:
+        yield Held(False, False)
 
     async def close(self) -> None:
         return None
@@ -92,10 +104,11 @@ class PostgresChatLock:
 
     @asynccontextmanager
     async def hold(self, channel: str, chat_id: str, update_id: str | None = None
-                   ) -> AsyncIterator[bool]:
+                   ) -> AsyncIterator[Held]:
         key = lock_key(channel, chat_id)
         shard = self._shards[key % len(self._shards)]
-        # The same round trip asks whether other updates of the chat wait in the inbox.
+        # The same round trip asks whether other updates of the chat wait in the inbox, and
+        # whether replies of the chat wait to be sent.
         ask = (key, channel, chat_id, str(update_id))
         async with self._in_process(key):
             pause = self.poll
@@ -127,17 +140,23 @@ class PostgresChatLock:
             await shard.close()
 
 
-# Locks asked for (with whether other updates of the chat wait in the inbox) and unlocks, in
-# one statement. A batch never holds one key twice: a chat's next lock is asked for only after
-# its unlock came back (the per-chat asyncio lock of `PostgresChatLock`).
+# Locks asked for (with whether other updates of the chat wait in the inbox, and whether replies
+# of the chat were committed and not recorded as sent: a turn commits its replies while holding
+# the chat, so only a holder that died or could not send leaves them; one that commits and dies
+# between this statement's snapshot and its lock, microseconds apart, leaves them to the sweep)
+# and unlocks, in one statement. A batch never holds one key twice: a chat's next lock is asked for only after its
+# unlock came back (the per-chat asyncio lock of `PostgresChatLock`).
 _BATCH = text("""
 SELECT t.i, pg_try_advisory_lock(t.k) AS locked, EXISTS (
     SELECT 1 FROM inbox WHERE inbox.channel = t.channel AND inbox.chat_id = t.chat
-    AND inbox.status = 'new' AND inbox.update_id <> t.upd) AS waiting
+    AND inbox.status = 'new' AND inbox.update_id <> t.upd) AS waiting, EXISTS (
+    SELECT 1 FROM outbox WHERE outbox.status = 'pending' AND outbox.channel = t.channel
+    AND outbox.priority = :reply_priority AND outbox.kind = 'reply'
+    AND outbox.recipient = t.chat) AS pending
 FROM unnest(CAST(:i AS integer[]), CAST(:keys AS bigint[]), CAST(:channels AS text[]),
             CAST(:chats AS text[]), CAST(:updates AS text[])) AS t(i, k, channel, chat, upd)
 UNION ALL
-SELECT -1, pg_advisory_unlock(u), FALSE FROM unnest(CAST(:unlocks AS bigint[])) AS u""")
+SELECT -1, pg_advisory_unlock(u), FALSE, FALSE FROM unnest(CAST(:unlocks AS bigint[])) AS u""")
 Ask = tuple[int, str, str, str] | int  # a lock (key, channel, chat, update id) or an unlock (key)
 
 
@@ -149,11 +168,11 @@ class _Shard:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn: AsyncConnection | None = None
-        self.waiting: list[tuple[Ask, asyncio.Future[tuple[bool, bool]]]] = []
+        self.waiting: list[tuple[Ask, asyncio.Future[tuple[bool, Held]]]] = []
         self.runner: asyncio.Task[None] | None = None
 
-    async def ask(self, what: Ask) -> tuple[bool, bool]:
-        """(locked, other updates waiting) for a lock; an unlock's answer means nothing."""
+    async def ask(self, what: Ask) -> tuple[bool, Held]:
+        """(locked, what waits for the chat) for a lock; an unlock's answer means nothing."""
         done = asyncio.get_running_loop().create_future()
         self.waiting.append((what, done))
         if self.runner is None or self.runner.done():
@@ -166,7 +185,7 @@ class _Shard:
             locks = [(n, what) for n, (what, _) in enumerate(batch) if isinstance(what, tuple)]
             params = {"i": [n for n, _ in locks], "keys": [w[0] for _, w in locks],
                       "channels": [w[1] for _, w in locks], "chats": [w[2] for _, w in locks],
-                      "updates": [w[3] for _, w in locks],
+                      "updates": [w[3] for _, w in locks], "reply_priority": REPLY_PRIORITY,
                       "unlocks": [what for what, _ in batch if isinstance(what, int)]}
             try:
                 rows = await self._execute(params)
@@ -175,9 +194,10 @@ class _Shard:
                     if not done.done():
                         done.set_exception(error)
                 continue
-            answers = {row.i: (bool(row.locked), bool(row.waiting)) for row in rows if row.i >= 0}
+            answers = {row.i: (bool(row.locked), Held(bool(row.waiting), bool(row.pending)))
+                       for row in rows if row.i >= 0}
             for n, (what, done) in enumerate(batch):
-                answer = answers.get(n, (True, False))
+                answer = answers.get(n, (True, UNKNOWN))
                 if not done.done():
                     done.set_result(answer)
                 elif isinstance(what, tuple) and answer[0]:  # its asker gave up: free the chat
@@ -216,13 +236,13 @@ class RedisChatLock:
 
     @asynccontextmanager
     async def hold(self, channel: str, chat_id: str, update_id: str | None = None
-                   ) -> AsyncIterator[bool]:
+                   ) -> AsyncIterator[Held]:
         lock = self.redis.lock(f"{self.prefix}:chat-lock:{channel}:{chat_id}", timeout=self.ttl,
                                sleep=self.poll)
         await lock.acquire()
         renew = asyncio.create_task(self._renew(lock))
         try:
-            yield True
+            yield UNKNOWN
         finally:
             renew.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -8,7 +8,6 @@ turns each update into an `Incoming`, asks the core, and sends the replies (the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +16,7 @@ from telegram import BotCommand, CallbackQuery, ChatMember, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.intake import resume
+from bot.chat_turns import ChannelTurns
 from bot.reply_handover import ReplyHandover
 from bot.telegram.convert import CHANNEL, PayloadRegistry, addressed_to_bot, update_to_incoming
 from bot.telegram.core import Core
@@ -41,11 +40,6 @@ COMMANDS = (
     ("xoadulieu", "Xóa dữ liệu của tôi"),
     ("ketthuc", "Kết thúc trò chuyện với cán bộ"),
 )
-# Several processes: how often to look for stored updates left by a process that died, how old
-# such an update must be, and when one queued here but still not handled is queued again.
-SWEEP_EVERY_S = 5.0
-STALE_AFTER_S = 10.0
-REQUEUE_AFTER_S = 60.0
 
 
 class TelegramChannel(TelegramOutbound):
@@ -76,7 +70,8 @@ class TelegramChannel(TelegramOutbound):
         self._reply_labels: dict[str, dict[str, str]] = {}  # chat → labels of its reply keyboard
         self._keyboard_open: set[str] = set()  # chats showing the share-phone keyboard
         self.poller: Poller | None = None  # set while long polling
-        self._sweeper: asyncio.Task[None] | None = None  # several processes: orphaned updates
+        # Several processes: each chat's turns in order, what a dead process left taken over.
+        self.turns = ChannelTurns(core, CHANNEL, self._send_to)
         # Raw updates taken in: handled (answered or deliberately ignored) and skipped as unfit.
         self.handled = 0
         self.skipped = 0
@@ -94,61 +89,24 @@ class TelegramChannel(TelegramOutbound):
         await self.set_commands()
         await self.application.start()
         await self.resume()
-        order = getattr(self.core, "order", None)
-        if order is not None and order.across_processes:
-            self._sweeper = asyncio.create_task(self._sweep_orphans(order))
+        self.turns.start_sweep(self._queue_stored)
 
     async def resume(self) -> None:
         """What a previous run left: replies committed but not sent, then updates stored in the
         inbox but not handled (they go through the update queue like new ones)."""
-        async def handle(_update_id: str, data: Any) -> None:
-            reading = read_update(data, self.application.bot)
-            if reading.update is not None:
-                await self.application.update_queue.put(reading.update)
+        await self.turns.resume(self._queue_stored)
 
-        await resume(self.core, CHANNEL, self._send_to, handle)
+    async def _queue_stored(self, _update_id: str, data: Any) -> None:
+        reading = read_update(data, self.application.bot)
+        if reading.update is not None:
+            await self.application.update_queue.put(reading.update)
 
     async def store(self, batch: Sequence[tuple[str, Any]]) -> None:
         """Keep updates in the inbox before Telegram is told they arrived (raises if it can't)."""
         await self.core.receive(CHANNEL, batch, [raw_chat_key(raw) for _, raw in batch])
 
-    async def _sweep_orphans(self, order: Any) -> None:
-        """With several processes: take over what another process left when it died, which the
-        chat's next update would take but which may be the chat's last: updates stored but not
-        handled, then replies committed but not recorded as sent."""
-        queued: dict[str, float] = {}  # update id → when this process queued it
-        while True:
-            await asyncio.sleep(SWEEP_EVERY_S)
-            try:
-                resent = await self.core.resend_pending(CHANNEL, self._send_to,
-                                                        stale_after=STALE_AFTER_S)
-            except Exception:
-                log.exception("telegram: could not resend replies left unsent")
-            else:
-                if resent:
-                    log.info("telegram: sent %d replies another process left unsent", resent)
-            try:
-                stale = await order.orphans(CHANNEL, STALE_AFTER_S)
-            except Exception:
-                log.exception("telegram: could not look for orphaned updates")
-                continue
-            now = asyncio.get_running_loop().time()
-            queued = {k: t for k, t in queued.items() if now - t < REQUEUE_AFTER_S}
-            for update_id, raw in stale:
-                reading = read_update(raw, self.application.bot)
-                if update_id in queued or reading.update is None:
-                    continue
-                queued[update_id] = now
-                await self.application.update_queue.put(reading.update)
-            if stale:
-                log.info("telegram: took over %d stored updates not handled in time", len(stale))
-
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        await self.turns.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -194,17 +152,9 @@ class TelegramChannel(TelegramOutbound):
 
     async def handle_update(self, update: Update) -> None:
         """Handle one update; with several processes, while holding its chat and after the chat's
-        earlier stored updates (`bot.ordering`)."""
-        order = getattr(self.core, "order", None)
-        key = chat_key(update)
-        if order is None or key is None or not order.across_processes:
-            await self._handle_one(update)
-            return
-        async with order.hold(CHANNEL, key, str(update.update_id)) as earlier:
-            await self.core.resend_pending_to(CHANNEL, key, self._send_to)
-            for update_id, raw in earlier:
-                await self._handle_earlier(update_id, raw)
-            await self._handle_one(update)
+        unsent replies and earlier stored updates (`bot.chat_turns`)."""
+        await self.turns.handle(chat_key(update), str(update.update_id),
+                                lambda: self._handle_one(update), self._handle_earlier)
 
     async def _handle_earlier(self, update_id: str, raw: Any) -> None:
         reading = read_update(raw, self.application.bot)

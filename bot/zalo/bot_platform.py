@@ -16,11 +16,13 @@ from typing import Any
 
 from bot import metrics
 from bot.chat_tasks import ChatTasks
-from bot.intake import InboxCore, digest_id, resume
+from bot.chat_turns import ChannelTurns
+from bot.intake import InboxCore, digest_id
 from bot.types import Incoming, Outgoing, SendResult
 from bot.zalo.client import ZaloBotClient, ZaloBotError
 from bot.zalo.convert import (
     BOT_CHANNEL,
+    NO_CHAT,
     Message,
     bot_update_id,
     bot_update_to_incoming,
@@ -96,6 +98,8 @@ class ZaloBotChannel:
         self._sleep = sleep
         self.typing_after = typing_after
         self.tasks = ChatTasks(max_concurrent)
+        # Several processes: each chat's turns in order, what a dead process left taken over.
+        self.turns = ChannelTurns(core, BOT_CHANNEL, self._send_to)
         self.bot_name = ""  # account_name from getMe: groups must mention it
 
     async def start(self) -> dict[str, Any]:
@@ -105,23 +109,28 @@ class ZaloBotChannel:
         return me
 
     async def stop(self) -> None:
+        await self.turns.stop()
         await self.tasks.drain()
         await self.client.aclose()
 
     async def resume(self) -> None:
         """At start: replies a previous run committed but did not send, then updates it stored
-        but did not handle."""
-        async def handle(update_id: str, raw: Any) -> None:
-            if isinstance(raw, dict):
-                self.submit(raw, update_id)
+        but did not handle; then, with several processes, the sweep for what one that died
+        leaves (`bot.chat_turns`)."""
+        await self.turns.resume(self._queue_stored)
+        self.turns.start_sweep(self._queue_stored)
 
-        await resume(self.core, BOT_CHANNEL, self._send_to, handle)
+    def _queue_stored(self, update_id: str, raw: Any) -> None:
+        if isinstance(raw, dict):
+            self.submit(raw, update_id)
 
     async def accept(self, update: dict[str, Any]) -> None:
         """Store the update in the inbox (raises when it cannot: it must not be acknowledged),
         then queue it."""
         update_id = bot_update_id(update) or digest_id(update)
-        await self.core.receive(BOT_CHANNEL, [(update_id, update)])
+        chat = chat_key(update)
+        await self.core.receive(BOT_CHANNEL, [(update_id, update)],
+                                [None if chat == NO_CHAT else chat])
         self.submit(update, update_id)
 
     def submit(self, update: dict[str, Any], update_id: str | None = None) -> None:
@@ -130,8 +139,21 @@ class ZaloBotChannel:
         self.tasks.submit(chat_key(update), lambda: self.handle_update(update, key))
 
     async def handle_update(self, update: dict[str, Any], update_id: str | None = None) -> None:
-        """Answer one update exactly once: committed with its replies, which are sent after."""
+        """Answer one update exactly once; with several processes, while holding its chat and
+        after the chat's unsent replies and earlier stored updates (`bot.chat_turns`)."""
         update_id = update_id or bot_update_id(update) or digest_id(update)
+        chat = chat_key(update)
+        await self.turns.handle(None if chat == NO_CHAT else chat, update_id,
+                                lambda: self._handle_one(update, update_id), self._handle_stored)
+
+    async def _handle_stored(self, update_id: str, raw: Any) -> None:
+        if isinstance(raw, dict):
+            await self._handle_one(raw, update_id)
+        else:
+            await self.core.ignored(BOT_CHANNEL, update_id)
+
+    async def _handle_one(self, update: dict[str, Any], update_id: str) -> None:
+        """Answer one update exactly once: committed with its replies, which are sent after."""
         incoming = bot_update_to_incoming(update, self.bot_name)
         if incoming is None:
             await self.core.ignored(BOT_CHANNEL, update_id)
@@ -152,7 +174,8 @@ class ZaloBotChannel:
 
     async def send_replies(self, chat: str, user_id: str,
                            replies: list[Outgoing]) -> list[SendResult]:
-        """Send replies in order, one result per reply; a block marks the user inactive."""
+        """Send replies in order, one result per reply; a block marks the user inactive. Every
+        reply of a turn, of a resend and of `deliver` leaves through here."""
         results = await deliver_plan(numbered_plan(replies, photos=True), len(replies),
                                      lambda part: self._send(chat, part), Message(APOLOGY))
         if any(r.status == "blocked" for r in results):

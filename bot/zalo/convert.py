@@ -67,11 +67,14 @@ def bot_update_id(update: dict[str, Any]) -> str | None:
     return f"{_text(update.get('event_name'))[:60]}:{message_id}" if message_id else None
 
 
+NO_CHAT = "?"  # the chat key of an update that names no chat (it is not answered)
+
+
 def chat_key(update: dict[str, Any]) -> str:
     """The chat an update belongs to, for keeping one chat's updates in order."""
     message = _dict(update.get("message"))
     return text_id(_dict(message.get("chat")).get("id")) or text_id(
-        _dict(message.get("from")).get("id")) or "?"
+        _dict(message.get("from")).get("id")) or NO_CHAT
 
 
 def unwrap(body: object) -> dict[str, Any] | None:

@@ -26,7 +26,7 @@ import httpx
 
 from bot import metrics
 from bot.chat_tasks import ChatTasks
-from bot.intake import resume
+from bot.chat_turns import ChannelTurns
 from bot.types import Outgoing, SendResult
 from bot.zalo.bot_platform import APOLOGY, Core
 from bot.zalo.convert import (
@@ -271,34 +271,60 @@ class ZaloOAChannel:
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self.tasks = ChatTasks(max_concurrent)
+        # Several processes: each user's turns in order, what a dead process left taken over.
+        self.turns = ChannelTurns(core, OA_CHANNEL, self._send_to)
 
     async def resume(self) -> None:
         """At start: replies a previous run committed but did not send, then events it stored
-        but did not handle."""
-        async def handle(update_id: str, raw: Any) -> None:
-            if isinstance(raw, dict):
-                self.submit(raw, update_id)
+        but did not handle; then, with several processes, the sweep for what one that died
+        leaves (`bot.chat_turns`)."""
+        await self.turns.resume(self._queue_stored)
+        self.turns.start_sweep(self._queue_stored)
 
-        await resume(self.core, OA_CHANNEL, self._send_to, handle)
+    def _queue_stored(self, update_id: str, raw: Any) -> None:
+        if isinstance(raw, dict):
+            self.submit(raw, update_id)
+
+    def _event(self, body: Any) -> OAEvent | None:
+        return oa_event(body, numbered=self.sender.buttons == "text") \
+            if isinstance(body, dict) else None
 
     async def accept(self, body: Any) -> None:
         """Store the event in the inbox (raises when it cannot: Zalo must send it again), then
         queue it."""
-        update_id = event_id(body)
-        await self.core.receive(OA_CHANNEL, [(update_id, body)])
-        self.submit(body, update_id)
+        update_id, event = event_id(body), self._event(body)
+        await self.core.receive(OA_CHANNEL, [(update_id, body)],
+                                [event.user_id if event is not None else None])
+        self._submit(event, update_id)
 
     def submit(self, body: dict[str, Any], update_id: str | None = None) -> None:
         """Queue one stored event; the user's earlier events are handled first."""
-        key = update_id or event_id(body)
-        event = oa_event(body, numbered=self.sender.buttons == "text")
+        self._submit(self._event(body), update_id or event_id(body))
+
+    def _submit(self, event: OAEvent | None, key: str) -> None:
         if event is None:
             self.tasks.submit(f"ignored:{key}", lambda: self.core.ignored(OA_CHANNEL, key))
             return
         self.tasks.submit(event.user_id, lambda: self.handle(event, key))
 
     async def handle(self, event: OAEvent, update_id: str | None = None) -> None:
+        """Act on one event exactly once; with several processes, while holding the user's
+        chat and after its unsent replies and earlier stored events (`bot.chat_turns`)."""
         key = update_id or (event.incoming.update_id if event.incoming else None)
+        if key is None:  # nothing to order it by or to take over: as it comes
+            await self._handle_one(event, None)
+            return
+        await self.turns.handle(event.user_id, str(key),
+                                lambda: self._handle_one(event, str(key)), self._handle_stored)
+
+    async def _handle_stored(self, update_id: str, raw: Any) -> None:
+        event = self._event(raw)
+        if event is None:
+            await self.core.ignored(OA_CHANNEL, update_id)
+        else:
+            await self._handle_one(event, update_id)
+
+    async def _handle_one(self, event: OAEvent, key: str | None) -> None:
         if event.action == "unfollow":
             await self.core.mark_user_inactive(OA_CHANNEL, event.user_id)
         elif event.action == "follow":
@@ -315,7 +341,8 @@ class ZaloOAChannel:
         await self.core.answer(incoming, deliver)
 
     async def send_replies(self, user_id: str, replies: list[Outgoing]) -> list[SendResult]:
-        """Send replies in order, one result per reply; a block marks the user inactive."""
+        """Send replies in order, one result per reply; a block marks the user inactive. Every
+        reply of a turn, of a resend and of `deliver` leaves through here."""
         plan = (template_plan(replies) if self.sender.buttons == "template"
                 else numbered_plan(replies, photos=False))
         results = await deliver_plan(plan, len(replies), lambda part: self._send(user_id, part),
@@ -344,6 +371,7 @@ class ZaloOAChannel:
         return result
 
     async def stop(self) -> None:
+        await self.turns.stop()
         await self.tasks.drain()
         await self.sender.client.aclose()
         await self.sender.tokens.oauth.aclose()

@@ -55,6 +55,7 @@ MAX_K = 100
 EVENT_HORIZON_DAYS = 45.0  # date weight halves roughly every month
 ACCENT_POOL = 3  # candidates per shown hit when some query word has diacritics
 TOPIC_MIN = 0.25  # an event matching far worse than the best one counts as off-topic
+EVENT_INDEXES_KEPT = 8  # lists of upcoming events (by kind, by province) indexed lately
 
 
 def resolve_province(value: str | None, *, strict: bool) -> str | None:
@@ -105,6 +106,7 @@ class CatalogSearch:
     def __init__(self, recheck_seconds: float = 5.0) -> None:
         self.indexes = CatalogIndexes(recheck_seconds)
         self._event_fields: dict[tuple[int, datetime], Fields] = {}
+        self._event_indexes: dict[tuple[Any, ...], BM25Index] = {}
 
     def invalidate(self) -> None:
         self.indexes.invalidate()
@@ -206,13 +208,24 @@ class CatalogSearch:
         """Topic score (0..1, relative to the best event) of events matching the query well."""
         if not terms or not events:
             return {}
-        fields = [self._fields_of_event(e) for e in events]
-        index = BM25Index([e.id for e in events], fields, [e.sectors or [] for e in events],
-                          [[e.province] if e.province else [] for e in events])
-        top = index.search(terms, len(events))
+        top = self._event_index(events).search(terms, len(events))
         best = max((s.score for s in top), default=0.0) or 1.0
         return {s.row_id: (s.score / best, s.matched) for s in top
                 if s.score / best >= TOPIC_MIN}
+
+    def _event_index(self, events: Sequence[Event]) -> BM25Index:
+        """The index of these upcoming events, built once for as long as they stay the same (a
+        changed event has another `updated_at`): building it was most of an events search."""
+        key = tuple((e.id, e.updated_at, e.province, tuple(e.sectors or ())) for e in events)
+        index = self._event_indexes.get(key)
+        if index is None:
+            if len(self._event_indexes) >= EVENT_INDEXES_KEPT:
+                self._event_indexes.pop(next(iter(self._event_indexes)))
+            index = self._event_indexes[key] = BM25Index(
+                [e.id for e in events], [self._fields_of_event(e) for e in events],
+                [e.sectors or [] for e in events],
+                [[e.province] if e.province else [] for e in events])
+        return index
 
     def _fields_of_event(self, e: Event) -> Fields:
         key = (e.id, e.updated_at)

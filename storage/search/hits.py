@@ -68,19 +68,21 @@ _WORD_RE = re.compile(r"\w+")
 _plain_word = lru_cache(maxsize=65536)(plain)
 
 
-def _words(text: str) -> tuple[list[str], list[str]]:
+@lru_cache(maxsize=2048)
+def _words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Folded and plain words of a text, in order.
 
     `fold` + a per-word cached `plain` rather than `tokenize`: no offsets are needed here and
-    this runs for every hit of every query.
+    this runs for every hit of every query; the same rows come back query after query, so the
+    words of their texts are kept too.
     """
-    folded = _WORD_RE.findall(fold(text or ""))
-    return folded, [_plain_word(w) for w in folded]
+    folded = tuple(_WORD_RE.findall(fold(text or "")))
+    return folded, tuple(_plain_word(w) for w in folded)
 
 
-def _find(phrase: Sequence[str], folded: list[str], plains: list[str]) -> str | None:
+def _find(phrase: Sequence[str], folded: Sequence[str], plains: Sequence[str]) -> str | None:
     """The phrase as written where its words appear together in this text, if they do."""
-    n, words = len(phrase), list(phrase)
+    n, words = len(phrase), tuple(phrase)
     for i, p in enumerate(plains):
         if p == words[0] and plains[i:i + n] == words:
             return " ".join(folded[i:i + n])

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -28,6 +29,7 @@ SECTOR_BOOST = 1.3
 IMPLIED_SECTOR_BOOST = 1.15  # a sector only suggested by a query word ("sấy" → processing)
 PROVINCE_BOOST = 1.25
 PAIR_WEIGHT = 0.5
+SEARCHES_KEPT = 1024  # answers kept per index (a few hundred bytes each)
 K1 = 1.5
 B = 0.75
 BLOCK_ROWS = 1 << 14  # rows per block: offsets fit uint16; bounds the build's transient memory
@@ -229,7 +231,27 @@ class BM25Index:
         province: str | None = None, filter_sector: bool = False, filter_province: bool = False,
         implied_sectors: Sequence[str] = (),
     ) -> list[Scored]:
-        """Top k rows by BM25 × boosts; rows without any query term are never returned."""
+        """Top k rows by BM25 × boosts; rows without any query term are never returned.
+
+        An index never changes once built (a changed catalog gets a new one), so the answers to
+        its recent searches are kept: a repeated search costs no scoring of every row."""
+        key = (tuple(query), k, sector, province, filter_sector, filter_province,
+               tuple(implied_sectors))
+        answers: OrderedDict[tuple[Any, ...], list[Scored]] = self.__dict__.setdefault(
+            "_answers", OrderedDict())
+        found = answers.get(key)
+        if found is None:
+            found = answers[key] = self._search(query, k, sector, province, filter_sector,
+                                                filter_province, implied_sectors)
+            if len(answers) > SEARCHES_KEPT:
+                answers.popitem(last=False)
+        else:
+            answers.move_to_end(key)
+        return list(found)
+
+    def _search(self, query: Sequence[str], k: int, sector: str | None, province: str | None,
+                filter_sector: bool, filter_province: bool,
+                implied_sectors: Sequence[str]) -> list[Scored]:
         known, ids, idf = self._known(query)
         if not known or k <= 0:
             return []

@@ -21,7 +21,7 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,8 @@ from sqlalchemy.dialects import sqlite
 
 from storage import busy
 from storage.db import Database, Unit
-from storage.models import OutboxMessage, User
-from storage.repos import outbox
+from storage.models import InboxUpdate, OutboxMessage, User
+from storage.repos import inbox, outbox
 from storage.sqlite_writer import InlineConnection
 from storage.sqltypes import UTCDateTime, utcnow
 from storage.state.base import (
@@ -44,6 +44,7 @@ from storage.state.base import (
     TurnOutcome,
     TurnResult,
 )
+from storage.state.group_commit import GroupCommit
 from storage.state.sql import (
     DELETE_STATE,
     INBOX_DONE,
@@ -112,6 +113,9 @@ _INBOX_DONE = _Prepared(INBOX_DONE)
 _UNSENT = _Prepared(UNSENT_REPLIES)
 _REPLY_COLUMNS = list(outbox.reply_rows("", "", None, None, [{}])[0])
 _NEW_REPLY = _Prepared(insert(OutboxMessage), _REPLY_COLUMNS)
+_STORE_UPDATE = _Prepared(sqlite.insert(InboxUpdate).on_conflict_do_nothing(
+    index_elements=["channel", "update_id"]),
+    ["channel", "update_id", "raw", "status", "received_at", "chat_id"])
 _SENT = _Prepared(update(OutboxMessage)
                   .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.status != "sent")
                   .values(status="sent", message_id=bindparam("mid"), sent_at=bindparam("at"),
@@ -145,9 +149,9 @@ class SqliteStateStore(SqlStateStore):
         assert db.write_lock is not None, "a SQLite database has a writer lock"
         self.lock = db.write_lock
         self._conn: sqlite3.Connection | None = None
-        # Sent marks waiting for the writer lock, and the batch that will write them.
-        self._marks: list[tuple[int, str | None]] = []
-        self._marks_written: asyncio.Future[None] | None = None
+        # Sent marks and updates for the inbox, each written in batches (`GroupCommit`).
+        self._marks = GroupCommit(self.lock, self._write_marks)
+        self._inbox = GroupCommit(self.lock, self._write_updates)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -245,25 +249,29 @@ class SqliteStateStore(SqlStateStore):
         if self.db.in_transaction():
             await super().mark_sent(sent)
             return
-        self._marks.extend(sent)
-        batch = self._marks_written
-        if batch is not None:  # a writer is waiting for the lock: it takes these marks too
-            await asyncio.shield(batch)
+        await self._marks.add(sent)
+
+    def _write_marks(self, marks: list[tuple[int, str | None]]) -> Awaitable[object]:
+        now = _stamp(utcnow())
+        return self._write(lambda c: c.executemany(
+            _SENT.sql, [_SENT.args(row_id=i, mid=m, at=now) for i, m in marks]))
+
+    async def store_updates(self, channel: str, updates: Sequence[tuple[str, Any]],
+                            chats: Sequence[str | None] | None = None) -> None:
+        """`storage.repos.inbox.store` as plain sqlite3 statements on the event loop (no
+        aiosqlite thread hop), group-committed like the sent marks: stored before returning."""
+        if self.db.in_transaction():  # this task's transaction holds the writer lock: join it
+            await inbox.store(self.db, channel, updates, chats)
             return
-        batch = self._marks_written = asyncio.get_running_loop().create_future()
-        try:
-            async with self.lock.hold():
-                marks, self._marks, self._marks_written = self._marks, [], None
-                now = _stamp(utcnow())
-                await self._write(lambda c: c.executemany(
-                    _SENT.sql, [_SENT.args(row_id=i, mid=m, at=now) for i, m in marks]))
-        except BaseException as error:
-            if self._marks_written is batch:  # failed before taking the batch: let others retry
-                self._marks_written = None
-            batch.set_exception(error if isinstance(error, Exception) else RuntimeError("stopped"))
-            batch.exception()  # retrieved: the callers waiting on it get it raised
-            raise
-        batch.set_result(None)
+        now = _stamp(utcnow())
+        chat_ids = list(chats) if chats is not None else [None] * len(updates)
+        await self._inbox.add([
+            _STORE_UPDATE.args(channel=channel, update_id=str(update_id), raw=json.dumps(raw),
+                               status="new", received_at=now, chat_id=chat)
+            for (update_id, raw), chat in zip(updates, chat_ids, strict=True)])
+
+    def _write_updates(self, rows: list[tuple[Any, ...]]) -> Awaitable[object]:
+        return self._write(lambda c: c.executemany(_STORE_UPDATE.sql, rows))
 
     def _turn_writes(self, channel: str, chat_id: str, state: DialogueState | None,
                      log: list[LogLine]) -> Callable[[sqlite3.Connection], None]:

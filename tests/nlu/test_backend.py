@@ -115,3 +115,15 @@ def test_make_backend_picks_by_settings(model_dir: Path) -> None:
 async def test_embedded_backend_parses(engine: Engine) -> None:
     result = await EmbeddedBackend(engine=engine).parse("cam on ban")
     assert result["intent"]["name"] == "thanks"
+
+
+async def test_a_repeated_message_gets_the_same_parse_each_time_unharmed_by_callers(
+        engine: Engine) -> None:
+    backend = EmbeddedBackend(engine=engine)
+    first = await backend.parse("cam on ban")
+    first["intent"]["name"] = "changed by a handler"
+    first["entities"].append({"entity": "product"})
+    again = await backend.parse("cam on ban")
+    assert again == engine.parse("cam on ban")
+    assert again["intent"]["name"] == "thanks"
+    assert (await backend.parse("xin chao"))["intent"]["name"] != "thanks"

@@ -116,6 +116,18 @@ async def test_a_chats_earlier_unhandled_updates_come_in_update_id_order(db: Dat
     assert await inbox.earlier(db, "telegram", "5", "999") == []
 
 
+async def test_zalo_ids_carry_no_order_so_earlier_updates_are_those_stored_before(
+        db: Database) -> None:
+    await inbox.store(db, "zalo-bot", [("message.text.received:ff01", {"n": 1})], ["c1"])
+    await inbox.store(db, "zalo-bot", [("message.text.received:0a02", {"n": 2})], ["c1"])
+    await inbox.store(db, "zalo-bot", [("message.text.received:zz03", {"n": 3})], ["c2"])
+    await inbox.store(db, "zalo-bot", [("message.text.received:1b04", {"n": 4})], ["c1"])
+    earlier = await inbox.earlier(db, "zalo-bot", "c1", "message.text.received:1b04")
+    assert earlier == [("message.text.received:ff01", {"n": 1}),
+                       ("message.text.received:0a02", {"n": 2})]
+    assert await inbox.earlier(db, "zalo-bot", "c1", "message.text.received:ff01") == []
+
+
 async def test_long_button_payloads_are_shared_through_the_database(db: Database) -> None:
     long = "offer:" + "x" * 200
     await payloads.remember(db, {"~abc": long})

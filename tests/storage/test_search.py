@@ -5,10 +5,11 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from sqlalchemy import select
 
 from storage.db import Database
 from storage.errors import InvalidValue
-from storage.models import Technology
+from storage.models import Event, Technology
 from storage.repos import catalog
 from storage.search import CatalogSearch
 
@@ -163,6 +164,20 @@ async def test_events_upcoming_by_topic_then_date(small_catalog: Database) -> No
             "V-002"]
         near_bn = await search.events(s, "", province="bac_ninh")
         assert near_bn[0].code == "V-001"
+
+
+async def test_an_event_changed_between_two_searches_is_found_by_its_new_words(
+        small_catalog: Database) -> None:
+    """The index of upcoming events is kept between searches, but not past a change."""
+    search = CatalogSearch()
+    async with small_catalog.session() as s:
+        assert "V-002" not in [h.code for h in await search.events(s, "nuôi ong lấy mật")][:1]
+    async with small_catalog.transaction() as s:
+        event = (await s.execute(select(Event).where(Event.code == "V-002"))).scalar_one()
+        event.title = "Hội thảo nuôi ong lấy mật"
+    async with small_catalog.session() as s:
+        found = await search.events(s, "nuôi ong lấy mật")
+    assert found[0].code == "V-002" and "ong" in found[0].reason
 
 
 async def test_empty_catalog(db: Database) -> None:

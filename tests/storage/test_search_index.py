@@ -44,3 +44,19 @@ def test_empty_index() -> None:
     idx = BM25Index([], [], [], [])
     assert idx.size == 0 and idx.search(["say"], 5) == [] and idx.rows_with(sector="x") == []
     assert idx.nbytes < 1000
+
+
+def test_a_repeated_search_answers_the_same_whatever_the_caller_did_with_the_first() -> None:
+    def build() -> BM25Index:
+        return BM25Index([1, 2, 3], [[(["say", "vai"], 1)], [(["say"], 1)], [(["vai"], 1)]],
+                         [["agri_processing"], [], []], [[], ["bac_giang"], []])
+
+    idx, fresh = build(), build()
+    terms = query_terms(query_words("sấy vải"))
+    first = idx.search(terms, 5)
+    first.clear()  # the caller's own list
+    assert idx.search(terms, 5) == fresh.search(terms, 5) != []
+    # the boost is part of the question: the kept answer without it is not given
+    boosted = idx.search(terms, 5, province="bac_giang")
+    assert boosted == fresh.search(terms, 5, province="bac_giang") != idx.search(terms, 5)
+    assert idx.search(terms, 1) == fresh.search(terms, 1)

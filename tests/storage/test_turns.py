@@ -131,3 +131,35 @@ async def test_replies_marked_sent_by_many_chats_at_once_are_all_recorded(db: Da
     rows = await _rows(db, OutboxMessage)
     assert len(rows) == 24
     assert all(r.status == "sent" and r.message_id == f"m{r.id}" for r in rows)
+
+
+async def test_updates_stored_by_many_webhooks_at_once_are_each_in_the_inbox_once(
+        db: Database) -> None:
+    """The inbox as the webhook fills it (on a SQLite file: plain sqlite3, group-committed; on
+    PostgreSQL: batched on a connection of its own): every update of every chat kept once with
+    its JSON and chat, a redelivery changes nothing, and the turn that handles one marks it
+    done."""
+    store = for_database(db)
+    intake = inbox.InboxWrites(db) if db.dialect == "postgresql" else None
+    receive = intake.store if intake else getattr(store, "store_updates", None)
+
+    async def deliver(update_id: str, chat: str) -> None:
+        raw = {"update_id": int(update_id), "message": {"chat": {"id": int(chat)},
+                                                        "text": "chào em ạ"}}
+        if receive is not None:
+            await receive("telegram", [(update_id, raw)], [chat])
+        else:
+            await inbox.store(db, "telegram", [(update_id, raw)], [chat])
+
+    await asyncio.gather(*(deliver(str(100 + n), str(n % 5)) for n in range(20)))
+    await deliver("103", "3")  # Telegram sends it again
+    await store.run_turn("telegram", "0", "100", _body(db, ["Dạ"]))
+    await store.close()
+    if intake is not None:
+        await intake.close()
+    left = await inbox.unhandled(db, "telegram")
+    assert sorted(update_id for update_id, _ in left) == [str(101 + n) for n in range(19)]
+    assert dict(left)["107"] == {"update_id": 107, "message": {"chat": {"id": 2},
+                                                               "text": "chào em ạ"}}
+    chats = {r.update_id: r.chat_id for r in await _rows(db, InboxUpdate)}
+    assert len(chats) == 20 and chats["107"] == "2"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.telegram.channel import SWEEP_EVERY_S
+from bot.chat_turns import SWEEP_EVERY_S
 from storage.db import Database
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.telegram.server import BackgroundServer

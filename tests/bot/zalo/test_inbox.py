@@ -129,6 +129,8 @@ async def test_an_event_that_cannot_be_stored_is_refused_and_not_answered(
         raise OSError("disk full")
 
     monkeypatch.setattr(inbox, "store", broken)
+    if hasattr(app.services.states, "store_updates"):  # a SQLite file's own inbox writes
+        monkeypatch.setattr(app.services.states, "store_updates", broken)
     response = await to_bot(web, fake_bot.message("zi2", "xin chào"))
     assert response.status_code == 503  # Zalo keeps it and delivers it again
     await served.settle()

@@ -5,7 +5,8 @@ request id, in any order). When the sender process is down (killed, restarting) 
 for it: the connection is made again with backoff, up to `patience` seconds, and the same request
 is handed over again, which is safe because the sender sends a reply id once. A worker never
 sends a reply itself when the sender cannot be reached: its rows stay pending and the resend
-paths hand them over later.
+paths hand them over later. Nor does it wait for an answer forever (it holds the chat's lock
+meanwhile): past `answer_within` the replies are left pending the same way.
 """
 
 from __future__ import annotations
@@ -25,16 +26,21 @@ log = logging.getLogger(__name__)
 SOCKET_ENV = "KETNOI_REPLY_SENDER_SOCKET"  # set by `ketnoi serve --workers N` for its workers
 PATIENCE_S = 30.0
 BACKOFF_S = (0.02, 1.0)  # the first wait, the longest one
+# Longer than the sender can take for one request (a part's retries, or one flood wait of up to
+# two minutes): past it the sender is taken to have lost the request.
+ANSWER_WITHIN_S = 180.0
 
 
 class SenderUnavailable(Exception):
-    """The reply sender could not be reached within the patience."""
+    """The reply sender could not be reached within the patience, or did not answer."""
 
 
 class ReplyHandover:
-    def __init__(self, path: str, *, patience: float = PATIENCE_S) -> None:
+    def __init__(self, path: str, *, patience: float = PATIENCE_S,
+                 answer_within: float = ANSWER_WITHIN_S) -> None:
         self.path = path
         self.patience = patience
+        self.answer_within = answer_within
         self._ids = itertools.count(1)
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
@@ -50,7 +56,8 @@ class ReplyHandover:
                    replies: list[tuple[int | None, list[dict[str, Any]]]],
                    apology: str | None = None) -> list[SendResult]:
         """Hand a chat's replies over ((outbox row id, parts) each, in order); one result per
-        reply. Raises SenderUnavailable after `patience` without the sender."""
+        reply. Raises SenderUnavailable after `patience` without the sender, or when it does not
+        answer within `answer_within`."""
         request = {"channel": channel, "chat": chat, "user": user, "apology": apology,
                    "replies": [{"ref": ref, "parts": parts} for ref, parts in replies]}
         loop = asyncio.get_running_loop()
@@ -83,7 +90,13 @@ class ReplyHandover:
         try:
             writer.write(encode({**request, "id": ident}))
             await writer.drain()
-            return await answered
+            try:
+                return await asyncio.wait_for(answered, self.answer_within)
+            except TimeoutError:  # an OSError: it must not be taken for a lost connection
+                log.warning("reply sender did not answer request %d (chat %s) within %.0fs: "
+                            "its replies stay pending", ident, request.get("chat"),
+                            self.answer_within)
+                raise SenderUnavailable("the reply sender did not answer") from None
         finally:
             self._waiting.pop(ident, None)
 
@@ -101,6 +114,9 @@ class ReplyHandover:
         error: Exception = ConnectionError("the reply sender closed the connection")
         try:
             while (answer := await read_frame(reader)) is not None:
+                if answer.get("id") is None:  # a frame of ours it could not read: whose?
+                    raise FrameError(f"reply sender could not read a request: "
+                                     f"{answer.get('error')}")
                 waiting = self._waiting.get(answer.get("id"))  # type: ignore[arg-type]
                 if waiting is not None and not waiting.done():
                     waiting.set_result(answer)

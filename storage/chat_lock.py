@@ -74,6 +74,29 @@ class NoChatLock:
         return None
 
 
+class _LocalLocks:
+    """An asyncio lock per chat within the process, taken before the cross-process one: a
+    process's turns of one chat queue here in order instead of each asking the database or
+    Redis again and again, and each lock is dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Any, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: Any) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 # Connections a process takes its chats' advisory locks on: every lock and unlock is a round
 # trip on one of them, one at a time, so a single connection queued every turn of the process
 # behind each other's (seconds at 200 chats on a busy machine).
@@ -100,7 +123,7 @@ class PostgresChatLock:
         self.max_poll = max_poll
         # A chat's lock and unlock always go to the same connection (`key % connections`).
         self._shards = [_Shard(db) for _ in range(connections)]
-        self._local: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._local = _LocalLocks()
 
     @asynccontextmanager
     async def hold(self, channel: str, chat_id: str, update_id: str | None = None
@@ -110,7 +133,7 @@ class PostgresChatLock:
         # The same round trip asks whether other updates of the chat wait in the inbox, and
         # whether replies of the chat wait to be sent.
         ask = (key, channel, chat_id, str(update_id))
-        async with self._in_process(key):
+        async with self._local.hold(key):
             pause = self.poll
             while not (answer := await shard.ask(ask))[0]:
                 await asyncio.sleep(pause)
@@ -120,20 +143,6 @@ class PostgresChatLock:
             finally:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(shard.ask(key))
-
-    @asynccontextmanager
-    async def _in_process(self, key: int) -> AsyncIterator[None]:
-        lock, users = self._local.get(key, (asyncio.Lock(), 0))
-        self._local[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._local[key]
-            if users <= 1:
-                del self._local[key]
-            else:
-                self._local[key] = (lock, users - 1)
 
     async def close(self) -> None:
         for shard in self._shards:
@@ -222,44 +231,67 @@ class _Shard:
             self.conn = None
 
 
+# Redis connections of one process: a chat waited for is asked about by one task of the process
+# at a time (`_LocalLocks`), but hundreds of chats may be held or waited for at once; past this
+# many commands in flight, a command waits for a connection (the pool's default raised instead).
+REDIS_CONNECTIONS = 32
+
+
 class RedisChatLock:
+    """A Redis lock per chat (`SET NX` with an expiry, renewed every third of it while held).
+    Within the process an asyncio lock per chat comes first, as for `PostgresChatLock`. A
+    renewal that fails is tried again at the next one; a lock found lost (it expired: the event
+    loop stalled longer than `ttl`) is logged, and the turn goes on."""
+
     name = "redis"
 
     def __init__(self, url: str, *, prefix: str = "ketnoi", ttl: float = 10.0,
-                 poll: float = 0.005) -> None:
-        from redis.asyncio import Redis
+                 poll: float = 0.005, connections: int = REDIS_CONNECTIONS) -> None:
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        self.redis: Any = Redis.from_url(url)
+        pool = BlockingConnectionPool.from_url(url, max_connections=connections, timeout=None)
+        self.redis: Any = Redis(connection_pool=pool)
         self.prefix = prefix
         self.ttl = ttl
         self.poll = poll
+        self._local = _LocalLocks()
 
     @asynccontextmanager
     async def hold(self, channel: str, chat_id: str, update_id: str | None = None
                    ) -> AsyncIterator[Held]:
-        lock = self.redis.lock(f"{self.prefix}:chat-lock:{channel}:{chat_id}", timeout=self.ttl,
-                               sleep=self.poll)
-        await lock.acquire()
-        renew = asyncio.create_task(self._renew(lock))
-        try:
-            yield UNKNOWN
-        finally:
-            renew.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renew
+        name = f"{self.prefix}:chat-lock:{channel}:{chat_id}"
+        async with self._local.hold(name):
+            lock = self.redis.lock(name, timeout=self.ttl, sleep=self.poll)
+            await lock.acquire()
+            renew = asyncio.create_task(self._renew(lock, name))
             try:
-                await lock.release()
-            except Exception as error:  # expired meanwhile (a very long turn): nothing to free
-                log.warning("chat lock %s:%s was lost before release: %r", channel, chat_id,
-                            error)
+                yield UNKNOWN
+            finally:
+                renew.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renew
+                try:
+                    await lock.release()
+                except Exception as error:  # expired meanwhile: nothing to free
+                    log.warning("chat lock %s was lost before release: %r", name, error)
 
-    async def _renew(self, lock: Any) -> None:
+    async def _renew(self, lock: Any, name: str) -> None:
+        from redis.exceptions import LockNotOwnedError
+
         while True:
             await asyncio.sleep(self.ttl / 3)
-            await lock.reacquire()
+            try:
+                await lock.reacquire()
+            except LockNotOwnedError:
+                log.error("chat lock %s expired while held: another process may have the "
+                          "chat", name)
+                return
+            except Exception as error:  # Redis busy or restarting: the next renewal may work
+                log.warning("chat lock %s: renewal failed: %r", name, error)
 
     async def close(self) -> None:
         await self.redis.aclose()
+        await self.redis.connection_pool.disconnect()
 
 
 def for_database(db: Database, redis_url: str | None = None,

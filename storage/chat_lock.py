@@ -233,8 +233,10 @@ class _Shard:
 
 # Redis connections of one process: a chat waited for is asked about by one task of the process
 # at a time (`_LocalLocks`), but hundreds of chats may be held or waited for at once; past this
-# many commands in flight, a command waits for a connection (the pool's default raised instead).
+# many commands in flight, a command waits for a connection (the pool's default raised instead),
+# for at most REDIS_WAIT_S (then it fails like a lost connection: a leak must not hang a holder).
 REDIS_CONNECTIONS = 32
+REDIS_WAIT_S = 30.0
 
 
 class RedisChatLock:
@@ -249,7 +251,8 @@ class RedisChatLock:
                  poll: float = 0.005, connections: int = REDIS_CONNECTIONS) -> None:
         from redis.asyncio import BlockingConnectionPool, Redis
 
-        pool = BlockingConnectionPool.from_url(url, max_connections=connections, timeout=None)
+        pool = BlockingConnectionPool.from_url(url, max_connections=connections,
+                                              timeout=REDIS_WAIT_S)
         self.redis: Any = Redis(connection_pool=pool)
         self.prefix = prefix
         self.ttl = ttl

@@ -266,23 +266,30 @@ class RedisChatLock:
         async with self._local.hold(name):
             lock = self.redis.lock(name, timeout=self.ttl, sleep=self.poll)
             await lock.acquire()
-            renew = asyncio.create_task(self._renew(lock, name))
+            released = asyncio.Event()
+            renew = asyncio.create_task(self._renew(lock, name, released))
             try:
                 yield UNKNOWN
             finally:
+                # The renewals stop on the event, not on the cancel alone: a cancel that reaches
+                # them inside a Redis command can be lost (seen under load), and awaiting them
+                # then hung the holder while they went on renewing the chat forever.
+                released.set()
                 renew.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renew
+                await asyncio.wait({renew}, timeout=1.0)
                 try:
                     await lock.release()
                 except Exception as error:  # expired meanwhile: nothing to free
                     log.warning("chat lock %s was lost before release: %r", name, error)
 
-    async def _renew(self, lock: Any, name: str) -> None:
+    async def _renew(self, lock: Any, name: str, released: asyncio.Event) -> None:
         from redis.exceptions import LockNotOwnedError
 
-        while True:
-            await asyncio.sleep(self.ttl / 3)
+        while not released.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(released.wait(), self.ttl / 3)
+            if released.is_set():
+                return
             try:
                 await lock.reacquire()
             except LockNotOwnedError:

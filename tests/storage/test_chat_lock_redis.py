@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
+from typing import Any
 
 import pytest
 
@@ -40,3 +42,43 @@ async def test_hundreds_of_turns_at_once_each_get_their_chat_in_turn() -> None:
         assert overlaps == 0
     finally:
         await lock.close()
+
+
+async def test_a_holder_is_not_kept_by_a_renewal_that_loses_its_cancel() -> None:
+    """A cancel that reaches the renewal inside a Redis command can be lost; the holder must
+    still leave and free the chat (it used to wait for the renewal, which renewed forever)."""
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    first = RedisChatLock(REDIS_URL, prefix=prefix, ttl=0.3)
+    second = RedisChatLock(REDIS_URL, prefix=prefix, ttl=0.3)
+    make_lock = first.redis.lock
+    renewing = asyncio.Event()
+
+    def lock_losing_cancels(*args: Any, **kwargs: Any) -> Any:
+        lock = make_lock(*args, **kwargs)
+        reacquire = lock.reacquire
+
+        async def slow_reacquire() -> Any:
+            renewing.set()
+            with contextlib.suppress(asyncio.CancelledError):  # the cancel is lost here
+                await asyncio.sleep(0.5)
+            return await reacquire()
+
+        lock.reacquire = slow_reacquire
+        return lock
+
+    first.redis.lock = lock_losing_cancels
+    try:
+        try:
+            await first.redis.ping()
+        except Exception:
+            pytest.skip(f"Redis unreachable at {REDIS_URL}")
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(5):
+            async with first.hold("telegram", "5"):
+                await renewing.wait()  # leaves while the renewal is in its command
+                left = loop.time()
+            async with second.hold("telegram", "5"):
+                assert loop.time() - left < 1.5  # not freed by the expiry of a dead renewal
+    finally:
+        await first.close()
+        await second.close()

@@ -1,6 +1,6 @@
 """`ketnoi serve --workers 2` with the in-process senders, on PostgreSQL: one sender per bot
 token sends at a time, a broadcast arrives once per subscriber (counted at the fake Bot API), and
-when the worker process holding the sender lease is SIGKILLed the other one takes over."""
+when the worker process holding the sender lease is SIGKILLed another one takes over."""
 
 from __future__ import annotations
 
@@ -77,7 +77,11 @@ async def test_one_sender_per_token_and_a_takeover_after_sigkill(database: str,
         finally:
             await db.dispose()
             await serve.stop()
-    assert takeovers(log) == [active, survivor] and f":{survivor}:" in lease.owner
+    # The standby, or the worker the supervisor started in the killed one's place, takes over:
+    # whichever claims the expired lease first; exactly one of them does.
+    [first, successor] = takeovers(log)
+    assert first == active and successor != active and f":{successor}:" in lease.owner
+    assert successor == survivor or successor not in workers
     resumed = next(c.at for c in api.sent()[before:])
     assert resumed - killed_at < 10  # the standby took over (a bound, not a speed check)
     assert api.limits.refused == 0  # never two senders at once

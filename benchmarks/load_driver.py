@@ -21,30 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchmarks.load_dialogues import SCRIPTS, fill, steps_of
 from benchmarks.load_webhook import LeanWebhook
 from tests.bot.fake_telegram import Call, FakeTelegram
 from tests.bot.telegram.serving import ROOT, ServeProcess
-
-# "text": type it; "@label": press the button so labelled on the last reply (the first button
-# when there is none with that label); "+text": typed right after the previous line (no reading).
-SCENARIOS = {
-    "demand": ["cty minh o bac giang can cong nghe say vai thieu, kinh phi khoang 500 trieu",
-               "Công ty TNHH Minh Phát", "+0912345678", "@Đồng ý", "@Xác nhận"],
-    "events": ["xin chào", "co hoi thao nao ve che bien nong san khong", "@1", "cảm ơn em"],
-    "subscription": ["dang ky nhan tin", "@Bảo quản sau thu hoạch", "@Toàn quốc",
-                     "@Mọi loại sự kiện", "@Xác nhận"],
-}
-
-
-def steps_of(lines: list[str]) -> list[list[str]]:
-    """Lines grouped into steps: a "+" line joins the step before it."""
-    steps: list[list[str]] = []
-    for line in lines:
-        if line.startswith("+") and steps:
-            steps[-1].append(line[1:])
-        else:
-            steps.append([line])
-    return steps
 
 
 def same(texts: list[str]) -> list[str]:
@@ -191,7 +171,7 @@ async def dialogue(tg: Telegram, chat_id: int, scenario: str, think: tuple[float
                    rng: random.Random, timeout: float, quiet: float = 0.0,
                    reference: list[list[str]] | None = None) -> ChatRecord:
     record = ChatRecord(scenario)
-    steps = steps_of(SCENARIOS[scenario])
+    steps = steps_of(fill(SCRIPTS[scenario], random.Random(chat_id)))
     for n, lines in enumerate(steps):
         since = len(tg.replies.get(str(chat_id), []))
         await tg.step(chat_id, lines, record, timeout, reference[n] if reference else None)

@@ -1,8 +1,8 @@
 """Load test: simulated users hold multi-turn dialogues with real `ketnoi serve` processes.
 
-Users arrive over `--arrival` seconds; each holds one dialogue (a technology demand with
-buttons and two quick messages in a row, events and an event button, a news subscription by
-buttons), reading each reply for `--think` seconds, and waits for the replies the same dialogue
+Users arrive over `--arrival` seconds; each holds one dialogue (one of `load_dialogues`' varied
+scripts: a technology demand with buttons and two quick messages in a row, events and an event
+button, a news subscription by buttons), reading each reply for `--think` seconds, and waits for the replies the same dialogue
 gave when run alone before the next step (up to `--patience` seconds). `load_driver` plays
 the users and Telegram (the Bot API in a process of its own: `load_bot_api`; the webhook posts:
 `load_webhook`); `load_report` checks each chat's replies (lost, duplicated, out of order,
@@ -55,14 +55,8 @@ from benchmarks.common import (  # noqa: E402
     percentile,
     run_queue_seconds,
 )
-from benchmarks.load_driver import (  # noqa: E402
-    SCENARIOS,
-    ChatRecord,
-    Telegram,
-    dialogue,
-    killer,
-    steps_of,
-)
+from benchmarks.load_dialogues import KINDS, SCRIPTS, steps_of  # noqa: E402
+from benchmarks.load_driver import ChatRecord, Telegram, dialogue, killer  # noqa: E402
 from benchmarks.load_report import (  # noqa: E402
     Findings,
     check,
@@ -157,19 +151,18 @@ async def run(setup: str, chats: int, args: argparse.Namespace, tmp: Path) -> di
 
 
 async def reference_dialogues(tg: Telegram, rng: random.Random) -> dict[str, list[list[str]]]:
-    """Each dialogue alone, every reply awaited: the replies each step should get."""
-    reference: dict[str, list[list[str]]] = {}
-    for n, name in enumerate(SCENARIOS):
-        record = await dialogue(tg, 500 + n, name, (0, 0), rng, 60, quiet=1.0)
-        reference[name] = record.windows
-    return reference
+    """Each script once, in a chat of its own, every reply awaited: the replies each step
+    should get (a few dozen chats at once, far from the load)."""
+    records = await asyncio.gather(*(dialogue(tg, 500 + n, name, (0, 0), rng, 60, quiet=1.0)
+                                     for n, name in enumerate(SCRIPTS)))
+    return {name: record.windows for name, record in zip(SCRIPTS, records, strict=True)}
 
 
 async def load(tg: Telegram, bot: ServeProcess, setup: str, chats: int,
                args: argparse.Namespace, reference: dict[str, list[list[str]]],
                arrivals: random.Random) -> Load:
     """The users arrive and hold their dialogues; the bot's and the driver's CPU meanwhile."""
-    names = list(SCENARIOS)
+    names = list(SCRIPTS)
     patience = args.patience or max(120.0, chats * 1.0)
 
     async def user(n: int) -> ChatRecord:
@@ -219,7 +212,7 @@ def table_row(setup: str, chats: int, args: argparse.Namespace, tg: Telegram,
             shown += 1
             show(1_000_000 + n, record, reference[record.scenario])
         latencies += record.latencies
-        found.updates += sum(len(s) for s in steps_of(SCENARIOS[record.scenario]))
+        found.updates += sum(len(s) for s in steps_of(SCRIPTS[record.scenario]))
     # the last reading is idle
     busy = max(measured.elapsed - 2.0 - statistics.fmean(args.think), 1e-9)
     per_message = 1000 / max(found.updates, 1)
@@ -235,7 +228,7 @@ def table_row(setup: str, chats: int, args: argparse.Namespace, tg: Telegram,
 async def main(args: argparse.Namespace) -> None:
     setups = [s for s in args.setups if not (args.kill and s.endswith(":1"))]
     print(f"load_test: {', '.join(setups)} × {args.chats} chats arriving over {args.arrival:g} s, "
-          f"reading {args.think[0]:g}-{args.think[1]:g} s; dialogues: {', '.join(SCENARIOS)}"
+          f"reading {args.think[0]:g}-{args.think[1]:g} s; dialogues: {len(SCRIPTS)} scripts of {', '.join(KINDS)}"
           + (f"; a {args.kill_target} SIGKILLed every {args.kill_every:g} s" if args.kill
              else ""))
     rows = []

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import ReplyKeyboardRemove
 
-from bot import metrics
 from bot.reply_handover import ReplyHandover
 from bot.telegram.convert import (
     CHANNEL,
@@ -23,7 +22,7 @@ from bot.telegram.convert import (
     render,
     reply_keyboard_labels,
 )
-from bot.telegram.reply_transport import chunk_to_part
+from bot.telegram.reply_transport import TelegramPartSender, chunk_to_part
 from bot.telegram.sender import ReliableSender, SendStatus
 from bot.types import Attachment, Outgoing, SendResult
 
@@ -45,6 +44,7 @@ class TelegramOutbound:
 
     core: Core
     sender: ReliableSender
+    parts: TelegramPartSender
     registry: PayloadRegistry
     application: Application[Any, Any, Any, Any, Any, Any]
     handover: ReplyHandover | None
@@ -114,18 +114,22 @@ class TelegramOutbound:
             log.error("telegram: could not apologise to chat %s: %s", chat_id, error)
 
     async def _send(self, chat_id: str, chunk: Chunk) -> SendStatus:
-        bot = self.application.bot
         if chunk.attachment is not None:
             attachment = chunk.attachment
             outcome = await self.sender.call(chat_id, lambda: self._upload(chat_id, attachment))
             return outcome.status
-        outcome = await self.sender.call(
-            chat_id,
-            lambda: bot.send_message(chat_id=chat_id, text=chunk.text, reply_markup=chunk.markup),
-        )
-        if outcome.status is not SendStatus.SENT:
-            metrics.send_error(CHANNEL, outcome.status.value)
-        return outcome.status
+        if chat_id in self.sender.blocked:
+            return SendStatus.BLOCKED
+        # the same retry rules as `ReliableSender`, on one JSON POST (`TelegramPartSender`)
+        result = await self.parts.send_part(chat_id, chunk_to_part(chunk))
+        if result.status == "sent":
+            return SendStatus.SENT
+        if result.status == "blocked":
+            log.info("chat %s blocked the bot", chat_id)
+            self.sender.blocked.add(chat_id)
+            return SendStatus.BLOCKED
+        log.warning("giving up on chat %s: %s", chat_id, result.reason)
+        return SendStatus.FAILED
 
     async def _upload(self, chat_id: str, attachment: Attachment) -> object:
         """sendPhoto / sendDocument: the file's bytes, or its link when there are none."""

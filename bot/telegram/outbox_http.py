@@ -25,7 +25,8 @@ class TextSender:
 
     def __init__(self, method_url: str, connections: int = 8,
                  timeout: httpx.Timeout = TIMEOUT) -> None:
-        self.url = f"{method_url.rstrip('/')}/sendMessage"
+        self.api = method_url.rstrip("/")
+        self.url = f"{self.api}/sendMessage"
         limits = httpx.Limits(max_connections=connections,
                               max_keepalive_connections=connections)
         self._client = httpx.AsyncClient(limits=limits, timeout=timeout)
@@ -43,6 +44,16 @@ class TextSender:
         except ValueError:  # not JSON: a proxy's error page
             return text_verdict(response.status_code, {})
         return text_verdict(response.status_code, answer if isinstance(answer, dict) else {})
+
+    async def call(self, method: str, body: dict[str, Any]) -> bool:
+        """Another Bot API method whose answer says only whether it worked; never raises."""
+        try:
+            response = await self._client.post(f"{self.api}/{method}", json=body)
+            answer = response.json()
+        except (httpx.HTTPError, ValueError):
+            return False
+        return response.status_code == 200 and isinstance(answer, dict) \
+            and answer.get("ok") is True
 
     async def aclose(self) -> None:
         await self._client.aclose()

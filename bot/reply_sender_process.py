@@ -58,7 +58,7 @@ def _stop_on_signals() -> asyncio.Event:
 
 def main(path: str) -> None:
     """The process's entry (forked by the supervisor's fork server)."""
-    from bot.cli_telegram import configure_logging
+    from bot.cli_telegram import configure_logging, run_async
     from bot.config import get_settings
     from bot.workers import follow_the_fork_server, name_process
 
@@ -66,4 +66,4 @@ def main(path: str) -> None:
     name_process("ketnoi-sender")
     settings = get_settings()
     configure_logging(settings.log_level)
-    asyncio.run(run(settings, path))
+    run_async(run(settings, path))  # uvloop: every reply of every worker passes here

@@ -13,7 +13,9 @@ blocked, other errors → failed).
 from __future__ import annotations
 
 import json
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -32,19 +34,19 @@ class TextSender:
         self._connections = connections
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None  # made in the loop that uses it
+        self._proxy = env_proxy(self.api)
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # trust_env: HTTPS_PROXY and the like, as PTB and httpx honour them
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
-                timeout=self._timeout, trust_env=True)
+                timeout=self._timeout)
         return self._session
 
     async def _post(self, url: str, body: dict[str, Any]) -> tuple[int, Any]:
         """(HTTP status, the decoded answer: None when it is not JSON, a proxy's error page);
         raises aiohttp.ClientError or TimeoutError."""
-        async with self._client().post(url, json=body) as response:
+        async with self._client().post(url, json=body, proxy=self._proxy) as response:
             raw = await response.read()
         try:
             return response.status, json.loads(raw)
@@ -74,6 +76,15 @@ class TextSender:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment names for `url` (HTTPS_PROXY, NO_PROXY...), as PTB and httpx
+    honour it; read once (aiohttp's trust_env reads it, and ~/.netrc in a thread, per request)."""
+    parts = urlsplit(url)
+    if urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return urllib.request.getproxies().get(parts.scheme)
 
 
 def text_verdict(status: int, answer: dict[str, Any]) -> SendResult:

@@ -80,12 +80,24 @@ def _same(tok: Token, word: str) -> bool:
                                                    or tok.plain not in _AMBIGUOUS_PLAIN)
 
 
+@lru_cache(maxsize=8)
+def _by_start(phrases: frozenset[tuple[str, ...]]
+              ) -> dict[tuple[int, str], list[tuple[str, ...]]]:
+    """The phrases by (length, first word without diacritics): a token can only be a word
+    whose plain form is the token's (`_same`), so only those are compared."""
+    index: dict[tuple[int, str], list[tuple[str, ...]]] = {}
+    for p in phrases:
+        index.setdefault((len(p), strip_diacritics(p[0])), []).append(p)
+    return index
+
+
 def _phrase_at(tokens: list[Token], i: int, phrases: frozenset[tuple[str, ...]]) -> int:
     """Length of the longest phrase starting at token i (0 if none)."""
+    index = _by_start(phrases)
+    first = tokens[i].plain
     for size in range(min(4, len(tokens) - i), 0, -1):
-        for p in phrases:
-            if len(p) == size and all(_same(t, w) for t, w in zip(tokens[i : i + size], p,
-                                                                   strict=True)):
+        for p in index.get((size, first), ()):
+            if all(_same(t, w) for t, w in zip(tokens[i : i + size], p, strict=True)):
                 return size
     return 0
 

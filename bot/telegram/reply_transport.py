@@ -2,7 +2,7 @@
 
 A worker renders a reply (`bot.telegram.convert.render`, its keyboard planning and button
 payloads stay there) and hands over each part as a plain dict (`chunk_to_part`). Here a text
-part goes out as one sendMessage JSON POST over aiohttp (`bot.telegram.outbox_http`, no PTB
+part goes out as one sendMessage JSON POST over httpx (`bot.telegram.outbox_http`, no PTB
 objects: the sender's CPU per message is the point of this process) and a file through PTB.
 The rules are those of `bot.telegram.sender.ReliableSender`: 429 waits the time Telegram asks,
 network errors, timeouts (20 s: a send that timed out may have arrived, so a busy moment must not
@@ -15,6 +15,7 @@ import asyncio
 import base64
 from typing import Any
 
+import httpx
 from telegram import Bot
 
 from bot import metrics
@@ -23,7 +24,7 @@ from bot.telegram.outbox_http import TextSender
 from bot.telegram.sender import ReliableSender, RetryPolicy, SendStatus, Sleep
 from bot.types import Attachment, SendResult
 
-TIMEOUT = 20.0  # seconds
+TIMEOUT = httpx.Timeout(20.0)
 
 
 def chunk_to_part(chunk: Chunk) -> dict[str, Any]:

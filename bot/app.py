@@ -294,7 +294,9 @@ class App:
             return TurnOutcome(None if failed else ctx.state, lines, queued, user_id, failed,
                                sender=sender)
 
-        return await self.services.states.run_turn(channel, chat_id, update_id, body), shown
+        sender = str(incoming.user_id) if incoming.user_id is not None else None
+        return await self.services.states.run_turn(channel, chat_id, update_id, body,
+                                                   sender), shown
 
     async def _dispatch(self, incoming: Incoming,
                         state: DialogueState) -> tuple[list[Outgoing], Context, bool]:

@@ -73,6 +73,7 @@ class Context:
         # No reply at all is the answer (a message relayed to a person): no "anything else?".
         self.quiet = False
         self._user: User | None = None
+        self._user_read_at_start = True  # the turn's start may have read the sender's user
         # The turn erased the sender's personal data: it keeps no trace of them either (no log
         # lines, no dialogue state, no account made afresh).
         self.erased = False
@@ -168,9 +169,14 @@ class Context:
     async def user(self) -> User:
         """The storage `User` of the sender (created on first contact), detached from its session."""
         if self._user is None:
-            self._user = await self.services.states.user(
-                self.db, self.incoming.channel, str(self.incoming.user_id),
-                self.incoming.user_name)
+            channel, external_id = self.incoming.channel, str(self.incoming.user_id)
+            states = self.services.states
+            if self._user_read_at_start:  # no round trip when the turn's start read it
+                self._user_read_at_start = False
+                self._user = states.sender_at_start(channel, external_id)
+            if self._user is None:
+                self._user = await states.user(self.db, channel, external_id,
+                                               self.incoming.user_name)
         return self._user
 
     @property
@@ -181,6 +187,7 @@ class Context:
     def forget_user(self) -> None:
         """Drop the cached `User` (after changing it in another session)."""
         self._user = None
+        self._user_read_at_start = False  # read before the change
 
 
 @dataclass

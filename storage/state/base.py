@@ -164,8 +164,10 @@ class StateStore(abc.ABC):
             await self.save(channel, chat_id, state)
 
     async def run_turn(self, channel: str, chat_id: str, update_id: str | None,
-                       body: TurnBody) -> TurnResult:
+                       body: TurnBody, sender: str | None = None) -> TurnResult:
         """Handle one update exactly once: `body` gets the chat's state and returns what to keep.
+        `sender` (the sender's external id) lets a store read their user with the state (see
+        `sender_at_start`).
 
         This base class keeps states only (no outbox): the database-backed stores commit the
         body's effects, the processed update id, the state, the log and the replies together.
@@ -179,6 +181,12 @@ class StateStore(abc.ABC):
 
     async def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
         """Record replies as delivered: (outbox row id, the channel's message id)."""
+        return None
+
+    def sender_at_start(self, channel: str, external_id: str) -> User | None:
+        """The sender's `User` as the start of this task's turn read it, detached; None when the
+        store does not read it there, the user is not known yet, or it was handed out before
+        (after that, or after a change, `user` reads it afresh)."""
         return None
 
     async def user(self, db: Database, channel: str, external_id: str, name: str | None) -> User:

@@ -4,8 +4,8 @@ A turn used to cost about twenty round trips (BEGIN, each statement, COMMIT or R
 each of four connections), and every one of them costs CPU in SQLAlchemy and asyncpg and waits
 for the server. Here:
 
-- the start of a turn (was the update processed? the chat's state) is one statement, outside
-  any transaction (`Database.reading`);
+- the start of a turn (was the update processed? the chat's state, and the sender's user row
+  that handlers ask for in about half the turns) is one statement, outside any transaction;
 - the turn's bookkeeping (the update processed, done in the inbox, the state, the log, the
   replies as outbox rows) is one statement of data-modifying CTEs that writes nothing when the
   update was processed meanwhile. In the unit's transaction when the handlers wrote something
@@ -18,15 +18,26 @@ The guarantees are those of `SqlStateStore`: everything a turn writes commits to
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select, text
+from sqlalchemy import Row, Table, and_, bindparam, exists, literal, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import make_transient_to_detached
 
 from storage.db import Database, Unit
 from storage.models import ConversationState, ProcessedUpdate, User
 from storage.repos import outbox, users
 from storage.sqltypes import utcnow
-from storage.state.base import MAX_LOGGED_TEXT, DialogueState, QueuedReply, TurnOutcome
+from storage.state.base import (
+    MAX_LOGGED_TEXT,
+    DialogueState,
+    QueuedReply,
+    TurnBody,
+    TurnOutcome,
+    TurnResult,
+)
 from storage.state.sql import MARK_SENT, UNSENT_REPLIES, AlreadyProcessed, SqlStateStore
 
 # Was the update processed, and the chat's state: one statement.
@@ -37,6 +48,42 @@ START = select(
     .where(ConversationState.channel == bindparam("channel"),
            ConversationState.chat_id == bindparam("chat_id"))
     .scalar_subquery().label("slots"))
+# The same with the sender's user row (its columns as "user_<name>", all NULL when unknown).
+_USERS: Table = User.__table__  # type: ignore[assignment]
+_ONE_ROW = select(literal(1).label("one")).subquery("one")
+START_WITH_SENDER = (
+    select(*START.selected_columns, *(c.label(f"user_{c.key}") for c in _USERS.c))
+    .select_from(_ONE_ROW.outerjoin(_USERS, and_(
+        _USERS.c.channel == bindparam("channel"), _USERS.c.external_id == bindparam("sender")))))
+# A user created on first contact, as `users.get_or_create` does, in one statement (nothing
+# returned when another turn created it meanwhile).
+NEW_USER = (postgresql.insert(_USERS)
+            .values(channel=bindparam("channel"), external_id=bindparam("external_id"),
+                    display_name=bindparam("display_name"))
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(*_USERS.c))
+
+
+@dataclass(slots=True)
+class _SenderRead:
+    """The sender's user row as the turn's start read it (None: not known yet)."""
+
+    channel: str
+    external_id: str
+    row: Row[Any] | None
+    handed_out: bool = False
+    created: bool = False  # the turn created the user it found unknown (once)
+
+
+# The turn this task runs: what its start read about the sender.
+_SENDER_READ: ContextVar[_SenderRead | None] = ContextVar("ketnoi_sender_read", default=None)
+
+
+def _detached(row: Row[Any], prefix: str = "") -> User:
+    """A `User` from a Core row of its columns, as if loaded by a session now closed."""
+    user = User(**{c.key: row._mapping[prefix + c.key] for c in _USERS.c})
+    make_transient_to_detached(user)
+    return user
 
 _FRESH = "EXISTS (SELECT 1 FROM processed)"  # the update was not processed before this turn
 _PROCESSED = """processed AS (
@@ -119,14 +166,38 @@ class PostgresStateStore(SqlStateStore):
         super().__init__(db, cache_size=0)
         self._statements: dict[tuple[bool, str, bool, bool, bool], Any] = {}
 
-    async def _start(self, channel: str, chat_id: str, update_id: str | None
-                     ) -> tuple[bool, DialogueState]:
+    async def run_turn(self, channel: str, chat_id: str, update_id: str | None,
+                       body: TurnBody, sender: str | None = None) -> TurnResult:
+        """As `SqlStateStore.run_turn`; the sender's user read at the start is this turn's only."""
+        token = _SENDER_READ.set(None)
+        try:
+            return await super().run_turn(channel, chat_id, update_id, body, sender)
+        finally:
+            _SENDER_READ.reset(token)
+
+    async def _start(self, channel: str, chat_id: str, update_id: str | None,
+                     sender: str | None = None) -> tuple[bool, DialogueState]:
+        params = {"channel": channel, "chat_id": chat_id, "update_id": update_id or ""}
         async with self.db.autocommit() as conn:  # under the chat's lock: no unit, no ambient
-            row = (await conn.execute(START, {"channel": channel, "chat_id": chat_id,
-                                              "update_id": update_id or ""})).one()
+            if sender is None:
+                row = (await conn.execute(START, params)).one()
+            else:
+                row = (await conn.execute(START_WITH_SENDER, params | {"sender": sender})).one()
         if update_id is not None and row.done:
             return True, DialogueState()
+        if sender is not None:
+            _SENDER_READ.set(_SenderRead(channel, sender,
+                                         row if row.user_id is not None else None))
         return False, DialogueState.from_json(row.slots)
+
+    def sender_at_start(self, channel: str, external_id: str) -> User | None:
+        """The sender's user as this turn's first statement read it (handed out once)."""
+        read = _SENDER_READ.get()
+        if read is None or read.handed_out or (read.channel, read.external_id) != (
+                channel, external_id):
+            return None
+        read.handed_out = True
+        return None if read.row is None else _detached(read.row, "user_")
 
     async def commit_turn(self, unit: Unit, channel: str, chat_id: str, update_id: str | None,
                           outcome: TurnOutcome) -> list[QueuedReply]:
@@ -197,7 +268,18 @@ class PostgresStateStore(SqlStateStore):
             await conn.execute(MARK_SENT, rows[0] if len(rows) == 1 else rows)
 
     async def user(self, db: Database, channel: str, external_id: str, name: str | None) -> User:
-        """Known users are read outside any transaction (one round trip)."""
+        """Known users are read outside any transaction (one round trip); a user this turn's
+        start found unknown is created at once (one statement, with the turn's writes if any)."""
+        read = _SENDER_READ.get()
+        if (read is not None and read.handed_out and read.row is None and not read.created
+                and (read.channel, read.external_id) == (channel, external_id)):
+            read.created = True
+            async with db.single() as conn:
+                created = (await conn.execute(NEW_USER, {
+                    "channel": channel, "external_id": external_id, "display_name": name})
+                           ).first()
+            if created is not None:
+                return _detached(created)
         async with db.reading() as s:
             found = await users.find(s, channel, external_id)
         if found is not None:

@@ -144,10 +144,10 @@ class SqlStateStore(StateStore):
         return await self.load(channel, chat_id)
 
     async def run_turn(self, channel: str, chat_id: str, update_id: str | None,
-                       body: TurnBody) -> TurnResult:
+                       body: TurnBody, sender: str | None = None) -> TurnResult:
         """The body's effects, the update marked processed (and done in the inbox), the state,
         the log and the replies (outbox rows) commit in one transaction, or none of them."""
-        done, state = await self._start(channel, chat_id, update_id)
+        done, state = await self._start(channel, chat_id, update_id, sender)
         if done:
             assert update_id is not None
             return TurnResult(duplicate=True, unsent=await self.unsent(channel, update_id))
@@ -163,9 +163,10 @@ class SqlStateStore(StateStore):
         self._remember_outcome(channel, chat_id, outcome)
         return TurnResult(duplicate=False, outcome=outcome, queued=queued)
 
-    async def _start(self, channel: str, chat_id: str, update_id: str | None
-                     ) -> tuple[bool, DialogueState]:
-        """Whether the update was processed already, and the chat's state: one connection."""
+    async def _start(self, channel: str, chat_id: str, update_id: str | None,
+                     sender: str | None = None) -> tuple[bool, DialogueState]:
+        """Whether the update was processed already, and the chat's state: one connection.
+        (`sender`: a store that reads the sender's user here too, see `sender_at_start`.)"""
         key = (channel, chat_id)
         if key in self._cache and update_id is None:
             return False, await self.load(channel, chat_id)

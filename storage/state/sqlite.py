@@ -181,7 +181,7 @@ class SqliteStateStore(SqlStateStore):
         return await self.load(channel, chat_id)
 
     async def run_turn(self, channel: str, chat_id: str, update_id: str | None,
-                       body: TurnBody) -> TurnResult:
+                       body: TurnBody, sender: str | None = None) -> TurnResult:
         """As `SqlStateStore.run_turn`; a turn whose handlers wrote nothing through SQLAlchemy
         (most turns) commits its bookkeeping in one sqlite3 transaction, before any reply is sent
         (a reply the user saw is never lost, and the commit is a WAL append, no fsync)."""

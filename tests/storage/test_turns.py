@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storage.db import Database
 from storage.models import ConversationState, InboxUpdate, MessageLog, OutboxMessage, User
@@ -119,6 +119,47 @@ async def test_a_first_message_creates_its_sender_who_owns_the_replies(db: Datab
         "9", "Lan", "enterprise", True)
     owners = {r.id: r.user_id for r in await _rows(db, OutboxMessage)}
     assert owners == {first.queued[0].id: user.id, second.queued[0].id: user.id}
+
+
+async def test_the_sender_known_at_the_start_of_a_turn_costs_no_statement_of_its_own(
+        db: Database) -> None:
+    """What a handler gets as the sender: created once on first contact, then on PostgreSQL
+    read by the turn's first statement (a turn is two statements: start and commit), handed out
+    once per turn, with the changes of earlier turns."""
+    store = for_database(db)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    engines = {db.engine.sync_engine, db.write_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    seen: list[User] = []
+
+    async def body(current: DialogueState) -> TurnOutcome:
+        user = (store.sender_at_start("telegram", "9")
+                or await store.user(db, "telegram", "9", "Lan"))
+        assert store.sender_at_start("telegram", "9") is None
+        seen.append(user)
+        if len(seen) == 1:
+            await users.remember_contact(db, user.id, phone="0912345678")
+        return TurnOutcome(None, [LogLine("in", "chào", "9")], [{"text": "Dạ"}], user.id)
+
+    await store.run_turn("telegram", "9", "1", body, sender="9")
+    statements.clear()
+    await store.run_turn("telegram", "9", "2", body, sender="9")
+    turn = list(statements)
+    await store.close()
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", count)
+    [stored] = await _rows(db, User)
+    assert (stored.display_name, stored.role, stored.active) == ("Lan", "enterprise", True)
+    assert [(u.id, u.display_name) for u in seen] == [(stored.id, "Lan")] * 2
+    assert seen[1].phone == "0912345678"
+    assert [r.user_id for r in await _rows(db, OutboxMessage)] == [stored.id] * 2
+    if db.dialect == "postgresql":
+        assert len(turn) == 2, turn
 
 
 async def test_replies_marked_sent_by_many_chats_at_once_are_all_recorded(db: Database) -> None:

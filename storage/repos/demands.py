@@ -254,13 +254,16 @@ async def submit(db: Database, user: User, draft: Demand, contact: dict[str, Any
             product=draft.product, province=draft.province, budget=draft.budget, commit=False)
         point = await assign_connection_point(s, demand)
         await attach_matches(s, demand, technology_ids, expert_ids)
-        await users.remember_contact(db, user.id, **contact)
+        # Held until the alert's card reads the user: the session keeps a loaded row only while
+        # something refers to it, and would read it again.
+        owner = await users.remember_contact(db, user.id, **contact)
         if demand.type == "find_expert":  # staff introduce an expert: the request waits for them
             from storage.repos import introductions
 
             await introductions.open_for_demand(s, demand)
         if alert is not None:
             await pipeline.alert_staff(s, demand, alert)
+        del owner
         return demand, point
 
 

@@ -252,7 +252,8 @@ async def submit(db: Database, user: User, draft: Demand, contact: dict[str, Any
         demand = await create(
             s, user.id, draft.type, draft.raw_text, details=draft.details, sector=draft.sector,
             product=draft.product, province=draft.province, budget=draft.budget, commit=False)
-        point = await assign_connection_point(s, demand)
+        point = await find_connection_point(s, demand.province)
+        demand.connection_point_id = point.id if point else None  # flushed with the matches
         await attach_matches(s, demand, technology_ids, expert_ids)
         # Held until the alert's card reads the user: the session keeps a loaded row only while
         # something refers to it, and would read it again.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -127,11 +127,12 @@ async def remember_contact(
     user's consent now. Returns the updated user, detached."""
     given = {"display_name": display_name, "phone": phone, "email": email,
              "organisation": organisation, "province": province}
+    changes: dict[str, Any] = {k: v for k, v in given.items() if v}
+    if consent:
+        changes["consent_at"] = utcnow()  # as `give_consent`, in the same UPDATE
     async with db.transaction() as s:
         user = await get(s, user_id)
-        await update_contact(s, user, **{k: v for k, v in given.items() if v})
-        if consent:
-            await give_consent(s, user)
+        await update_contact(s, user, **changes)
         return user
 
 

@@ -147,18 +147,21 @@ async def on_call(session: AsyncSession, point: ConnectionPoint | None) -> list[
     nobody there either (or no point) → the same two steps at the national point, and when
     nobody there is on duty or fallback, every national staff member (an alert is never lost)."""
     if point is not None and not point.national:
-        found = await _duty_chain(session, [point.id])
+        found = _duty_chain(await _staff_at(session, [point.id]))
         if found:
             return found
     national = [p.id for p in (await session.execute(select(ConnectionPoint))).scalars()
                 if p.national]
-    return (await _duty_chain(session, national)) or list((await session.execute(
-        select(Staff).where(Staff.connection_point_id.in_(national)).order_by(Staff.id))).scalars())
+    everyone = await _staff_at(session, national)
+    return _duty_chain(everyone) or everyone
 
 
-async def _duty_chain(session: AsyncSession, point_ids: list[int]) -> list[Staff]:
-    rows = list((await session.execute(select(Staff).where(
+async def _staff_at(session: AsyncSession, point_ids: list[int]) -> list[Staff]:
+    return list((await session.execute(select(Staff).where(
         Staff.connection_point_id.in_(point_ids)).order_by(Staff.id))).scalars())
+
+
+def _duty_chain(rows: list[Staff]) -> list[Staff]:
     return [r for r in rows if r.on_duty] or [r for r in rows if r.fallback]
 
 

@@ -42,7 +42,8 @@ a named helper module (`ui`, `parsers`, `contact`, `office_hours`, `render`, `ev
 `ctx.entity(name)`, `ctx.entity_value(name)`, `ctx.nlu` (the raw Rasa-shaped parse), `ctx.args`,
 `ctx.incoming` (channel, chat_id, user_id, user_name...), `ctx.state.data` (a JSON dict kept
 between messages for your own small needs), `await ctx.user()` (the storage `User`, created on
-first contact, detached; after changing it through storage call `ctx.forget_user()`), `ctx.db`
+first contact, detached; on PostgreSQL read with the chat's state at the start of the turn, so
+after changing it through storage call `ctx.forget_user()` before asking again), `ctx.db`
 (pass it to the storage functions, e.g. `await demands.submit(ctx.db, user, draft, contact)`:
 they own their transaction; handlers never open a session), `ctx.services.search`
 (`storage.search.CatalogSearch`; pass `ctx.db`), `ctx.now()` (aware UTC datetime; tests may fix

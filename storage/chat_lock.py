@@ -121,6 +121,7 @@ class PostgresChatLock:
         self.db = db
         self.poll = poll
         self.max_poll = max_poll
+        self.connections = connections  # pooled, kept for good
         # A chat's lock and unlock always go to the same connection (`key % connections`).
         self._shards = [_Shard(db) for _ in range(connections)]
         self._local = _LocalLocks()

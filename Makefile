@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test worker processes: most slow tests wait on bot subprocesses, so two workers nearly halve
+# the time on two cores (each worker has its own PostgreSQL and Redis database, tests/services.py).
+TEST_WORKERS ?= 2
 
 .PHONY: chat test install lint bench clean
 
@@ -22,7 +25,7 @@ chat: $(STAMP)
 	$(BIN)/ketnoi chat
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ async def run(settings: Settings, path: str, stop: asyncio.Event | None = None) 
     """Serve workers on the Unix socket `path` until `stop` (SIGTERM) is set; requests under
     way are finished (sent and recorded) before it returns."""
     from bot.telegram.reply_transport import TelegramPartSender
+    from bot.zalo import setup
     from storage.db import Database
     from storage.repos import outbox
     from storage.sent_marks import SentMarks
@@ -30,6 +31,8 @@ async def run(settings: Settings, path: str, stop: asyncio.Event | None = None) 
     if settings.telegram_token:
         telegram = TelegramPartSender(settings.telegram_token, settings.telegram_api_url)
         channels["telegram"] = telegram
+    zalo = setup.reply_part_senders(settings, db)
+    channels.update(zalo)
     async def lookup(row_ids: list[int]) -> dict[int, str | None]:
         return await outbox.sent_among(db, row_ids)
 
@@ -44,6 +47,9 @@ async def run(settings: Settings, path: str, stop: asyncio.Event | None = None) 
             await asyncio.wait_for(sender.drain(), 60)
         if telegram is not None:
             await telegram.aclose()
+        for transport in zalo.values():
+            with contextlib.suppress(Exception):
+                await transport.aclose()
         await marks.close()
         await db.dispose()
 

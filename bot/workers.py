@@ -8,7 +8,7 @@ its own socket bound with SO_REUSEPORT, so the kernel spreads connections over t
 SIGTERM or Ctrl-C stops them all. Across workers, a chat's turns are ordered by the chat locks
 of `bot.ordering`, which need PostgreSQL: on SQLite the command refuses to start more than one.
 Metrics go through prometheus-client's multiprocess mode, so /metrics of any worker sums all.
-With a Telegram token, one more process from the same fork server, the reply sender
+With a Telegram or Zalo channel, one more process from the same fork server, the reply sender
 (`bot.reply_sender`, named `ketnoi-sender`), sends every chat reply the workers hand it over a
 Unix socket in a private directory, so a worker killed never repeats a reply.
 """
@@ -223,7 +223,8 @@ def serve_workers(settings: Settings, workers: int, host: str | None, port: int 
         own_dir = tempfile.mkdtemp(prefix="ketnoi-metrics-")
         os.environ[MULTIPROC_ENV] = own_dir
     # Before the fork server starts: the workers inherit where the reply sender listens.
-    sender_dir = tempfile.mkdtemp(prefix="ketnoi-sender-") if settings.telegram_token else None
+    sends = settings.telegram_token or settings.zalo_bot_token or settings.zalo_oa_app_id
+    sender_dir = tempfile.mkdtemp(prefix="ketnoi-sender-") if sends else None
     sender_socket = os.path.join(sender_dir, "replies.sock") if sender_dir else None
     if sender_socket is not None:
         os.environ[SOCKET_ENV] = sender_socket

@@ -18,6 +18,7 @@ from bot import metrics
 from bot.chat_tasks import ChatTasks
 from bot.chat_turns import ChannelTurns
 from bot.intake import InboxCore, digest_id
+from bot.reply_handover import ReplyHandover
 from bot.types import Incoming, Outgoing, SendResult
 from bot.zalo.client import ZaloBotClient, ZaloBotError
 from bot.zalo.convert import (
@@ -31,6 +32,7 @@ from bot.zalo.convert import (
     numbered_plan,
 )
 from bot.zalo.delivery import RetryPolicy, Sleep, deliver_plan, with_retries
+from bot.zalo.reply_transport import HandsOverReplies, hand_over
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ def result_of(error: ZaloBotError) -> SendResult:
     return SendResult("failed", reason=reason)
 
 
-class ZaloBotSender:
+class ZaloBotSender(HandsOverReplies):
     """Sends an `Outgoing` to a chat: numbered choices, 2000-character parts, photos by URL."""
 
     channel = BOT_CHANNEL
@@ -90,8 +92,9 @@ class ZaloBotSender:
 class ZaloBotChannel:
     def __init__(self, core: Core, client: ZaloBotClient, *, policy: RetryPolicy | None = None,
                  sleep: Sleep = asyncio.sleep, typing_after: float = 1.0,
-                 max_concurrent: int = 256) -> None:
+                 max_concurrent: int = 256, handover: ReplyHandover | None = None) -> None:
         self.core = core
+        self.handover = handover  # serve --workers: replies go out through the sender process
         self.client = client
         self.sender = ZaloBotSender(client)
         self.policy = policy or RetryPolicy()
@@ -112,6 +115,8 @@ class ZaloBotChannel:
         await self.turns.stop()
         await self.tasks.drain()
         await self.client.aclose()
+        if self.handover is not None:
+            await self.handover.aclose()
 
     async def resume(self) -> None:
         """At start: replies a previous run committed but did not send, then updates it stored
@@ -176,8 +181,13 @@ class ZaloBotChannel:
                            replies: list[Outgoing]) -> list[SendResult]:
         """Send replies in order, one result per reply; a block marks the user inactive. Every
         reply of a turn, of a resend and of `deliver` leaves through here."""
-        results = await deliver_plan(numbered_plan(replies, photos=True), len(replies),
-                                     lambda part: self._send(chat, part), Message(APOLOGY))
+        plan = numbered_plan(replies, photos=True)
+        if self.handover is not None:
+            results = await hand_over(self.handover, BOT_CHANNEL, chat, user_id, plan, replies,
+                                      APOLOGY)
+        else:
+            results = await deliver_plan(plan, len(replies), lambda part: self._send(chat, part),
+                                         Message(APOLOGY))
         if any(r.status == "blocked" for r in results):
             await self._mark_inactive(user_id)
         return results

@@ -27,6 +27,7 @@ import httpx
 from bot import metrics
 from bot.chat_tasks import ChatTasks
 from bot.chat_turns import ChannelTurns
+from bot.reply_handover import ReplyHandover
 from bot.types import Outgoing, SendResult
 from bot.zalo.bot_platform import APOLOGY, Core
 from bot.zalo.convert import (
@@ -41,6 +42,7 @@ from bot.zalo.convert import (
     template_plan,
 )
 from bot.zalo.delivery import RetryPolicy, Sleep, deliver_plan, with_retries
+from bot.zalo.reply_transport import HandsOverReplies, hand_over
 from bot.zalo.tokens import TokenError, TokenKeeper
 
 log = logging.getLogger(__name__)
@@ -142,7 +144,7 @@ def oa_message(part: Message) -> dict[str, Any]:
     return message
 
 
-class ZaloOASender:
+class ZaloOASender(HandsOverReplies):
     channel = OA_CHANNEL
 
     def __init__(self, client: ZaloOAClient, tokens: TokenKeeper,
@@ -264,10 +266,11 @@ def _as_numbered(part: Message) -> Message:
 class ZaloOAChannel:
     def __init__(self, core: Core, sender: ZaloOASender, followers: Followers, *,
                  policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep,
-                 max_concurrent: int = 256) -> None:
+                 max_concurrent: int = 256, handover: ReplyHandover | None = None) -> None:
         self.core = core
         self.sender = sender
         self.followers = followers
+        self.handover = handover  # serve --workers: replies go out through the sender process
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self.tasks = ChatTasks(max_concurrent)
@@ -345,8 +348,12 @@ class ZaloOAChannel:
         reply of a turn, of a resend and of `deliver` leaves through here."""
         plan = (template_plan(replies) if self.sender.buttons == "template"
                 else numbered_plan(replies, photos=False))
-        results = await deliver_plan(plan, len(replies), lambda part: self._send(user_id, part),
-                                     Message(APOLOGY))
+        if self.handover is not None:
+            results = await hand_over(self.handover, OA_CHANNEL, user_id, user_id, plan,
+                                      replies, APOLOGY)
+        else:
+            results = await deliver_plan(plan, len(replies),
+                                         lambda part: self._send(user_id, part), Message(APOLOGY))
         if any(r.status == "blocked" for r in results):
             await self.core.mark_user_inactive(OA_CHANNEL, user_id)
         return results
@@ -375,3 +382,5 @@ class ZaloOAChannel:
         await self.tasks.drain()
         await self.sender.client.aclose()
         await self.sender.tokens.oauth.aclose()
+        if self.handover is not None:
+            await self.handover.aclose()

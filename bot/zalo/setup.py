@@ -7,13 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.reply_handover import ReplyHandover
 from bot.types import ChannelSender
 from bot.zalo.bot_platform import Core, ZaloBotChannel, ZaloBotSender
 from bot.zalo.client import ZaloBotClient, ZaloBotError
-from bot.zalo.convert import OA_CHANNEL
+from bot.zalo.convert import BOT_CHANNEL, OA_CHANNEL
 from bot.zalo.delivery import RetryPolicy
 from bot.zalo.errors import ZaloConfigError, missing
 from bot.zalo.oa import PROMOTION, ZaloOAChannel, ZaloOAClient, ZaloOASender
+from bot.zalo.reply_transport import ZaloPartSender
 from bot.zalo.tokens import TokenCipher, TokenKeeper, ZaloOAuth
 from storage.db import Database
 from storage.repos import followers, outbox
@@ -68,13 +70,17 @@ def bot_client(settings: Settings) -> ZaloBotClient:
 
 
 def bot_sender(settings: Settings) -> ChannelSender:
-    """The Zalo bot's sender for the outbox (broadcasts, staff alerts)."""
-    return ZaloBotSender(bot_client(settings))
+    """The Zalo bot's sender for the outbox (broadcasts, staff alerts); under `serve --workers`
+    chat replies it sends again go through the reply sender process."""
+    sender = ZaloBotSender(bot_client(settings))
+    sender.handover = ReplyHandover.from_environment()
+    return sender
 
 
 def bot_channel(settings: Settings, core: Core) -> ZaloBotChannel:
     return ZaloBotChannel(core, bot_client(settings), policy=policy(settings),
-                          typing_after=settings.zalo_typing_after)
+                          typing_after=settings.zalo_typing_after,
+                          handover=ReplyHandover.from_environment())
 
 
 def check_oa(settings: Settings) -> tuple[str, str]:
@@ -128,6 +134,7 @@ def oa_outbox_sender(settings: Settings, db: Database) -> ChannelSender:
     sender = oa_sender(settings, db)
     if settings.zalo_oa_promotion:
         sender.promotions = OutboxPromotions(db)
+    sender.handover = ReplyHandover.from_environment()
     return sender
 
 
@@ -155,4 +162,23 @@ class OutboxPromotions:
 def oa_channel(settings: Settings, core: Any) -> ZaloOAChannel:
     db: Database = core.services.db
     return ZaloOAChannel(core, oa_sender(settings, db), StoredFollowers(db),
-                         policy=policy(settings))
+                         policy=policy(settings), handover=ReplyHandover.from_environment())
+
+
+def reply_part_senders(settings: Settings, db: Database) -> dict[str, ZaloPartSender]:
+    """The reply sender process's Zalo transports (`bot.reply_sender_process`): the channels'
+    own senders, never handing over (this process is where replies go)."""
+    senders: dict[str, ZaloPartSender] = {}
+    if settings.zalo_bot_token:
+        client = bot_client(settings)
+        senders[BOT_CHANNEL] = ZaloPartSender(BOT_CHANNEL, ZaloBotSender(client),
+                                              policy(settings), close=client.aclose)
+    if settings.zalo_oa_app_id:
+        oa = oa_sender(settings, db)
+
+        async def close() -> None:
+            await oa.client.aclose()
+            await oa.tokens.oauth.aclose()
+
+        senders[OA_CHANNEL] = ZaloPartSender(OA_CHANNEL, oa, policy(settings), close=close)
+    return senders

@@ -114,7 +114,7 @@ class App:
     ) -> App:
         """Build the app from settings: migrate the database, load (or train) the NLU model."""
         settings = settings or get_settings()
-        db = db or Database(settings.database_url)
+        db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
         if upgrade:
             await db.upgrade()
         if nlu is None:

@@ -121,6 +121,7 @@ class PostgresChatLock:
         self.db = db
         self.poll = poll
         self.max_poll = max_poll
+        self.connections = connections  # pooled, kept for good
         # A chat's lock and unlock always go to the same connection (`key % connections`).
         self._shards = [_Shard(db) for _ in range(connections)]
         self._local = _LocalLocks()
@@ -248,7 +249,8 @@ class RedisChatLock:
     name = "redis"
 
     def __init__(self, url: str, *, prefix: str = "ketnoi", ttl: float = 10.0,
-                 poll: float = 0.005, connections: int = REDIS_CONNECTIONS) -> None:
+                 poll: float = 0.005, max_poll: float = 0.1,
+                 connections: int = REDIS_CONNECTIONS) -> None:
         from redis.asyncio import BlockingConnectionPool, Redis
 
         pool = BlockingConnectionPool.from_url(url, max_connections=connections,
@@ -257,6 +259,7 @@ class RedisChatLock:
         self.prefix = prefix
         self.ttl = ttl
         self.poll = poll
+        self.max_poll = max_poll
         self._local = _LocalLocks()
 
     @asynccontextmanager
@@ -264,8 +267,15 @@ class RedisChatLock:
                    ) -> AsyncIterator[Held]:
         name = f"{self.prefix}:chat-lock:{channel}:{chat_id}"
         async with self._local.hold(name):
-            lock = self.redis.lock(name, timeout=self.ttl, sleep=self.poll)
-            await lock.acquire()
+            lock = self.redis.lock(name, timeout=self.ttl)
+            # Tried again after a short, growing pause, as the advisory lock is: a killed
+            # process's chats stay locked until the expiry, and asking for each of them every
+            # 5 ms took a CPU's worth of the live processes' time (and the pool's connections
+            # from the renewals of the chats they hold).
+            pause = self.poll
+            while not await lock.acquire(blocking=False):
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.max_poll)
             released = asyncio.Event()
             renew = asyncio.create_task(self._renew(lock, name, released))
             try:

@@ -16,8 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,6 +38,7 @@ from handlers.base import Context, Services
 from handlers.dispatch import Dispatcher
 from storage import state as state_stores
 from storage.db import Database
+from storage.keyed_locks import KeyedLocks
 from storage.repos import inbox, outbox, payloads, users
 from storage.repos.outbox import QueuedReply
 from storage.sent_marks import SentMarks
@@ -63,35 +63,11 @@ APOLOGY = (
 TOO_LONG = "Dạ, tin nhắn khá dài nên em chỉ đọc phần đầu (khoảng 2.000 ký tự) ạ."
 
 
-class ChatLocks:
-    """One asyncio.Lock per chat, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
-        lock, users_ = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users_ + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users_ = self._locks[key]
-            if users_ <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users_ - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
 class App:
     def __init__(self, services: Services, dispatcher: Dispatcher) -> None:
         self.services = services
         self.dispatcher = dispatcher
-        self.locks = ChatLocks()
+        self.locks = KeyedLocks()  # a chat's turns within this process, in order
         # Across processes (PostgreSQL, Redis): which process may run a chat's turn now.
         self.order: ChatOrder | None = None
         # Users who blocked the bot (loaded at start): when they write again, they are back.
@@ -114,7 +90,7 @@ class App:
     ) -> App:
         """Build the app from settings: migrate the database, load (or train) the NLU model."""
         settings = settings or get_settings()
-        db = db or Database(settings.database_url)
+        db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
         if upgrade:
             await db.upgrade()
         if nlu is None:

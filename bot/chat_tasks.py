@@ -12,36 +12,30 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from storage.keyed_locks import KeyedLocks
+
 log = logging.getLogger(__name__)
 
 
 class ChatTasks:
     def __init__(self, limit: int = 256) -> None:
         self._work = asyncio.Semaphore(limit)
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._locks = KeyedLocks()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def submit(self, chat: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
-        lock, users = self._locks.get(chat, (asyncio.Lock(), 0))
-        self._locks[chat] = (lock, users + 1)
-        task = asyncio.create_task(self._run(chat, lock, work))
+        # Tasks start in the order they were made, so they ask for the chat's lock in that order.
+        task = asyncio.create_task(self._run(chat, work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _run(self, chat: str, lock: asyncio.Lock,
-                   work: Callable[[], Awaitable[None]]) -> None:
+    async def _run(self, chat: str, work: Callable[[], Awaitable[None]]) -> None:
         try:
-            async with lock, self._work:
+            async with self._locks.hold(chat), self._work:
                 await work()
         except Exception:  # one bad update never stops the others
             log.exception("failed to handle an update of chat %s", chat)
-        finally:
-            lock, users = self._locks[chat]
-            if users <= 1:
-                del self._locks[chat]  # forget idle chats so memory stays bounded
-            else:
-                self._locks[chat] = (lock, users - 1)
 
     def pending(self) -> int:
         return len(self._tasks)

@@ -106,6 +106,10 @@ class ChannelTurns:
         else:
             if resent:
                 log.info("%s: sent %d replies another process left unsent", self.channel, resent)
+        if order.backlogged():
+            # Its own queued updates look like a dead process's; a dead one's are taken by its
+            # restart, by the chat's next update, or by the next sweep once this one keeps up.
+            return
         try:
             stale = await order.orphans(self.channel, STALE_AFTER_S)
         except Exception:

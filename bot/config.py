@@ -17,6 +17,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.convert import LOCAL_TZ
+from storage.db import PG_POOL_SIZE
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(default_factory=default_database_url)
+    # PostgreSQL connections kept per process; its turns run at most that many, less the
+    # connections kept for other work, at a time (more wait their turn: `bot.ordering`).
+    db_pool_size: int = Field(default=PG_POOL_SIZE, ge=4)
     redis_url: str | None = None  # checked by /healthz when set; per-chat locks across processes
     redis_prefix: str = "ketnoi"  # of the Redis keys (several bots may share one Redis)
     nlu_backend: str = "embedded"  # "embedded" | "rasa"

@@ -10,6 +10,7 @@ process that died is not left waiting for its restart.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,18 +21,43 @@ from storage import chat_lock
 from storage.db import Database
 from storage.repos import inbox
 
+# Pooled connections a process keeps for good besides its chat lock's (`ChatLock.connections`):
+# the sent marks' and the inbox writes' (`storage.own_connection`); and those left free for the
+# short reads outside a turn (the sweeps, the resume).
+KEPT_CONNECTIONS = 2
+SPARE_CONNECTIONS = 2
+
+
+def turn_slots(db: Database, lock: chat_lock.ChatLock) -> int | None:
+    """How many of a process's turns may run at once: what its connection pool lends, less what
+    it keeps for other work (None: no bound)."""
+    limit = db.connection_limit
+    if limit is None:
+        return None
+    kept = KEPT_CONNECTIONS + getattr(lock, "connections", 0) + SPARE_CONNECTIONS
+    return max(1, limit - kept)
+
 
 class ChatOrder:
-    def __init__(self, lock: chat_lock.ChatLock, db: Database | None) -> None:
+    """`turns`: how many held chats may run their turns at once in this process. A burst of
+    updates then queues here, in order, instead of waiting for a pooled connection past the
+    pool's timeout (which failed the turn: the update waited for the orphan sweep)."""
+
+    def __init__(self, lock: chat_lock.ChatLock, db: Database | None,
+                 turns: int | None = None) -> None:
         self.lock = lock
         self.db = db
+        self.turns = turns
+        self._slots = asyncio.Semaphore(turns) if turns else None
+        self._queued = 0  # turns waiting for a slot
         # Chats held now whose lock statement saw no replies waiting to be sent (`nothing_unsent`)
         self._no_unsent: set[tuple[str, str]] = set()
 
     @classmethod
     def for_database(cls, db: Database, redis_url: str | None = None,
                      redis_prefix: str = "ketnoi") -> ChatOrder:
-        return cls(chat_lock.for_database(db, redis_url, redis_prefix), db)
+        lock = chat_lock.for_database(db, redis_url, redis_prefix)
+        return cls(lock, db, turn_slots(db, lock))
 
     @property
     def across_processes(self) -> bool:
@@ -45,7 +71,9 @@ class ChatOrder:
         if not self.across_processes:
             yield []
             return
-        async with self.lock.hold(channel, chat_id, update_id) as held:
+        # The slot is taken once the chat is held: a chat another process holds (a Redis lock
+        # left by a killed process: up to its expiry) keeps no slot from the chats that can go.
+        async with self.lock.hold(channel, chat_id, update_id) as held, self._slot():
             if not held.replies_pending:
                 self._no_unsent.add((channel, chat_id))
             try:
@@ -55,6 +83,26 @@ class ChatOrder:
                     yield await inbox.earlier(self.db, channel, chat_id, update_id)
             finally:
                 self._no_unsent.discard((channel, chat_id))
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        if self._slots is None:
+            yield
+            return
+        self._queued += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def backlogged(self) -> bool:
+        """Whether turns of this process wait for a slot: its updates then wait longer than the
+        orphan sweep's age (`bot.chat_turns`), which must not take them for a dead process's."""
+        return self._queued > 0
 
     def nothing_unsent(self, channel: str, chat_id: str) -> bool:
         """True once right after the chat was taken when the lock's statement saw no replies of

@@ -25,12 +25,12 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.reply_frames import BadRequest, FrameError, encode, read_frame, result_to_dict
 from bot.types import SendResult
+from storage.keyed_locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class ReplySender:
         self.clock = clock
         self.started = clock()
         self._sent: OrderedDict[int, tuple[float, SendResult]] = OrderedDict()
-        self._chats: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        self._chats = KeyedLocks()  # requests of one chat one after the other
         self._requests: set[asyncio.Task[None]] = set()  # under way, on any connection
         self.requests = 0
         self.parts_sent = 0
@@ -79,7 +79,7 @@ class ReplySender:
         except BadRequest as error:
             log.warning("reply sender: request %r refused: %s", ident, error)
             return {"id": ident, "error": str(error)}
-        async with self._chat(channel, chat):
+        async with self._chats.hold((channel, chat)):
             results = await self._send(sender, chat, replies, apology)
         return {"id": ident, "results": [result_to_dict(r) for r in results]}
 
@@ -156,21 +156,6 @@ class ReplySender:
             if when >= horizon:
                 break
             del self._sent[ref]
-
-    @asynccontextmanager
-    async def _chat(self, channel: str, chat: str) -> AsyncIterator[None]:
-        key = (channel, chat)
-        lock, users = self._chats.get(key, (asyncio.Lock(), 0))
-        self._chats[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._chats[key]
-            if users <= 1:
-                del self._chats[key]
-            else:
-                self._chats[key] = (lock, users - 1)
 
     # ------------------------------------------------------------ the socket
 

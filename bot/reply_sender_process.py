@@ -24,7 +24,7 @@ async def run(settings: Settings, path: str, stop: asyncio.Event | None = None) 
     from storage.sent_marks import SentMarks
 
     stop = stop or _stop_on_signals()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
     marks = SentMarks(db)
     channels: dict[str, PartSender] = {}
     telegram = None

@@ -141,7 +141,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, *,
                      upgrade: bool = True) -> None:
     """`ketnoi worker`: send and run jobs until SIGTERM/SIGINT (or `stop`)."""
     stop = stop or stop_on_signals()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
     try:
         if upgrade:
             await db.upgrade()

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
+from storage.keyed_locks import KeyedLocks
 from storage.repos.outbox import PRIORITY
 
 log = logging.getLogger(__name__)
@@ -74,29 +75,6 @@ class NoChatLock:
         return None
 
 
-class _LocalLocks:
-    """An asyncio lock per chat within the process, taken before the cross-process one: a
-    process's turns of one chat queue here in order instead of each asking the database or
-    Redis again and again, and each lock is dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[Any, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: Any) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
 # Connections a process takes its chats' advisory locks on: every lock and unlock is a round
 # trip on one of them, one at a time, so a single connection queued every turn of the process
 # behind each other's (seconds at 200 chats on a busy machine).
@@ -121,9 +99,10 @@ class PostgresChatLock:
         self.db = db
         self.poll = poll
         self.max_poll = max_poll
+        self.connections = connections  # pooled, kept for good
         # A chat's lock and unlock always go to the same connection (`key % connections`).
         self._shards = [_Shard(db) for _ in range(connections)]
-        self._local = _LocalLocks()
+        self._local = KeyedLocks()
 
     @asynccontextmanager
     async def hold(self, channel: str, chat_id: str, update_id: str | None = None
@@ -232,7 +211,7 @@ class _Shard:
 
 
 # Redis connections of one process: a chat waited for is asked about by one task of the process
-# at a time (`_LocalLocks`), but hundreds of chats may be held or waited for at once; past this
+# at a time (`KeyedLocks`), but hundreds of chats may be held or waited for at once; past this
 # many commands in flight, a command waits for a connection (the pool's default raised instead),
 # for at most REDIS_WAIT_S (then it fails like a lost connection: a leak must not hang a holder).
 REDIS_CONNECTIONS = 32
@@ -248,7 +227,8 @@ class RedisChatLock:
     name = "redis"
 
     def __init__(self, url: str, *, prefix: str = "ketnoi", ttl: float = 10.0,
-                 poll: float = 0.005, connections: int = REDIS_CONNECTIONS) -> None:
+                 poll: float = 0.005, max_poll: float = 0.1,
+                 connections: int = REDIS_CONNECTIONS) -> None:
         from redis.asyncio import BlockingConnectionPool, Redis
 
         pool = BlockingConnectionPool.from_url(url, max_connections=connections,
@@ -257,15 +237,23 @@ class RedisChatLock:
         self.prefix = prefix
         self.ttl = ttl
         self.poll = poll
-        self._local = _LocalLocks()
+        self.max_poll = max_poll
+        self._local = KeyedLocks()
 
     @asynccontextmanager
     async def hold(self, channel: str, chat_id: str, update_id: str | None = None
                    ) -> AsyncIterator[Held]:
         name = f"{self.prefix}:chat-lock:{channel}:{chat_id}"
         async with self._local.hold(name):
-            lock = self.redis.lock(name, timeout=self.ttl, sleep=self.poll)
-            await lock.acquire()
+            lock = self.redis.lock(name, timeout=self.ttl)
+            # Tried again after a short, growing pause, as the advisory lock is: a killed
+            # process's chats stay locked until the expiry, and asking for each of them every
+            # 5 ms took a CPU's worth of the live processes' time (and the pool's connections
+            # from the renewals of the chats they hold).
+            pause = self.poll
+            while not await lock.acquire(blocking=False):
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.max_poll)
             released = asyncio.Event()
             renew = asyncio.create_task(self._renew(lock, name, released))
             try:

@@ -43,13 +43,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from storage import busy, sqlite_writer
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = busy.BUSY_TIMEOUT_MS
-PG_POOL_SIZE = 12
+PG_POOL_SIZE = 12  # KETNOI_DB_POOL_SIZE
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -172,7 +172,8 @@ class Database:
     search_path: the tests use it to isolate themselves.
     """
 
-    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False,
+                 pool_size: int | None = None, pool_timeout: float = 30.0) -> None:
         self.url = make_url(url)
         self.schema = schema
         kwargs: dict[str, Any] = {"echo": echo}
@@ -183,16 +184,19 @@ class Database:
             else:  # one shared in-memory database for every session
                 kwargs["poolclass"] = StaticPool
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        elif schema:
-            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         else:
-            # No ping before each use (a round trip per checkout, ~10% of a turn's CPU): a
-            # connection broken by a database restart fails one statement, which invalidates
-            # the pool, and the update stays in the inbox to be handled again.
-            # Enough kept connections for a busy process, and no overflow: a connection opened
-            # and closed per turn under load costs more than waiting a moment for a kept one.
-            kwargs["pool_size"] = PG_POOL_SIZE
-            kwargs["max_overflow"] = 0
+            if schema:
+                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+            if pool_size is not None or not schema:
+                # No ping before each use (a round trip per checkout, ~10% of a turn's CPU): a
+                # connection broken by a database restart fails one statement, which
+                # invalidates the pool, and the update stays in the inbox to be handled again.
+                # Kept connections and no overflow: a connection opened and closed per turn
+                # under load costs more than waiting a moment for a kept one (a process bounds
+                # its turns to what the pool holds: `bot.ordering`).
+                kwargs["pool_size"] = pool_size or PG_POOL_SIZE
+                kwargs["max_overflow"] = 0
+                kwargs["pool_timeout"] = pool_timeout
         self.engine = create_async_engine(self.url, **kwargs)
         # Write transactions: on a SQLite file, their own engine that runs each statement on
         # the event loop's thread (see storage.sqlite_writer); elsewhere the same engine.
@@ -217,6 +221,15 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.url.get_backend_name()
+
+    @property
+    def connection_limit(self) -> int | None:
+        """How many connections the pool lends at once (None: no bound, as on SQLite)."""
+        pool = self.engine.sync_engine.pool
+        if not isinstance(pool, QueuePool):
+            return None
+        overflow = pool._max_overflow  # noqa: SLF001 (the pool's own setting, no accessor)
+        return None if overflow < 0 else pool.size() + overflow
 
     def _ambient(self) -> AsyncSession | None:
         found = _AMBIENT.get()

@@ -19,6 +19,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from storage.keyed_locks import KeyedLocks
+
 MAX_WAITING_TASKS = 20_000
 
 
@@ -56,8 +58,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max(MAX_WAITING_TASKS, max_concurrent_updates))
         self.work_slots = max_concurrent_updates
         self._work = asyncio.BoundedSemaphore(max_concurrent_updates)
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: dict[str, int] = {}  # tasks holding or waiting for each lock
+        self._locks = KeyedLocks()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
@@ -65,16 +66,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             async with self._work:
                 await coroutine
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock, self._work:
-                await coroutine
-        finally:
-            self._users[key] -= 1
-            if self._users[key] == 0:  # forget idle chats so memory stays bounded
-                del self._users[key]
-                del self._locks[key]
+        async with self._locks.hold(key), self._work:
+            await coroutine
 
     def pending_chats(self) -> int:
         return len(self._locks)

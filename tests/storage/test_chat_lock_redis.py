@@ -82,3 +82,46 @@ async def test_a_holder_is_not_kept_by_a_renewal_that_loses_its_cancel() -> None
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_chat_held_elsewhere_is_asked_about_less_and_less_often() -> None:
+    """A killed process's chats stay locked until the expiry: the live processes ask Redis
+    about each with a growing pause (every 5 ms for 10 s took a CPU's worth of their time at a
+    kill), and get the chat soon after it is free."""
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    elsewhere = RedisChatLock(REDIS_URL, prefix=prefix, ttl=5)
+    here = RedisChatLock(REDIS_URL, prefix=prefix, ttl=5)
+    asked = 0
+    set_command = here.redis.set
+
+    async def counted_set(*args: Any, **kwargs: Any) -> Any:
+        nonlocal asked
+        asked += 1
+        return await set_command(*args, **kwargs)
+
+    here.redis.set = counted_set
+    try:
+        try:
+            await here.redis.ping()
+        except Exception:
+            pytest.skip(f"Redis unreachable at {REDIS_URL}")
+        loop = asyncio.get_running_loop()
+        got = 0.0
+
+        async def take() -> None:
+            nonlocal got
+            async with here.hold("telegram", "9"):
+                got = loop.time()
+
+        async with asyncio.timeout(10):
+            async with elsewhere.hold("telegram", "9"):
+                waiting = asyncio.create_task(take())
+                await asyncio.sleep(1.0)
+                assert not waiting.done()
+                freed = loop.time()
+            await waiting
+            assert got - freed < 0.3
+        assert asked <= 20  # a pause of 5 ms, 10, 20, ... up to 100 ms: about 15 in 1 s
+    finally:
+        await elsewhere.close()
+        await here.close()

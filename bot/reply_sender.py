@@ -26,6 +26,7 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.reply_frames import BadRequest, FrameError, encode, read_frame, result_to_dict
@@ -126,14 +127,15 @@ class ReplySender:
     async def _send_parts(self, sender: PartSender, chat: str,
                           parts: list[dict[str, Any]]) -> SendResult:
         result = SendResult("sent")
-        message_id = None
+        message_id = reason = None
         for part in parts:
             result = await sender.send_part(chat, part)
             if result.status != "sent":
                 return result
             self.parts_sent += 1
             message_id = result.message_id or message_id
-        return SendResult("sent", message_id=message_id)
+            reason = result.reason or reason  # what the channel says of how it went
+        return SendResult("sent", message_id=message_id, reason=reason)
 
     async def _remember(self, results: list[SendResult],
                         marks: list[tuple[int, int, asyncio.Future[None]]]) -> None:
@@ -145,8 +147,7 @@ class ReplySender:
         for (at, ref, _), outcome in zip(marks, done, strict=True):
             if isinstance(outcome, BaseException):
                 log.error("reply sender: could not record reply %s as sent: %r", ref, outcome)
-            results[at] = SendResult("sent", message_id=results[at].message_id,
-                                     recorded=not isinstance(outcome, BaseException))
+            results[at] = replace(results[at], recorded=not isinstance(outcome, BaseException))
             self._sent[ref] = (now, results[at])
 
     def _forget_old(self) -> None:

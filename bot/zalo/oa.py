@@ -61,6 +61,7 @@ PROMOTION_FROM, PROMOTION_UNTIL = time(6, 0), time(22, 0)
 PROMOTION_HEADER, PROMOTION_TEXT = 100, 2000
 PROMOTION_WAITS_FOR_MORNING = "promotion: waits for 06:00"
 PROMOTION_WAITS_FOR_TOMORROW = "promotion: one a day, waits for tomorrow"
+BUTTONS_AS_TEXT = "buttons refused: choices as numbered text"  # the reason of such a sent part
 
 
 class Followers(Protocol):
@@ -185,6 +186,8 @@ class ZaloOASender(HandsOverReplies):
         return answer
 
     async def send_part(self, user_id: str, part: Message) -> SendResult:
+        if part.buttons and self.buttons == "text":  # rendered by a worker that has not learnt
+            part = _as_numbered(part)
         try:
             answer = await self._call(self.client.send_cs, user_id, oa_message(part))
         except TokenError as error:
@@ -197,7 +200,9 @@ class ZaloOASender(HandsOverReplies):
             # go as numbered text from now on (and typed numbers are read as answers).
             log.warning("zalo-oa: buttons refused (-201); choices are sent as numbered text")
             self.buttons = "text"
-            return await self.send_part(user_id, _as_numbered(part))
+            result = await self.send_part(user_id, _as_numbered(part))
+            # A worker that handed this over learns it from the result (`ZaloOAChannel`).
+            return replace(result, reason=BUTTONS_AS_TEXT) if result.status == "sent" else result
         return self._result(answer, user_id)
 
     def _result(self, answer: CsAnswer, user_id: str) -> SendResult:
@@ -351,6 +356,8 @@ class ZaloOAChannel:
         if self.handover is not None:
             results = await hand_over(self.handover, OA_CHANNEL, user_id, user_id, plan,
                                       replies, APOLOGY)
+            if any(r.reason == BUTTONS_AS_TEXT for r in results):
+                self.sender.buttons = "text"  # choices as numbered text, typed numbers read
         else:
             results = await deliver_plan(plan, len(replies),
                                          lambda part: self._send(user_id, part), Message(APOLOGY))

@@ -133,3 +133,27 @@ async def test_oa_template_buttons_cross_to_the_sender(
         assert result.status == "sent" and sender.recorded == [61]
         assert [b["title"] for b in fake_oa.buttons("u1")] == [b.label for b in MENU]
         await channel.sender.client.aclose()
+
+
+async def test_an_oa_refusing_buttons_turns_the_worker_to_numbered_text(
+        fake_oa: FakeZaloOA, keeper: TokenKeeper, core: ZaloScriptedCore,
+        no_wait: Any) -> None:
+    """The OA refuses query buttons (-201): the sender sends the choices as numbered text and the
+    worker that handed them over learns it (its next replies, and how it reads a typed number),
+    so no later reply costs a refused call."""
+    transport = ZaloPartSender(OA_CHANNEL, ZaloOASender(ZaloOAClient(fake_oa.url, 5.0), keeper),
+                               POLICY, sleep=no_wait)
+    async with Sender({OA_CHANNEL: transport}) as sender:
+        channel = ZaloOAChannel(core, ZaloOASender(ZaloOAClient(fake_oa.url, 5.0), keeper),
+                                Followers(), policy=POLICY,  # type: ignore[arg-type]
+                                sleep=no_wait, handover=ReplyHandover(sender.path, patience=5))
+        fake_oa.fail("cs", -201, "u2")
+        [first] = await channel.send_replies("u2", [Outgoing("Chọn ạ:", buttons=MENU, ref=71)])
+        assert first.status == "sent" and channel.sender.buttons == "text"
+        assert fake_oa.texts("u2") == ["Chọn ạ:\n1. Tìm công nghệ\n2. Tìm chuyên gia\n"
+                                       "3. Sự kiện sắp tới"]
+        refused = [c for c in fake_oa.calls_to("cs") if c.error == -201]
+        await channel.send_replies("u2", [Outgoing("Chọn tiếp ạ:", buttons=MENU, ref=72)])
+        assert [c for c in fake_oa.calls_to("cs") if c.error == -201] == refused
+        assert fake_oa.texts("u2")[-1].startswith("Chọn tiếp ạ:\n1. Tìm công nghệ")
+        await channel.sender.client.aclose()

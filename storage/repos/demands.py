@@ -263,7 +263,7 @@ async def submit(db: Database, user: User, draft: Demand, contact: dict[str, Any
 
             await introductions.open_for_demand(s, demand)
         if alert is not None:
-            await pipeline.alert_staff(s, demand, alert)
+            await pipeline.alert_staff(s, demand, alert, current=True)
         del owner
         return demand, point
 

@@ -34,7 +34,7 @@ from storage.models import (
 from storage.repos import audit, outbox
 from storage.repos.demands import OUTCOME_NAMES, STATUS_NAMES, TRANSITIONS
 from storage.repos.outbox import Envelope
-from storage.repos.pipeline_view import DemandCard, load_card, load_cards
+from storage.repos.pipeline_view import DemandCard, card_of, load_card, load_cards
 from storage.repos.staff import on_call, resolve_point
 from storage.sqltypes import utcnow
 
@@ -73,11 +73,15 @@ async def _staff_of(session: AsyncSession, point: ConnectionPoint | None) -> lis
     return await on_call(session, point)
 
 
-async def alert_staff(session: AsyncSession, demand: Demand, compose: Compose) -> int:
-    """Queue the alert for the staff of the demand's point (in the caller's transaction)."""
+async def alert_staff(session: AsyncSession, demand: Demand, compose: Compose, *,
+                      current: bool = False) -> int:
+    """Queue the alert for the staff of the demand's point (in the caller's transaction).
+    `current`: the demand and its history in the session are as stored (a new demand), so its
+    card is built from them rather than read again."""
     point = (await session.get(ConnectionPoint, demand.connection_point_id)
              if demand.connection_point_id else None)
-    payload = compose(await load_card(session, demand.id))
+    found = await card_of(session, demand) if current else await load_card(session, demand.id)
+    payload = compose(found)
     if payload is None:
         return 0
     staff = await _staff_of(session, point)

@@ -123,6 +123,12 @@ async def _card(session: AsyncSession, d: Demand) -> DemandCard:
     )
 
 
+async def card_of(session: AsyncSession, demand: Demand) -> DemandCard:
+    """The card of a demand whose row and history in the session are as stored (created in
+    this transaction): built from them, without reading the demand again."""
+    return await _card(session, demand)
+
+
 async def load_card(session: AsyncSession, demand_id: int) -> DemandCard:
     demand = await session.get(Demand, demand_id, populate_existing=True)
     if demand is None:

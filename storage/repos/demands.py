@@ -68,13 +68,19 @@ async def create(
     product: str | None = None,
     province: str | None = None,
     budget: int | None = None,
+    connection_point_id: int | None = None,
+    technology_ids: Iterable[int] = (),
+    expert_ids: Iterable[int] = (),
     commit: bool = True,
 ) -> Demand:
-    """Store a demand with its first history entry; committed by default (never lose a demand)."""
+    """Store a demand with its first history entry; committed by default (never lose a demand).
+    Its point and matches, when known, go into the same INSERT."""
     user_id = user if isinstance(user, int) else user.id
     demand = Demand(user_id=user_id, type=type, raw_text=raw_text, details=dict(details or {}),
                     sector=sector, product=product, province=province, budget=budget,
-                    status="new")
+                    status="new", connection_point_id=connection_point_id,
+                    matched_technology_ids=_merge_ids([], technology_ids),
+                    matched_expert_ids=_merge_ids([], expert_ids))
     demand.history = [DemandStatusChange(old_status=None, new_status="new", note="Tiếp nhận")]
     session.add(demand)
     if commit:
@@ -249,12 +255,12 @@ async def submit(db: Database, user: User, draft: Demand, contact: dict[str, Any
     from storage.repos import pipeline, users
 
     async with db.transaction() as s:
+        point = await find_connection_point(s, draft.province)
         demand = await create(
             s, user.id, draft.type, draft.raw_text, details=draft.details, sector=draft.sector,
-            product=draft.product, province=draft.province, budget=draft.budget, commit=False)
-        point = await find_connection_point(s, demand.province)
-        demand.connection_point_id = point.id if point else None  # flushed with the matches
-        await attach_matches(s, demand, technology_ids, expert_ids)
+            product=draft.product, province=draft.province, budget=draft.budget,
+            connection_point_id=point.id if point else None, technology_ids=technology_ids,
+            expert_ids=expert_ids, commit=False)
         # Held until the alert's card reads the user: the session keeps a loaded row only while
         # something refers to it, and would read it again.
         owner = await users.remember_contact(db, user.id, **contact)

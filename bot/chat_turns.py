@@ -75,6 +75,16 @@ class ChannelTurns:
         stored but did not handle (given to `queue`)."""
         return await resume(self.core, self.channel, self.send_to, queue)
 
+    async def start(self, submit: Callable[[dict[str, Any], str], None]) -> None:
+        """A channel's start: `resume`, then `start_sweep`; each stored update that is a JSON
+        object is given to `submit(update, update_id)`."""
+        def queue(update_id: str, raw: Any) -> None:
+            if isinstance(raw, dict):
+                submit(raw, update_id)
+
+        await self.resume(queue)
+        self.start_sweep(queue)
+
     def start_sweep(self, queue: Stored) -> None:
         """With several processes, sweep every few seconds until `stop` (see `sweep`)."""
         order = self.order

@@ -122,12 +122,7 @@ class ZaloBotChannel:
         """At start: replies a previous run committed but did not send, then updates it stored
         but did not handle; then, with several processes, the sweep for what one that died
         leaves (`bot.chat_turns`)."""
-        await self.turns.resume(self._queue_stored)
-        self.turns.start_sweep(self._queue_stored)
-
-    def _queue_stored(self, update_id: str, raw: Any) -> None:
-        if isinstance(raw, dict):
-            self.submit(raw, update_id)
+        await self.turns.start(self.submit)
 
     async def accept(self, update: dict[str, Any]) -> None:
         """Store the update in the inbox (raises when it cannot: it must not be acknowledged),

@@ -286,12 +286,7 @@ class ZaloOAChannel:
         """At start: replies a previous run committed but did not send, then events it stored
         but did not handle; then, with several processes, the sweep for what one that died
         leaves (`bot.chat_turns`)."""
-        await self.turns.resume(self._queue_stored)
-        self.turns.start_sweep(self._queue_stored)
-
-    def _queue_stored(self, update_id: str, raw: Any) -> None:
-        if isinstance(raw, dict):
-            self.submit(raw, update_id)
+        await self.turns.start(self.submit)
 
     def _event(self, body: Any) -> OAEvent | None:
         return oa_event(body, numbered=self.sender.buttons == "text") \

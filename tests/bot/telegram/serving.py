@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -201,3 +202,30 @@ class Webhook:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+async def settle(api: Any, chat: Any, quiet: float = 0.4) -> None:
+    """Until no reply to `chat` has reached the fake API (`api.sent(chat)`) for `quiet` s."""
+    seen = -1
+    while len(api.sent(chat)) != seen:
+        seen = len(api.sent(chat))
+        await asyncio.sleep(quiet)
+
+
+def same(texts: list[str]) -> list[str]:
+    """Replies with their numbers (ids, dates, counts) masked, to compare two dialogues."""
+    return [re.sub(r"\d+", "#", t) for t in texts]
+
+
+async def demands_per_user(url: str, channel: str | None = None) -> dict[str, int]:
+    """How many demands each user (of `channel`) has stored: a demand submitted once."""
+    engine = create_async_engine(url)
+    where = "WHERE u.channel = :channel " if channel else ""
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text(
+                "SELECT u.external_id, count(d.id) FROM users u LEFT JOIN demands d "
+                f"ON d.user_id = u.id {where}GROUP BY u.external_id"), {"channel": channel})
+            return {str(external): int(n) for external, n in rows}
+    finally:
+        await engine.dispose()

@@ -24,8 +24,10 @@ from tests.bot.telegram.serving import (
     create_database,
     drop_database,
     free_port,
+    same,
+    settle,
 )
-from tests.bot.telegram.test_workers import DIALOGUE, same, settle
+from tests.bot.telegram.test_workers import DIALOGUE
 from tests.storage.conftest import PG_URL, _pg_reachable
 
 SEND_TAKES_S = 0.4  # each sendMessage: long enough to kill the workers in the middle of one

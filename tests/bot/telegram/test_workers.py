@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
 import signal
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -26,8 +25,11 @@ from tests.bot.telegram.serving import (
     ServeProcess,
     Webhook,
     create_database,
+    demands_per_user,
     drop_database,
     free_port,
+    same,
+    settle,
 )
 from tests.storage.conftest import PG_URL, _pg_reachable
 
@@ -55,26 +57,9 @@ class Cluster:
         return self.api.texts(chat_id)
 
     async def demands(self) -> dict[str, int]:
-        db = Database(self.db_url)
-        try:
-            async with db.session() as s:
-                rows = await s.execute(text(
-                    "SELECT u.external_id, count(d.id) FROM users u LEFT JOIN demands d "
-                    "ON d.user_id = u.id GROUP BY u.external_id"))
-                return {str(external): int(n) for external, n in rows}
-        finally:
-            await db.dispose()
+        return await demands_per_user(self.db_url)
 
 
-async def settle(api: FakeTelegram, chat_id: int, quiet: float = 0.4) -> None:
-    seen = -1
-    while len(api.sent(chat_id)) != seen:
-        seen = len(api.sent(chat_id))
-        await asyncio.sleep(quiet)
-
-
-def same(texts: list[str]) -> list[str]:
-    return [re.sub(r"\d+", "#", t) for t in texts]
 
 
 @pytest.fixture

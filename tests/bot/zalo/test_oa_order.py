@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from bot.zalo.oa import ZaloOAChannel
 from bot.zalo.tokens import TokenKeeper
 from storage.db import Database
 from tests.bot.fake_zalo_oa import FakeZaloOA
+from tests.bot.telegram.serving import same, settle
 from tests.handlers.chat import Bot, make_app
 
 # A find-technology demand, typed (a typed choice's label answers it).
@@ -39,15 +39,6 @@ async def two_bots(tmp_path: Path, make_oa: Callable[..., ZaloOAChannel],
         await first.close()
 
 
-async def settle(fake: FakeZaloOA, user: str, quiet: float = 0.3) -> None:
-    seen = -1
-    while len(fake.sent(user)) != seen:
-        seen = len(fake.sent(user))
-        await asyncio.sleep(quiet)
-
-
-def same(texts: list[str]) -> list[str]:
-    return [re.sub(r"\d+", "#", t) for t in texts]
 
 
 async def test_two_bots_answer_each_oa_event_once_in_the_order_it_came(
@@ -56,7 +47,7 @@ async def test_two_bots_answer_each_oa_event_once_in_the_order_it_came(
         before = len(fake_oa.sent("oa0"))
         await two_bots[step % 2].accept(fake_oa.text("oa0", line))
         await fake_oa.wait_for(lambda b=before: len(fake_oa.sent("oa0")) > b, 30)
-        await settle(fake_oa, "oa0")
+        await settle(fake_oa, "oa0", quiet=0.3)
     reference = same(fake_oa.texts("oa0"))
     assert any("nhu cầu số" in t for t in reference)  # the demand is confirmed
 
@@ -71,5 +62,5 @@ async def test_two_bots_answer_each_oa_event_once_in_the_order_it_came(
         await fake_oa.wait_for(
             lambda: all(len(fake_oa.sent(u)) >= len(reference) for u in users), 60)
     for user in users:
-        await settle(fake_oa, user)
+        await settle(fake_oa, user, quiet=0.3)
         assert same(fake_oa.texts(user)) == reference, f"user {user}"

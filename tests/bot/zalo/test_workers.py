@@ -20,15 +20,22 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from bot.chat_turns import SWEEP_EVERY_S
 from bot.zalo.webhook import BOT_SECRET_HEADER
 from storage.db import Database
 from tests.bot.fake_zalo import BOT_TOKEN, FakeZaloBot
 from tests.bot.telegram.server import BackgroundServer
-from tests.bot.telegram.serving import ServeProcess, create_database, drop_database, free_port
-from tests.bot.telegram.test_workers import CONFIRMED, DIALOGUE, REDIS, same
+from tests.bot.telegram.serving import (
+    ServeProcess,
+    create_database,
+    demands_per_user,
+    drop_database,
+    free_port,
+    same,
+    settle,
+)
+from tests.bot.telegram.test_workers import CONFIRMED, DIALOGUE, REDIS
 from tests.storage.conftest import PG_URL, _pg_reachable
 
 SECRET = "zalo-workers-secret"
@@ -88,22 +95,8 @@ class ZaloCluster:
             await self.hook.post(self.api.message(chat, line), first=(step + offset) % 2)
 
     async def demands(self) -> dict[str, int]:
-        db = Database(self.db_url)
-        try:
-            async with db.session() as s:
-                rows = await s.execute(text(
-                    "SELECT u.external_id, count(d.id) FROM users u LEFT JOIN demands d "
-                    "ON d.user_id = u.id WHERE u.channel = 'zalo-bot' GROUP BY u.external_id"))
-                return {str(external): int(n) for external, n in rows}
-        finally:
-            await db.dispose()
+        return await demands_per_user(self.db_url, "zalo-bot")
 
-
-async def settle(api: FakeZaloBot, chat: str, quiet: float = 0.4) -> None:
-    seen = -1
-    while len(api.sent(chat)) != seen:
-        seen = len(api.sent(chat))
-        await asyncio.sleep(quiet)
 
 
 def lock_env(api: FakeZaloBot, extra: dict[str, str] | None) -> dict[str, str]:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
 import zlib
 from collections import deque
@@ -28,51 +26,15 @@ from datetime import UTC, datetime, timedelta
 
 from aiolimiter import AsyncLimiter
 
+from bot.outbox_rules import Leases, Pacing, Stats, outcome_of, process_id
 from bot.types import ChannelSender, Outgoing, SendResult, outgoing_from_dict
 from storage.db import Database
 from storage.repos import outbox, sender_leases
 from storage.repos.outbox import Claimed, Outcome
 
+__all__ = ["ChannelWorker", "Leases", "Pacing", "Stats"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Pacing:
-    """How fast one bot token may send (Telegram: ~30/s overall, ~1/s to one chat)."""
-
-    rate: float = 25.0  # messages per second, all chats together
-    chat_interval: float = 1.0  # seconds between two messages to one chat
-    max_attempts: int = 8  # a message still refused after this many tries is reported failed
-    backoff: float = 2.0  # seconds before retrying a network error (doubles, up to 5 minutes)
-    # No more than `rate` requests in any second plus this margin, counted from when each one's
-    # answer came back (the platform counted it before answering, so jitter cannot squeeze two
-    # seconds' worth into one: a 429 costs a full second's pause).
-    window_margin: float = 0.005
-
-
-@dataclass(frozen=True, slots=True)
-class Leases:
-    row_seconds: float = 60.0  # a claimed row returns to pending this long after its sender died
-    sender_seconds: float = 10.0  # a standby takes over this long after the active sender died
-    batch: int = 50
-    idle_poll: float = 0.5  # seconds between looks at an empty outbox
-    # An outcome waits this long for the next attempt, so one commit carries both; a crash in
-    # between leaves that message "unknown" (reported), never sent twice.
-    outcome_hold: float = 0.05
-
-
-def process_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{id(object()) & 0xFFFF:x}"
-
-
-@dataclass
-class Stats:
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    retried: int = 0
-    rate_limited: int = 0  # answers asking to slow down (429)
-    takeovers: int = 0
 
 
 @dataclass
@@ -348,45 +310,11 @@ class ChannelWorker:
         return max(0.0, last + self.pacing.chat_interval - time.monotonic())
 
     def _settle(self, row: Claimed, result: SendResult, done: int, parts: int) -> None:
-        if result.status == "sent" and done < parts:
-            # The next part is a new message to the same chat: it waits for the chat's pacing.
-            self._outcome(Outcome(row.id, "part", result.message_id, parts_sent=done,
-                                  not_before=self.clock() + timedelta(
-                                      seconds=self.pacing.chat_interval)))
-            return
-        if result.status == "sent":
-            self.stats.sent += 1
-            self._outcome(Outcome(row.id, "sent", result.message_id, reason=result.reason,
-                                  parts_sent=done if parts > 1 else 0))
-            return
-        if result.status == "blocked":
-            self.stats.blocked += 1
-            self._outcome(Outcome(row.id, "blocked", channel=self.channel,
-                                  recipient=row.recipient))
-        elif result.status == "retry":
-            self._retry(row, result)
-        else:
-            self.stats.failed += 1
-            self._outcome(Outcome(row.id, "failed", reason=result.reason or "failed"))
-
-    def _retry(self, row: Claimed, result: SendResult) -> asyncio.Future[bool]:
-        if result.later is not None:  # this message waits (the recipient's hours or quota)
-            return self._outcome(Outcome(row.id, "retry", reason=result.reason, not_before=(
-                self.clock() + timedelta(seconds=result.later)), count_attempt=False))
-        if result.retry_after is not None:
+        if result.status == "retry" and result.later is None and result.retry_after is not None:
             # A flood wait is for the whole token: every lane pauses, not just this message.
-            self.stats.rate_limited += 1
-            self._paused_until = max(self._paused_until,
-                                     time.monotonic() + result.retry_after)
-        if row.attempts >= self.pacing.max_attempts:
-            self.stats.failed += 1
-            return self._outcome(Outcome(row.id, "failed", reason=f"gave up after "
-                                         f"{row.attempts} attempts: {result.reason}"))
-        self.stats.retried += 1
-        delay = (result.retry_after if result.retry_after is not None
-                 else min(300.0, self.pacing.backoff * 2 ** (row.attempts - 1)))
-        return self._outcome(Outcome(row.id, "retry", reason=result.reason,
-                                     not_before=self.clock() + timedelta(seconds=delay)))
+            self._paused_until = max(self._paused_until, time.monotonic() + result.retry_after)
+        self._outcome(outcome_of(row, result, done, parts, channel=self.channel,
+                                 pacing=self.pacing, now=self.clock(), stats=self.stats))
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
